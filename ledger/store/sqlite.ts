@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+
+import type { Row, SqlExecutor, SqliteConfig, SqlValue, Store } from './types';
+
+/** `$1` → `?1`: SQLite understands numbered parameters, so domain SQL stays portable. */
+function toSqlitePlaceholders(sql: string): string {
+	return sql.replace(/\$(\d+)/g, '?$1');
+}
+
+function toSqliteValue(value: SqlValue): SQLInputValue {
+	if (typeof value === 'boolean') return value ? 1 : 0;
+	return value;
+}
+
+/**
+ * A queue of async work on one connection. node:sqlite is synchronous, but a transaction's body
+ * awaits between statements; without this, two async callers could interleave inside one
+ * transaction on the shared connection.
+ */
+class SerialQueue {
+	private tail: Promise<unknown> = Promise.resolve();
+
+	run<T>(work: () => Promise<T>): Promise<T> {
+		const result = this.tail.then(work, work);
+		this.tail = result.catch(() => undefined);
+		return result;
+	}
+}
+
+class SqliteExecutor implements SqlExecutor {
+	readonly dialect = 'sqlite' as const;
+
+	constructor(protected readonly db: DatabaseSync) {}
+
+	async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+		const statement = this.db.prepare(toSqlitePlaceholders(sql));
+		return statement.all(...params.map(toSqliteValue)) as T[];
+	}
+
+	async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+		const statement = this.db.prepare(toSqlitePlaceholders(sql));
+		return Number(statement.run(...params.map(toSqliteValue)).changes);
+	}
+}
+
+export class SqliteStore implements Store {
+	readonly dialect = 'sqlite' as const;
+	readonly location: string;
+	private readonly db: DatabaseSync;
+	private readonly executor: SqliteExecutor;
+	private readonly queue = new SerialQueue();
+	private closed = false;
+
+	constructor(config: SqliteConfig) {
+		if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
+		this.location = `sqlite:${config.path}`;
+		this.db = new DatabaseSync(config.path, { timeout: config.busyTimeoutMs ?? 15_000 });
+		// WAL lets readers run beside the single writer; NORMAL sync is durable across app crashes
+		// in WAL mode and much faster than FULL.
+		this.db.exec('PRAGMA journal_mode = WAL');
+		this.db.exec('PRAGMA synchronous = NORMAL');
+		this.db.exec('PRAGMA foreign_keys = ON');
+		this.executor = new SqliteExecutor(this.db);
+	}
+
+	query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+		return this.queue.run(() => this.executor.query<T>(sql, params));
+	}
+
+	execute(sql: string, params?: readonly SqlValue[]): Promise<number> {
+		return this.queue.run(() => this.executor.execute(sql, params));
+	}
+
+	transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+		return this.queue.run(async () => {
+			// IMMEDIATE takes the write lock up front, so two processes cannot both read-then-write
+			// and deadlock on upgrade; the busy timeout makes the second one wait instead of failing.
+			this.db.exec('BEGIN IMMEDIATE');
+			try {
+				const result = await work(this.executor);
+				this.db.exec('COMMIT');
+				return result;
+			} catch (error) {
+				if (this.db.isTransaction) this.db.exec('ROLLBACK');
+				throw error;
+			}
+		});
+	}
+
+	async close(): Promise<void> {
+		if (this.closed) return;
+		this.closed = true;
+		await this.queue.run(async () => this.db.close());
+	}
+}

@@ -1,0 +1,73 @@
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
+	IDataObject,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
+
+import { closeLedgersOnExit, defaultSqlitePath, getLedger, openStore, type Ledger, type StoreConfig } from '../../ledger';
+
+export const LEDGER_CREDENTIAL = 'waitlistLedgerApi';
+export const LEDGER_CONNECTION_TEST = 'waitlistLedgerConnectionTest';
+
+/** The credential slot every node declares: optional, so a fresh install works on embedded SQLite. */
+export const ledgerCredentialSlot = { name: LEDGER_CREDENTIAL, required: false, testedBy: LEDGER_CONNECTION_TEST };
+
+function text(data: IDataObject, key: string): string | undefined {
+	const value = data[key];
+	return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+export function storeConfigFromCredential(data: ICredentialDataDecryptedObject | undefined): StoreConfig {
+	if (!data || data.driver !== 'postgres') {
+		return { driver: 'sqlite', path: (data && text(data, 'sqlitePath')) ?? defaultSqlitePath() };
+	}
+	const sslChoice = text(data, 'ssl') ?? 'disable';
+	const ssl = sslChoice === 'disable' ? false : { rejectUnauthorized: sslChoice === 'verify' };
+	const common = { driver: 'postgres' as const, ssl, schema: text(data, 'schema') };
+	if (data.postgresConnection === 'url') return { ...common, connectionString: text(data, 'connectionString') };
+	return {
+		...common,
+		host: text(data, 'host') ?? 'localhost',
+		port: typeof data.port === 'number' ? data.port : 5432,
+		database: text(data, 'database'),
+		user: text(data, 'user'),
+		password: typeof data.password === 'string' ? data.password : undefined,
+	};
+}
+
+interface CredentialReader {
+	getCredentials(type: string): Promise<ICredentialDataDecryptedObject>;
+}
+
+/** The ledger this node should use: the credential's, or the embedded default when none is set. */
+export async function ledgerFor(ctx: CredentialReader): Promise<Ledger> {
+	let data: ICredentialDataDecryptedObject | undefined;
+	try {
+		data = await ctx.getCredentials(LEDGER_CREDENTIAL);
+	} catch {
+		// No credential selected: the embedded SQLite default.
+		data = undefined;
+	}
+	closeLedgersOnExit();
+	return getLedger(storeConfigFromCredential(data));
+}
+
+/** "Test" button of the credential: connects, migrates, reports the schema version. */
+export async function waitlistLedgerConnectionTest(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
+	try {
+		const store = await openStore(storeConfigFromCredential(credential.data));
+		try {
+			const [row] = await store.query<{ version: number }>('SELECT MAX(version) AS version FROM ledger_migrations');
+			return { status: 'OK', message: `Connected to ${store.location}, schema version ${Number(row?.version ?? 0)}` };
+		} finally {
+			await store.close();
+		}
+	} catch (error) {
+		return { status: 'Error', message: `Could not open the ledger: ${(error as Error).message}` };
+	}
+}

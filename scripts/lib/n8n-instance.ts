@@ -1,0 +1,279 @@
+/**
+ * Everything needed to run the pack inside a real n8n: install the built package where n8n loads
+ * community packages, import and publish workflows, start and stop the process, wait for webhooks.
+ * Used by `npm start` and by the end-to-end test harness (test/support/n8n-e2e.ts).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+import type { N8nRuntime } from './n8n-runtime';
+
+const execFileAsync = promisify(execFile);
+
+export const PACKAGE_ROOT = resolve(__dirname, '..', '..');
+export const PACKAGE_NAME = 'n8n-nodes-waitlist-ledger';
+
+type Log = (line: string) => void;
+
+/** Environment for a quiet, offline n8n that keeps everything under `userFolder`. */
+export function n8nEnv(userFolder: string, port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+	return {
+		...process.env,
+		N8N_USER_FOLDER: userFolder,
+		N8N_PORT: String(port),
+		N8N_HOST: 'localhost',
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		WEBHOOK_URL: `http://localhost:${port}/`,
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+		N8N_RUNNERS_ENABLED: 'false',
+		N8N_SECURE_COOKIE: 'false',
+		N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'warn',
+		DB_SQLITE_POOL_SIZE: '2',
+		...extra,
+	};
+}
+
+export async function assertPortFree(port: number): Promise<void> {
+	await new Promise<void>((resolvePort, reject) => {
+		const server = createServer();
+		server.once('error', (error: NodeJS.ErrnoException) => {
+			reject(
+				error.code === 'EADDRINUSE'
+					? new Error(
+							`Port ${port} is already in use — is another n8n running? Stop it, or choose another port: N8N_PORT=5679 npm start`,
+						)
+					: error,
+			);
+		});
+		server.listen(port, '127.0.0.1', () => server.close(() => resolvePort()));
+	});
+}
+
+export async function findFreePort(): Promise<number> {
+	return new Promise((resolvePort, reject) => {
+		const server = createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address();
+			const port = typeof address === 'object' && address ? address.port : 0;
+			server.close(() => resolvePort(port));
+		});
+	});
+}
+
+/**
+ * Installs the built pack (dist/) the way n8n's "Settings → Community Nodes" does: the packed
+ * tarball unpacked into <user folder>/.n8n/nodes/node_modules/<name>, peer and dev dependencies
+ * stripped, its own dependencies installed beside it. Skipped when the same build is already there.
+ */
+export async function installPackInto(userFolder: string, log: Log = () => undefined): Promise<string> {
+	if (!existsSync(join(PACKAGE_ROOT, 'dist'))) throw new Error('dist/ is missing: run `npm run build` first');
+	const nodesDir = join(userFolder, '.n8n', 'nodes');
+	const target = join(nodesDir, 'node_modules', PACKAGE_NAME);
+	mkdirSync(nodesDir, { recursive: true });
+	const packDir = join(nodesDir, '.pack');
+	rmSync(packDir, { recursive: true, force: true });
+	mkdirSync(packDir, { recursive: true });
+	const { stdout } = await execFileAsync('npm', ['pack', '--json', '--pack-destination', packDir, '--loglevel=error'], {
+		cwd: PACKAGE_ROOT,
+	});
+	const [packed] = JSON.parse(stdout) as Array<{ filename: string }>;
+	const tarball = join(packDir, packed!.filename);
+	const digest = createHash('sha256').update(readFileSync(tarball)).digest('hex');
+	const stamp = join(target, '.installed-from');
+	if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) {
+		rmSync(packDir, { recursive: true, force: true });
+		return target;
+	}
+	log(`Installing the pack into ${target}`);
+	rmSync(target, { recursive: true, force: true });
+	mkdirSync(target, { recursive: true });
+	await execFileAsync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
+	rmSync(packDir, { recursive: true, force: true });
+	const manifestPath = join(target, 'package.json');
+	const { devDependencies: _dev, peerDependencies: _peer, optionalDependencies: _opt, ...manifest } = JSON.parse(
+		readFileSync(manifestPath, 'utf8'),
+	) as Record<string, unknown>;
+	writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+	await execFileAsync(
+		'npm',
+		['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false', '--loglevel=error'],
+		{ cwd: target },
+	);
+	const nodesManifest = join(nodesDir, 'package.json');
+	const current = existsSync(nodesManifest)
+		? (JSON.parse(readFileSync(nodesManifest, 'utf8')) as { dependencies?: Record<string, string> })
+		: {};
+	writeFileSync(
+		nodesManifest,
+		JSON.stringify({ name: 'installed-nodes', private: true, ...current, dependencies: { ...current.dependencies, [PACKAGE_NAME]: String(manifest.version) } }, null, 2),
+	);
+	writeFileSync(stamp, digest);
+	return target;
+}
+
+export interface WorkflowFile {
+	id: string;
+	name: string;
+	path: string;
+	webhookPaths: Array<{ method: string; path: string }>;
+}
+
+interface WorkflowJson {
+	id?: string;
+	name?: string;
+	nodes?: Array<{ type: string; parameters?: Record<string, unknown>; webhookId?: string }>;
+}
+
+/** Reads workflow JSON files and lists their production webhook paths (for waiting and printing). */
+export function readWorkflowFiles(paths: string[]): WorkflowFile[] {
+	return paths.map((path) => {
+		const json = JSON.parse(readFileSync(path, 'utf8')) as WorkflowJson;
+		if (!json.id || json.id.length !== 16) throw new Error(`${path}: workflow "id" must be 16 characters (n8n requires it)`);
+		const webhookPaths: WorkflowFile['webhookPaths'] = [];
+		for (const node of json.nodes ?? []) {
+			const path = node.parameters?.path;
+			if (typeof path === 'string' && path && (node.type.endsWith('Trigger') || node.type.endsWith('.webhook'))) {
+				const method = typeof node.parameters?.httpMethod === 'string' ? node.parameters.httpMethod : 'POST';
+				webhookPaths.push({ method, path });
+			}
+		}
+		return { id: json.id, name: json.name ?? json.id, path, webhookPaths };
+	});
+}
+
+export function listTemplateFiles(dir = join(PACKAGE_ROOT, 'workflows')): string[] {
+	return readdirSync(dir)
+		.filter((f) => f.endsWith('.json'))
+		.sort()
+		.map((f) => join(dir, f));
+}
+
+async function n8nCli(runtime: N8nRuntime, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
+	try {
+		const { stdout } = await execFileAsync(runtime.nodeBin, [runtime.n8nEntry, ...args], { env, maxBuffer: 64 * 1024 * 1024 });
+		return stdout;
+	} catch (error) {
+		const e = error as { stdout?: string; stderr?: string; message: string };
+		throw new Error(`n8n ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+	}
+}
+
+/**
+ * Imports the workflows (same id → replaced, so re-running keeps one copy) and publishes each one:
+ * n8n 2.x runs only the published version of a workflow's webhooks.
+ */
+export async function importAndPublish(runtime: N8nRuntime, env: NodeJS.ProcessEnv, workflows: WorkflowFile[]): Promise<void> {
+	if (workflows.length === 0) return;
+	const staging = join(String(env.N8N_USER_FOLDER), '.import');
+	rmSync(staging, { recursive: true, force: true });
+	mkdirSync(staging, { recursive: true });
+	for (const wf of workflows) writeFileSync(join(staging, `${wf.id}.json`), readFileSync(wf.path));
+	await n8nCli(runtime, env, ['import:workflow', '--separate', `--input=${staging}`]);
+	for (const wf of workflows) await n8nCli(runtime, env, ['publish:workflow', `--id=${wf.id}`]);
+	rmSync(staging, { recursive: true, force: true });
+}
+
+export interface StartedN8n {
+	process: ChildProcess;
+	baseUrl: string;
+	port: number;
+	stop(): Promise<void>;
+	/** Everything n8n printed so far (also written to logFile). */
+	output(): string;
+}
+
+export function startN8n(
+	runtime: N8nRuntime,
+	env: NodeJS.ProcessEnv,
+	opts: { command?: string[]; logFile?: string; echo?: boolean } = {},
+): StartedN8n {
+	const port = Number(env.N8N_PORT);
+	const child = spawn(runtime.nodeBin, [runtime.n8nEntry, ...(opts.command ?? ['start'])], {
+		env,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let output = '';
+	const file = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : null;
+	const onData = (chunk: Buffer) => {
+		output = (output + chunk.toString()).slice(-200_000);
+		file?.write(chunk);
+		if (opts.echo) process.stdout.write(chunk);
+	};
+	child.stdout!.on('data', onData);
+	child.stderr!.on('data', onData);
+	const exited = new Promise<void>((r) => child.once('exit', () => r()));
+	return {
+		process: child,
+		port,
+		baseUrl: `http://localhost:${port}`,
+		output: () => output,
+		async stop() {
+			if (child.exitCode === null && child.signalCode === null) {
+				child.kill('SIGTERM');
+				const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+				await exited;
+				clearTimeout(timer);
+			}
+			file?.end();
+		},
+	};
+}
+
+async function sleep(ms: number): Promise<void> {
+	await new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * /healthz answers before webhooks are registered, so wait for each workflow's own webhook. An
+ * OPTIONS request has no side effects, and n8n lists the methods registered for the path in its
+ * Access-Control-Allow-Methods header (just "OPTIONS" until the workflow is active).
+ */
+export async function waitUntilReady(
+	n8n: StartedN8n,
+	webhooks: Array<{ method: string; path: string }>,
+	timeoutMs = 120_000,
+): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	const healthy = async (): Promise<boolean> => {
+		try {
+			const res = await fetch(`${n8n.baseUrl}/healthz`, { signal: AbortSignal.timeout(5_000) });
+			await res.arrayBuffer();
+			return res.status === 200;
+		} catch {
+			return false;
+		}
+	};
+	const registered = async (method: string, path: string): Promise<boolean> => {
+		try {
+			const res = await fetch(`${n8n.baseUrl}/webhook/${path}`, { method: 'OPTIONS', signal: AbortSignal.timeout(5_000) });
+			await res.arrayBuffer();
+			const allowed = (res.headers.get('access-control-allow-methods') ?? '').split(',').map((m) => m.trim().toUpperCase());
+			return allowed.includes(method.toUpperCase());
+		} catch {
+			return false;
+		}
+	};
+	const giveUpIfDead = (what: string) => {
+		if (n8n.process.exitCode !== null) throw new Error(`n8n exited with code ${n8n.process.exitCode}:\n${n8n.output().slice(-4000)}`);
+		if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s. Last output:\n${n8n.output().slice(-4000)}`);
+	};
+	while (!(await healthy())) {
+		giveUpIfDead('n8n did not answer /healthz');
+		await sleep(250);
+	}
+	for (const { method, path } of webhooks) {
+		while (!(await registered(method, path))) {
+			giveUpIfDead(`The webhook ${method} /webhook/${path} was not registered`);
+			await sleep(250);
+		}
+	}
+}

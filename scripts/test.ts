@@ -1,0 +1,95 @@
+/**
+ * `npm test`: every suite, in order, against real parts — SQLite and PostgreSQL for the ledger,
+ * n8n-core in-process for nodes and templates, a real n8n process end to end.
+ *   npm test                 all suites
+ *   npm test -- contract e2e only those suites
+ *   npm test -- test/e2e/capture.e2e.test.ts   only those files
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+import { ensureN8nRuntime } from './lib/n8n-runtime';
+import { PACKAGE_ROOT } from './lib/n8n-instance';
+import { assertPostgresReachable } from '../test/support/stores';
+
+interface Suite {
+	name: string;
+	dir: string;
+	description: string;
+	concurrency: number;
+	needsBuild?: boolean;
+	needsN8n?: boolean;
+}
+
+const SUITES: Suite[] = [
+	{ name: 'unit', dir: 'test/unit', description: 'pure functions, no database', concurrency: 2 },
+	{ name: 'contract', dir: 'test/contract', description: 'the ledger on real SQLite and real PostgreSQL', concurrency: 2 },
+	{ name: 'node', dir: 'test/node', description: 'nodes and templates run in-process by n8n-core', concurrency: 2, needsN8n: true },
+	{ name: 'e2e', dir: 'test/e2e', description: 'a real n8n process with the built pack', concurrency: 1, needsBuild: true, needsN8n: true },
+	{ name: 'browser', dir: 'test/browser', description: 'headless Chromium against a real n8n', concurrency: 1, needsBuild: true, needsN8n: true },
+];
+
+function testFiles(dir: string): string[] {
+	const abs = join(PACKAGE_ROOT, dir);
+	if (!existsSync(abs)) return [];
+	const found: string[] = [];
+	for (const entry of readdirSync(abs)) {
+		const path = join(abs, entry);
+		if (statSync(path).isDirectory()) found.push(...testFiles(relative(PACKAGE_ROOT, path)));
+		else if (entry.endsWith('.test.ts')) found.push(relative(PACKAGE_ROOT, path));
+	}
+	return found.sort();
+}
+
+async function main(): Promise<void> {
+	const args = process.argv.slice(2);
+	const fileArgs = args.filter((a) => a.endsWith('.ts'));
+	const suiteArgs = args.filter((a) => !a.endsWith('.ts'));
+	const selected = SUITES.filter((s) =>
+		fileArgs.length ? fileArgs.some((f) => f.startsWith(s.dir)) : suiteArgs.length === 0 || suiteArgs.includes(s.name),
+	);
+
+	await assertPostgresReachable();
+	if (selected.some((s) => s.needsBuild)) {
+		console.log('▶ build (n8n-node build)');
+		execFileSync('n8n-node', ['build'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+	}
+	if (selected.some((s) => s.needsN8n)) await ensureN8nRuntime();
+
+	const summary: string[] = [];
+	let failed = false;
+	for (const suite of selected) {
+		const files = fileArgs.length ? fileArgs.filter((f) => f.startsWith(suite.dir)) : testFiles(suite.dir);
+		if (files.length === 0) {
+			summary.push(`  ${suite.name.padEnd(9)} no test files`);
+			continue;
+		}
+		console.log(`\n▶ ${suite.name}: ${suite.description} (${files.length} file${files.length > 1 ? 's' : ''})`);
+		const started = Date.now();
+		const result = spawnSync(
+			process.execPath,
+			[
+				'--import',
+				'tsx',
+				'--test',
+				'--test-reporter=spec',
+				`--test-concurrency=${suite.concurrency}`,
+				'--test-timeout=900000',
+				...files,
+			],
+			{ cwd: PACKAGE_ROOT, stdio: 'inherit', env: { ...process.env, WAITLIST_LEDGER_TEST: '1' } },
+		);
+		const seconds = Math.round((Date.now() - started) / 1000);
+		const ok = result.status === 0;
+		failed ||= !ok;
+		summary.push(`  ${suite.name.padEnd(9)} ${ok ? 'passed' : 'FAILED'} (${files.length} files, ${seconds} s)`);
+	}
+	console.log(`\nSuites:\n${summary.join('\n')}`);
+	if (failed) process.exit(1);
+}
+
+main().catch((error: unknown) => {
+	console.error(`npm test could not run: ${(error as Error).message}`);
+	process.exit(1);
+});
