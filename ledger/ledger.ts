@@ -9,27 +9,36 @@ import {
 } from './identity';
 import { schemaVersion, type Store } from './store';
 
-/**
- * The ledger's public face: one method per use case, each in its own transaction. Domain rules live
- * in the modules it calls; this class only decides transaction boundaries.
- */
-export class Ledger {
-	constructor(readonly store: Store) {}
+/** Contacts and identity: one method per use case, each in its own transaction. */
+export class ContactsApi {
+	constructor(private readonly store: Store) {}
 
-	upsertContact(input: UpsertContactInput): Promise<UpsertContactResult> {
+	upsert(input: UpsertContactInput): Promise<UpsertContactResult> {
 		return this.store.transaction((tx) => upsertContact(tx, input));
 	}
 
-	getContact(contactId: string): Promise<ContactRecord | null> {
+	get(contactId: string): Promise<ContactRecord | null> {
 		return getContact(this.store, contactId);
 	}
 
-	countContacts(launch: string): Promise<number> {
+	count(launch: string): Promise<number> {
 		return countContacts(this.store, launch);
 	}
 
 	history(contactId: string): Promise<LedgerEvent[]> {
 		return listEvents(this.store, contactId);
+	}
+}
+
+/**
+ * The ledger's public face. Each domain area hangs off it as its own API object (contacts, tags,
+ * outbox, purchases …) that decides transaction boundaries; the rules live in the domain modules.
+ */
+export class Ledger {
+	readonly contacts: ContactsApi;
+
+	constructor(readonly store: Store) {
+		this.contacts = new ContactsApi(store);
 	}
 
 	schemaVersion(): Promise<number> {

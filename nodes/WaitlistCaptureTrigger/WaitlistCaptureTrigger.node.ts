@@ -70,7 +70,7 @@ export class WaitlistCaptureTrigger implements INodeType {
 		const body = this.getBodyData();
 		const ledger = await ledgerFor(this);
 		try {
-			const result = await ledger.upsertContact({
+			const result = await ledger.contacts.upsert({
 				launch,
 				email: body.email as string,
 				fields: profileFields(body),
