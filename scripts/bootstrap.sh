@@ -8,8 +8,14 @@ cd "$(dirname "$0")/.."
 stamp=node_modules/.bootstrap-stamp
 wanted="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
 if [[ ! -x node_modules/.bin/node || ! -f $stamp || "$(cat $stamp)" != "$wanted" ]]; then
-	echo "Installing dependencies (npm ci) …"
-	npm ci --no-audit --no-fund --loglevel=error
+	if [[ -d node_modules ]]; then
+		# Incremental: never wipe a node_modules another process may be using.
+		echo "Updating dependencies (npm install) …"
+		npm install --no-audit --no-fund --loglevel=error
+	else
+		echo "Installing dependencies (npm ci) …"
+		npm ci --no-audit --no-fund --loglevel=error
+	fi
 	# .npmrc turns install scripts off (see there); node@24 needs its own to fetch its binary.
 	npm rebuild node --ignore-scripts=false --loglevel=error
 	echo "$wanted" > $stamp

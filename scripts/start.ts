@@ -4,13 +4,15 @@
  * (or WAITLIST_LEDGER_DATA_DIR) between runs.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { ensureN8nRuntime } from './lib/n8n-runtime';
 import {
 	PACKAGE_ROOT,
 	assertPortFree,
+	digestOfWorkflows,
+	findFreePort,
 	importAndPublish,
 	installPackInto,
 	listTemplateFiles,
@@ -32,10 +34,18 @@ async function main(): Promise<void> {
 	mkdirSync(dataDir, { recursive: true });
 	await installPackInto(dataDir, (line) => console.log(line));
 
-	const env = n8nEnv(dataDir, port, { N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'warn' });
+	const env = n8nEnv(dataDir, port, await findFreePort(), { N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'info' });
 	const workflows = readWorkflowFiles(listTemplateFiles());
-	console.log(`Importing and publishing ${workflows.length} template(s) …`);
-	await importAndPublish(runtime, env, workflows);
+	// Re-import only when a template changed, so edits made in the editor survive a restart.
+	const stamp = join(dataDir, '.n8n', '.templates-imported');
+	const digest = digestOfWorkflows(workflows);
+	if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== digest) {
+		console.log(`Importing and publishing ${workflows.length} template(s) …`);
+		await importAndPublish(runtime, env, workflows);
+		writeFileSync(stamp, digest);
+	} else {
+		console.log(`Templates unchanged since the last start; keeping the ${workflows.length} workflow(s) already in n8n.`);
+	}
 
 	// The port may have been taken while we were installing.
 	await assertPortFree(port);

@@ -20,7 +20,12 @@ export const PACKAGE_NAME = 'n8n-nodes-waitlist-ledger';
 type Log = (line: string) => void;
 
 /** Environment for a quiet, offline n8n that keeps everything under `userFolder`. */
-export function n8nEnv(userFolder: string, port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function n8nEnv(
+	userFolder: string,
+	port: number,
+	brokerPort: number,
+	extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
 	return {
 		...process.env,
 		N8N_USER_FOLDER: userFolder,
@@ -33,7 +38,9 @@ export function n8nEnv(userFolder: string, port: number, extra: Record<string, s
 		N8N_TEMPLATES_ENABLED: 'false',
 		N8N_PERSONALIZATION_ENABLED: 'false',
 		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
-		N8N_RUNNERS_ENABLED: 'false',
+		// The internal task runner's broker listens on its own port (5679 by default); two n8n
+		// processes on one machine (npm start beside the tests) would collide on it.
+		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 		N8N_SECURE_COOKIE: 'false',
 		N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'warn',
 		DB_SQLITE_POOL_SIZE: '2',
@@ -159,7 +166,11 @@ export function listTemplateFiles(dir = join(PACKAGE_ROOT, 'workflows')): string
 
 async function n8nCli(runtime: N8nRuntime, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
 	try {
-		const { stdout } = await execFileAsync(runtime.nodeBin, [runtime.n8nEntry, ...args], { env, maxBuffer: 64 * 1024 * 1024 });
+		// The CLI prints its results (e.g. list:workflow) through the logger at info level.
+		const { stdout } = await execFileAsync(runtime.nodeBin, [runtime.n8nEntry, ...args], {
+			env: { ...env, N8N_LOG_LEVEL: 'info' },
+			maxBuffer: 64 * 1024 * 1024,
+		});
 		return stdout;
 	} catch (error) {
 		const e = error as { stdout?: string; stderr?: string; message: string };
@@ -168,11 +179,15 @@ async function n8nCli(runtime: N8nRuntime, env: NodeJS.ProcessEnv, args: string[
 }
 
 /**
- * Imports the workflows (same id → replaced, so re-running keeps one copy) and publishes each one:
- * n8n 2.x runs only the published version of a workflow's webhooks.
+ * Imports the workflows and publishes each one: n8n 2.x runs only the published version of a
+ * workflow's webhooks. A workflow that already exists is unpublished first, because n8n refuses to
+ * overwrite a published workflow from the CLI ("You do not have permission to deactivate").
  */
 export async function importAndPublish(runtime: N8nRuntime, env: NodeJS.ProcessEnv, workflows: WorkflowFile[]): Promise<void> {
 	if (workflows.length === 0) return;
+	const listed = await n8nCli(runtime, env, ['list:workflow']);
+	const existing = new Set(listed.split('\n').map((line) => line.split('|')[0]?.trim()));
+	for (const wf of workflows) if (existing.has(wf.id)) await n8nCli(runtime, env, ['unpublish:workflow', `--id=${wf.id}`]);
 	const staging = join(String(env.N8N_USER_FOLDER), '.import');
 	rmSync(staging, { recursive: true, force: true });
 	mkdirSync(staging, { recursive: true });
@@ -180,6 +195,13 @@ export async function importAndPublish(runtime: N8nRuntime, env: NodeJS.ProcessE
 	await n8nCli(runtime, env, ['import:workflow', '--separate', `--input=${staging}`]);
 	for (const wf of workflows) await n8nCli(runtime, env, ['publish:workflow', `--id=${wf.id}`]);
 	rmSync(staging, { recursive: true, force: true });
+}
+
+/** A digest of workflow files, to re-import templates only when they changed. */
+export function digestOfWorkflows(workflows: WorkflowFile[]): string {
+	const hash = createHash('sha256');
+	for (const wf of workflows) hash.update(wf.path).update(readFileSync(wf.path));
+	return hash.digest('hex');
 }
 
 export interface StartedN8n {
@@ -254,7 +276,12 @@ export async function waitUntilReady(
 	};
 	const registered = async (method: string, path: string): Promise<boolean> => {
 		try {
-			const res = await fetch(`${n8n.baseUrl}/webhook/${path}`, { method: 'OPTIONS', signal: AbortSignal.timeout(5_000) });
+			// n8n only sets CORS headers for a cross-origin preflight, so send one.
+			const res = await fetch(`${n8n.baseUrl}/webhook/${path}`, {
+				method: 'OPTIONS',
+				headers: { Origin: n8n.baseUrl, 'Access-Control-Request-Method': method.toUpperCase() },
+				signal: AbortSignal.timeout(5_000),
+			});
 			await res.arrayBuffer();
 			const allowed = (res.headers.get('access-control-allow-methods') ?? '').split(',').map((m) => m.trim().toUpperCase());
 			return allowed.includes(method.toUpperCase());
