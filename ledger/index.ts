@@ -1,6 +1,33 @@
 export { LedgerInputError } from './errors';
-export type { LedgerEvent } from './events';
-export { normalizeEmail, type ContactRecord, type UpsertContactInput, type UpsertContactResult } from './identity';
+export { ATTRIBUTION_KEYS, type Touch } from './attribution';
+export { listEvents, listLaunchEvents, recordEvent, recordEvents, type EventFilter, type LedgerEvent, type NewLedgerEvent } from './events';
+export { ForgottenIdentityError, forgottenAt, isForgotten, registerForgetStep, type ForgetContext, type ForgetStep } from './forget';
+export {
+	findContact,
+	getContact,
+	linkIdentifier,
+	upsertContact,
+	type ContactRecord,
+	type IdentifierInput,
+	type LinkIdentifierInput,
+	type LinkIdentifierResult,
+	type MergeContactsInput,
+	type UpsertContactInput,
+	type UpsertContactResult,
+} from './identity';
+export { isEmptyValue, mergeFieldValue } from './merge';
+export { normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey, type NormalizedIdentifier } from './normalize';
+export { listReviewItems, openReviewItem, resolveReviewItem, type ReviewItem } from './review';
+export {
+	DEFAULT_LAUNCH_SETTINGS,
+	getLaunchSettings,
+	updateLaunchSettings,
+	type LaunchSettings,
+	type LaunchSettingsPatch,
+	type MergePolicy,
+	type UnknownTagPolicy,
+} from './settings';
+export { applyTags, planTags, resolveTags, writeTagPlan, type RegistryDocument, type RegistryTag, type ResolvedTag, type TagChangeResult, type TagKind } from './tags';
 export { Ledger } from './ledger';
 export { closeAllLedgers, closeLedgersOnExit, getLedger } from './registry';
 export { createStore, defaultSqlitePath, openStore, LATEST_SCHEMA_VERSION, type StoreConfig } from './store';

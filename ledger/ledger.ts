@@ -1,34 +1,7 @@
-import { listEvents, type LedgerEvent } from './events';
-import {
-	countContacts,
-	getContact,
-	upsertContact,
-	type ContactRecord,
-	type UpsertContactInput,
-	type UpsertContactResult,
-} from './identity';
+import { ContactsApi, ReviewApi, SettingsApi, TagsApi } from './contacts-api';
 import { schemaVersion, type Store } from './store';
 
-/** Contacts and identity: one method per use case, each in its own transaction. */
-export class ContactsApi {
-	constructor(private readonly store: Store) {}
-
-	upsert(input: UpsertContactInput): Promise<UpsertContactResult> {
-		return this.store.transaction((tx) => upsertContact(tx, input));
-	}
-
-	get(contactId: string): Promise<ContactRecord | null> {
-		return getContact(this.store, contactId);
-	}
-
-	count(launch: string): Promise<number> {
-		return countContacts(this.store, launch);
-	}
-
-	history(contactId: string): Promise<LedgerEvent[]> {
-		return listEvents(this.store, contactId);
-	}
-}
+export { ContactsApi, ReviewApi, SettingsApi, TagsApi };
 
 /**
  * The ledger's public face. Each domain area hangs off it as its own API object (contacts, tags,
@@ -36,9 +9,15 @@ export class ContactsApi {
  */
 export class Ledger {
 	readonly contacts: ContactsApi;
+	readonly tags: TagsApi;
+	readonly settings: SettingsApi;
+	readonly review: ReviewApi;
 
 	constructor(readonly store: Store) {
 		this.contacts = new ContactsApi(store);
+		this.tags = new TagsApi(store);
+		this.settings = new SettingsApi(store);
+		this.review = new ReviewApi(store);
 	}
 
 	schemaVersion(): Promise<number> {

@@ -1,0 +1,123 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+
+import { LedgerInputError } from './errors';
+
+/**
+ * Pure normalization of identifiers and tags. Every function here is idempotent: feeding its output
+ * back in gives the same output (property-tested in test/unit/normalize.property.test.ts).
+ */
+
+// Deliberately permissive (RFC 5322 allows far more than most validators accept); it rejects what
+// is certainly not an address: no @, spaces, no dot in the domain.
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export interface NormalizedIdentifier {
+	kind: string;
+	/** The matching key, unique per launch and kind. */
+	value: string;
+	/** As typed (trimmed), kept for display. */
+	display: string;
+}
+
+export interface NormalizedEmail {
+	/** The matching key: trimmed, NFC, lowercased (and Gmail-folded when opted in). */
+	value: string;
+	/** The address as typed (trimmed), kept for display. */
+	display: string;
+}
+
+const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
+
+export function normalizeEmail(input: unknown, field = 'email', options: { gmail?: boolean } = {}): NormalizedEmail {
+	if (typeof input !== 'string' || input.trim() === '') {
+		throw new LedgerInputError(field, 'is required, e.g. "ada@example.com"');
+	}
+	const display = input.normalize('NFC').trim();
+	if (display.length > 254 || !EMAIL_SHAPE.test(display)) {
+		throw new LedgerInputError(field, `"${display.slice(0, 80)}" is not a valid email address`);
+	}
+	// Lowercasing can leave a string that is not NFC (e.g. U+0130), so normalize again after it.
+	let value = display.toLowerCase().normalize('NFC');
+	if (options.gmail) {
+		const at = value.lastIndexOf('@');
+		const domain = value.slice(at + 1);
+		if (GMAIL_DOMAINS.has(domain)) {
+			const local = value.slice(0, at).split('+')[0]!.replace(/\./g, '');
+			// An address that is only dots/+tag has no mailbox left; keep it as typed rather than invent one.
+			if (local !== '') value = `${local}@gmail.com`;
+		}
+	}
+	return { value, display };
+}
+
+const COUNTRY = /^[A-Z]{2}$/;
+
+/** E.164 (+14155552671). Numbers without a + are read in `defaultCountry`. */
+export function normalizePhone(input: unknown, defaultCountry = 'US', field = 'phone'): NormalizedIdentifier {
+	if (typeof input !== 'string' && typeof input !== 'number') {
+		throw new LedgerInputError(field, 'is required, e.g. "+1 415 555 2671"');
+	}
+	const display = String(input).normalize('NFKC').trim();
+	if (display === '') throw new LedgerInputError(field, 'is required, e.g. "+1 415 555 2671"');
+	const country = defaultCountry.toUpperCase();
+	const parsed = parsePhoneNumberFromString(display, COUNTRY.test(country) ? (country as CountryCode) : undefined);
+	if (!parsed || !parsed.isValid()) {
+		throw new LedgerInputError(
+			field,
+			`"${display.slice(0, 40)}" is not a valid phone number (numbers without +country code are read as ${country}); write it like "+44 20 7946 0958"`,
+		);
+	}
+	return { kind: 'phone', value: parsed.number, display };
+}
+
+/** Customer ids and external record ids: trimmed, NFC, case kept (vendors' ids are case-sensitive). */
+function normalizeOpaqueId(kind: string, input: unknown, field: string): NormalizedIdentifier {
+	if ((typeof input !== 'string' && typeof input !== 'number') || String(input).trim() === '') {
+		throw new LedgerInputError(field, `is required for a ${kind} identifier`);
+	}
+	const value = String(input).normalize('NFC').trim();
+	if (value.length > 200) throw new LedgerInputError(field, `is ${value.length} characters long; at most 200 are allowed`);
+	return { kind, value, display: value };
+}
+
+const EXT_KIND = /^ext:[a-z0-9][a-z0-9_.-]{0,39}$/;
+export const FIXED_IDENTIFIER_KINDS = ['email', 'phone', 'customer_id', 'purchase_token'] as const;
+
+export function normalizeIdentifierKind(kind: unknown, field = 'kind'): string {
+	const k = typeof kind === 'string' ? kind.trim().toLowerCase() : '';
+	if ((FIXED_IDENTIFIER_KINDS as readonly string[]).includes(k) || EXT_KIND.test(k)) return k;
+	throw new LedgerInputError(
+		field,
+		`${JSON.stringify(kind)} is not an identifier kind; use email, phone, customer_id, purchase_token or ext:<system> (e.g. ext:mailchimp)`,
+	);
+}
+
+export function normalizeIdentifier(
+	kind: string,
+	input: unknown,
+	options: { defaultCountry?: string; gmail?: boolean; field?: string } = {},
+): NormalizedIdentifier {
+	const k = normalizeIdentifierKind(kind);
+	const field = options.field ?? k;
+	if (k === 'email') return { kind: k, ...normalizeEmail(input, field, { gmail: options.gmail }) };
+	if (k === 'phone') return normalizePhone(input, options.defaultCountry, field);
+	return normalizeOpaqueId(k, input, field);
+}
+
+/**
+ * A tag's matching key: NFC, lowercase, runs of spaces/underscores/hyphens become one hyphen, and a
+ * parenthesized suffix is kept but glued on ("Early Bird (ad)" → "early-bird(ad)"), so it only
+ * matches when the registry declares it (or declares "(*)" for any suffix).
+ */
+export function normalizeTagKey(input: string): string {
+	let key = input.normalize('NFC').toLowerCase().normalize('NFC');
+	key = key.replace(/\s*\(\s*([^()]*?)\s*\)\s*$/, (_m, inner: string) => `(${inner.replace(/[\s_-]+/g, '-')})`);
+	key = key.replace(/[\s_-]+/g, '-').replace(/^-+/, '').replace(/-+(?=\(|$)/, '');
+	return key;
+}
+
+/** The key without its parenthesized suffix, or null when it has none. */
+export function tagKeyBase(key: string): string | null {
+	const m = /^(.*)\([^()]*\)$/.exec(key);
+	return m && m[1] !== '' ? m[1]! : null;
+}
