@@ -38,18 +38,18 @@ export function storeConfigFromCredential(data: ICredentialDataDecryptedObject |
 }
 
 interface CredentialReader {
+	getNode(): { credentials?: Record<string, unknown> };
 	getCredentials(type: string): Promise<ICredentialDataDecryptedObject>;
 }
 
-/** The ledger this node should use: the credential's, or the embedded default when none is set. */
+/**
+ * The ledger this node should use: the selected credential's, or the embedded SQLite default when
+ * the node has none selected. A selected credential that cannot be read is an error, never a silent
+ * switch to another database.
+ */
 export async function ledgerFor(ctx: CredentialReader): Promise<Ledger> {
-	let data: ICredentialDataDecryptedObject | undefined;
-	try {
-		data = await ctx.getCredentials(LEDGER_CREDENTIAL);
-	} catch {
-		// No credential selected: the embedded SQLite default.
-		data = undefined;
-	}
+	const selected = ctx.getNode().credentials?.[LEDGER_CREDENTIAL] !== undefined;
+	const data = selected ? await ctx.getCredentials(LEDGER_CREDENTIAL) : undefined;
 	closeLedgersOnExit();
 	return getLedger(storeConfigFromCredential(data));
 }
