@@ -267,8 +267,9 @@ export async function upsertContact(tx: SqlExecutor, input: UpsertContactInput):
 		const applied = applyUpsert(empty, { fields, touch, consent, at, creating: true }, settings);
 		changes = applied.changes;
 		const s = applied.next;
-		const email = ids.find((i) => i.kind === 'email');
-		const phone = ids.find((i) => i.kind === 'phone');
+		// Only the canonical identifier is held yet; further ones fill these columns when their link succeeds.
+		const email = canonical.kind === 'email' ? canonical : undefined;
+		const phone = canonical.kind === 'phone' ? canonical : undefined;
 		await tx.execute(
 			`INSERT INTO contacts (id, launch, status, email, phone, profile, field_times, first_touch, last_touch, consent, is_test, created_at, updated_at)
 			 VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,

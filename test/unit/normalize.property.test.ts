@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import fc from 'fast-check';
+
+import { LedgerInputError } from '../../ledger/errors';
+import { normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey } from '../../ledger/normalize';
+
+/** Runs `f`; input errors (the value was rejected) count as "no output", anything else is a bug. */
+function attempt<T>(f: () => T): T | null {
+	try {
+		return f();
+	} catch (error) {
+		if (error instanceof LedgerInputError) return null;
+		throw error;
+	}
+}
+
+const localPart = fc.stringMatching(/^[A-Za-z0-9._+\u00C0-\u017F\u0130-]{1,20}$/);
+const domain = fc.stringMatching(/^[A-Za-z0-9\u00C0-\u017F-]{1,12}\.[A-Za-z]{2,6}$/);
+const padding = fc.stringMatching(/^[ \t\n]{0,3}$/);
+const emailLike = fc.tuple(padding, localPart, fc.constantFrom('gmail.com', 'GoogleMail.com', 'example.com'), domain, fc.boolean(), padding).map(
+	([pre, local, known, other, useKnown, post]) => `${pre}${local}@${useKnown ? known : other}${post}`,
+);
+
+describe('normalization is idempotent', () => {
+	it('email: normalizing the matching key again gives the same key (with and without the Gmail rule)', () => {
+		fc.assert(
+			fc.property(fc.oneof(emailLike, fc.string()), fc.boolean(), (raw, gmail) => {
+				const once = attempt(() => normalizeEmail(raw, 'email', { gmail }));
+				if (!once) return;
+				const twice = normalizeEmail(once.value, 'email', { gmail });
+				assert.equal(twice.value, once.value);
+				// The display value is the input as typed (trimmed), never the folded key.
+				assert.equal(once.display, raw.normalize('NFC').trim());
+			}),
+			{ numRuns: 2000 },
+		);
+	});
+
+	it('email: differently typed forms of one address share a key', () => {
+		fc.assert(
+			fc.property(localPart, domain, (local, dom) => {
+				const a = attempt(() => normalizeEmail(`${local}@${dom}`));
+				if (!a) return;
+				assert.equal(normalizeEmail(`  ${local.toUpperCase()}@${dom.toUpperCase()} `).value, normalizeEmail(a.value.toUpperCase()).value);
+			}),
+		);
+	});
+
+	it('email: the Gmail rule folds dots, +tags and googlemail.com, only when opted in', () => {
+		assert.equal(normalizeEmail('A.da.L+launch@GoogleMail.com', 'email', { gmail: true }).value, 'adal@gmail.com');
+		assert.equal(normalizeEmail('A.da.L+launch@GoogleMail.com').value, 'a.da.l+launch@googlemail.com');
+		assert.equal(normalizeEmail('a.b+x@example.com', 'email', { gmail: true }).value, 'a.b+x@example.com');
+	});
+
+	it('phone: the E.164 result normalizes to itself, in any default country', () => {
+		const digits = fc.stringMatching(/^[0-9 ()+.-]{4,20}$/);
+		fc.assert(
+			fc.property(digits, fc.constantFrom('US', 'GB', 'DE', 'FR', 'IN', 'BR'), fc.constantFrom('US', 'GB', 'JP'), (raw, country, otherCountry) => {
+				const once = attempt(() => normalizePhone(raw, country));
+				if (!once) return;
+				assert.match(once.value, /^\+[1-9]\d{3,14}$/);
+				assert.equal(normalizePhone(once.value, country).value, once.value);
+				assert.equal(normalizePhone(once.value, otherCountry).value, once.value, 'an E.164 number does not depend on the default country');
+			}),
+			{ numRuns: 3000 },
+		);
+		assert.equal(normalizePhone('(415) 555-2671', 'US').value, '+14155552671');
+		assert.equal(normalizePhone('020 7946 0958', 'GB').value, '+442079460958');
+	});
+
+	it('customer ids and ext ids: trimmed, case kept, idempotent', () => {
+		fc.assert(
+			fc.property(fc.string({ maxLength: 60 }), fc.constantFrom('customer_id', 'ext:mailchimp', 'purchase_token'), (raw, kind) => {
+				const once = attempt(() => normalizeIdentifier(kind, raw));
+				if (!once) return;
+				assert.equal(normalizeIdentifier(kind, once.value).value, once.value);
+			}),
+		);
+	});
+
+	it('tag keys: idempotent, and spaces/underscores/hyphens/case collapse', () => {
+		fc.assert(
+			fc.property(fc.string({ maxLength: 40 }), (raw) => {
+				const once = normalizeTagKey(raw);
+				assert.equal(normalizeTagKey(once), once);
+			}),
+			{ numRuns: 5000 },
+		);
+		fc.assert(
+			fc.property(fc.array(fc.stringMatching(/^[a-z0-9]{1,8}$/), { minLength: 1, maxLength: 4 }), fc.array(fc.constantFrom(' ', '_', '-', '  ', ' - '), { minLength: 3, maxLength: 3 }), (words, seps) => {
+				const joined = words.map((w, i) => (i === 0 ? w : `${seps[i % 3]}${w.toUpperCase()}`)).join('');
+				assert.equal(normalizeTagKey(joined), words.join('-'));
+			}),
+		);
+		assert.equal(normalizeTagKey('Early Bird'), 'early-bird');
+		assert.equal(normalizeTagKey('early_bird'), 'early-bird');
+		assert.equal(normalizeTagKey('early-bird'), 'early-bird');
+		assert.equal(normalizeTagKey('Early Bird (ad)'), 'early-bird(ad)');
+	});
+});
