@@ -52,6 +52,8 @@ export class WaitlistLedgerApi implements ICredentialType {
 			default: 'fields',
 			displayOptions: { show: { driver: ['postgres'] } },
 		},
+		// The URL carries the database password, so it is masked like one.
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
 		{
 			displayName: 'Connection URL',
 			name: 'connectionString',

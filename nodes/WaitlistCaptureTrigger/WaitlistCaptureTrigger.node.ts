@@ -1,13 +1,15 @@
-import type {
-	IDataObject,
-	INodeType,
-	INodeTypeDescription,
-	IWebhookFunctions,
-	IWebhookResponseData,
+import {
+	NodeConnectionTypes,
+	NodeOperationError,
+	type IDataObject,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
 } from 'n8n-workflow';
 
 import { LedgerInputError } from '../../ledger';
-import { ledgerCredentialSlot, ledgerFor, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
+import { ledgerFor, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
 
 const RESERVED = new Set(['email']);
 
@@ -25,15 +27,16 @@ export class WaitlistCaptureTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Waitlist Capture Trigger',
 		name: 'waitlistCaptureTrigger',
-		icon: 'file:capture.svg',
+		icon: { light: 'file:capture.svg', dark: 'file:capture.dark.svg' },
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{"POST /webhook/" + $parameter["path"]}}',
 		description: 'Receives waitlist signups and saves each one in the ledger before answering',
 		defaults: { name: 'Waitlist Capture Trigger' },
 		inputs: [],
-		outputs: ['main'],
-		credentials: [ledgerCredentialSlot],
+		outputs: [NodeConnectionTypes.Main],
+		// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
+		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' }],
 		webhooks: [
 			{
 				name: 'default',
@@ -92,7 +95,9 @@ export class WaitlistCaptureTrigger implements INodeType {
 				res.status(422).json({ ok: false, error: 'invalid_signup', field: error.field, message: error.message });
 				return { noWebhookResponse: true };
 			}
-			throw error;
+			throw new NodeOperationError(this.getNode(), error as Error, {
+				description: 'The signup could not be saved in the ledger. Check the Waitlist Ledger credential and that its database is reachable.',
+			});
 		}
 	}
 }

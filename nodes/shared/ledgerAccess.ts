@@ -11,8 +11,6 @@ import { closeLedgersOnExit, defaultSqlitePath, getLedger, openStore, type Ledge
 export const LEDGER_CREDENTIAL = 'waitlistLedgerApi';
 export const LEDGER_CONNECTION_TEST = 'waitlistLedgerConnectionTest';
 
-/** The credential slot every node declares: optional, so a fresh install works on embedded SQLite. */
-export const ledgerCredentialSlot = { name: LEDGER_CREDENTIAL, required: false, testedBy: LEDGER_CONNECTION_TEST };
 
 function text(data: IDataObject, key: string): string | undefined {
 	const value = data[key];

@@ -106,9 +106,8 @@ export async function installPackInto(userFolder: string, log: Log = () => undef
 	await execFileAsync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
 	rmSync(packDir, { recursive: true, force: true });
 	const manifestPath = join(target, 'package.json');
-	const { devDependencies: _dev, peerDependencies: _peer, optionalDependencies: _opt, ...manifest } = JSON.parse(
-		readFileSync(manifestPath, 'utf8'),
-	) as Record<string, unknown>;
+	const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+	for (const key of ['devDependencies', 'peerDependencies', 'optionalDependencies']) delete manifest[key];
 	writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
 	await execFileAsync(
 		'npm',

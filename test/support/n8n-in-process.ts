@@ -12,8 +12,6 @@
  *   result.output('Waitlist Contact', 1)   // items of output 1 (e.g. "review")
  *   result.error('Waitlist Contact')       // the node's error, if it failed
  */
-import './n8n-modules';
-
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +30,7 @@ import type {
 	IConnections,
 } from 'n8n-workflow';
 
+// Must load before anything that requires n8n's modules.
 import { N8N_MODULES } from './n8n-modules';
 import { PACKAGE_NAME, PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
 
