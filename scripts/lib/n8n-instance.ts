@@ -182,11 +182,18 @@ async function n8nCli(runtime: N8nRuntime, env: NodeJS.ProcessEnv, args: string[
  * workflow's webhooks. A workflow that already exists is unpublished first, because n8n refuses to
  * overwrite a published workflow from the CLI ("You do not have permission to deactivate").
  */
-export async function importAndPublish(runtime: N8nRuntime, env: NodeJS.ProcessEnv, workflows: WorkflowFile[]): Promise<void> {
+export async function importAndPublish(
+	runtime: N8nRuntime,
+	env: NodeJS.ProcessEnv,
+	workflows: WorkflowFile[],
+	{ freshUserFolder = false }: { freshUserFolder?: boolean } = {},
+): Promise<void> {
 	if (workflows.length === 0) return;
-	const listed = await n8nCli(runtime, env, ['list:workflow']);
-	const existing = new Set(listed.split('\n').map((line) => line.split('|')[0]?.trim()));
-	for (const wf of workflows) if (existing.has(wf.id)) await n8nCli(runtime, env, ['unpublish:workflow', `--id=${wf.id}`]);
+	if (!freshUserFolder) {
+		const listed = await n8nCli(runtime, env, ['list:workflow']);
+		const existing = new Set(listed.split('\n').map((line) => line.split('|')[0]?.trim()));
+		for (const wf of workflows) if (existing.has(wf.id)) await n8nCli(runtime, env, ['unpublish:workflow', `--id=${wf.id}`]);
+	}
 	const staging = join(String(env.N8N_USER_FOLDER), '.import');
 	rmSync(staging, { recursive: true, force: true });
 	mkdirSync(staging, { recursive: true });

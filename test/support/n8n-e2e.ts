@@ -1,0 +1,163 @@
+/**
+ * End-to-end harness: a real n8n process (the pinned install `npm start` uses) with the built pack,
+ * a free port and a throw-away user folder. One n8n serves a whole test file:
+ *
+ *   let n8n: E2eN8n;
+ *   before(async () => { n8n = await startE2eN8n({ workflows: ['workflows/waitlist-signup.json'] }); });
+ *   after(async () => n8n.stop());
+ *   it('…', async () => {
+ *     const res = await n8n.post('waitlist-signup', { email: 'a@b.co' });
+ *     const executions = await n8n.waitForExecutions('wlSignupCapture1', 1);
+ *   });
+ *
+ * The pack must be built first (`npm test` does it). Execution results are read from n8n's own
+ * SQLite database, the same rows the editor's "Executions" list shows.
+ */
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+import { ensureN8nRuntime, type N8nRuntime } from '../../scripts/lib/n8n-runtime';
+import {
+	PACKAGE_ROOT,
+	findFreePort,
+	importAndPublish,
+	installPackInto,
+	n8nEnv,
+	readWorkflowFiles,
+	startN8n,
+	waitUntilReady,
+	type StartedN8n,
+} from '../../scripts/lib/n8n-instance';
+
+export interface E2eOptions {
+	/** Workflow JSON files (paths relative to the package root, or absolute) or workflow objects. */
+	workflows: Array<string | { id: string; name: string; nodes: unknown[]; connections: unknown }>;
+	/** Extra environment for the n8n process (e.g. WAITLIST_LEDGER_SQLITE_PATH, NODE_OPTIONS). */
+	env?: Record<string, string>;
+	/** Keep the user folder after stop (for debugging). */
+	keep?: boolean;
+}
+
+export interface ExecutionSummary {
+	id: string;
+	workflowId: string;
+	status: string;
+	mode: string;
+	finished: boolean;
+	/** Node name → items (json) per output of the node's last run. */
+	nodes: Record<string, unknown[][]>;
+	/** Node name → error message, for nodes that failed. */
+	errors: Record<string, string>;
+}
+
+export interface E2eN8n {
+	baseUrl: string;
+	userFolder: string;
+	/** The embedded ledger file n8n's nodes use when no credential is selected. */
+	ledgerPath: string;
+	runtime: N8nRuntime;
+	process: StartedN8n;
+	webhookUrl(path: string): string;
+	post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+	executions(workflowId?: string): ExecutionSummary[];
+	waitForExecutions(workflowId: string, count: number, timeoutMs?: number): Promise<ExecutionSummary[]>;
+	stop(): Promise<void>;
+}
+
+// n8n stores execution data in "flatted" form (references as indexes into a flat array).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const flatted = (runtime: N8nRuntime) => require(join(runtime.dir, 'node_modules', 'flatted')) as { parse(text: string): unknown };
+
+interface RunDataShape {
+	resultData?: { runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json: unknown }> | null> }; error?: { message?: string } }>> };
+}
+
+export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
+	const runtime = await ensureN8nRuntime();
+	const userFolder = mkdtempSync(join(tmpdir(), 'wl-e2e-n8n-'));
+	const port = await findFreePort();
+	const ledgerPath = join(userFolder, '.n8n', 'waitlist-ledger.sqlite');
+	const env = n8nEnv(userFolder, port, await findFreePort(), { N8N_LOG_LEVEL: 'warn', ...(options.env ?? {}) });
+
+	await installPackInto(userFolder);
+	const staged = join(userFolder, 'workflows');
+	rmSync(staged, { recursive: true, force: true });
+	const files = options.workflows.map((wf, i) => {
+		if (typeof wf === 'string') return isAbsolute(wf) ? wf : join(PACKAGE_ROOT, wf);
+		const path = join(userFolder, `inline-${i}.json`);
+		writeFileSync(path, JSON.stringify(wf));
+		return path;
+	});
+	const workflows = readWorkflowFiles(files);
+	await importAndPublish(runtime, env, workflows, { freshUserFolder: true });
+
+	const n8n = startN8n(runtime, env, { logFile: join(userFolder, 'n8n.log') });
+	try {
+		await waitUntilReady(n8n, workflows.flatMap((wf) => wf.webhookPaths), 180_000);
+	} catch (error) {
+		await n8n.stop();
+		throw error;
+	}
+	const baseUrl = n8n.baseUrl;
+	const dbPath = join(userFolder, '.n8n', 'database.sqlite');
+
+	const executions = (workflowId?: string): ExecutionSummary[] => {
+		if (!existsSync(dbPath)) return [];
+		const db = new DatabaseSync(dbPath, { readOnly: true });
+		try {
+			const rows = db
+				.prepare(
+					`SELECT e.id, e.workflowId, e.status, e.mode, e.finished, d.data FROM execution_entity e
+					 LEFT JOIN execution_data d ON d.executionId = e.id
+					 ${workflowId ? 'WHERE e.workflowId = ?' : ''} ORDER BY e.id`,
+				)
+				.all(...(workflowId ? [workflowId] : [])) as Array<{ id: number; workflowId: string; status: string; mode: string; finished: number; data: string | null }>;
+			return rows.map((row) => {
+				const data = row.data ? (flatted(runtime).parse(row.data) as RunDataShape) : {};
+				const nodes: ExecutionSummary['nodes'] = {};
+				const errors: ExecutionSummary['errors'] = {};
+				for (const [name, runs] of Object.entries(data.resultData?.runData ?? {})) {
+					const last = runs[runs.length - 1];
+					nodes[name] = (last?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json));
+					if (last?.error) errors[name] = last.error.message ?? 'error';
+				}
+				return { id: String(row.id), workflowId: row.workflowId, status: row.status, mode: row.mode, finished: Boolean(row.finished), nodes, errors };
+			});
+		} finally {
+			db.close();
+		}
+	};
+
+	return {
+		baseUrl,
+		userFolder,
+		ledgerPath,
+		runtime,
+		process: n8n,
+		webhookUrl: (path) => `${baseUrl}/webhook/${path}`,
+		post: (path, body, headers = {}) =>
+			fetch(`${baseUrl}/webhook/${path}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', ...headers },
+				body: typeof body === 'string' ? body : JSON.stringify(body),
+			}),
+		executions,
+		async waitForExecutions(workflowId, count, timeoutMs = 60_000) {
+			const deadline = Date.now() + timeoutMs;
+			for (;;) {
+				const done = executions(workflowId).filter((e) => e.status !== 'running' && e.status !== 'new');
+				if (done.length >= count) return done;
+				if (Date.now() > deadline) {
+					throw new Error(`Expected ${count} finished executions of ${workflowId}, saw ${done.length} within ${timeoutMs / 1000} s`);
+				}
+				await new Promise((r) => setTimeout(r, 200));
+			}
+		},
+		async stop() {
+			await n8n.stop();
+			if (!options.keep) rmSync(userFolder, { recursive: true, force: true });
+		},
+	};
+}
