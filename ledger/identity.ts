@@ -317,8 +317,6 @@ export async function upsertContact(tx: SqlExecutor, input: UpsertContactInput):
 			events.push({ launch, contactId, type: 'contact.updated', source: input.source, data: { changes }, at: now });
 		}
 	}
-	await recordEvents(tx, events);
-
 	const linked: NormalizedIdentifier[] = created ? [canonical] : [];
 	const conflicts: ReviewItem[] = [];
 	for (const id of ids.slice(1)) {
@@ -326,7 +324,9 @@ export async function upsertContact(tx: SqlExecutor, input: UpsertContactInput):
 		if (link.status === 'linked') linked.push(id);
 		if (link.review) conflicts.push(link.review);
 	}
-	const tags = tagPlan ? await writeTagPlan(tx, contactId, tagPlan, { source: input.source, at: now }) : { applied: [], unchanged: [], quarantined: [] };
+	const tags = tagPlan ? await writeTagPlan(tx, contactId, tagPlan, { source: input.source, at: now, events }) : { applied: [], unchanged: [], quarantined: [] };
+	// One statement for the upsert's own events (links and reviews record theirs as they happen).
+	await recordEvents(tx, events);
 	return { contactId, created, changes, linked, conflicts, tags };
 }
 

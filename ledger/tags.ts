@@ -173,7 +173,14 @@ export interface TagChangeResult {
 }
 
 /** Writes a plan for one contact: contact_tags rows, quarantine rows, one event per change. */
-export async function writeTagPlan(tx: SqlExecutor, contactId: string, plan: TagPlan, options: { source?: string; at?: number } = {}): Promise<TagChangeResult> {
+export async function writeTagPlan(
+	tx: SqlExecutor,
+	contactId: string,
+	plan: TagPlan,
+	// `events`: append the tag events here instead of writing them, so a caller can write all of its
+	// events in one statement.
+	options: { source?: string; at?: number; events?: NewLedgerEvent[] } = {},
+): Promise<TagChangeResult> {
 	const at = options.at ?? Date.now();
 	const result: TagChangeResult = { applied: [], unchanged: [], quarantined: [] };
 	const events: NewLedgerEvent[] = [];
@@ -215,7 +222,8 @@ export async function writeTagPlan(tx: SqlExecutor, contactId: string, plan: Tag
 		result.quarantined.push(r.key);
 		events.push({ launch: plan.launch, contactId, type: 'tag.quarantined', source: options.source, data: { input: r.input, key: r.key }, at });
 	}
-	await recordEvents(tx, events);
+	if (options.events) options.events.push(...events);
+	else await recordEvents(tx, events);
 	return result;
 }
 

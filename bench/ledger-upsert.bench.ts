@@ -1,0 +1,155 @@
+/**
+ * Contact upserts per second through the ledger (identity + attribution + two tags through the
+ * registry + events, one transaction each) against a raw single-table
+ * `INSERT … ON CONFLICT DO UPDATE` on the same database in the same run. Both sides get the same
+ * concurrency and the same number of distinct emails; the ratio is ledger/raw (target ≥ 0.5).
+ *
+ *   npm run bench -- ledger-upsert [--sizes=1000,10000,100000] [--drivers=sqlite,postgres] [--budget=150]
+ *
+ * --budget is seconds per driver for the largest size: a size whose projected time (from the
+ * previous size's rates) exceeds it is skipped and the reason printed.
+ */
+import { Ledger } from '../ledger';
+import { openStore, type Store } from '../ledger/store';
+import { DRIVERS, freshDatabase, type DriverName } from '../test/support/stores';
+
+function arg(name: string, fallback: string): string {
+	const found = process.argv.find((a) => a.startsWith(`--${name}=`));
+	return found ? found.slice(name.length + 3) : fallback;
+}
+
+const SIZES = arg('sizes', '1000,10000,100000').split(',').map(Number);
+const DRIVER_LIST = arg('drivers', DRIVERS.join(',')).split(',') as DriverName[];
+const BUDGET_S = Number(arg('budget', '150'));
+// SQLite runs one writer at a time (in-process queue + BEGIN IMMEDIATE); PostgreSQL gets as many
+// callers as the pool has connections, which is how n8n workers would load it.
+const CONCURRENCY: Record<DriverName, number> = { sqlite: 4, postgres: 10 };
+
+class RssSampler {
+	peak = 0;
+	private timer: NodeJS.Timeout | undefined;
+	start(): void {
+		this.peak = process.memoryUsage().rss;
+		this.timer = setInterval(() => (this.peak = Math.max(this.peak, process.memoryUsage().rss)), 25);
+	}
+	stop(): number {
+		clearInterval(this.timer);
+		this.peak = Math.max(this.peak, process.memoryUsage().rss);
+		return this.peak;
+	}
+}
+
+/** Runs `work(i)` for i in [0, n) with at most `concurrency` in flight; returns seconds and peak RSS. */
+async function timed(n: number, concurrency: number, work: (i: number) => Promise<unknown>): Promise<{ seconds: number; peakRss: number }> {
+	global.gc?.();
+	const sampler = new RssSampler();
+	sampler.start();
+	const started = process.hrtime.bigint();
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: concurrency }, async () => {
+			while (next < n) await work(next++);
+		}),
+	);
+	const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+	return { seconds, peakRss: sampler.stop() };
+}
+
+const emailOf = (i: number) => `bench.user${i}@example.com`;
+const touchOf = (i: number) => ({ utm_source: i % 3 ? 'newsletter' : 'instagram', utm_medium: 'email', utm_campaign: `launch-${i % 7}`, landing_url: 'https://course.example/waitlist' });
+
+async function rawBaseline(store: Store, n: number, concurrency: number) {
+	await store.execute('CREATE TABLE IF NOT EXISTS bench_raw_contacts (email TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at BIGINT NOT NULL)');
+	return timed(n, concurrency, (i) =>
+		store.execute(
+			`INSERT INTO bench_raw_contacts (email, data, updated_at) VALUES ($1, $2, $3)
+			 ON CONFLICT (email) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
+			[emailOf(i), JSON.stringify({ first_name: `User ${i}`, ...touchOf(i), tags: ['early-bird', 'waitlist'] }), Date.now()],
+		),
+	);
+}
+
+async function ledgerUpserts(ledger: Ledger, n: number, concurrency: number) {
+	return timed(n, concurrency, (i) =>
+		ledger.contacts.upsert({
+			launch: 'bench',
+			email: emailOf(i),
+			fields: { first_name: `User ${i}` },
+			attribution: touchOf(i),
+			tags: ['Early Bird', 'waitlist'],
+			source: 'bench',
+		}),
+	);
+}
+
+interface Row {
+	driver: DriverName;
+	size: number;
+	rawPerSec: number;
+	ledgerPerSec: number;
+	ratio: number;
+	rawPeakMb: number;
+	ledgerPeakMb: number;
+	seconds: number;
+}
+
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+async function main(): Promise<void> {
+	const rows: Row[] = [];
+	const skipped: string[] = [];
+	console.log(`node ${process.version}, sizes ${SIZES.join('/')}, concurrency sqlite=${CONCURRENCY.sqlite} postgres=${CONCURRENCY.postgres}`);
+	console.log('driver    contacts   raw/s    ledger/s  ratio  peak RSS raw→ledger  time');
+	for (const driver of DRIVER_LIST) {
+		let last: Row | undefined;
+		for (const size of SIZES) {
+			if (last) {
+				const projected = size / last.rawPerSec + size / last.ledgerPerSec;
+				if (projected > BUDGET_S) {
+					const why = `${driver} ${size}: skipped, projected ${Math.round(projected)} s from the ${last.size} rates exceeds the ${BUDGET_S} s budget (--budget=…)`;
+					skipped.push(why);
+					console.log(why);
+					continue;
+				}
+			}
+			const db = await freshDatabase(driver);
+			const store = await openStore(db.config);
+			const ledger = new Ledger(store);
+			try {
+				await ledger.tags.add({ launch: 'bench', tag: 'Early Bird', aliases: ['Early Bird (ad)'] });
+				await ledger.tags.add({ launch: 'bench', tag: 'waitlist' });
+				const c = CONCURRENCY[driver];
+				const raw = await rawBaseline(store, size, c);
+				const led = await ledgerUpserts(ledger, size, c);
+				const count = await ledger.contacts.count('bench');
+				if (count !== size) throw new Error(`expected ${size} contacts, found ${count}`);
+				const row: Row = {
+					driver,
+					size,
+					rawPerSec: size / raw.seconds,
+					ledgerPerSec: size / led.seconds,
+					ratio: raw.seconds / led.seconds,
+					rawPeakMb: mb(raw.peakRss),
+					ledgerPeakMb: mb(led.peakRss),
+					seconds: raw.seconds + led.seconds,
+				};
+				rows.push(row);
+				last = row;
+				console.log(
+					`${driver.padEnd(9)} ${String(size).padStart(8)} ${row.rawPerSec.toFixed(0).padStart(7)} ${row.ledgerPerSec.toFixed(0).padStart(10)}  ${row.ratio.toFixed(2).padStart(5)}  ${`${row.rawPeakMb} → ${row.ledgerPeakMb} MB`.padStart(19)}  ${row.seconds.toFixed(1)} s`,
+				);
+			} finally {
+				await ledger.close();
+				await db.drop();
+			}
+		}
+	}
+	const below = rows.filter((r) => r.ratio < 0.5);
+	console.log(below.length ? `\nBelow the 0.5 target: ${below.map((r) => `${r.driver} ${r.size} (${r.ratio.toFixed(2)})`).join(', ')}` : '\nAll ratios meet the 0.5 target.');
+	console.log(`RESULT ${JSON.stringify({ rows, skipped })}`);
+}
+
+main().catch((error: unknown) => {
+	console.error(error);
+	process.exit(1);
+});

@@ -1,0 +1,33 @@
+/**
+ * `npm run bench [-- filter…]`: runs every bench/*.bench.ts in name order, each in its own process
+ * (so one benchmark's memory peak does not colour the next). A filter keeps only files whose name
+ * contains it, e.g. `npm run bench -- ledger-upsert`. Extra `--key=value` args pass through.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const BENCH_DIR = __dirname;
+const args = process.argv.slice(2);
+const filters = args.filter((a) => !a.startsWith('--'));
+const passThrough = args.filter((a) => a.startsWith('--'));
+const files = readdirSync(BENCH_DIR)
+	.filter((f) => f.endsWith('.bench.ts'))
+	.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+	.sort();
+
+if (files.length === 0) {
+	console.error(`No benchmark matches ${filters.join(', ')}; available: ${readdirSync(BENCH_DIR).filter((f) => f.endsWith('.bench.ts')).join(', ')}`);
+	process.exit(1);
+}
+
+let failed = 0;
+for (const file of files) {
+	console.log(`\n▶ ${file}`);
+	const result = spawnSync(process.execPath, ['--import', 'tsx', join(BENCH_DIR, file), ...passThrough], { stdio: 'inherit' });
+	if (result.status !== 0) {
+		failed++;
+		console.error(`✖ ${file} exited with ${result.status ?? result.signal}`);
+	}
+}
+if (failed) process.exit(1);
