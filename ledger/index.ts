@@ -28,6 +28,29 @@ export {
 	type UnknownTagPolicy,
 } from './settings';
 export { applyTags, planTags, resolveTags, writeTagPlan, type RegistryDocument, type RegistryTag, type ResolvedTag, type TagChangeResult, type TagKind } from './tags';
+export {
+	DEFAULT_MAX_ATTEMPTS,
+	OUTBOX_STATUSES,
+	enqueueOutboxEntry,
+	outboxRetryDelay,
+	parseRetryAfter,
+	type AckResult,
+	type ClaimedOutboxEntry,
+	type ClaimOutboxInput,
+	type ClaimProof,
+	type EnqueueOutboxInput,
+	type EnqueueOutboxResult,
+	type FailOutboxInput,
+	type FailResult,
+	type OutboxEntry,
+	type OutboxHealth,
+	type OutboxKind,
+	type OutboxStatus,
+	type PauseScope,
+	type PauseState,
+} from './outbox';
+export { OutboxApi } from './outbox-api';
+export { HOLDING_TAG, RECONCILED_TAG } from './system-tags';
 export { Ledger } from './ledger';
 export { closeAllLedgers, closeLedgersOnExit, getLedger } from './registry';
 export { createStore, defaultSqlitePath, openStore, LATEST_SCHEMA_VERSION, type StoreConfig } from './store';

@@ -1,4 +1,5 @@
 import { ContactsApi, ReviewApi, SettingsApi, TagsApi } from './contacts-api';
+import { OutboxApi } from './outbox-api';
 import { schemaVersion, type Store } from './store';
 
 export { ContactsApi, ReviewApi, SettingsApi, TagsApi };
@@ -12,12 +13,14 @@ export class Ledger {
 	readonly tags: TagsApi;
 	readonly settings: SettingsApi;
 	readonly review: ReviewApi;
+	readonly outbox: OutboxApi;
 
 	constructor(readonly store: Store) {
 		this.contacts = new ContactsApi(store);
 		this.tags = new TagsApi(store);
 		this.settings = new SettingsApi(store);
 		this.review = new ReviewApi(store);
+		this.outbox = new OutboxApi(store);
 	}
 
 	schemaVersion(): Promise<number> {

@@ -3,10 +3,11 @@ import { coreTables } from './001-core';
 import { identityReview } from './002-identity-review';
 import { tagTables } from './003-tags';
 import { forgetTombstones } from './004-forget';
+import { outboxClaims } from './010-outbox-claims';
 
 /**
  * Every migration, in the order they apply. Add a new file per change (never edit a released one).
  * Version ranges per area keep parallel work from colliding: 1–9 identity/tags/events,
  * 10–19 outbox/settings, 20–29 purchases/inbox/access, 30–39 capture, 40+ monitoring.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones].sort((a, b) => a.version - b.version);
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, outboxClaims].sort((a, b) => a.version - b.version);

@@ -1,0 +1,111 @@
+import {
+	ackOutboxEntries,
+	claimDueOutboxEntries,
+	enqueueOutboxEntry,
+	failOutboxEntries,
+	getOutboxEntry,
+	getPauseState,
+	listOutboxEntries,
+	outboxHealth,
+	pauseOutbox,
+	releaseOutboxEntries,
+	requeueDeadEntries,
+	resumeOutbox,
+	settleHeldEntries,
+	type AckResult,
+	type ClaimedOutboxEntry,
+	type ClaimOutboxInput,
+	type ClaimProof,
+	type EnqueueOutboxInput,
+	type EnqueueOutboxResult,
+	type FailOutboxInput,
+	type FailResult,
+	type ListOutboxInput,
+	type OutboxEntry,
+	type OutboxHealth,
+	type PauseInput,
+	type PauseState,
+	type RetryPolicy,
+} from './outbox';
+import type { Store } from './store';
+
+/**
+ * The outbox as the nodes use it: each method is one transaction. Batches (claim N, ack N) are one
+ * transaction too, so a drain of 100 entries costs two round trips of transactions, not 200.
+ */
+export class OutboxApi {
+	constructor(private readonly store: Store) {}
+
+	enqueue(input: EnqueueOutboxInput): Promise<EnqueueOutboxResult> {
+		return this.store.transaction((tx) => enqueueOutboxEntry(tx, input));
+	}
+
+	/** Several entries in one transaction (all or none). */
+	enqueueMany(inputs: readonly EnqueueOutboxInput[]): Promise<EnqueueOutboxResult[]> {
+		return this.store.transaction(async (tx) => {
+			const results: EnqueueOutboxResult[] = [];
+			for (const input of inputs) results.push(await enqueueOutboxEntry(tx, input));
+			return results;
+		});
+	}
+
+	claim(input: ClaimOutboxInput): Promise<ClaimedOutboxEntry[]> {
+		return this.store.transaction((tx) => claimDueOutboxEntries(tx, input));
+	}
+
+	ack(launch: string, entries: readonly (ClaimProof & { responseId?: string | null })[], options: { now?: number } = {}): Promise<AckResult[]> {
+		return this.store.transaction((tx) => ackOutboxEntries(tx, launch, entries, options));
+	}
+
+	fail(launch: string, entries: readonly FailOutboxInput[], options: RetryPolicy & { now?: number; source?: string } = {}): Promise<FailResult[]> {
+		return this.store.transaction((tx) => failOutboxEntries(tx, launch, entries, options));
+	}
+
+	release(launch: string, entries: readonly ClaimProof[], options: { delayMs?: number; now?: number } = {}): Promise<AckResult[]> {
+		return this.store.transaction((tx) => releaseOutboxEntries(tx, launch, entries, options));
+	}
+
+	get(id: string): Promise<OutboxEntry | null> {
+		return getOutboxEntry(this.store, id);
+	}
+
+	list(input: ListOutboxInput): Promise<OutboxEntry[]> {
+		return listOutboxEntries(this.store, input);
+	}
+
+	dead(launch: string, options: Omit<ListOutboxInput, 'launch' | 'statuses'> = {}): Promise<OutboxEntry[]> {
+		return listOutboxEntries(this.store, { ...options, launch, statuses: ['dead'] });
+	}
+
+	held(launch: string, options: Omit<ListOutboxInput, 'launch' | 'statuses'> = {}): Promise<OutboxEntry[]> {
+		return listOutboxEntries(this.store, { ...options, launch, statuses: ['held'] });
+	}
+
+	requeueDead(input: { launch: string; ids?: string[] | string; kinds?: string[] | string; source?: string }): Promise<{ requeued: string[] }> {
+		return this.store.transaction((tx) => requeueDeadEntries(tx, input));
+	}
+
+	pause(input: PauseInput): Promise<{ state: PauseState; heldNow: number }> {
+		return this.store.transaction((tx) => pauseOutbox(tx, input));
+	}
+
+	resume(input: { launch: string; by: string; reason: string; source?: string }): Promise<{ released: number; wasPaused: boolean }> {
+		return this.store.transaction((tx) => resumeOutbox(tx, input));
+	}
+
+	releaseHeld(input: { launch: string; ids: string[] | string; by: string; reason: string; source?: string }): Promise<{ ids: string[] }> {
+		return this.store.transaction((tx) => settleHeldEntries(tx, { ...input, action: 'release' }));
+	}
+
+	discardHeld(input: { launch: string; ids: string[] | string; by: string; reason: string; source?: string }): Promise<{ ids: string[] }> {
+		return this.store.transaction((tx) => settleHeldEntries(tx, { ...input, action: 'discard' }));
+	}
+
+	pauseState(launch: string): Promise<PauseState> {
+		return getPauseState(this.store, launch);
+	}
+
+	health(launch: string, now?: number): Promise<OutboxHealth> {
+		return outboxHealth(this.store, launch, now);
+	}
+}

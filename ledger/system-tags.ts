@@ -1,0 +1,91 @@
+import { LedgerInputError } from './errors';
+import { recordEvents, type NewLedgerEvent } from './events';
+import type { SqlExecutor, SqlValue } from './store';
+import { addRegistryTag, writeTagPlan, type TagKind } from './tags';
+
+/**
+ * Tags the ledger itself puts on contacts (the kill switch's holding segment, the sweep's
+ * `reconciled-after-failure`). They bypass the unknown-tag policy — the ledger is not guessing — but
+ * are registered in the launch's registry first, so they show up there like any other tag.
+ */
+export const HOLDING_TAG = 'access-on-hold';
+export const RECONCILED_TAG = 'reconciled-after-failure';
+
+const CHUNK = 500;
+
+async function ensureRegistered(tx: SqlExecutor, launch: string, tag: string, kind: TagKind, source?: string): Promise<void> {
+	try {
+		await addRegistryTag(tx, { launch, tag, kind, description: 'Set by the ledger', source });
+	} catch (error) {
+		// Someone registered it with another kind or as an alias: applying it still works.
+		if (!(error instanceof LedgerInputError)) throw error;
+	}
+}
+
+/** Active contacts of the launch among `ids` (others — merged, forgotten, unknown — are not tagged). */
+async function activeContacts(tx: SqlExecutor, launch: string, ids: readonly string[]): Promise<string[]> {
+	const found: string[] = [];
+	const unique = [...new Set(ids)];
+	for (let i = 0; i < unique.length; i += CHUNK) {
+		const chunk = unique.slice(i, i + CHUNK);
+		const rows = await tx.query<{ id: string }>(
+			`SELECT id FROM contacts WHERE launch = $1 AND status = 'active' AND id IN (${chunk.map((_, j) => `$${j + 2}`).join(', ')})`,
+			[launch, ...chunk],
+		);
+		found.push(...rows.map((r) => r.id));
+	}
+	return found;
+}
+
+/** Applies a system tag to contacts; returns those that did not have it yet. Writes tag.applied events. */
+export async function applySystemTag(
+	tx: SqlExecutor,
+	input: { launch: string; contactIds: readonly string[]; tag: string; kind: TagKind; source?: string },
+): Promise<string[]> {
+	const ids = await activeContacts(tx, input.launch, input.contactIds);
+	if (ids.length === 0) return [];
+	await ensureRegistered(tx, input.launch, input.tag, input.kind, input.source);
+	const plan = {
+		launch: input.launch,
+		policy: 'allow' as const,
+		apply: [{ input: input.tag, key: input.tag, tag: input.tag, status: 'known' as const, registryTag: input.tag, kind: input.kind }],
+		quarantine: [],
+	};
+	const tagged: string[] = [];
+	const events: NewLedgerEvent[] = [];
+	for (const id of ids) {
+		const result = await writeTagPlan(tx, id, plan, { source: input.source, events });
+		if (result.applied.length) tagged.push(id);
+	}
+	for (let i = 0; i < events.length; i += CHUNK) await recordEvents(tx, events.slice(i, i + CHUNK));
+	return tagged;
+}
+
+/** Removes a system tag from contacts; returns those that had it. Writes tag.removed events. */
+export async function removeSystemTag(
+	tx: SqlExecutor,
+	input: { launch: string; contactIds: readonly string[]; tag: string; source?: string },
+): Promise<string[]> {
+	const unique = [...new Set(input.contactIds)];
+	const removed: string[] = [];
+	for (let i = 0; i < unique.length; i += CHUNK) {
+		const chunk = unique.slice(i, i + CHUNK);
+		const params: SqlValue[] = [input.launch, input.tag, ...chunk];
+		const rows = await tx.query<{ contact_id: string }>(
+			`DELETE FROM contact_tags WHERE launch = $1 AND tag = $2 AND contact_id IN (${chunk.map((_, j) => `$${j + 3}`).join(', ')}) RETURNING contact_id`,
+			params,
+		);
+		removed.push(...rows.map((r) => r.contact_id));
+	}
+	const at = Date.now();
+	const events = removed.map((contactId) => ({
+		launch: input.launch,
+		contactId,
+		type: 'tag.removed',
+		source: input.source,
+		data: { tag: input.tag, before: true, after: false },
+		at,
+	}));
+	for (let i = 0; i < events.length; i += CHUNK) await recordEvents(tx, events.slice(i, i + CHUNK));
+	return removed;
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+
+import { Ledger } from '../../ledger';
+import { openStore } from '../../ledger/store';
+import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
+
+interface WorkerResult {
+	claimed: string[];
+	claimCalls: number;
+}
+
+function runClaimWorker(args: object): Promise<WorkerResult> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/outbox-claim-worker.ts', JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+		let out = '';
+		let err = '';
+		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+		child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+		child.on('error', reject);
+		child.on('exit', (code) => {
+			if (code !== 0) reject(new Error(`claim worker exited with ${code}: ${err}`));
+			else resolve(JSON.parse(out.trim()) as WorkerResult);
+		});
+	});
+}
+
+const ENTRIES = 10_000;
+
+for (const driver of DRIVERS) {
+	describe(`[${driver}] two OS processes draining one outbox`, () => {
+		let db: TestDatabase;
+		let ids: string[];
+		before(async () => {
+			db = await freshDatabase(driver);
+			const ledger = new Ledger(await openStore(db.config));
+			try {
+				ids = [];
+				for (let start = 0; start < ENTRIES; start += 1000) {
+					const chunk = Array.from({ length: 1000 }, (_, i) => ({ launch: 'drain', kind: i % 2 ? 'esp_sync' : 'crm_sync', idempotencyKey: `k${start + i}` }));
+					ids.push(...(await ledger.outbox.enqueueMany(chunk)).map((r) => r.id));
+				}
+			} finally {
+				await ledger.close();
+			}
+		});
+		after(async () => db.drop());
+
+		it(`claim ${ENTRIES.toLocaleString('en')} entries between them, each exactly once (4 claim loops per process)`, async () => {
+			const [a, b] = await Promise.all(
+				['p1', 'p2'].map((worker) => runClaimWorker({ config: db.config, launch: 'drain', loops: 4, batch: 50, worker })),
+			);
+			assert.equal(new Set(a!.claimed).size, a!.claimed.length, 'process 1 never got an entry twice');
+			assert.equal(new Set(b!.claimed).size, b!.claimed.length, 'process 2 never got an entry twice');
+			const inBoth = a!.claimed.filter((id) => new Set(b!.claimed).has(id));
+			assert.deepEqual(inBoth, [], 'no entry was claimed by both processes');
+			assert.equal(a!.claimed.length + b!.claimed.length, ENTRIES, 'together they claimed every entry');
+			assert.deepEqual([...a!.claimed, ...b!.claimed].sort(), [...ids].sort());
+			assert.ok(a!.claimed.length > 0 && b!.claimed.length > 0, `both processes took part (${a!.claimed.length} / ${b!.claimed.length})`);
+
+			const ledger = new Ledger(await openStore(db.config));
+			try {
+				const health = await ledger.outbox.health('drain');
+				assert.equal(health.byStatus.done, ENTRIES);
+				const [row] = await ledger.store.query<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE launch = 'drain' AND attempts <> 1`);
+				assert.equal(Number(row?.n), 0, 'every entry was attempted once');
+			} finally {
+				await ledger.close();
+			}
+		});
+	});
+}

@@ -1,0 +1,45 @@
+/**
+ * A separate OS process that drains an outbox with several claim loops at once, for the
+ * cross-process claim test. argv[2]: JSON { config, launch, loops, batch, worker }.
+ * Prints one JSON line: every entry id this process claimed, in claim order (duplicates included).
+ */
+import { Ledger } from '../../ledger';
+import { openStore, type StoreConfig } from '../../ledger/store';
+
+interface ClaimJob {
+	config: StoreConfig;
+	launch: string;
+	loops: number;
+	batch: number;
+	worker: string;
+}
+
+async function main(): Promise<void> {
+	const job = JSON.parse(process.argv[2] ?? '') as ClaimJob;
+	const ledger = new Ledger(await openStore(job.config));
+	const claimed: string[] = [];
+	let claimCalls = 0;
+	try {
+		await Promise.all(
+			Array.from({ length: job.loops }, async (_, loop) => {
+				for (;;) {
+					const entries = await ledger.outbox.claim({ launch: job.launch, limit: job.batch, leaseMs: 10 * 60_000, workerId: `${job.worker}/${loop}` });
+					claimCalls++;
+					if (entries.length === 0) return;
+					for (const e of entries) claimed.push(e.id);
+					const acks = await ledger.outbox.ack(job.launch, entries.map((e) => ({ id: e.id, claimToken: e.claimToken, responseId: job.worker })));
+					const refused = acks.filter((a) => a.outcome !== 'done');
+					if (refused.length) throw new Error(`ack refused for ${refused.length} entries: ${JSON.stringify(refused.slice(0, 3))}`);
+				}
+			}),
+		);
+		process.stdout.write(`${JSON.stringify({ claimed, claimCalls })}\n`);
+	} finally {
+		await ledger.close();
+	}
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+	process.exit(1);
+});
