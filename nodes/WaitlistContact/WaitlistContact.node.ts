@@ -1,0 +1,38 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
+import { router } from './actions/router';
+import { versionProperties } from './actions/versionDescription';
+
+export class WaitlistContact implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Waitlist Contact',
+		name: 'waitlistContact',
+		icon: { light: 'file:contact.svg', dark: 'file:contact.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] + " · " + $parameter["launch"] }}',
+		description: 'Add, find, link, merge and forget waitlist contacts in the ledger, without duplicates',
+		defaults: { name: 'Waitlist Contact' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		// Review: links and tags the ledger would not decide alone, for a person to look at.
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		outputNames: ['Done', 'Review'],
+		// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
+		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' }],
+		properties: versionProperties,
+	};
+
+	methods = { credentialTest: { waitlistLedgerConnectionTest } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return router.call(this);
+	}
+}

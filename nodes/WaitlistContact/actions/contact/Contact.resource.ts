@@ -1,0 +1,55 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import * as find from './find.operation';
+import * as forget from './forget.operation';
+import * as get from './get.operation';
+import * as history from './history.operation';
+import * as link from './link.operation';
+import * as merge from './merge.operation';
+import * as unmerge from './unmerge.operation';
+import * as upsert from './upsert.operation';
+
+export { find, forget, get, history, link, merge, unmerge, upsert };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		default: 'upsert',
+		options: [
+			{
+				name: 'Create or Update',
+				value: 'upsert',
+				description: 'Create a new record, or update the current one if it already exists (upsert)',
+				action: 'Add or update a contact',
+			},
+			{ name: 'Find', value: 'find', description: 'Look a contact up by email, phone or any other identifier', action: 'Find a contact' },
+			{
+				name: 'Forget',
+				value: 'forget',
+				description: 'Erase a person\'s personal data (a deletion request)',
+				action: 'Forget a contact',
+			},
+			{ name: 'Get', value: 'get', description: 'Get a contact by its ID', action: 'Get a contact' },
+			{ name: 'History', value: 'history', description: 'List every change made to a contact', action: 'Get the history of a contact' },
+			{
+				name: 'Link Identifier',
+				value: 'link',
+				description: 'Add another email, phone or record ID to a contact',
+				action: 'Link an identifier to a contact',
+			},
+			{ name: 'Merge', value: 'merge', description: 'Join two contacts that are the same person', action: 'Merge two contacts' },
+			{ name: 'Unmerge', value: 'unmerge', description: 'Undo a merge', action: 'Unmerge a contact' },
+		],
+	},
+	...upsert.description,
+	...get.description,
+	...find.description,
+	...link.description,
+	...merge.description,
+	...unmerge.description,
+	...forget.description,
+	...history.description,
+];

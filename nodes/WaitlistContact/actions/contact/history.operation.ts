@@ -1,0 +1,68 @@
+import { updateDisplayOptions, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+
+import { LedgerInputError, type LedgerEvent, type Ledger } from '../../../../ledger';
+import { done, launchOf, requiredText, textParameter, type Routed } from '../../../shared/execution';
+import { contactIdProperty } from '../common.descriptions';
+import { contactInLaunch } from './get.operation';
+
+const properties: INodeProperties[] = [
+	contactIdProperty(),
+	{
+		displayName: 'Output',
+		name: 'historyOutput',
+		type: 'options',
+		default: 'oneItem',
+		options: [
+			{ name: 'One Item With All Events', value: 'oneItem', description: 'An events list on one item per contact' },
+			{ name: 'One Item per Event', value: 'perEvent', description: 'Handy for writing the history to a sheet' },
+		],
+	},
+	{
+		displayName: 'Options',
+		name: 'historyOptions',
+		type: 'collection',
+		default: {},
+		placeholder: 'Add Option',
+		options: [
+			{
+				displayName: 'Event Types',
+				name: 'eventTypes',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. contact.updated, tag.*',
+				description: 'Comma-separated; only these events. End with .* for a family, e.g. tag.* for every tag change.',
+			},
+			{
+				displayName: 'Limit',
+				name: 'limit',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 50,
+				description: 'Max number of results to return',
+			},
+		],
+	},
+];
+
+export const description = updateDisplayOptions({ show: { operation: ['history'] } }, properties);
+
+function eventJson(event: LedgerEvent): IDataObject {
+	return { eventId: event.id, type: event.type, at: new Date(event.createdAt).toISOString(), source: event.source, data: event.data as IDataObject };
+}
+
+export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {
+	const launch = launchOf(this, itemIndex);
+	const contactId = requiredText(this, 'contactId', itemIndex, '{{ $json.contactId }}');
+	const options = this.getNodeParameter('historyOptions', itemIndex, {}) as { eventTypes?: string; limit?: number };
+	const types = String(options.eventTypes ?? '')
+		.split(',')
+		.map((t) => t.trim())
+		.filter((t) => t !== '');
+	if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
+		throw new LedgerInputError('limit', `must be a whole number of at least 1; got ${JSON.stringify(options.limit)}`);
+	}
+	await contactInLaunch(ledger, launch, contactId);
+	const events = await ledger.contacts.history(contactId, { types: types.length ? types : undefined, limit: options.limit });
+	if (textParameter(this, 'historyOutput', itemIndex) === 'perEvent') return events.map((e) => done({ contactId, launch, ...eventJson(e) }));
+	return [done({ contactId, launch, count: events.length, events: events.map(eventJson) })];
+}

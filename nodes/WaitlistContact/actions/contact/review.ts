@@ -1,0 +1,24 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { ReviewItem } from '../../../../ledger';
+
+const REASONS: Record<string, string> = {
+	identifier_owned_by_other_contact: 'already belongs to another contact; merge the two contacts if they are the same person',
+	identifier_limit_reached: 'would give this contact more identifiers of that type than the launch allows',
+};
+
+/** A review item as it leaves on the Review output: what happened, in words, plus the ids to act on. */
+export function reviewItemJson(item: ReviewItem): IDataObject {
+	const kind = typeof item.payload.kind === 'string' ? item.payload.kind : 'identifier';
+	const value = typeof item.payload.display === 'string' ? item.payload.display : String(item.payload.value ?? '');
+	return {
+		review: item.kind,
+		reason: item.reason,
+		reviewId: item.id,
+		launch: item.launch,
+		contactId: item.contactId,
+		otherContactId: item.otherContactId,
+		identifier: { kind, value },
+		message: `The ${kind} "${value}" was not linked: it ${REASONS[item.reason] ?? item.reason}.`,
+	};
+}
