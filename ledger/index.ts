@@ -51,6 +51,19 @@ export {
 } from './outbox';
 export { OutboxApi } from './outbox-api';
 export { HOLDING_TAG, RECONCILED_TAG } from './system-tags';
+export {
+	DEFAULT_CAPTURE_POLICY,
+	DEFAULT_PAID_MEDIUMS,
+	signFormTimestamp,
+	validateSignup,
+	type AttributionWithoutConsent,
+	type CapturePolicy,
+	type CaptureResult,
+	type FieldError,
+	type SignupVerdict,
+	type ValidSignup,
+} from './capture';
+export { CaptureApi } from './capture-api';
 export { Ledger } from './ledger';
 export { closeAllLedgers, closeLedgersOnExit, getLedger } from './registry';
 export { createStore, defaultSqlitePath, openStore, LATEST_SCHEMA_VERSION, type StoreConfig } from './store';

@@ -1,5 +1,6 @@
 import { ContactsApi, ReviewApi, SettingsApi, TagsApi } from './contacts-api';
 import { OutboxApi } from './outbox-api';
+import { CaptureApi } from './capture-api';
 import { schemaVersion, type Store } from './store';
 
 export { ContactsApi, ReviewApi, SettingsApi, TagsApi };
@@ -13,6 +14,7 @@ export class Ledger {
 	readonly tags: TagsApi;
 	readonly settings: SettingsApi;
 	readonly review: ReviewApi;
+	readonly capture: CaptureApi;
 	readonly outbox: OutboxApi;
 
 	constructor(readonly store: Store) {
@@ -20,6 +22,7 @@ export class Ledger {
 		this.tags = new TagsApi(store);
 		this.settings = new SettingsApi(store);
 		this.review = new ReviewApi(store);
+		this.capture = new CaptureApi(store);
 		this.outbox = new OutboxApi(store);
 	}
 

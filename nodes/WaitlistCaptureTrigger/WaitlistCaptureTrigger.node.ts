@@ -8,19 +8,78 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { LedgerInputError } from '../../ledger';
+import {
+	ATTRIBUTION_KEYS,
+	DEFAULT_CAPTURE_POLICY,
+	LedgerInputError,
+	signFormTimestamp,
+	validateSignup,
+	type AttributionWithoutConsent,
+	type CapturePolicy,
+	type FieldError,
+	type Ledger,
+} from '../../ledger';
 import { ledgerFor, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
+import { captureProperties } from './description';
+import { header, readSignupBody, remoteAddress, wantsHtml, withQuery, type IncomingRequest } from './http';
+import { renderForm, renderThankYou, type FormField, type RenderedPage } from './page';
+import { renderSnippet } from './snippet';
 
-const RESERVED = new Set(['email']);
+const CLICK_AND_CAMPAIGN_KEYS = ATTRIBUTION_KEYS.filter((k) => k !== 'referrer' && k !== 'landing_url');
 
-/** Profile fields are whatever else the form sent, as plain strings/numbers/booleans. */
-function profileFields(body: IDataObject): Record<string, string | number | boolean> {
-	const fields: Record<string, string | number | boolean> = {};
-	for (const [key, value] of Object.entries(body)) {
-		if (RESERVED.has(key)) continue;
-		if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') fields[key] = value;
-	}
-	return fields;
+interface ExpressLikeResponse {
+	status(code: number): ExpressLikeResponse;
+	setHeader(name: string, value: string): unknown;
+	json(body: unknown): unknown;
+	send(body: unknown): unknown;
+	end(body?: unknown): unknown;
+	redirect(status: number, url: string): unknown;
+}
+
+interface FormSettings {
+	title?: string;
+	intro?: string;
+	askFirstName?: boolean;
+	askPhone?: boolean;
+	consentText?: string;
+	consentRequired?: boolean;
+	submitLabel?: string;
+}
+
+interface OptionSettings {
+	allowedOrigins?: string;
+	attributionWithoutConsent?: AttributionWithoutConsent;
+	cookieDays?: number;
+	consentMode?: 'always' | 'checkbox' | 'cmp' | 'never';
+	honeypotField?: string;
+	maxBodyKb?: number;
+	minSeconds?: number;
+	paidMediums?: string;
+	requireSourceForPaid?: boolean;
+	syncKinds?: string[];
+}
+
+const REJECTION_MESSAGES: Record<string, string> = {
+	invalid: 'Some fields need fixing.',
+	paid_without_source: 'Paid traffic must say where it came from.',
+	honeypot: 'This signup looked automated and was not saved.',
+	too_fast: 'The form was sent too quickly. Wait a moment and send it again.',
+	malformed: 'The request body could not be read.',
+	too_large: 'The request body is too large.',
+	unsupported_type: 'The request content type is not accepted.',
+	origin_not_allowed: 'Signups from this website are not accepted.',
+	consent_required: 'Please tick the consent box to join.',
+};
+
+function send(res: ExpressLikeResponse, status: number, page: RenderedPage): void {
+	res.status(status);
+	for (const [name, value] of Object.entries(page.headers)) res.setHeader(name, value);
+	res.send(page.html);
+}
+
+function firstString(value: unknown): string | undefined {
+	if (Array.isArray(value)) return firstString(value[0]);
+	return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
 export class WaitlistCaptureTrigger implements INodeType {
@@ -30,74 +89,204 @@ export class WaitlistCaptureTrigger implements INodeType {
 		icon: { light: 'file:capture.svg', dark: 'file:capture.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{"POST /webhook/" + $parameter["path"]}}',
-		description: 'Receives waitlist signups and saves each one in the ledger before answering',
+		subtitle: '={{"/webhook/" + $parameter["path"]}}',
+		description: 'Receives waitlist signups (hosted form, landing-page snippet or POST) and saves each one in the ledger before answering',
 		defaults: { name: 'Waitlist Capture Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
 		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' }],
 		webhooks: [
-			{
-				name: 'default',
-				httpMethod: 'POST',
-				responseMode: 'onReceived',
-				path: '={{$parameter["path"]}}',
-				isFullPath: true,
-			},
+			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', path: '={{$parameter["path"]}}', isFullPath: true },
+			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: '={{$parameter["path"]}}', isFullPath: true },
+			// n8n knows two webhook names; the snippet is a second GET told apart by its path.
+			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', path: '={{$parameter["path"]}}/snippet.js', isFullPath: true },
 		],
-		properties: [
-			{
-				displayName: 'Path',
-				name: 'path',
-				type: 'string',
-				default: 'waitlist-signup',
-				required: true,
-				description: 'The end of the signup URL, e.g. "waitlist-signup" gives https://your-n8n/webhook/waitlist-signup',
-			},
-			{
-				displayName: 'Launch',
-				name: 'launch',
-				type: 'string',
-				default: 'default',
-				description: 'Which launch these signups belong to, e.g. "spring-course-2027". One ledger can hold several launches.',
-			},
-		],
+		properties: captureProperties,
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest } };
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const res = this.getResponseObject();
+		const res = this.getResponseObject() as unknown as ExpressLikeResponse;
+		const req = this.getRequestObject() as unknown as IncomingRequest;
 		const launch = (this.getNodeParameter('launch', 'default') as string).trim() || 'default';
-		const body = this.getBodyData();
-		const ledger = await ledgerFor(this);
+		const form = this.getNodeParameter('form', {}) as FormSettings;
+		const settings = this.getNodeParameter('settings', {}) as OptionSettings;
+		const webhookName = this.getWebhookName();
+		const requestPath = (req.path ?? req.url ?? '').split('?')[0]!;
+
+		if (webhookName === 'setup' && requestPath.endsWith('/snippet.js')) {
+			res.status(200);
+			res.setHeader('content-type', 'application/javascript; charset=utf-8');
+			res.setHeader('cache-control', 'public, max-age=300');
+			res.send(
+				renderSnippet({
+					keys: CLICK_AND_CAMPAIGN_KEYS,
+					cookieName: 'wl_attr',
+					cookieDays: settings.cookieDays ?? 30,
+					consentMode: settings.consentMode ?? 'checkbox',
+					consentCheckbox: 'consent',
+				}),
+			);
+			return { noWebhookResponse: true };
+		}
+
+		let ledger: Ledger;
 		try {
-			const result = await ledger.contacts.upsert({
-				launch,
-				email: body.email as string,
-				fields: profileFields(body),
-				source: 'capture',
-			});
-			const answer = {
-				ok: true,
-				status: result.created ? 'subscribed' : 'already_subscribed',
-				contactId: result.contactId,
-				created: result.created,
-			};
-			res.status(result.created ? 201 : 200).json(answer);
-			return {
-				noWebhookResponse: true,
-				workflowData: [[{ json: { ...answer, launch, email: body.email as string, changes: result.changes } }]],
-			};
+			ledger = await ledgerFor(this);
 		} catch (error) {
-			if (error instanceof LedgerInputError) {
-				res.status(422).json({ ok: false, error: 'invalid_signup', field: error.field, message: error.message });
-				return { noWebhookResponse: true };
+			throw new NodeOperationError(this.getNode(), error as Error, {
+				description: 'The ledger could not be opened. Check the Waitlist Ledger credential and that its database is reachable.',
+			});
+		}
+		const secret = await ledger.capture.secret(launch);
+		const { canonicalKey, defaultCountry } = await ledger.capture.context(launch);
+		const fields: FormField[] = [
+			...(form.askFirstName ?? true ? [{ name: 'first_name', label: 'First name', type: 'text' as const, required: false }] : []),
+			{ name: 'email', label: 'Email', type: 'email', required: canonicalKey === 'email' },
+			...(form.askPhone || canonicalKey === 'phone' ? [{ name: 'phone', label: 'Phone', type: 'tel' as const, required: canonicalKey === 'phone' }] : []),
+		];
+		const policy: CapturePolicy = {
+			...DEFAULT_CAPTURE_POLICY,
+			paidMediums: settings.paidMediums ? settings.paidMediums.split(',').map((m) => m.trim()).filter(Boolean) : DEFAULT_CAPTURE_POLICY.paidMediums,
+			requireSourceForPaid: settings.requireSourceForPaid ?? true,
+			honeypotField: settings.honeypotField ?? DEFAULT_CAPTURE_POLICY.honeypotField,
+			minSubmitMs: Math.max(0, (settings.minSeconds ?? 2) * 1000),
+			attributionWithoutConsent: settings.attributionWithoutConsent ?? 'raw',
+			syncKinds: settings.syncKinds ?? DEFAULT_CAPTURE_POLICY.syncKinds,
+			secret,
+		};
+		const respondWith = this.getNodeParameter('respondWith', 'auto') as 'auto' | 'json' | 'redirect';
+		const thankYouUrl = (this.getNodeParameter('thankYouUrl', '') as string).trim();
+		const thankYouMessage = this.getNodeParameter('thankYouMessage', "Thanks! You're on the list.") as string;
+		const formActions = thankYouUrl ? [new URL(thankYouUrl).origin] : [];
+		const formPage = (values: Record<string, string>, errors: FieldError[] = [], hidden: Record<string, string> = {}) =>
+			renderForm(
+				{
+					title: form.title ?? 'Join the waitlist',
+					intro: form.intro ?? 'Be the first to know when doors open.',
+					fields,
+					consentText: form.consentText ?? 'Yes, email me about the launch. I can unsubscribe at any time.',
+					consentRequired: form.consentRequired ?? false,
+					submitLabel: form.submitLabel ?? 'Join the waitlist',
+					honeypotField: policy.honeypotField || 'website',
+					hidden: { ...hidden, wl_form: 'hosted', wl_ts: signFormTimestamp(Date.now(), secret) },
+					values,
+					errors,
+					consentChecked: ['yes', 'on', 'true'].includes(String(values.consent ?? '').toLowerCase()),
+				},
+				formActions,
+			);
+
+		if (webhookName === 'setup') {
+			// Campaign parameters on the form's own URL ride along in hidden fields, JavaScript or not.
+			const query = (req.query ?? {}) as Record<string, unknown>;
+			const hidden: Record<string, string> = {};
+			for (const key of CLICK_AND_CAMPAIGN_KEYS) {
+				const value = firstString(query[key]);
+				if (value) hidden[key] = value.slice(0, 500);
 			}
+			const referrer = header(req, 'referer');
+			if (referrer) hidden.referrer = referrer.slice(0, 1000);
+			send(res, 200, formPage({}, [], hidden));
+			return { noWebhookResponse: true };
+		}
+
+		// ── POST: a signup ──
+		const remote = remoteAddress(req);
+		const userAgent = header(req, 'user-agent') ?? null;
+		const body = await readSignupBody(req, Math.max(1, settings.maxBodyKb ?? 64) * 1024);
+		const contentType = body.contentType;
+		const html = respondWith === 'auto' && body.ok && wantsHtml(req, body.contentType);
+		const fromHostedForm = body.ok && body.fields.wl_form === 'hosted';
+
+		const reject = async (status: number, reason: string, errors: FieldError[], values: Record<string, unknown> = {}) => {
+			await ledger.capture.recordRejection({
+				launch,
+				status,
+				reason,
+				errors,
+				contentType,
+				payload: body.raw,
+				remoteAddress: remote,
+				userAgent,
+			});
+			if (html) {
+				const kept = Object.fromEntries(Object.entries(values).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+				const hidden = Object.fromEntries(CLICK_AND_CAMPAIGN_KEYS.filter((k) => kept[k]).map((k) => [k, kept[k]!]));
+				for (const key of ['referrer', 'landing_url']) if (kept[key]) hidden[key] = kept[key]!;
+				send(res, status, formPage(kept, errors.length ? errors : [{ field: 'form', reason: REJECTION_MESSAGES[reason] ?? reason }], hidden));
+			} else {
+				res.status(status).json({ ok: false, error: reason, message: REJECTION_MESSAGES[reason] ?? reason, errors });
+			}
+			return { noWebhookResponse: true };
+		};
+
+		if (!body.ok) return reject(body.status, body.reason, [{ field: 'body', reason: body.message }]);
+
+		const origin = header(req, 'origin');
+		const allowed = (settings.allowedOrigins ?? '*').split(',').map((o) => o.trim()).filter(Boolean);
+		if (origin && !allowed.includes('*') && !allowed.includes(origin)) {
+			return reject(403, 'origin_not_allowed', [{ field: 'origin', reason: `${origin} is not in the allowed origins (${allowed.join(', ')})` }], body.fields);
+		}
+		if (origin && !allowed.includes('*')) res.setHeader('access-control-allow-origin', origin);
+
+		const verdict = validateSignup(body.fields, policy, { canonicalKey, defaultCountry });
+		if (!verdict.ok) return reject(verdict.status, verdict.reason, verdict.errors, body.fields);
+		if ((form.consentRequired ?? false) && fromHostedForm && !verdict.signup.consentGiven) {
+			return reject(422, 'consent_required', [{ field: 'consent', reason: 'must be ticked to join the waitlist' }], body.fields);
+		}
+
+		let result;
+		try {
+			result = await ledger.capture.capture({
+				launch,
+				signup: verdict.signup,
+				policy,
+				source: fromHostedForm ? 'capture:hosted-form' : 'capture',
+				consentText: verdict.signup.consentGiven ? form.consentText : undefined,
+			});
+		} catch (error) {
+			if (error instanceof LedgerInputError) return reject(422, 'invalid', [{ field: error.field, reason: error.reason }], body.fields);
 			throw new NodeOperationError(this.getNode(), error as Error, {
 				description: 'The signup could not be saved in the ledger. Check the Waitlist Ledger credential and that its database is reachable.',
 			});
 		}
+
+		const answer = {
+			ok: true,
+			status: result.created ? 'subscribed' : 'already_subscribed',
+			message: result.created ? "You're on the list." : "You're already on the list.",
+			contactId: result.contactId,
+			created: result.created,
+		};
+		const campaign = Object.fromEntries(CLICK_AND_CAMPAIGN_KEYS.filter((k) => k.startsWith('utm_')).map((k) => [k, verdict.signup.attribution[k]]));
+		if (respondWith === 'redirect' || (html && thankYouUrl)) {
+			if (!thankYouUrl) {
+				throw new NodeOperationError(this.getNode(), 'After Signup is "Redirect to Thank-You URL" but no Thank-You URL is set', {
+					description: 'Fill in Thank-You URL (e.g. https://example.com/thanks), or choose Automatic.',
+				});
+			}
+			res.redirect(303, withQuery(thankYouUrl, campaign));
+		} else if (html) {
+			send(res, result.created ? 201 : 200, renderThankYou(form.title ?? 'Join the waitlist', thankYouMessage));
+		} else {
+			res.status(result.created ? 201 : 200).json(answer);
+		}
+
+		if (this.getNodeParameter('spikeMode', false) as boolean) return { noWebhookResponse: true };
+		const item: IDataObject = {
+			...answer,
+			launch,
+			email: verdict.signup.email ?? null,
+			phone: verdict.signup.phone ?? null,
+			fields: verdict.signup.fields,
+			attribution: result.attribution,
+			consent: result.consent,
+			changes: result.changes as IDataObject,
+			pendingSync: result.pendingSync as unknown as IDataObject[],
+		};
+		return { noWebhookResponse: true, workflowData: [[{ json: item }]] };
 	}
 }

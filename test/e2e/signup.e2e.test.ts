@@ -49,9 +49,10 @@ describe('real n8n: the waitlist-signup template', () => {
 	it('answers 422 naming the field for an invalid email, and records no contact', async () => {
 		const res = await n8n.post('waitlist-signup', { email: 'not an email' });
 		assert.equal(res.status, 422);
-		const body = (await res.json()) as { field: string; message: string };
-		assert.equal(body.field, 'email');
-		assert.match(body.message, /not a valid email/);
+		const body = (await res.json()) as { error: string; errors: Array<{ field: string; reason: string }> };
+		assert.equal(body.error, 'invalid');
+		assert.equal(body.errors[0]?.field, 'email');
+		assert.match(body.errors[0]?.reason ?? '', /not a valid email/);
 		const ledger = new Ledger(await openStore({ driver: 'sqlite', path: n8n.ledgerPath }));
 		try {
 			assert.equal(await ledger.contacts.count('default'), 1, 'only the earlier valid signup is a contact');

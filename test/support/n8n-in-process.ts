@@ -323,6 +323,8 @@ export interface FakeRequest {
 	headers?: Record<string, string>;
 	query?: Record<string, string>;
 	params?: Record<string, string>;
+	/** Request path, e.g. /webhook/waitlist-signup/snippet.js (for nodes with several GET paths). */
+	path?: string;
 }
 
 export interface CapturedResponse {
@@ -416,6 +418,9 @@ export async function runWebhook(
 		headers: Object.fromEntries(Object.entries(options.request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
 		query: options.request.query ?? {},
 		params: options.request.params ?? {},
+		path: options.request.path ?? `/webhook/${String(node.parameters.path ?? '')}`,
+		url: options.request.path ?? `/webhook/${String(node.parameters.path ?? '')}`,
+		ip: '127.0.0.1',
 	};
 	const { res, captured } = fakeResponse();
 	const workflowData = { id: workflow.id, name: workflow.name, nodes, connections: workflowJson.connections } as unknown as IWorkflowBase;

@@ -4,10 +4,11 @@ import { identityReview } from './002-identity-review';
 import { tagTables } from './003-tags';
 import { forgetTombstones } from './004-forget';
 import { outboxClaims } from './010-outbox-claims';
+import { captureRejections } from './030-capture-rejections';
 
 /**
  * Every migration, in the order they apply. Add a new file per change (never edit a released one).
  * Version ranges per area keep parallel work from colliding: 1–9 identity/tags/events,
  * 10–19 outbox/settings, 20–29 purchases/inbox/access, 30–39 capture, 40+ monitoring.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, outboxClaims].sort((a, b) => a.version - b.version);
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, outboxClaims, captureRejections].sort((a, b) => a.version - b.version);

@@ -1,0 +1,205 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { DEFAULT_PAID_MEDIUMS } from '../../ledger';
+
+export const captureProperties: INodeProperties[] = [
+	{
+		// n8n parses webhook bodies itself unless this is set; the trigger parses them so it can answer
+		// malformed or oversized signups clearly and keep a record of them. Not shown in the editor.
+		displayName: 'Raw Body',
+		name: 'options',
+		type: 'hidden',
+		default: { binaryData: true },
+	},
+	{
+		displayName: 'Path',
+		name: 'path',
+		type: 'string',
+		default: 'waitlist-signup',
+		required: true,
+		description:
+			'The end of the signup URL, e.g. "waitlist-signup" gives https://your-n8n/webhook/waitlist-signup. The same URL shows the hosted form in a browser; add /snippet.js for the landing-page script.',
+	},
+	{
+		displayName: 'Launch',
+		name: 'launch',
+		type: 'string',
+		default: 'default',
+		description: 'Which launch these signups belong to, e.g. "spring-course-2027". One ledger can hold several launches.',
+	},
+	{
+		displayName: 'After Signup',
+		name: 'respondWith',
+		type: 'options',
+		options: [
+			{
+				name: 'Automatic',
+				value: 'auto',
+				description: 'Browsers posting a form get the thank-you page (or your thank-you URL); apps get JSON',
+			},
+			{ name: 'JSON', value: 'json', description: 'Always answer JSON: 201 new, 200 already on the list, 4xx with details' },
+			{ name: 'Redirect to Thank-You URL', value: 'redirect', description: 'Always answer 303 to your thank-you URL, keeping the UTMs' },
+		],
+		default: 'auto',
+	},
+	{
+		displayName: 'Thank-You URL',
+		name: 'thankYouUrl',
+		type: 'string',
+		default: '',
+		placeholder: 'https://example.com/thanks',
+		description: 'Where to send people after they sign up. Leave empty to show the hosted thank-you message instead.',
+		displayOptions: { show: { respondWith: ['auto', 'redirect'] } },
+	},
+	{
+		displayName: 'Thank-You Message',
+		name: 'thankYouMessage',
+		type: 'string',
+		default: "Thanks! You're on the list. Watch your inbox for launch news.",
+		displayOptions: { show: { respondWith: ['auto'] } },
+	},
+	{
+		displayName: 'Spike Mode',
+		name: 'spikeMode',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to answer right after the signup is saved, without starting a workflow run for it. Use during a launch spike: the ESP and CRM syncs wait in the outbox and the outbox-drain template sends them in batches.',
+	},
+	{
+		displayName: 'Hosted Form',
+		name: 'form',
+		type: 'collection',
+		placeholder: 'Change the Hosted Form',
+		default: {},
+		options: [
+			{
+				displayName: 'Ask for First Name',
+				name: 'askFirstName',
+				type: 'boolean',
+				default: true,
+				description: 'Whether the form has an optional "First name" field',
+			},
+			{
+				displayName: 'Ask for Phone',
+				name: 'askPhone',
+				type: 'boolean',
+				default: false,
+				description: 'Whether the form has a phone field (required when the launch is keyed by phone)',
+			},
+			{ displayName: 'Button Label', name: 'submitLabel', type: 'string', default: 'Join the waitlist' },
+			{
+				displayName: 'Consent Checkbox Text',
+				name: 'consentText',
+				type: 'string',
+				default: 'Yes, email me about the launch. I can unsubscribe at any time.',
+				description: 'Leave empty for no consent checkbox',
+			},
+			{
+				displayName: 'Consent Required',
+				name: 'consentRequired',
+				type: 'boolean',
+				default: false,
+				description: 'Whether people must tick the consent box to sign up',
+			},
+			{ displayName: 'Intro Text', name: 'intro', type: 'string', default: 'Be the first to know when doors open.' },
+			{ displayName: 'Title', name: 'title', type: 'string', default: 'Join the waitlist' },
+		],
+	},
+	{
+		displayName: 'Options',
+		name: 'settings',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Allowed Origins (CORS)',
+				name: 'allowedOrigins',
+				type: 'string',
+				default: '*',
+				description:
+					'Landing-page sites allowed to send signups from the browser, comma-separated, e.g. "https://example.com, https://www.example.com". * allows any.',
+			},
+			{
+				displayName: 'Attribution Without Consent',
+				name: 'attributionWithoutConsent',
+				type: 'options',
+				options: [
+					{ name: 'Store as Sent', value: 'raw' },
+					{ name: 'Store Click IDs and URLs Hashed', value: 'hashed' },
+					{ name: 'Keep Only Campaign Names', value: 'drop' },
+				],
+				default: 'raw',
+				description:
+					'What the ledger keeps of click IDs (gclid, fbclid …), referrer and landing URL when the person did not tick the consent box. Campaign names (utm_*) are always kept.',
+			},
+			{
+				displayName: 'Cookie Consent',
+				name: 'consentMode',
+				type: 'options',
+				options: [
+					{ name: 'Always Remember', value: 'always', description: 'Write the cookie on arrival' },
+					{ name: 'After the Consent Checkbox Is Ticked', value: 'checkbox' },
+					{ name: 'After My Consent Banner Says Yes', value: 'cmp', description: 'Your banner calls window.waitlistLedger.grantConsent()' },
+					{ name: 'Never', value: 'never', description: 'Nothing is written to the browser' },
+				],
+				default: 'checkbox',
+				description: 'When the landing-page snippet may write its first-party cookie',
+			},
+			{
+				displayName: 'Cookie Days',
+				name: 'cookieDays',
+				type: 'number',
+				default: 30,
+				description: 'How long the landing-page snippet remembers campaign parameters (only with consent)',
+			},
+			{
+				displayName: 'Honeypot Field',
+				name: 'honeypotField',
+				type: 'string',
+				default: 'website',
+				description: 'A hidden field people never see; signups that fill it are refused as bots. Empty turns it off.',
+			},
+			{
+				displayName: 'Max Body Size (KB)',
+				name: 'maxBodyKb',
+				type: 'number',
+				default: 64,
+				description: 'Larger requests are refused with 413',
+			},
+			{
+				displayName: 'Minimum Seconds to Submit',
+				name: 'minSeconds',
+				type: 'number',
+				default: 2,
+				description: 'Forms sent faster than this after they were shown are refused as bots. 0 turns it off.',
+			},
+			{
+				displayName: 'Paid Mediums',
+				name: 'paidMediums',
+				type: 'string',
+				default: DEFAULT_PAID_MEDIUMS.join(', '),
+				description: 'Values of utm_medium that mean paid traffic; such signups must also carry utm_source',
+			},
+			{
+				displayName: 'Require Source for Paid Traffic',
+				name: 'requireSourceForPaid',
+				type: 'boolean',
+				default: true,
+				description: 'Whether a signup with a paid utm_medium but no utm_source is refused with a clear message',
+			},
+			{
+				displayName: 'Sync To',
+				name: 'syncKinds',
+				type: 'multiOptions',
+				options: [
+					{ name: 'Email Platform (ESP)', value: 'esp_sync' },
+					{ name: 'CRM', value: 'crm_sync' },
+				],
+				default: ['esp_sync', 'crm_sync'],
+				description: 'Which vendor syncs each new or changed signup puts in the outbox',
+			},
+		],
+	},
+];

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The hosted signup form and thank-you page: plain server-rendered HTML that works with JavaScript
+ * off, loads nothing from elsewhere, and is served under a strict Content-Security-Policy (inline
+ * styles only with a per-response nonce, no scripts at all).
+ */
+
+export interface FormField {
+	name: string;
+	label: string;
+	type: 'text' | 'email' | 'tel';
+	required: boolean;
+}
+
+export interface FormPageOptions {
+	title: string;
+	intro: string;
+	fields: FormField[];
+	consentText: string;
+	consentRequired: boolean;
+	submitLabel: string;
+	honeypotField: string;
+	/** Hidden inputs carried through the post: attribution from the URL, the signed timestamp. */
+	hidden: Record<string, string>;
+	/** Values typed before a failed post, shown again. */
+	values?: Record<string, string>;
+	/** Messages per field name (and '' for the whole form). */
+	errors?: Array<{ field: string; reason: string }>;
+	consentChecked?: boolean;
+}
+
+export function escapeHtml(value: unknown): string {
+	return String(value ?? '')
+		.replace(/&/g, '&amp;')
+		.replace(/</g, '&lt;')
+		.replace(/>/g, '&gt;')
+		.replace(/"/g, '&quot;')
+		.replace(/'/g, '&#39;');
+}
+
+const STYLE = `
+body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f7f5;color:#1d2521}
+main{max-width:30rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
+h1{font-size:1.6rem;margin:0 0 .5rem}
+label{display:block;font-weight:600;margin:1rem 0 .25rem}
+input[type=text],input[type=email],input[type=tel]{width:100%;box-sizing:border-box;padding:.6rem;border:1px solid #9aa59f;border-radius:6px;font:inherit}
+input[aria-invalid=true]{border-color:#b3261e}
+.consent{display:flex;gap:.5rem;align-items:flex-start;font-weight:400}
+.error{color:#b3261e;font-size:.9rem;margin:.25rem 0 0}
+.summary{border:2px solid #b3261e;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}
+button{margin-top:1.5rem;padding:.7rem 1.4rem;font:inherit;font-weight:600;color:#fff;background:#2f6f4f;border:0;border-radius:6px;cursor:pointer}
+button:focus,input:focus{outline:3px solid #f2b134;outline-offset:2px}
+.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+`;
+
+export interface RenderedPage {
+	html: string;
+	headers: Record<string, string>;
+}
+
+function securityHeaders(nonce: string, formActions: string[]): Record<string, string> {
+	return {
+		'content-type': 'text/html; charset=utf-8',
+		'content-security-policy': [
+			"default-src 'none'",
+			`style-src 'nonce-${nonce}'`,
+			`form-action 'self' ${formActions.join(' ')}`.trim(),
+			"base-uri 'none'",
+			"frame-ancestors 'none'",
+			"img-src 'self' data:",
+		].join('; '),
+		'x-content-type-options': 'nosniff',
+		'referrer-policy': 'strict-origin-when-cross-origin',
+		'cache-control': 'no-store',
+	};
+}
+
+function page(title: string, body: string, formActions: string[] = []): RenderedPage {
+	const nonce = randomBytes(16).toString('base64');
+	const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style nonce="${nonce}">${STYLE}</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>`;
+	return { html, headers: securityHeaders(nonce, formActions) };
+}
+
+export function renderForm(options: FormPageOptions, formActions: string[] = []): RenderedPage {
+	const errors = options.errors ?? [];
+	const errorFor = (field: string) => errors.find((e) => e.field === field);
+	const values = options.values ?? {};
+	const fieldHtml = options.fields
+		.map((field) => {
+			const id = `f-${escapeHtml(field.name)}`;
+			const error = errorFor(field.name);
+			const autocomplete = field.type === 'email' ? 'email' : field.type === 'tel' ? 'tel' : field.name === 'first_name' ? 'given-name' : field.name === 'last_name' ? 'family-name' : 'on';
+			return `<label for="${id}">${escapeHtml(field.label)}${field.required ? '' : ' <span>(optional)</span>'}</label>
+<input id="${id}" name="${escapeHtml(field.name)}" type="${field.type}" autocomplete="${autocomplete}" value="${escapeHtml(values[field.name])}"${field.required ? ' required aria-required="true"' : ''}${error ? ` aria-invalid="true" aria-describedby="${id}-error"` : ''}>
+${error ? `<p class="error" id="${id}-error">${escapeHtml(error.reason)}</p>` : ''}`;
+		})
+		.join('\n');
+	const consentError = errorFor('consent');
+	const otherErrors = errors.filter((e) => !options.fields.some((f) => f.name === e.field) && e.field !== 'consent');
+	const summary = errors.length
+		? `<div class="summary" role="alert"><p><strong>Please check the form:</strong></p><ul>${errors
+				.map((e) => `<li>${escapeHtml(options.fields.find((f) => f.name === e.field)?.label ?? e.field)}: ${escapeHtml(e.reason)}</li>`)
+				.join('')}</ul></div>`
+		: '';
+	const hidden = Object.entries(options.hidden)
+		.map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+		.join('\n');
+	const body = `<h1>${escapeHtml(options.title)}</h1>
+${options.intro ? `<p>${escapeHtml(options.intro)}</p>` : ''}
+${summary}
+<form method="post" novalidate>
+${fieldHtml}
+${
+	options.consentText
+		? `<label class="consent" for="f-consent"><input id="f-consent" type="checkbox" name="consent" value="yes"${options.consentChecked ? ' checked' : ''}${options.consentRequired ? ' required aria-required="true"' : ''}${consentError ? ' aria-invalid="true" aria-describedby="f-consent-error"' : ''}> <span>${escapeHtml(options.consentText)}</span></label>
+${consentError ? `<p class="error" id="f-consent-error">${escapeHtml(consentError.reason)}</p>` : ''}`
+		: ''
+}
+${otherErrors.length && !summary ? '' : ''}
+<div class="hp" aria-hidden="true"><label for="f-hp">Leave this empty</label><input id="f-hp" type="text" name="${escapeHtml(options.honeypotField)}" tabindex="-1" autocomplete="off"></div>
+${hidden}
+<button type="submit">${escapeHtml(options.submitLabel)}</button>
+</form>`;
+	return page(options.title, body, formActions);
+}
+
+export function renderThankYou(title: string, message: string): RenderedPage {
+	return page(title, `<h1>${escapeHtml(title)}</h1>\n<p role="status">${escapeHtml(message)}</p>`);
+}
