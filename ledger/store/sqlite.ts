@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 
 import type { Row, SqlExecutor, SqliteConfig, SqlValue, Store } from './types';
 
@@ -29,19 +29,53 @@ class SerialQueue {
 	}
 }
 
+/**
+ * Prepared statements by their portable SQL, least recently used first. Preparing (parse + plan) cost
+ * more than running for the ledger's short statements, and the same few dozen statements repeat on
+ * every call. SQLite re-prepares a cached statement itself if the schema changes (a migration in
+ * another process), so a cached statement never runs against a stale schema. Cleared on close.
+ */
+export class StatementCache {
+	private readonly statements = new Map<string, StatementSync>();
+
+	constructor(
+		private readonly db: DatabaseSync,
+		readonly capacity = 256,
+	) {}
+
+	get(sql: string): StatementSync {
+		let statement = this.statements.get(sql);
+		if (statement) {
+			// Move to the most recently used end.
+			this.statements.delete(sql);
+		} else {
+			statement = this.db.prepare(toSqlitePlaceholders(sql));
+			if (this.statements.size >= this.capacity) this.statements.delete(this.statements.keys().next().value!);
+		}
+		this.statements.set(sql, statement);
+		return statement;
+	}
+
+	get size(): number {
+		return this.statements.size;
+	}
+
+	clear(): void {
+		this.statements.clear();
+	}
+}
+
 class SqliteExecutor implements SqlExecutor {
 	readonly dialect = 'sqlite' as const;
 
-	constructor(protected readonly db: DatabaseSync) {}
+	constructor(private readonly statements: StatementCache) {}
 
 	async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-		const statement = this.db.prepare(toSqlitePlaceholders(sql));
-		return statement.all(...params.map(toSqliteValue)) as T[];
+		return this.statements.get(sql).all(...params.map(toSqliteValue)) as T[];
 	}
 
 	async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-		const statement = this.db.prepare(toSqlitePlaceholders(sql));
-		return Number(statement.run(...params.map(toSqliteValue)).changes);
+		return Number(this.statements.get(sql).run(...params.map(toSqliteValue)).changes);
 	}
 }
 
@@ -50,6 +84,8 @@ export class SqliteStore implements Store {
 	readonly location: string;
 	private readonly db: DatabaseSync;
 	private readonly executor: SqliteExecutor;
+	/** Exposed for tests and benchmarks (size, clear); statements are an implementation detail. */
+	readonly statements: StatementCache;
 	private readonly queue = new SerialQueue();
 	private closed = false;
 
@@ -62,7 +98,8 @@ export class SqliteStore implements Store {
 		this.db.exec('PRAGMA journal_mode = WAL');
 		this.db.exec('PRAGMA synchronous = NORMAL');
 		this.db.exec('PRAGMA foreign_keys = ON');
-		this.executor = new SqliteExecutor(this.db);
+		this.statements = new StatementCache(this.db);
+		this.executor = new SqliteExecutor(this.statements);
 	}
 
 	query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
@@ -77,10 +114,10 @@ export class SqliteStore implements Store {
 		return this.queue.run(async () => {
 			// IMMEDIATE takes the write lock up front, so two processes cannot both read-then-write
 			// and deadlock on upgrade; the busy timeout makes the second one wait instead of failing.
-			this.db.exec('BEGIN IMMEDIATE');
+			this.statements.get('BEGIN IMMEDIATE').run();
 			try {
 				const result = await work(this.executor);
-				this.db.exec('COMMIT');
+				this.statements.get('COMMIT').run();
 				return result;
 			} catch (error) {
 				if (this.db.isTransaction) this.db.exec('ROLLBACK');
@@ -92,6 +129,10 @@ export class SqliteStore implements Store {
 	async close(): Promise<void> {
 		if (this.closed) return;
 		this.closed = true;
-		await this.queue.run(async () => this.db.close());
+		await this.queue.run(async () => {
+			// Statements must not outlive their connection: drop them first, then close.
+			this.statements.clear();
+			this.db.close();
+		});
 	}
 }
