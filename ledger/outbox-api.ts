@@ -61,7 +61,7 @@ export class OutboxApi {
 		return this.store.transaction((tx) => failOutboxEntries(tx, launch, entries, options));
 	}
 
-	release(launch: string, entries: readonly ClaimProof[], options: { delayMs?: number; now?: number } = {}): Promise<AckResult[]> {
+	release(launch: string, entries: readonly (ClaimProof & { delayMs?: number })[], options: { delayMs?: number; now?: number } = {}): Promise<AckResult[]> {
 		return this.store.transaction((tx) => releaseOutboxEntries(tx, launch, entries, options));
 	}
 

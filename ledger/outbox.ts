@@ -484,14 +484,15 @@ export async function failOutboxEntries(
 export async function releaseOutboxEntries(
 	tx: SqlExecutor,
 	launch: string,
-	releases: readonly ClaimProof[],
+	releases: readonly (ClaimProof & { delayMs?: number })[],
 	options: { delayMs?: number; now?: number } = {},
 ): Promise<AckResult[]> {
 	const now = options.now ?? Date.now();
-	const delay = wholeNumber(options.delayMs, 'delayMs', 0, 86_400_000, 0);
+	const defaultDelay = wholeNumber(options.delayMs, 'delayMs', 0, 86_400_000, 0);
 	const results: AckResult[] = [];
 	for (const [i, release] of releases.entries()) {
 		const proof = proofOf(release, `entries[${i}]`);
+		const delay = wholeNumber(release.delayMs, `entries[${i}].delayMs`, 0, 86_400_000, defaultDelay);
 		const n = await tx.execute(
 			`UPDATE outbox SET status = CASE WHEN attempts > 1 THEN 'failed' ELSE 'pending' END, attempts = attempts - 1,
 				next_attempt_at = $4, claim_token = NULL, lease_until = NULL, updated_at = $5

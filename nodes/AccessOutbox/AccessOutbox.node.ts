@@ -1,0 +1,31 @@
+import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+
+import { waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
+import { router } from './actions/router';
+import { versionProperties } from './actions/versionDescription';
+
+/** The durable hand-off to vendors: enqueue, claim in batches, ack / fail, dead letter, kill switch. */
+export class AccessOutbox implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Access Outbox',
+		name: 'accessOutbox',
+		icon: { light: 'file:outbox.svg', dark: 'file:outbox.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"]}}',
+		description: 'Hands access grants, revokes and ESP/CRM syncs to vendors exactly once: retries, dead letter, kill switch',
+		defaults: { name: 'Access Outbox' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
+		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' }],
+		properties: versionProperties,
+	};
+
+	methods = { credentialTest: { waitlistLedgerConnectionTest } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return router.call(this);
+	}
+}

@@ -1,0 +1,44 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { LedgerInputError, type Ledger, type OutboxStatus } from '../../../../ledger';
+import { entryJson, forEachItem, launchOf, numberParameter, text } from '../common';
+
+export function listProperties(operation: string): INodeProperties[] {
+	const show = { show: { operation: [operation] } };
+	return [
+		{
+			displayName: 'Kinds',
+			name: 'kinds',
+			type: 'string',
+			default: '',
+			placeholder: 'grant',
+			description: 'Only entries of these kinds (comma-separated); empty for all',
+			displayOptions: show,
+		},
+		{
+			displayName: 'Limit',
+			name: 'limit',
+			type: 'number',
+			default: 50,
+			typeOptions: { minValue: 1, maxValue: 1000 },
+			description: 'Max number of results to return',
+			displayOptions: show,
+		},
+	];
+}
+
+export function listByStatus(status: OutboxStatus) {
+	return async function (this: IExecuteFunctions, ledger: Ledger, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+		return forEachItem(this, items, async (i) => {
+			const limit = numberParameter(this, 'limit', i, 50);
+			if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new LedgerInputError('listLimit', `must be a whole number from 1 to 1000; got ${limit}`);
+			const entries = await ledger.outbox.list({
+				launch: launchOf(this, i),
+				statuses: [status],
+				kinds: text(this, 'kinds', i) || undefined,
+				limit,
+			});
+			return entries.map(entryJson);
+		});
+	};
+}
