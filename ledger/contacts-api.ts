@@ -28,6 +28,7 @@ import {
 	listContactTags,
 	listQuarantinedTags,
 	listRegistry,
+	planTags,
 	removeTags,
 	resolveTags,
 	tagList,
@@ -37,6 +38,7 @@ import {
 	type RegistryTag,
 	type ResolvedTag,
 	type TagChangeResult,
+	type TagPlan,
 } from './tags';
 
 /** Contacts and identity: one method per use case, each in its own transaction. */
@@ -104,6 +106,11 @@ export class TagsApi {
 	/** What each tag would become, without writing anything. */
 	normalize(input: { launch: string; tags: string[] | string }): Promise<ResolvedTag[]> {
 		return this.store.transaction((tx) => resolveTags(tx, input.launch, tagList(input.tags)));
+	}
+
+	/** What applying these tags would do under the launch's unknown-tag policy, without writing; throws on reject. */
+	plan(input: { launch: string; tags: string[] | string }): Promise<TagPlan> {
+		return this.store.transaction((tx) => planTags(tx, input.launch, tagList(input.tags)));
 	}
 
 	ofContact(contactId: string): Promise<{ tag: string; source: string | null; appliedAt: number }[]> {

@@ -42,9 +42,11 @@ export const launchProperty: INodeProperties = {
 		'Which launch this belongs to, e.g. "spring-course-2027". One ledger can hold several launches; leave "default" if you run only one.',
 };
 
+/** An empty launch (say, an expression reading a missing field) is an error, never a quiet "default". */
 export function launchOf(ctx: IExecuteFunctions, itemIndex: number): string {
-	const launch = ctx.getNodeParameter('launch', itemIndex, 'default');
-	return typeof launch === 'string' && launch.trim() !== '' ? launch.trim() : 'default';
+	const launch = textParameter(ctx, 'launch', itemIndex);
+	if (launch === '') throw new LedgerInputError('launch', 'is empty; enter the launch\'s name, e.g. "default" or "spring-course-2027"');
+	return launch;
 }
 
 /** Recorded on every event, so a contact's history says which node made a change. */
@@ -57,6 +59,14 @@ export function textParameter(ctx: IExecuteFunctions, name: string, itemIndex: n
 	const value = ctx.getNodeParameter(name, itemIndex, '') as unknown;
 	if (value === undefined || value === null) return '';
 	return (typeof value === 'string' ? value : String(value)).trim();
+}
+
+/** "a, b , c" → ['a', 'b', 'c']: what users type into a comma-separated field, without the spaces. */
+export function splitList(text: string): string[] {
+	return text
+		.split(',')
+		.map((part) => part.trim())
+		.filter((part) => part !== '');
 }
 
 /** A required text parameter; empty is an input error naming the parameter. */

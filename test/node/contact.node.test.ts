@@ -7,7 +7,7 @@ import { runWorkflow, type WorkflowRunResult } from '../support/n8n-in-process';
 import { AFTER_DONE, AFTER_REVIEW, START, actionWorkflow, items } from '../support/action-workflow';
 import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
 import { ledgerCredentialFor } from '../support/ledger-credential';
-import { closeAllLedgers } from '../../ledger';
+import { closeAllLedgers, getLedger } from '../../ledger';
 
 const NODE = 'Waitlist Contact';
 
@@ -92,6 +92,25 @@ for (const driver of DRIVERS) {
 			assert.equal(conflict!.otherContactId, owner.contactId);
 			assert.match(String(conflict!.message), /already belongs to another contact/);
 			assert.equal(result.output(AFTER_REVIEW).length, 1, 'Review feeds its own branch');
+		});
+
+		it('upsert with tags: registered ones are applied, unknown ones follow the launch policy', async () => {
+			const ledger = await getLedger(db.config);
+			await ledger.tags.add({ launch: 'tagged', tag: 'Early Bird' });
+			await ledger.settings.update('tagged', { unknownTagPolicy: 'quarantine' });
+			const parameters = { operation: 'upsert', launch: 'tagged', email: '={{ $json.email }}', tags: '={{ $json.tags }}' };
+			const result = await run(parameters, items({ email: 'tags@example.com', tags: 'early_bird, Brand New' }));
+			ok(result);
+			const saved = result.output(NODE)[0]!;
+			assert.deepEqual(saved.tags, { applied: ['early-bird'], unchanged: [], quarantined: ['brand-new'] });
+			const [quarantined] = result.output(NODE, 1);
+			assert.deepEqual([quarantined!.review, quarantined!.tag, quarantined!.contactId], ['tag_quarantined', 'brand-new', saved.contactId]);
+
+			await ledger.settings.update('tagged', { unknownTagPolicy: 'reject' });
+			const rejected = await run(parameters, items({ email: 'tags2@example.com', tags: 'Erly Bird' }));
+			assert.match(rejected.error(NODE)!.message, /^Tags \(tags\[0\]\): "Erly Bird" is not in the tag registry of launch "tagged"; close matches: early-bird/);
+			const notCreated = await run({ operation: 'find', launch: 'tagged', identifierKind: 'email', identifierValue: 'tags2@example.com' }, items({}));
+			assert.equal(notCreated.output(NODE)[0]!.found, false, 'a rejected tag leaves no half-made contact');
 		});
 
 		it('get returns the contact with identifiers and profile', async () => {

@@ -3,7 +3,7 @@ import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } fr
 import type { Ledger } from '../../../../ledger';
 import { done, launchOf, requiredText, review, sourceOf, type Routed } from '../../../shared/execution';
 import { contactIdProperty, identifierKindOf, identifierProperties } from '../common.descriptions';
-import { reviewItemJson } from './review';
+import { reviewItemJson } from '../../../shared/review';
 
 const properties: INodeProperties[] = [
 	contactIdProperty({ description: 'The contact that gets the extra identifier, e.g. {{ $json.contactId }}' }),

@@ -1,8 +1,8 @@
 import { updateDisplayOptions, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import { ATTRIBUTION_KEYS, LedgerInputError, type Ledger, type UpsertContactResult } from '../../../../ledger';
-import { done, jsonParameter, launchOf, review, sourceOf, textParameter, type Routed } from '../../../shared/execution';
-import { reviewItemJson } from './review';
+import { done, jsonParameter, launchOf, review, sourceOf, splitList, textParameter, type Routed } from '../../../shared/execution';
+import { reviewItemJson, unknownTagReview } from '../../../shared/review';
 
 const ATTRIBUTION_LABELS: Record<(typeof ATTRIBUTION_KEYS)[number], { name: string; example: string }> = {
 	utm_source: { name: 'UTM Source', example: 'newsletter' },
@@ -242,21 +242,13 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex
 		fields: profileFields(this, itemIndex) as Record<string, unknown>,
 		attribution: attribution(this, itemIndex),
 		consent: consent(this, itemIndex),
-		tags: textParameter(this, 'tags', itemIndex) || undefined,
+		tags: splitList(textParameter(this, 'tags', itemIndex)),
 		isTest: options.isTest === true,
 		source: sourceOf(this),
 	});
 	return [
 		done(upsertResultJson(launch, result)),
 		...result.conflicts.map((item) => review(reviewItemJson(item))),
-		...result.tags.quarantined.map((tag) =>
-			review({
-				review: 'tag_quarantined',
-				launch,
-				contactId: result.contactId,
-				tag,
-				message: `Tag "${tag}" is not in the registry of launch "${launch}"; it was kept for review, not applied. Add it (Waitlist Tags → Registry) or alias it to an existing tag.`,
-			}),
-		),
+		...result.tags.quarantined.map((tag) => review(unknownTagReview({ launch, contactId: result.contactId, tag }))),
 	];
 }

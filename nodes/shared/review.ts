@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { ReviewItem } from '../../../../ledger';
+import type { ReviewItem } from '../../ledger';
 
 const REASONS: Record<string, string> = {
 	identifier_owned_by_other_contact: 'already belongs to another contact; merge the two contacts if they are the same person',
@@ -20,5 +20,20 @@ export function reviewItemJson(item: ReviewItem): IDataObject {
 		otherContactId: item.otherContactId,
 		identifier: { kind, value },
 		message: `The ${kind} "${value}" was not linked: it ${REASONS[item.reason] ?? item.reason}.`,
+	};
+}
+
+/** An unknown tag under the "quarantine" policy, as it leaves on the Review output. */
+export function unknownTagReview(input: { launch: string; contactId: string | null; tag: string; input?: string }): IDataObject {
+	return {
+		review: 'tag_quarantined',
+		launch: input.launch,
+		contactId: input.contactId,
+		tag: input.tag,
+		...(input.input !== undefined ? { input: input.input } : {}),
+		message:
+			`Tag "${input.input ?? input.tag}" is not in the registry of launch "${input.launch}"; ` +
+			(input.contactId ? 'it was kept for review, not applied' : 'it would be kept for review, not applied') +
+			'. Add it with Registry → Add Tag, or make it an alias of an existing tag with Registry → Add Alias.',
 	};
 }

@@ -1,0 +1,20 @@
+import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+
+import type { Ledger } from '../../../../ledger';
+import { done, launchOf, requiredText, review, sourceOf, type Routed } from '../../../shared/execution';
+import { contactIdProperty, tagsOf, tagsProperty } from '../common.descriptions';
+import { unknownTagReview } from '../../../shared/review';
+
+const properties: INodeProperties[] = [contactIdProperty, tagsProperty];
+
+export const description = updateDisplayOptions({ show: { resource: ['tag'], operation: ['apply'] } }, properties);
+
+export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {
+	const launch = launchOf(this, itemIndex);
+	const contactId = requiredText(this, 'contactId', itemIndex, '{{ $json.contactId }}');
+	const result = await ledger.tags.apply({ launch, contactId, tags: tagsOf(this, itemIndex), source: sourceOf(this) });
+	return [
+		done({ contactId, created: false, launch, applied: result.applied, unchanged: result.unchanged, quarantined: result.quarantined }),
+		...result.quarantined.map((tag) => review(unknownTagReview({ launch, contactId, tag }))),
+	];
+}

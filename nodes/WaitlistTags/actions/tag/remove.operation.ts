@@ -1,0 +1,16 @@
+import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+
+import type { Ledger } from '../../../../ledger';
+import { done, launchOf, requiredText, sourceOf, type Routed } from '../../../shared/execution';
+import { contactIdProperty, tagsOf, tagsProperty } from '../common.descriptions';
+
+const properties: INodeProperties[] = [contactIdProperty, tagsProperty];
+
+export const description = updateDisplayOptions({ show: { resource: ['tag'], operation: ['remove'] } }, properties);
+
+export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {
+	const launch = launchOf(this, itemIndex);
+	const contactId = requiredText(this, 'contactId', itemIndex, '{{ $json.contactId }}');
+	const result = await ledger.tags.remove({ launch, contactId, tags: tagsOf(this, itemIndex), source: sourceOf(this) });
+	return [done({ contactId, created: false, launch, removed: result.removed, notPresent: result.notPresent })];
+}
