@@ -1,0 +1,157 @@
+/**
+ * Fakes of third-party vendor APIs (Kit, HubSpot, a course-delivery webhook) INSIDE a real n8n
+ * process. The e2e harness starts n8n with `NODE_OPTIONS=--require <this file>`; nock then answers
+ * every request n8n's own vendor nodes send to those hosts, the way the vendor documents, and
+ * appends each request as one JSON line to WL_FAKES_LOG so the test can read what the vendor got.
+ *
+ * Environment (set by startE2eN8n({ vendorFakes: {...} })):
+ *   WL_FAKES_LOG          file to append requests to (required)
+ *   WL_FAKES_FAIL_RATE    0..1: share of calls answered with a failure (500, 429 + Retry-After, timeout)
+ *   WL_FAKES_DOWN         comma list of fakes that refuse every call for now ("delivery")
+ *   WL_FAKES_DOWN_FILE    a file: while it exists, the fakes in WL_FAKES_DOWN are down
+ *
+ * Plain CommonJS on purpose: it loads before n8n, without tsx.
+ */
+'use strict';
+
+const { appendFileSync, existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const nock = require(join(__dirname, '..', '..', 'node_modules', 'nock'));
+
+const LOG = process.env.WL_FAKES_LOG;
+if (!LOG) throw new Error('vendor-fakes: WL_FAKES_LOG is not set');
+const FAIL_RATE = Number(process.env.WL_FAKES_FAIL_RATE || 0);
+const DOWN = new Set((process.env.WL_FAKES_DOWN || '').split(',').filter(Boolean));
+const DOWN_FILE = process.env.WL_FAKES_DOWN_FILE;
+
+// A deterministic sequence, so a failing run can be repeated.
+let seed = Number(process.env.WL_FAKES_SEED || 42);
+function random() {
+	seed = (seed * 1103515245 + 12345) % 2147483648;
+	return seed / 2147483648;
+}
+
+function isDown(fake) {
+	return DOWN.has(fake) && (!DOWN_FILE || existsSync(DOWN_FILE));
+}
+
+function record(entry) {
+	appendFileSync(LOG, `${JSON.stringify({ at: Date.now(), ...entry })}\n`);
+}
+
+/** Decides this call's fate: undefined = answer normally, or a failure to send. */
+function failure(fake) {
+	if (isDown(fake)) return { status: 503, body: { error: `${fake} is down` } };
+	if (FAIL_RATE <= 0 || random() >= FAIL_RATE) return undefined;
+	const kind = random();
+	if (kind < 0.4) return { status: 500, body: { error: 'internal error' } };
+	if (kind < 0.75) return { status: 429, body: { error: 'rate limited' }, headers: { 'Retry-After': '1' } };
+	return { timeout: true };
+}
+
+function parseBody(body) {
+	if (typeof body !== 'string') return body;
+	try {
+		return JSON.parse(body);
+	} catch {
+		return body;
+	}
+}
+
+/**
+ * Registers a persistent interceptor for one host: `handle(method, path, body, headers)` returns
+ * [status, body] for a successful call.
+ */
+function fake(name, origin, handle) {
+	nock(origin)
+		.persist()
+		.intercept(/.*/, /.*/)
+		.reply(function (path, body, callback) {
+			const request = { fake: name, method: this.req.method, path, body: parseBody(body), headers: this.req.headers };
+			const fate = failure(name);
+			if (fate && fate.timeout) {
+				record({ ...request, outcome: 'timeout' });
+				callback(Object.assign(new Error('ETIMEDOUT (vendor fake)'), { code: 'ETIMEDOUT' }));
+				return;
+			}
+			if (fate) {
+				record({ ...request, outcome: 'failed', status: fate.status });
+				callback(null, [fate.status, fate.body, fate.headers || {}]);
+				return;
+			}
+			const [status, answer] = handle(request);
+			record({ ...request, outcome: 'ok', status });
+			callback(null, [status, answer]);
+		});
+}
+
+// ── Kit (ConvertKit) v3, as n8n's ConvertKit node calls it, and v4 bulk ──
+const kitSubscribers = new Map();
+function kitSubscriber(email, fields, firstName) {
+	const key = String(email).toLowerCase();
+	const existing = kitSubscribers.get(key);
+	const subscriber = existing || { id: 1000 + kitSubscribers.size, email_address: email, fields: {} };
+	Object.assign(subscriber.fields, fields || {});
+	if (firstName) subscriber.first_name = firstName;
+	kitSubscribers.set(key, subscriber);
+	return subscriber;
+}
+fake('kit', 'https://api.convertkit.com', ({ method, path, body }) => {
+	const subscribe = /^\/v3\/forms\/(\d+)\/subscribe/.exec(path);
+	if (method === 'POST' && subscribe) {
+		if (!body || !body.email) return [422, { error: 'Email address is required' }];
+		const subscriber = kitSubscriber(body.email, body.fields, body.first_name);
+		return [200, { subscription: { id: 5000 + subscriber.id, state: 'inactive', subscribable_id: Number(subscribe[1]), subscriber: { id: subscriber.id } } }];
+	}
+	return [404, { error: 'Not Found' }];
+});
+fake('kit', 'https://api.kit.com', ({ method, path, body }) => {
+	if (method === 'POST' && path.startsWith('/v4/bulk/subscribers')) {
+		const list = (body && body.subscribers) || [];
+		return [200, { subscribers: list.map((s) => ({ id: kitSubscriber(s.email_address, s.fields, s.first_name).id, email_address: s.email_address })), failures: [] }];
+	}
+	if (method === 'POST' && path.startsWith('/v4/subscribers')) {
+		const subscriber = kitSubscriber(body.email_address, body.fields, body.first_name);
+		return [200, { subscriber: { id: subscriber.id, email_address: subscriber.email_address, fields: subscriber.fields } }];
+	}
+	return [404, { errors: ['Not Found'] }];
+});
+
+// ── HubSpot: v1 createOrUpdate (n8n's HubSpot node) and v3 batch upsert ──
+const hubspotContacts = new Map();
+function hubspotUpsert(email, properties) {
+	const key = String(email).toLowerCase();
+	const existing = hubspotContacts.get(key);
+	const contact = existing || { vid: 9000 + hubspotContacts.size, properties: {} };
+	Object.assign(contact.properties, properties || {}, { email });
+	hubspotContacts.set(key, contact);
+	return { contact, isNew: !existing };
+}
+fake('hubspot', 'https://api.hubapi.com', ({ method, path, body }) => {
+	const v1 = /^\/contacts\/v1\/contact\/createOrUpdate\/email\/([^/?]+)/.exec(path);
+	if (method === 'POST' && v1) {
+		const properties = Object.fromEntries(((body && body.properties) || []).map((p) => [p.property, p.value]));
+		const { contact, isNew } = hubspotUpsert(decodeURIComponent(v1[1]), properties);
+		return [200, { vid: contact.vid, isNew }];
+	}
+	if (method === 'POST' && path.startsWith('/crm/v3/objects/contacts/batch/upsert')) {
+		const inputs = (body && body.inputs) || [];
+		if (inputs.length > 100) return [400, { status: 'error', message: 'Batch size is limited to 100' }];
+		const results = inputs.map((input) => {
+			const { contact, isNew } = hubspotUpsert(input.id, input.properties);
+			return { id: String(contact.vid), properties: contact.properties, new: isNew };
+		});
+		return [200, { status: 'COMPLETE', results }];
+	}
+	return [404, { status: 'error', message: 'Not found' }];
+});
+
+// ── A course-delivery webhook (Kajabi-style activation URL / generic HTTP) ──
+fake('delivery', 'https://delivery.example.test', ({ method, path }) => {
+	if (method === 'POST') return [200, { ok: true, path }];
+	return [405, { error: 'method not allowed' }];
+});
+
+// Everything else on the internet stays reachable as it would be (n8n phones home; ignore that).
+nock.enableNetConnect();
