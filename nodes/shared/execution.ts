@@ -146,7 +146,11 @@ export async function runForEachItem(ctx: IExecuteFunctions, operation: Operatio
 		} catch (caught) {
 			const { error, field } = toNodeError(ctx, caught, itemIndex, labels);
 			if (!ctx.continueOnFail()) throw error;
-			outputs[DONE_OUTPUT]!.push({ json: { error: error.message, field }, pairedItem: { item: itemIndex } });
+			// n8n moves an item to the Error output only when its json has no keys but error / message /
+			// details, so in that mode the field travels in `details`.
+			const json: IDataObject =
+				ctx.getNode().onError === 'continueErrorOutput' ? { error: error.message, details: { field } } : { error: error.message, field };
+			outputs[DONE_OUTPUT]!.push({ json, pairedItem: { item: itemIndex } });
 		}
 	}
 	return outputs;

@@ -22,7 +22,7 @@ for (const driver of DRIVERS) {
 			await db.drop();
 		});
 
-		function run(parameters: IDataObject, input: INodeExecutionData[], onError?: 'continueRegularOutput'): Promise<WorkflowRunResult> {
+		function run(parameters: IDataObject, input: INodeExecutionData[], onError?: 'continueRegularOutput' | 'continueErrorOutput'): Promise<WorkflowRunResult> {
 			return runWorkflow(actionWorkflow({ name: NODE, type: 'waitlistContact', parameters, onError }), {
 				trigger: { node: START, items: input },
 				credentials: ledgerCredentialFor(db.config),
@@ -298,6 +298,20 @@ for (const driver of DRIVERS) {
 					assert.equal(continued.output(AFTER_DONE).length, 1, 'the run continues past the node');
 				});
 			}
+
+			it('with "continue (using error output)" the bad item leaves on the Error output, the good one on Done', async () => {
+				const result = await run({ operation: 'upsert', email: '={{ $json.email }}' }, items({ email: 'nope' }, { email: 'fine-2@example.com' }), 'continueErrorOutput');
+				assert.equal(result.error(NODE), undefined);
+				assert.deepEqual(
+					result.output(NODE).map((i) => i.created),
+					[true],
+				);
+				assert.equal(result.output(NODE, 1).length, 0);
+				const [failed] = result.output(NODE, 2);
+				assert.deepEqual(failed!.details, { field: 'email' });
+				assert.equal(failed!.email, 'nope', 'n8n adds the input item to it');
+				assert.match(String(failed!.error), /^Email: "nope"/);
+			});
 
 			it('continues with the next item after a bad one', async () => {
 				const result = await run({ operation: 'upsert', email: '={{ $json.email }}' }, items({ email: 'nope' }, { email: 'fine@example.com' }), 'continueRegularOutput');

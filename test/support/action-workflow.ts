@@ -11,7 +11,7 @@ export const AFTER_REVIEW = 'After Review';
  * Done and Review outputs each feed a No Op node (so a test can see that the run went on).
  */
 export function actionWorkflow(
-	node: { name: string; type: string; parameters: IDataObject; onError?: 'continueRegularOutput' | 'stopWorkflow' },
+	node: { name: string; type: string; parameters: IDataObject; onError?: 'continueRegularOutput' | 'continueErrorOutput' | 'stopWorkflow' },
 ): WorkflowJson {
 	return {
 		name: `${node.name} test`,
