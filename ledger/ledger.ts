@@ -1,5 +1,6 @@
 import { ContactsApi, ReviewApi, SettingsApi, TagsApi } from './contacts-api';
 import { OutboxApi } from './outbox-api';
+import { ReconcileApi } from './reconcile';
 import { CaptureApi } from './capture-api';
 import { schemaVersion, type Store } from './store';
 
@@ -16,6 +17,7 @@ export class Ledger {
 	readonly review: ReviewApi;
 	readonly capture: CaptureApi;
 	readonly outbox: OutboxApi;
+	readonly reconcile: ReconcileApi;
 
 	constructor(readonly store: Store) {
 		this.contacts = new ContactsApi(store);
@@ -24,6 +26,7 @@ export class Ledger {
 		this.review = new ReviewApi(store);
 		this.capture = new CaptureApi(store);
 		this.outbox = new OutboxApi(store);
+		this.reconcile = new ReconcileApi(store);
 	}
 
 	schemaVersion(): Promise<number> {
