@@ -52,6 +52,21 @@ export {
 export { OutboxApi } from './outbox-api';
 export { HOLDING_TAG, RECONCILED_TAG } from './system-tags';
 export {
+	ReconcileApi,
+	runReconcileSweep,
+	type CheckoutOrderRecord,
+	type DeliveryEnrollmentRecord,
+	type PurchaseFact,
+	type PurchaseFactSource,
+	type RecordStream,
+	type SweepFinding,
+	type SweepInput,
+	type SweepReport,
+	type SystemReport,
+	type VendorContactRecord,
+	type VendorSystem,
+} from './reconcile';
+export {
 	DEFAULT_CAPTURE_POLICY,
 	DEFAULT_PAID_MEDIUMS,
 	signFormTimestamp,
