@@ -4,11 +4,9 @@ import {
 	captureSignup,
 	listCaptureRejections,
 	recordCaptureRejection,
-	type CapturePolicy,
 	type CaptureRejection,
 	type CaptureResult,
 	type RecordedRejection,
-	type ValidSignup,
 } from './capture';
 import type { Store } from './store';
 
@@ -18,7 +16,7 @@ export class CaptureApi {
 
 	constructor(private readonly store: Store) {}
 
-	capture(input: { launch: string; signup: ValidSignup; policy: CapturePolicy; source: string; consentText?: string; isTest?: boolean }): Promise<CaptureResult> {
+	capture(input: Parameters<typeof captureSignup>[1]): Promise<CaptureResult> {
 		return this.store.transaction((tx) => captureSignup(tx, input));
 	}
 

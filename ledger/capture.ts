@@ -7,7 +7,7 @@ import { LedgerInputError } from './errors';
 import { registerForgetStep } from './forget';
 import { upsertContact, type UpsertContactResult } from './identity';
 import { normalizeEmail, normalizePhone } from './normalize';
-import { enqueueOutboxEntry } from './outbox';
+import { claimDueOutboxEntries, enqueueOutboxEntry } from './outbox';
 import { getLaunchSettings } from './settings';
 import type { SqlExecutor } from './store';
 
@@ -242,6 +242,8 @@ export interface CaptureResult extends UpsertContactResult {
 	consent: Record<string, unknown>;
 	/** Vendor syncs now pending for this signup (an unchanged repeat adds none). */
 	pendingSync: Array<{ id: string; kind: string; created: boolean }>;
+	/** The new sync entries, already claimed for the run this signup starts (see `claimFor`). */
+	claimedSync: Array<{ id: string; kind: string; claimToken: string; idempotencyKey: string }>;
 }
 
 /**
@@ -252,7 +254,21 @@ export interface CaptureResult extends UpsertContactResult {
  */
 export async function captureSignup(
 	tx: SqlExecutor,
-	input: { launch: string; signup: ValidSignup; policy: CapturePolicy; source: string; consentText?: string; isTest?: boolean; now?: number },
+	input: {
+		launch: string;
+		signup: ValidSignup;
+		policy: CapturePolicy;
+		source: string;
+		consentText?: string;
+		isTest?: boolean;
+		now?: number;
+		/**
+		 * Claim the new sync entries for the workflow run this signup starts, so that run can call the
+		 * vendors and ack them. If the run dies, the lease expires and the drain/sweep picks them up.
+		 * Left out in spike mode: the entries stay pending for the batch drain.
+		 */
+		claimFor?: { workerId: string; leaseMs: number };
+	},
 ): Promise<CaptureResult> {
 	const now = input.now ?? Date.now();
 	const attribution = attributionToStore(input.signup, input.policy);
@@ -301,7 +317,13 @@ export async function captureSignup(
 		});
 		pendingSync.push({ id: entry.id, kind, created: entry.created });
 	}
-	return { ...result, attribution, consent, pendingSync };
+	const fresh = pendingSync.filter((p) => p.created).map((p) => p.id);
+	const claimedSync: CaptureResult['claimedSync'] = [];
+	if (input.claimFor && fresh.length > 0) {
+		const claimed = await claimDueOutboxEntries(tx, { launch: input.launch, ids: fresh, limit: fresh.length, leaseMs: input.claimFor.leaseMs, workerId: input.claimFor.workerId, now });
+		for (const entry of claimed) claimedSync.push({ id: entry.id, kind: entry.kind, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey });
+	}
+	return { ...result, attribution, consent, pendingSync, claimedSync };
 }
 
 export interface CaptureRejection {

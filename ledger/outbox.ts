@@ -233,6 +233,8 @@ export interface ClaimOutboxInput {
 	workerId: string;
 	/** The current time (epoch ms); for tests and clock control. */
 	now?: number;
+	/** Only these entries (e.g. the sync entries a signup just created, claimed by its own run). */
+	ids?: readonly string[];
 }
 
 /**
@@ -254,6 +256,7 @@ export async function claimDueOutboxEntries(tx: SqlExecutor, input: ClaimOutboxI
 	const params: SqlValue[] = [launch, now];
 	let filter = `launch = $1 AND status IN ('pending', 'failed', 'claimed') AND next_attempt_at <= $2`;
 	if (kinds) filter += ` AND kind IN (${inList(kinds, params)})`;
+	if (input.ids) filter += input.ids.length ? ` AND id IN (${inList([...input.ids], params)})` : ' AND 1 = 0';
 	// While paused, only entries a person released by hand pass the switch.
 	if (scope === 'all') filter += ' AND pause_exempt = 1';
 	else if (scope === 'grants') filter += ` AND (pause_exempt = 1 OR kind NOT IN (${inList(GRANT_KINDS, params)}))`;

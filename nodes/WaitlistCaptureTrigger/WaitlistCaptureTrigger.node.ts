@@ -25,6 +25,9 @@ import { header, readSignupBody, remoteAddress, wantsHtml, withQuery, type Incom
 import { renderForm, renderThankYou, type FormField, type RenderedPage } from './page';
 import { renderSnippet } from './snippet';
 
+/** How long this signup's own run holds its sync entries before the drain may take them over. */
+const SYNC_LEASE_MS = 10 * 60_000;
+
 const CLICK_AND_CAMPAIGN_KEYS = ATTRIBUTION_KEYS.filter((k) => k !== 'referrer' && k !== 'landing_url');
 
 interface ExpressLikeResponse {
@@ -238,6 +241,7 @@ export class WaitlistCaptureTrigger implements INodeType {
 			return reject(422, 'consent_required', [{ field: 'consent', reason: 'must be ticked to join the waitlist' }], body.fields);
 		}
 
+		const spikeMode = this.getNodeParameter('spikeMode', false) as boolean;
 		let result;
 		try {
 			result = await ledger.capture.capture({
@@ -246,6 +250,8 @@ export class WaitlistCaptureTrigger implements INodeType {
 				policy,
 				source: fromHostedForm ? 'capture:hosted-form' : 'capture',
 				consentText: verdict.signup.consentGiven ? form.consentText : undefined,
+				// The run this signup starts syncs its own entries; in spike mode the batch drain does.
+				claimFor: spikeMode ? undefined : { workerId: `n8n:${this.getNode().name}`, leaseMs: SYNC_LEASE_MS },
 			});
 		} catch (error) {
 			if (error instanceof LedgerInputError) return reject(422, 'invalid', [{ field: error.field, reason: error.reason }], body.fields);
@@ -275,7 +281,7 @@ export class WaitlistCaptureTrigger implements INodeType {
 			res.status(result.created ? 201 : 200).json(answer);
 		}
 
-		if (this.getNodeParameter('spikeMode', false) as boolean) return { noWebhookResponse: true };
+		if (spikeMode) return { noWebhookResponse: true };
 		const item: IDataObject = {
 			...answer,
 			launch,
@@ -286,6 +292,8 @@ export class WaitlistCaptureTrigger implements INodeType {
 			consent: result.consent,
 			changes: result.changes as IDataObject,
 			pendingSync: result.pendingSync as unknown as IDataObject[],
+			// By kind, for expressions like {{ $json.sync.esp_sync.id }}; absent when nothing needs sending.
+			sync: Object.fromEntries(result.claimedSync.map((entry) => [entry.kind, { id: entry.id, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey }])),
 		};
 		return { noWebhookResponse: true, workflowData: [[{ json: item }]] };
 	}
