@@ -112,7 +112,8 @@ export function normalizeIdentifier(
 export function normalizeTagKey(input: string): string {
 	let key = input.normalize('NFC').toLowerCase().normalize('NFC');
 	key = key.replace(/\s*\(\s*([^()]*?)\s*\)\s*$/, (_m, inner: string) => `(${inner.replace(/[\s_-]+/g, '-')})`);
-	key = key.replace(/[\s_-]+/g, '-').replace(/^-+/, '').replace(/-+(?=\(|$)/, '');
+	// Global: every hyphen run before a "(" and at the end goes, or a second pass would find more.
+	key = key.replace(/[\s_-]+/g, '-').replace(/^-+/, '').replace(/-+(?=\(|$)/g, '');
 	return key;
 }
 

@@ -94,6 +94,8 @@ describe('normalization is idempotent', () => {
 				assert.equal(normalizeTagKey(joined), words.join('-'));
 			}),
 		);
+		// Found by fast-check (seed 49758914): an unclosed "(" between spaces once needed two passes.
+		assert.equal(normalizeTagKey(normalizeTagKey('! ( ')), normalizeTagKey('! ( '));
 		assert.equal(normalizeTagKey('Early Bird'), 'early-bird');
 		assert.equal(normalizeTagKey('early_bird'), 'early-bird');
 		assert.equal(normalizeTagKey('early-bird'), 'early-bird');
