@@ -1,4 +1,6 @@
-import { Pool, type PoolClient, type PoolConfig, types } from 'pg';
+import { createHash } from 'node:crypto';
+
+import { Pool, type PoolClient, type PoolConfig, type QueryConfig, types } from 'pg';
 
 import type { PostgresConfig, Row, SqlExecutor, SqlValue, Store } from './types';
 
@@ -8,19 +10,50 @@ types.setTypeParser(20, (value) => Number(value));
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/**
+ * Names for server-side prepared statements. A named statement is parsed and planned once per
+ * connection; later runs send only Bind/Execute, which saves the server most of its work for the
+ * ledger's short statements. Only statements with parameters are named (DDL and one-off SQL stay
+ * unnamed), never ones whose result shape follows the table (`*` in the select list / RETURNING,
+ * which a concurrent migration could change under a cached plan), and at most MAX_NAMED distinct
+ * texts per store, so SQL built with a varying number of placeholders cannot grow the per-connection
+ * statement cache without bound.
+ */
+class StatementNames {
+	private static readonly MAX_NAMED = 500;
+	private readonly names = new Map<string, string | null>();
+
+	nameFor(sql: string, params: readonly SqlValue[]): string | undefined {
+		if (params.length === 0) return undefined;
+		let name = this.names.get(sql);
+		if (name === undefined) {
+			const eligible = this.names.size < StatementNames.MAX_NAMED && !/(SELECT|RETURNING)\s+\*/i.test(sql);
+			name = eligible ? `wl_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}` : null;
+			this.names.set(sql, name);
+		}
+		return name ?? undefined;
+	}
+}
+
 class PostgresExecutor implements SqlExecutor {
 	readonly dialect = 'postgres' as const;
 
-	constructor(private readonly client: Pool | PoolClient) {}
+	constructor(
+		private readonly client: Pool | PoolClient,
+		private readonly names: StatementNames,
+	) {}
+
+	private run(sql: string, params: readonly SqlValue[]) {
+		const config: QueryConfig = { text: sql, values: params as unknown[], name: this.names.nameFor(sql, params) };
+		return this.client.query(config);
+	}
 
 	async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-		const result = await this.client.query(sql, params as unknown[]);
-		return result.rows as T[];
+		return (await this.run(sql, params)).rows as T[];
 	}
 
 	async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-		const result = await this.client.query(sql, params as unknown[]);
-		return result.rowCount ?? 0;
+		return (await this.run(sql, params)).rowCount ?? 0;
 	}
 }
 
@@ -30,6 +63,7 @@ export class PostgresStore implements Store {
 	readonly schema: string;
 	private readonly pool: Pool;
 	private readonly executor: PostgresExecutor;
+	private readonly names = new StatementNames();
 
 	constructor(config: PostgresConfig) {
 		this.schema = (config.schema ?? 'waitlist_ledger').toLowerCase();
@@ -53,7 +87,7 @@ export class PostgresStore implements Store {
 		this.pool = new Pool(poolConfig);
 		// An idle client that loses its server must not crash the n8n process.
 		this.pool.on('error', () => undefined);
-		this.executor = new PostgresExecutor(this.pool);
+		this.executor = new PostgresExecutor(this.pool, this.names);
 		const where = config.connectionString
 			? config.connectionString.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
 			: `${config.user ?? ''}@${config.host ?? 'localhost'}:${config.port ?? 5432}/${config.database ?? ''}`;
@@ -72,7 +106,7 @@ export class PostgresStore implements Store {
 		const client = await this.pool.connect();
 		try {
 			await client.query('BEGIN');
-			const result = await work(new PostgresExecutor(client));
+			const result = await work(new PostgresExecutor(client, this.names));
 			await client.query('COMMIT');
 			return result;
 		} catch (error) {
