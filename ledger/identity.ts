@@ -1,15 +1,24 @@
-import { randomUUID } from 'node:crypto';
-
 import { applyTouch, normalizeTouch, type Touch } from './attribution';
 import { LedgerInputError } from './errors';
+import { timeOrderedUuid } from './ids';
 import { recordEvents, type NewLedgerEvent } from './events';
 import { assertNotForgotten } from './forget';
 import { isEmptyValue, mergeProfile } from './merge';
 import { normalizeIdentifier, type NormalizedIdentifier } from './normalize';
 import { openReviewItem, resolveReviewItem, type ReviewItem } from './review';
-import { getLaunchSettings, policyFor, type LaunchSettings } from './settings';
-import type { SqlExecutor } from './store';
-import { planTags, tagList, writeTagPlan, type TagChangeResult } from './tags';
+import { getLaunchSettings, policyFor, settingsFromData, type LaunchSettings } from './settings';
+import type { SqlExecutor, SqlValue } from './store';
+import {
+	appliedTagOutcome,
+	planResolvedTags,
+	readSettingsAndTags,
+	tagList,
+	tagsToApply,
+	writeTagPlan,
+	type ResolvedTag,
+	type TagChangeResult,
+	type TagPlan,
+} from './tags';
 
 export { normalizeEmail, normalizePhone, normalizeIdentifier, type NormalizedEmail, type NormalizedIdentifier } from './normalize';
 
@@ -225,6 +234,69 @@ async function lockOwnerOf(tx: SqlExecutor, launch: string, id: NormalizedIdenti
 	throw new Error(`identifier ${id.kind} of launch ${launch} keeps moving between contacts; retry the upsert`);
 }
 
+const EMPTY_STATE: ContactState = { profile: {}, fieldTimes: {}, firstTouch: null, lastTouch: null, consent: {} };
+
+/**
+ * PostgreSQL: claims the canonical identifier and, only if the claim succeeded, inserts the contact,
+ * its tags and all of the call's events — one statement, one round trip. Returns null (and has
+ * written nothing) when another contact already holds the identifier.
+ */
+async function createInOneStatement(
+	tx: SqlExecutor,
+	c: {
+		launch: string;
+		canonical: NormalizedIdentifier;
+		contactId: string;
+		now: number;
+		contactValues: SqlValue[];
+		createdEvent: NewLedgerEvent;
+		tagPlan: TagPlan | null;
+		source?: string;
+	},
+): Promise<{ tags: TagChangeResult } | null> {
+	const byTag = c.tagPlan ? tagsToApply(c.tagPlan) : new Map<string, ResolvedTag>();
+	// A new contact has no tags yet, so every planned tag is applied.
+	const outcome = c.tagPlan
+		? appliedTagOutcome(c.tagPlan, c.contactId, byTag, new Set(byTag.keys()), { source: c.source, at: c.now })
+		: { applied: [], unchanged: [], events: [] };
+	const events = [c.createdEvent, ...outcome.events];
+	const params: SqlValue[] = [c.launch, c.canonical.kind, c.canonical.value, c.contactId, c.canonical.display, c.now, c.source ?? null, ...c.contactValues];
+	// $8..$15: email, phone, profile, field_times, first_touch, last_touch, consent, is_test
+	const tagValues = [...byTag.keys()].map((tag) => {
+		params.push(tag);
+		return `($${params.length})`;
+	});
+	const eventValues = events.map((e, i) => {
+		params.push(i, e.type, JSON.stringify(e.data ?? {}));
+		const n = params.length;
+		return `($${n - 2}::int, $${n - 1}, $${n})`;
+	});
+	const tagsCte = tagValues.length
+		? `, t AS (
+			INSERT INTO contact_tags (contact_id, tag, launch, source, applied_at)
+			SELECT claim.contact_id, v.tag, $1, $7, $6::bigint FROM claim CROSS JOIN (VALUES ${tagValues.join(', ')}) AS v(tag))`
+		: '';
+	const rows = await tx.query<{ contact_id: string }>(
+		`WITH claim AS (
+			INSERT INTO identifiers (launch, kind, value, contact_id, display_value, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (launch, kind, value) DO NOTHING
+			RETURNING contact_id
+		), c AS (
+			INSERT INTO contacts (id, launch, status, email, phone, profile, field_times, first_touch, last_touch, consent, is_test, created_at, updated_at)
+			SELECT claim.contact_id, $1, 'active', $8, $9, $10, $11, $12, $13, $14, $15::int, $6::bigint, $6::bigint FROM claim
+		)${tagsCte}, e AS (
+			INSERT INTO events (launch, contact_id, type, source, data, created_at)
+			SELECT $1, claim.contact_id, v.type, $7, v.data, $6::bigint FROM claim CROSS JOIN (VALUES ${eventValues.join(', ')}) AS v(ord, type, data)
+			ORDER BY v.ord
+		)
+		SELECT contact_id FROM claim`,
+		params,
+	);
+	if (rows.length === 0) return null;
+	return { tags: { applied: outcome.applied, unchanged: outcome.unchanged, quarantined: [] } };
+}
+
 /**
  * Creates the contact for the canonical identifier, or updates the one that holds it. Race-free: the
  * identifier's primary key decides which of two concurrent callers creates the contact; the other
@@ -233,7 +305,17 @@ async function lockOwnerOf(tx: SqlExecutor, launch: string, id: NormalizedIdenti
  */
 export async function upsertContact(tx: SqlExecutor, input: UpsertContactInput): Promise<UpsertContactResult> {
 	const launch = validateLaunch(input.launch);
-	const settings = await getLaunchSettings(tx, launch);
+	// Settings and the registry entries for this call's tags in one statement (a round trip less on
+	// PostgreSQL); both are read from the database on every call, so changes from any process count.
+	let tagInputs: string[] = [];
+	let tagListError: unknown;
+	try {
+		tagInputs = tagList(input.tags);
+	} catch (error) {
+		tagListError = error; // reported after the other inputs' errors, as before
+	}
+	const context = await readSettingsAndTags(tx, launch, tagInputs);
+	const settings = settingsFromData(context.settingsData);
 	const now = Date.now();
 	if (input.receivedAt !== undefined && (typeof input.receivedAt !== 'number' || !Number.isFinite(input.receivedAt))) {
 		throw new LedgerInputError('receivedAt', 'must be epoch milliseconds');
@@ -244,12 +326,44 @@ export async function upsertContact(tx: SqlExecutor, input: UpsertContactInput):
 	const fields = validateFields(input.fields);
 	const touch = normalizeTouch(input.attribution, at);
 	const consent = validateConsent(input.consent);
-	const tagInputs = tagList(input.tags);
-	const tagPlan = tagInputs.length ? await planTags(tx, launch, tagInputs, settings) : null;
+	if (tagListError) throw tagListError;
+	if (context.tagError) throw context.tagError;
+	const tagPlan = tagInputs.length ? await planResolvedTags(tx, launch, context.resolved, settings.unknownTagPolicy) : null;
 	if (input.replay || input.receivedAt !== undefined) await assertNotForgotten(tx, launch, ids, { receivedAt: input.receivedAt, replay: input.replay });
 
 	const canonical = ids[0]!;
-	const candidateId = randomUUID();
+	const candidateId = timeOrderedUuid(now);
+	const events: NewLedgerEvent[] = [];
+	// What the contact is if this call creates it (only the canonical identifier is held yet; further
+	// ones fill email/phone when their link succeeds).
+	const creation = applyUpsert(EMPTY_STATE, { fields, touch, consent, at, creating: true }, settings);
+	const createdEvent: NewLedgerEvent = {
+		launch,
+		contactId: candidateId,
+		type: 'contact.created',
+		source: input.source,
+		data: { identifier: { kind: canonical.kind, value: canonical.display }, changes: creation.changes },
+		at: now,
+	};
+	const contactValues: SqlValue[] = [
+		canonical.kind === 'email' ? canonical.display : null,
+		canonical.kind === 'phone' ? canonical.value : null,
+		JSON.stringify(creation.next.profile),
+		JSON.stringify(creation.next.fieldTimes),
+		creation.next.firstTouch ? JSON.stringify(creation.next.firstTouch) : null,
+		creation.next.lastTouch ? JSON.stringify(creation.next.lastTouch) : null,
+		Object.keys(creation.next.consent).length ? JSON.stringify(creation.next.consent) : null,
+		input.isTest ? 1 : 0,
+	];
+
+	if (tx.dialect === 'postgres' && ids.length === 1 && (!tagPlan || tagPlan.quarantine.length === 0)) {
+		// The common signup — one identifier, tags without quarantine — in one statement (PostgreSQL
+		// only: SQLite has no INSERT in WITH). Every insert hangs off the identifier claim, so when
+		// the identifier is already held nothing is written and the update path below takes over.
+		const created = await createInOneStatement(tx, { launch, canonical, contactId: candidateId, now, contactValues, createdEvent, tagPlan, source: input.source });
+		if (created) return { contactId: candidateId, created: true, changes: creation.changes, linked: [canonical], conflicts: [], tags: created.tags };
+	}
+
 	const claimed = await tx.query<{ contact_id: string }>(
 		`INSERT INTO identifiers (launch, kind, value, contact_id, display_value, created_at)
 		 VALUES ($1, $2, $3, $4, $5, $6)
@@ -258,43 +372,17 @@ export async function upsertContact(tx: SqlExecutor, input: UpsertContactInput):
 		[launch, canonical.kind, canonical.value, candidateId, canonical.display, now],
 	);
 	const created = claimed.length === 1;
-	const events: NewLedgerEvent[] = [];
 	let contactId: string;
 	let changes: UpsertContactResult['changes'];
 	if (created) {
 		contactId = candidateId;
-		const empty: ContactState = { profile: {}, fieldTimes: {}, firstTouch: null, lastTouch: null, consent: {} };
-		const applied = applyUpsert(empty, { fields, touch, consent, at, creating: true }, settings);
-		changes = applied.changes;
-		const s = applied.next;
-		// Only the canonical identifier is held yet; further ones fill these columns when their link succeeds.
-		const email = canonical.kind === 'email' ? canonical : undefined;
-		const phone = canonical.kind === 'phone' ? canonical : undefined;
+		changes = creation.changes;
 		await tx.execute(
 			`INSERT INTO contacts (id, launch, status, email, phone, profile, field_times, first_touch, last_touch, consent, is_test, created_at, updated_at)
 			 VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
-			[
-				contactId,
-				launch,
-				email?.display ?? null,
-				phone?.value ?? null,
-				JSON.stringify(s.profile),
-				JSON.stringify(s.fieldTimes),
-				s.firstTouch ? JSON.stringify(s.firstTouch) : null,
-				s.lastTouch ? JSON.stringify(s.lastTouch) : null,
-				Object.keys(s.consent).length ? JSON.stringify(s.consent) : null,
-				input.isTest ? 1 : 0,
-				now,
-			],
+			[contactId, launch, ...contactValues, now],
 		);
-		events.push({
-			launch,
-			contactId,
-			type: 'contact.created',
-			source: input.source,
-			data: { identifier: { kind: canonical.kind, value: canonical.display }, changes },
-			at: now,
-		});
+		events.push(createdEvent);
 	} else {
 		const row = await lockOwnerOf(tx, launch, canonical);
 		contactId = row.id;

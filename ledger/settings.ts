@@ -115,6 +115,37 @@ export async function getLaunchSettings(tx: SqlExecutor, launch: string): Promis
 }
 
 /**
+ * Parsed settings by their stored JSON text. This caches only the parsing (a pure function of the
+ * text), never the data: callers read the row from the database every time, so a change made by
+ * another process is seen on the very next call. Small and bounded: a ledger has a few launches.
+ */
+const parsedSettings = new Map<string, Readonly<LaunchSettings>>();
+const PARSED_SETTINGS_LIMIT = 64;
+
+/**
+ * The settings a stored row holds (`data` null: none set, all defaults). The result is shared
+ * between callers and frozen; clone it before changing anything.
+ */
+export function settingsFromData(data: string | null): Readonly<LaunchSettings> {
+	const key = data ?? '';
+	let settings = parsedSettings.get(key);
+	if (!settings) {
+		settings = deepFreeze(withDefaults(data ? (JSON.parse(data) as Record<string, unknown>) : {}));
+		if (parsedSettings.size >= PARSED_SETTINGS_LIMIT) parsedSettings.delete(parsedSettings.keys().next().value!);
+		parsedSettings.set(key, settings);
+	}
+	return settings;
+}
+
+function deepFreeze<T>(value: T): T {
+	if (value && typeof value === 'object') {
+		for (const inner of Object.values(value)) deepFreeze(inner);
+		Object.freeze(value);
+	}
+	return value;
+}
+
+/**
  * Validates and stores a partial change; nested objects (limits, merge policy) are merged, not
  * replaced. Records a `settings.updated` event with before and after.
  */

@@ -59,35 +59,40 @@ function patternRegex(pattern: string): RegExp {
 	return new RegExp(`^${escaped.join('.+')}$`);
 }
 
-/** Resolves tags against the registry in one query. No writes, no policy. */
-export async function resolveTags(tx: SqlExecutor, launch: string, inputs: readonly string[], field = 'tags'): Promise<ResolvedTag[]> {
-	if (inputs.length === 0) return [];
-	const keys = inputs.map((t, i) => tagKey(t, `${field}[${i}]`));
+type RegistryRow = { src: string; k: string; tag: string | null; kind: string | null };
+
+/**
+ * The registry rows that can decide these keys: aliases of the keys (and of their "base (*)"
+ * wildcard), registry tags among the keys, and every ephemeral pattern. Parameters start at $2
+ * ($1 is the launch).
+ */
+function registryLookupSql(keys: readonly string[], params: SqlValue[]): string {
 	const lookups = new Set<string>();
 	for (const key of keys) {
 		lookups.add(key);
 		const base = tagKeyBase(key);
 		if (base) lookups.add(`${base}(*)`);
 	}
-	const params: SqlValue[] = [launch, ...lookups];
-	const placeholders = [...lookups].map((_, i) => `$${i + 2}`).join(', ');
-	const rows = await tx.query<{ src: string; k: string; tag: string; kind: string | null }>(
-		`SELECT 'alias' AS src, a.alias AS k, a.tag AS tag, r.kind AS kind
+	const first = params.length + 1;
+	params.push(...lookups);
+	const placeholders = [...lookups].map((_, i) => `$${first + i}`).join(', ');
+	return `SELECT 'alias' AS src, a.alias AS k, a.tag AS tag, r.kind AS kind
 		   FROM tag_aliases a LEFT JOIN tag_registry r ON r.launch = a.launch AND r.tag = a.tag
 		  WHERE a.launch = $1 AND a.alias IN (${placeholders})
 		 UNION ALL
 		 SELECT 'tag' AS src, tag AS k, tag AS tag, kind FROM tag_registry
-		  WHERE launch = $1 AND (tag IN (${placeholders}) OR kind = 'ephemeral')`,
-		params,
-	);
+		  WHERE launch = $1 AND (tag IN (${placeholders}) OR kind = 'ephemeral')`;
+}
+
+function resolveFromRows(inputs: readonly string[], keys: readonly string[], rows: readonly RegistryRow[]): ResolvedTag[] {
 	const tags = new Map<string, TagKind>();
 	const aliases = new Map<string, { tag: string; kind: TagKind | null }>();
 	const patterns: { tag: string; regex: RegExp }[] = [];
 	for (const r of rows) {
-		if (r.src === 'alias') aliases.set(r.k, { tag: r.tag, kind: r.kind as TagKind | null });
-		else {
+		if (r.src === 'alias') aliases.set(r.k, { tag: r.tag!, kind: r.kind as TagKind | null });
+		else if (r.src === 'tag') {
 			tags.set(r.k, r.kind as TagKind);
-			if (r.kind === 'ephemeral' && r.tag.includes('*')) patterns.push({ tag: r.tag, regex: patternRegex(r.tag) });
+			if (r.kind === 'ephemeral' && r.tag!.includes('*')) patterns.push({ tag: r.tag!, regex: patternRegex(r.tag!) });
 		}
 	}
 	return keys.map((key, i): ResolvedTag => {
@@ -100,6 +105,44 @@ export async function resolveTags(tx: SqlExecutor, launch: string, inputs: reado
 		if (pattern) return { input, key, tag: key, status: 'pattern', registryTag: pattern.tag, kind: 'ephemeral' };
 		return { input, key, tag: key, status: 'unknown', registryTag: null, kind: null };
 	});
+}
+
+/** Resolves tags against the registry in one query. No writes, no policy. */
+export async function resolveTags(tx: SqlExecutor, launch: string, inputs: readonly string[], field = 'tags'): Promise<ResolvedTag[]> {
+	if (inputs.length === 0) return [];
+	const keys = inputs.map((t, i) => tagKey(t, `${field}[${i}]`));
+	const params: SqlValue[] = [launch];
+	const rows = await tx.query<RegistryRow>(registryLookupSql(keys, params), params);
+	return resolveFromRows(inputs, keys, rows);
+}
+
+/**
+ * A launch's stored settings (the raw JSON, or null when none were set) and the resolution of
+ * `inputs` against its tag registry, read in one statement: on PostgreSQL every statement is a
+ * round trip. Always read from the database, never from a cache, so a change committed by any
+ * process is seen by the next call. A tag name that is not valid at all is returned as `tagError`
+ * (not thrown), so the caller can report input errors in its own order.
+ */
+export async function readSettingsAndTags(
+	tx: SqlExecutor,
+	launch: string,
+	inputs: readonly string[],
+	field = 'tags',
+): Promise<{ settingsData: string | null; resolved: ResolvedTag[]; tagError?: unknown }> {
+	let keys: string[] = [];
+	let tagError: unknown;
+	try {
+		keys = inputs.map((t, i) => tagKey(t, `${field}[${i}]`));
+	} catch (error) {
+		tagError = error;
+		keys = [];
+	}
+	const params: SqlValue[] = [launch];
+	const settingsSql = `SELECT 'settings' AS src, data AS k, NULL AS tag, NULL AS kind FROM settings WHERE launch = $1`;
+	const sql = keys.length ? `${settingsSql}\n\t\t UNION ALL\n\t\t ${registryLookupSql(keys, params)}` : settingsSql;
+	const rows = await tx.query<RegistryRow>(sql, params);
+	const settingsData = rows.find((r) => r.src === 'settings')?.k ?? null;
+	return { settingsData, resolved: tagError ? [] : resolveFromRows(inputs, keys, rows), tagError };
 }
 
 function editDistance(a: string, b: string): number {
@@ -146,6 +189,11 @@ export interface TagPlan {
 export async function planTags(tx: SqlExecutor, launch: string, inputs: readonly string[], settings?: LaunchSettings, field = 'tags'): Promise<TagPlan> {
 	const policy = (settings ?? (await getLaunchSettings(tx, launch))).unknownTagPolicy;
 	const resolved = await resolveTags(tx, launch, inputs, field);
+	return planResolvedTags(tx, launch, resolved, policy, field);
+}
+
+/** Applies the unknown-tag policy to tags already resolved (see planTags). */
+export async function planResolvedTags(tx: SqlExecutor, launch: string, resolved: readonly ResolvedTag[], policy: UnknownTagPolicy, field = 'tags'): Promise<TagPlan> {
 	const plan: TagPlan = { launch, policy, apply: [], quarantine: [] };
 	for (const [i, r] of resolved.entries()) {
 		if (r.status !== 'unknown' || policy === 'allow') plan.apply.push(r);
@@ -172,6 +220,40 @@ export interface TagChangeResult {
 	quarantined: string[];
 }
 
+/** The distinct tags a plan puts on a contact, each with the first input that resolved to it. */
+export function tagsToApply(plan: TagPlan): Map<string, ResolvedTag> {
+	const byTag = new Map<string, ResolvedTag>();
+	for (const r of plan.apply) if (!byTag.has(r.tag)) byTag.set(r.tag, r);
+	return byTag;
+}
+
+/** Which tags were applied (`fresh`: the rows actually inserted) and the event for each. */
+export function appliedTagOutcome(
+	plan: TagPlan,
+	contactId: string,
+	byTag: Map<string, ResolvedTag>,
+	fresh: ReadonlySet<string>,
+	options: { source?: string; at: number },
+): { applied: string[]; unchanged: string[]; events: NewLedgerEvent[] } {
+	const out = { applied: [] as string[], unchanged: [] as string[], events: [] as NewLedgerEvent[] };
+	for (const [tag, r] of byTag) {
+		if (!fresh.has(tag)) {
+			out.unchanged.push(tag);
+			continue;
+		}
+		out.applied.push(tag);
+		out.events.push({
+			launch: plan.launch,
+			contactId,
+			type: 'tag.applied',
+			source: options.source,
+			data: { tag, input: r.input, via: r.status, ...(r.status === 'unknown' ? { unregistered: true } : {}), before: false, after: true },
+			at: options.at,
+		});
+	}
+	return out;
+}
+
 /** Writes a plan for one contact: contact_tags rows, quarantine rows, one event per change. */
 export async function writeTagPlan(
 	tx: SqlExecutor,
@@ -184,8 +266,7 @@ export async function writeTagPlan(
 	const at = options.at ?? Date.now();
 	const result: TagChangeResult = { applied: [], unchanged: [], quarantined: [] };
 	const events: NewLedgerEvent[] = [];
-	const byTag = new Map<string, ResolvedTag>();
-	for (const r of plan.apply) if (!byTag.has(r.tag)) byTag.set(r.tag, r);
+	const byTag = tagsToApply(plan);
 	if (byTag.size > 0) {
 		const params: SqlValue[] = [contactId, plan.launch, options.source ?? null, at];
 		const values = [...byTag.keys()].map((tag) => {
@@ -197,22 +278,10 @@ export async function writeTagPlan(
 			 ON CONFLICT (contact_id, tag) DO NOTHING RETURNING tag`,
 			params,
 		);
-		const fresh = new Set(inserted.map((r) => r.tag));
-		for (const [tag, r] of byTag) {
-			if (!fresh.has(tag)) {
-				result.unchanged.push(tag);
-				continue;
-			}
-			result.applied.push(tag);
-			events.push({
-				launch: plan.launch,
-				contactId,
-				type: 'tag.applied',
-				source: options.source,
-				data: { tag, input: r.input, via: r.status, ...(r.status === 'unknown' ? { unregistered: true } : {}), before: false, after: true },
-				at,
-			});
-		}
+		const outcome = appliedTagOutcome(plan, contactId, byTag, new Set(inserted.map((r) => r.tag)), { source: options.source, at });
+		result.applied.push(...outcome.applied);
+		result.unchanged.push(...outcome.unchanged);
+		events.push(...outcome.events);
 	}
 	for (const r of plan.quarantine) {
 		await tx.execute(

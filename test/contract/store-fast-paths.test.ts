@@ -1,0 +1,107 @@
+/**
+ * What the upsert fast paths must not change: a settings or registry change made through another
+ * connection (standing in for another process) is seen by the very next upsert; SQLite's group
+ * commit keeps each transaction all-or-nothing; the one-statement create path writes exactly what
+ * the step-by-step path writes.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { Ledger } from '../../ledger';
+import { openStore, SqliteStore } from '../../ledger/store';
+import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
+
+for (const driver of DRIVERS) {
+	describe(`[${driver}] upsert fast paths`, () => {
+		let t: TestLedger;
+		let other: Ledger;
+		before(async () => {
+			t = await freshLedger(driver);
+			other = new Ledger(await openStore(t.config));
+		});
+		after(async () => {
+			await other.close();
+			await t.cleanup();
+		});
+
+		it('sees a settings change made through another connection on the next upsert', async () => {
+			await t.ledger.contacts.upsert({ launch: 'cfg', email: 'a@example.com', tags: ['x'] }).then(
+				() => assert.fail('unknown tag should be rejected by default'),
+				(error: Error) => assert.match(error.message, /not in the tag registry/),
+			);
+			await other.settings.update('cfg', { unknownTagPolicy: 'allow' });
+			const allowed = await t.ledger.contacts.upsert({ launch: 'cfg', email: 'a@example.com', tags: ['x'] });
+			assert.deepEqual(allowed.tags.applied, ['x']);
+			await other.settings.update('cfg', { canonicalKey: 'phone' });
+			await assert.rejects(t.ledger.contacts.upsert({ launch: 'cfg', email: 'b@example.com' }), /phone/);
+		});
+
+		it('sees a registry alias added through another connection on the next upsert', async () => {
+			await other.tags.add({ launch: 'reg', tag: 'vip' });
+			await other.tags.alias({ launch: 'reg', tag: 'vip', alias: 'Very Important' });
+			const r = await t.ledger.contacts.upsert({ launch: 'reg', email: 'c@example.com', tags: ['Very Important'] });
+			assert.deepEqual(r.tags.applied, ['vip']);
+		});
+
+		it('writes the same contact, tags and history on create as the step-by-step path', async () => {
+			await t.ledger.tags.add({ launch: 'same', tag: 'Early Bird' });
+			const r = await t.ledger.contacts.upsert({
+				launch: 'same',
+				email: 'Dee@Example.com',
+				fields: { first_name: 'Dee' },
+				attribution: { utm_source: 'ig' },
+				tags: ['early_bird', 'Early Bird'],
+				source: 'test',
+			});
+			assert.equal(r.created, true);
+			assert.deepEqual(r.tags, { applied: ['early-bird'], unchanged: [], quarantined: [] });
+			const contact = await t.ledger.contacts.get(r.contactId);
+			assert.equal(contact?.email, 'Dee@Example.com');
+			assert.equal(contact?.profile.first_name, 'Dee');
+			assert.equal(contact?.firstTouch?.utm_source, 'ig');
+			assert.deepEqual(contact?.tags, ['early-bird']);
+			const history = await t.ledger.contacts.history(r.contactId);
+			assert.deepEqual(
+				history.map((e) => [e.type, e.source]),
+				[
+					['contact.created', 'test'],
+					['tag.applied', 'test'],
+				],
+			);
+			const again = await t.ledger.contacts.upsert({ launch: 'same', email: 'dee@example.com', tags: ['early-bird'] });
+			assert.equal(again.created, false);
+			assert.deepEqual(again.tags.unchanged, ['early-bird']);
+		});
+
+		if (driver === 'sqlite') {
+			it('group commit: a failing transaction is rolled back alone, the others of its group commit', async () => {
+				const store = t.ledger.store as SqliteStore;
+				const before = { ...store.commitStats };
+				const results = await Promise.allSettled(
+					Array.from({ length: 8 }, (_, i) =>
+						store.transaction(async (tx) => {
+							await tx.execute(`INSERT INTO settings (launch, data, updated_at) VALUES ($1, '{}', 0)`, [`g${i}`]);
+							if (i % 3 === 1) throw new Error(`boom ${i}`);
+							return i;
+						}),
+					),
+				);
+				assert.deepEqual(
+					results.map((r) => r.status),
+					['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'rejected'],
+				);
+				const rows = await store.query<{ launch: string }>(`SELECT launch FROM settings WHERE launch LIKE 'g%' ORDER BY launch`);
+				assert.deepEqual(rows.map((r) => r.launch), ['g0', 'g2', 'g3', 'g5', 'g6']);
+				assert.ok(store.commitStats.commits - before.commits < 8, 'queued transactions shared commits');
+			});
+
+			it('clears its prepared statements on close', async () => {
+				const store = (await openStore(t.config)) as SqliteStore;
+				await store.query('SELECT 1 AS one');
+				assert.ok(store.statements.size > 0);
+				await store.close();
+				assert.equal(store.statements.size, 0);
+			});
+		}
+	});
+}
