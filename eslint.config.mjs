@@ -21,6 +21,9 @@ export default [
 			// Our triggers receive calls from the creator's own pages and from vendors whose webhook the
 			// user pastes in; there is no third-party API to register or delete a webhook with.
 			'@n8n/community-nodes/webhook-lifecycle-complete': 'off',
+			// Not offered to AI agents on purpose: these nodes merge, forget and settle money-path work
+			// on real people; an agent's guess must not trigger that.
+			'@n8n/community-nodes/node-usable-as-tool': 'off',
 		},
 	},
 	{

@@ -79,7 +79,9 @@ async function main(): Promise<void> {
 	console.log('\nn8n is ready.\n');
 	console.log(`  Editor:    ${base}/  (first visit: create the owner account)`);
 	for (const wf of workflows) {
-		for (const hook of wf.webhookPaths) console.log(`  Webhook:   ${hook.method} ${base}/webhook/${hook.path}   (${wf.name})`);
+		for (const hook of wf.webhookPaths) {
+			console.log(`  Webhook:   ${hook.method.padEnd(4)} ${base}/webhook/${hook.path}   (${wf.name}${hook.label ? `: ${hook.label}` : ''})`);
+		}
 	}
 	console.log('\n  Data:');
 	console.log(`    n8n (workflows, executions): ${join(dataDir, '.n8n', 'database.sqlite')}`);

@@ -15,7 +15,6 @@ export class AccessOutbox implements INodeType {
 		subtitle: '={{$parameter["operation"]}}',
 		description: 'Hands access grants, revokes and ESP/CRM syncs to vendors exactly once: retries, dead letter, kill switch',
 		defaults: { name: 'Access Outbox' },
-		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.

@@ -20,7 +20,6 @@ export class WaitlistContact implements INodeType {
 		subtitle: '={{ $parameter["operation"] + " · " + $parameter["launch"] }}',
 		description: 'Add, find, link, merge and forget waitlist contacts in the ledger, without duplicates',
 		defaults: { name: 'Waitlist Contact' },
-		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		// Review: links and tags the ledger would not decide alone, for a person to look at.
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],

@@ -20,7 +20,6 @@ export class WaitlistTags implements INodeType {
 		subtitle: '={{ $parameter["resource"] + ": " + $parameter["operation"] }}',
 		description: 'Tag waitlist contacts with clean, registered tags, and manage the tag registry',
 		defaults: { name: 'Waitlist Tags' },
-		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		// Review: unknown tags kept for a person to look at (launch policy "quarantine").
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],

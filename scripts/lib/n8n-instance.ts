@@ -130,7 +130,7 @@ export interface WorkflowFile {
 	id: string;
 	name: string;
 	path: string;
-	webhookPaths: Array<{ method: string; path: string }>;
+	webhookPaths: Array<{ method: string; path: string; label?: string }>;
 }
 
 interface WorkflowJson {
@@ -150,6 +150,10 @@ export function readWorkflowFiles(paths: string[]): WorkflowFile[] {
 			if (typeof path === 'string' && path && (node.type.endsWith('Trigger') || node.type.endsWith('.webhook'))) {
 				const method = typeof node.parameters?.httpMethod === 'string' ? node.parameters.httpMethod : 'POST';
 				webhookPaths.push({ method, path });
+				// The capture trigger also serves its hosted form and the landing-page snippet.
+				if (node.type.endsWith('.waitlistCaptureTrigger')) {
+					webhookPaths.push({ method: 'GET', path, label: 'hosted signup form' }, { method: 'GET', path: `${path}/snippet.js`, label: 'landing-page snippet' });
+				}
 			}
 		}
 		return { id: json.id, name: json.name ?? json.id, path, webhookPaths };
