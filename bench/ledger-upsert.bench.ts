@@ -8,9 +8,14 @@
  *
  * --budget is seconds per driver for the largest size: a size whose projected time (from the
  * previous size's rates) exceeds it is skipped and the reason printed.
+ *
+ * The two sides run interleaved in ten slices (raw slice 1, ledger slice 1, raw slice 2, …), each
+ * slice on its own emails, so both see the same load from whatever else the machine is doing; a
+ * side's time is the sum of its slices. On SQLite the line also shows how many transactions each
+ * commit carried (the store's group commit; the raw statements are autocommitted one by one).
  */
 import { Ledger } from '../ledger';
-import { openStore, type Store } from '../ledger/store';
+import { openStore, SqliteStore, type Store } from '../ledger/store';
 import { DRIVERS, freshDatabase, type DriverName } from '../test/support/stores';
 
 function arg(name: string, fallback: string): string {
@@ -20,7 +25,8 @@ function arg(name: string, fallback: string): string {
 
 const SIZES = arg('sizes', '1000,10000,100000').split(',').map(Number);
 const DRIVER_LIST = arg('drivers', DRIVERS.join(',')).split(',') as DriverName[];
-const BUDGET_S = Number(arg('budget', '150'));
+const BUDGET_S = Number(arg('budget', '300'));
+const SLICES = 10;
 // SQLite runs one writer at a time (in-process queue + BEGIN IMMEDIATE); PostgreSQL gets as many
 // callers as the pool has connections, which is how n8n workers would load it.
 const CONCURRENCY: Record<DriverName, number> = { sqlite: 4, postgres: 10 };
@@ -39,16 +45,16 @@ class RssSampler {
 	}
 }
 
-/** Runs `work(i)` for i in [0, n) with at most `concurrency` in flight; returns seconds and peak RSS. */
-async function timed(n: number, concurrency: number, work: (i: number) => Promise<unknown>): Promise<{ seconds: number; peakRss: number }> {
+/** Runs `work(i)` for i in [from, to) with at most `concurrency` in flight; returns seconds and peak RSS. */
+async function timed(from: number, to: number, concurrency: number, work: (i: number) => Promise<unknown>): Promise<{ seconds: number; peakRss: number }> {
 	global.gc?.();
 	const sampler = new RssSampler();
 	sampler.start();
 	const started = process.hrtime.bigint();
-	let next = 0;
+	let next = from;
 	await Promise.all(
 		Array.from({ length: concurrency }, async () => {
-			while (next < n) await work(next++);
+			while (next < to) await work(next++);
 		}),
 	);
 	const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -58,9 +64,8 @@ async function timed(n: number, concurrency: number, work: (i: number) => Promis
 const emailOf = (i: number) => `bench.user${i}@example.com`;
 const touchOf = (i: number) => ({ utm_source: i % 3 ? 'newsletter' : 'instagram', utm_medium: 'email', utm_campaign: `launch-${i % 7}`, landing_url: 'https://course.example/waitlist' });
 
-async function rawBaseline(store: Store, n: number, concurrency: number) {
-	await store.execute('CREATE TABLE IF NOT EXISTS bench_raw_contacts (email TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at BIGINT NOT NULL)');
-	return timed(n, concurrency, (i) =>
+async function rawBaseline(store: Store, from: number, to: number, concurrency: number) {
+	return timed(from, to, concurrency, (i) =>
 		store.execute(
 			`INSERT INTO bench_raw_contacts (email, data, updated_at) VALUES ($1, $2, $3)
 			 ON CONFLICT (email) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
@@ -69,8 +74,8 @@ async function rawBaseline(store: Store, n: number, concurrency: number) {
 	);
 }
 
-async function ledgerUpserts(ledger: Ledger, n: number, concurrency: number) {
-	return timed(n, concurrency, (i) =>
+async function ledgerUpserts(ledger: Ledger, from: number, to: number, concurrency: number) {
+	return timed(from, to, concurrency, (i) =>
 		ledger.contacts.upsert({
 			launch: 'bench',
 			email: emailOf(i),
@@ -91,6 +96,8 @@ interface Row {
 	rawPeakMb: number;
 	ledgerPeakMb: number;
 	seconds: number;
+	/** SQLite: transactions per commit (group commit). */
+	perCommit?: number;
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
@@ -119,8 +126,24 @@ async function main(): Promise<void> {
 				await ledger.tags.add({ launch: 'bench', tag: 'Early Bird', aliases: ['Early Bird (ad)'] });
 				await ledger.tags.add({ launch: 'bench', tag: 'waitlist' });
 				const c = CONCURRENCY[driver];
-				const raw = await rawBaseline(store, size, c);
-				const led = await ledgerUpserts(ledger, size, c);
+				await store.execute('CREATE TABLE IF NOT EXISTS bench_raw_contacts (email TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at BIGINT NOT NULL)');
+				const stats = store instanceof SqliteStore ? { ...store.commitStats } : undefined;
+				const raw = { seconds: 0, peakRss: 0 };
+				const led = { seconds: 0, peakRss: 0 };
+				for (let slice = 0; slice < SLICES; slice++) {
+					const from = Math.floor((size * slice) / SLICES);
+					const to = Math.floor((size * (slice + 1)) / SLICES);
+					const r = await rawBaseline(store, from, to, c);
+					const l = await ledgerUpserts(ledger, from, to, c);
+					raw.seconds += r.seconds;
+					raw.peakRss = Math.max(raw.peakRss, r.peakRss);
+					led.seconds += l.seconds;
+					led.peakRss = Math.max(led.peakRss, l.peakRss);
+				}
+				const perCommit =
+					stats && store instanceof SqliteStore
+						? (store.commitStats.transactions - stats.transactions) / Math.max(1, store.commitStats.commits - stats.commits)
+						: undefined;
 				const count = await ledger.contacts.count('bench');
 				if (count !== size) throw new Error(`expected ${size} contacts, found ${count}`);
 				const row: Row = {
@@ -132,11 +155,12 @@ async function main(): Promise<void> {
 					rawPeakMb: mb(raw.peakRss),
 					ledgerPeakMb: mb(led.peakRss),
 					seconds: raw.seconds + led.seconds,
+					perCommit,
 				};
 				rows.push(row);
 				last = row;
 				console.log(
-					`${driver.padEnd(9)} ${String(size).padStart(8)} ${row.rawPerSec.toFixed(0).padStart(7)} ${row.ledgerPerSec.toFixed(0).padStart(10)}  ${row.ratio.toFixed(2).padStart(5)}  ${`${row.rawPeakMb} → ${row.ledgerPeakMb} MB`.padStart(19)}  ${row.seconds.toFixed(1)} s`,
+					`${driver.padEnd(9)} ${String(size).padStart(8)} ${row.rawPerSec.toFixed(0).padStart(7)} ${row.ledgerPerSec.toFixed(0).padStart(10)}  ${row.ratio.toFixed(2).padStart(5)}  ${`${row.rawPeakMb} → ${row.ledgerPeakMb} MB`.padStart(19)}  ${row.seconds.toFixed(1)} s${perCommit ? `  (${perCommit.toFixed(1)} upserts/commit)` : ''}`,
 				);
 			} finally {
 				await ledger.close();
