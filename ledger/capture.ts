@@ -320,7 +320,9 @@ export async function captureSignup(
 	const fresh = pendingSync.filter((p) => p.created).map((p) => p.id);
 	const claimedSync: CaptureResult['claimedSync'] = [];
 	if (input.claimFor && fresh.length > 0) {
-		const claimed = await claimDueOutboxEntries(tx, { launch: input.launch, ids: fresh, limit: fresh.length, leaseMs: input.claimFor.leaseMs, workerId: input.claimFor.workerId, now });
+		// The clock now, not `now`: the entries were enqueued due at their own (later) insert time, and a
+		// claim at the earlier `now` would find them not yet due whenever the millisecond had turned.
+		const claimed = await claimDueOutboxEntries(tx, { launch: input.launch, ids: fresh, limit: fresh.length, leaseMs: input.claimFor.leaseMs, workerId: input.claimFor.workerId, now: Math.max(now, Date.now()) });
 		for (const entry of claimed) claimedSync.push({ id: entry.id, kind: entry.kind, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey });
 	}
 	return { ...result, attribution, consent, pendingSync, claimedSync };

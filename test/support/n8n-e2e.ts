@@ -13,10 +13,12 @@
  * The pack must be built first (`npm test` does it). Execution results are read from n8n's own
  * SQLite database, the same rows the editor's "Executions" list shows.
  */
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { promisify } from 'node:util';
 
 import { ensureN8nRuntime, type N8nRuntime } from '../../scripts/lib/n8n-runtime';
 import {
@@ -38,6 +40,29 @@ export interface E2eOptions {
 	env?: Record<string, string>;
 	/** Keep the user folder after stop (for debugging). */
 	keep?: boolean;
+	/**
+	 * Fake Kit, HubSpot and the delivery host inside the n8n process (test/support/vendor-fakes.cjs,
+	 * preloaded with NODE_OPTIONS). `failRate` 0..1 injects 500 / 429 / timeouts; `down` lists fakes
+	 * that refuse every call (while `downFile` exists, if given).
+	 */
+	vendorFakes?: { failRate?: number; down?: string[]; downFile?: string; seed?: number };
+	/**
+	 * Credentials imported (`n8n import:credentials`, which encrypts `data`) before the workflows, so
+	 * workflow JSON can reference them by id: `"credentials": { "convertKitApi": { "id": "…", "name": "…" } }`.
+	 */
+	credentials?: Array<{ id: string; name: string; type: string; data: Record<string, unknown> }>;
+}
+
+/** One request a vendor fake received (a line of WL_FAKES_LOG). */
+export interface VendorRequest {
+	at: number;
+	fake: 'kit' | 'hubspot' | 'delivery';
+	method: string;
+	path: string;
+	body: unknown;
+	headers: Record<string, string>;
+	outcome: 'ok' | 'failed' | 'timeout';
+	status?: number;
 }
 
 export interface ExecutionSummary {
@@ -62,6 +87,8 @@ export interface E2eN8n {
 	webhookUrl(path: string): string;
 	post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
 	executions(workflowId?: string): ExecutionSummary[];
+	/** What the vendor fakes received so far, in order ([] without `vendorFakes`). */
+	vendorRequests(): VendorRequest[];
 	waitForExecutions(workflowId: string, count: number, timeoutMs?: number): Promise<ExecutionSummary[]>;
 	stop(): Promise<void>;
 }
@@ -79,7 +106,20 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 	const userFolder = mkdtempSync(join(tmpdir(), 'wl-e2e-n8n-'));
 	const port = await findFreePort();
 	const ledgerPath = join(userFolder, '.n8n', 'waitlist-ledger.sqlite');
-	const env = n8nEnv(userFolder, port, await findFreePort(), { N8N_LOG_LEVEL: 'warn', ...(options.env ?? {}) });
+	const fakesLog = join(userFolder, 'vendor-requests.jsonl');
+	const fakesEnv: Record<string, string> = options.vendorFakes
+		? {
+				// Preloaded before n8n's own modules, so nock patches node:http(s) before n8n's HTTP
+				// clients capture it (see test/README.md, "Vendor hosts inside n8n").
+				NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${join(PACKAGE_ROOT, 'test', 'support', 'vendor-fakes.cjs')}`].filter(Boolean).join(' '),
+				WL_FAKES_LOG: fakesLog,
+				WL_FAKES_FAIL_RATE: String(options.vendorFakes.failRate ?? 0),
+				WL_FAKES_DOWN: (options.vendorFakes.down ?? []).join(','),
+				...(options.vendorFakes.downFile ? { WL_FAKES_DOWN_FILE: options.vendorFakes.downFile } : {}),
+				...(options.vendorFakes.seed !== undefined ? { WL_FAKES_SEED: String(options.vendorFakes.seed) } : {}),
+			}
+		: {};
+	const env = n8nEnv(userFolder, port, await findFreePort(), { N8N_LOG_LEVEL: 'warn', ...fakesEnv, ...(options.env ?? {}) });
 
 	await installPackInto(userFolder);
 	const staged = join(userFolder, 'workflows');
@@ -91,6 +131,20 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 		return path;
 	});
 	const workflows = readWorkflowFiles(files);
+	if (options.credentials?.length) {
+		const credentialsFile = join(userFolder, 'credentials.json');
+		writeFileSync(credentialsFile, JSON.stringify(options.credentials));
+		// The CLI initialises n8n's database on first use; the fakes are not needed for it.
+		const cliEnv = { ...env, NODE_OPTIONS: process.env.NODE_OPTIONS ?? '', N8N_LOG_LEVEL: 'info' };
+		try {
+			await promisify(execFile)(runtime.nodeBin, [runtime.n8nEntry, 'import:credentials', `--input=${credentialsFile}`], { env: cliEnv, maxBuffer: 64 * 1024 * 1024 });
+		} catch (error) {
+			const e = error as { stdout?: string; stderr?: string; message: string };
+			throw new Error(`n8n import:credentials failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+		} finally {
+			rmSync(credentialsFile, { force: true }); // it holds the secrets in clear
+		}
+	}
 	await importAndPublish(runtime, env, workflows, { freshUserFolder: true });
 
 	const n8n = startN8n(runtime, env, { logFile: join(userFolder, 'n8n.log') });
@@ -144,6 +198,13 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 				body: typeof body === 'string' ? body : JSON.stringify(body),
 			}),
 		executions,
+		vendorRequests: () =>
+			existsSync(fakesLog)
+				? readFileSync(fakesLog, 'utf8')
+						.split('\n')
+						.filter(Boolean)
+						.map((line) => JSON.parse(line) as VendorRequest)
+				: [],
 		async waitForExecutions(workflowId, count, timeoutMs = 60_000) {
 			const deadline = Date.now() + timeoutMs;
 			for (;;) {
