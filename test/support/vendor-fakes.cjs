@@ -17,7 +17,10 @@
 const { appendFileSync, existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const nock = require(join(__dirname, '..', '..', 'node_modules', 'nock'));
+// nock 15 is an ES module built on @mswjs/interceptors (it patches node:http AND fetch, which n8n's
+// HTTP stack uses); require() of it gives the module namespace, so the function is its default.
+const nockModule = require(join(__dirname, '..', '..', 'node_modules', 'nock'));
+const nock = nockModule.default || nockModule;
 
 const LOG = process.env.WL_FAKES_LOG;
 if (!LOG) throw new Error('vendor-fakes: WL_FAKES_LOG is not set');
@@ -51,7 +54,7 @@ function failure(fake) {
 }
 
 function parseBody(body) {
-	if (typeof body !== 'string') return body;
+	if (typeof body !== 'string' || body === '') return body || undefined;
 	try {
 		return JSON.parse(body);
 	} catch {
@@ -60,30 +63,35 @@ function parseBody(body) {
 }
 
 /**
- * Registers a persistent interceptor for one host: `handle(method, path, body, headers)` returns
- * [status, body] for a successful call.
+ * Registers persistent interceptors for one host: `handle(request)` returns [status, body] for a
+ * successful call. nock 15 hands a reply function one fetch `Request` (a 2-parameter function would
+ * be taken as callback style), and wants [status, body, headers] back; a rejection is a network error.
  */
 function fake(name, origin, handle) {
-	nock(origin)
-		.persist()
-		.intercept(/.*/, /.*/)
-		.reply(function (path, body, callback) {
-			const request = { fake: name, method: this.req.method, path, body: parseBody(body), headers: this.req.headers };
-			const fate = failure(name);
-			if (fate && fate.timeout) {
-				record({ ...request, outcome: 'timeout' });
-				callback(Object.assign(new Error('ETIMEDOUT (vendor fake)'), { code: 'ETIMEDOUT' }));
-				return;
-			}
-			if (fate) {
-				record({ ...request, outcome: 'failed', status: fate.status });
-				callback(null, [fate.status, fate.body, fate.headers || {}]);
-				return;
-			}
-			const [status, answer] = handle(request);
-			record({ ...request, outcome: 'ok', status });
-			callback(null, [status, answer]);
-		});
+	for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+		nock(origin)
+			.persist()
+			.intercept(() => true, method)
+			.reply(async (incoming) => {
+				const url = new URL(incoming.url);
+				const text = await incoming.text();
+				const headers = {};
+				incoming.headers.forEach((value, key) => (headers[key.toLowerCase()] = value));
+				const request = { fake: name, method: incoming.method, path: url.pathname + url.search, body: parseBody(text), headers };
+				const fate = failure(name);
+				if (fate && fate.timeout) {
+					record({ ...request, outcome: 'timeout' });
+					throw Object.assign(new Error('ETIMEDOUT (vendor fake)'), { code: 'ETIMEDOUT' });
+				}
+				if (fate) {
+					record({ ...request, outcome: 'failed', status: fate.status });
+					return [fate.status, fate.body, fate.headers || {}];
+				}
+				const [status, answer] = handle(request);
+				record({ ...request, outcome: 'ok', status });
+				return [status, answer];
+			});
+	}
 }
 
 // ── Kit (ConvertKit) v3, as n8n's ConvertKit node calls it, and v4 bulk ──

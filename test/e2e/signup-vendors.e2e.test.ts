@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { Ledger } from '../../ledger';
+import { openStore } from '../../ledger/store';
+import { startE2eN8n, type E2eN8n, type VendorRequest } from '../support/n8n-e2e';
+import { FAKE_VENDOR_CREDENTIALS, signupTemplate } from '../support/signup-template';
+
+const WORKFLOW_ID = 'wlSignupCapture1';
+
+/** Kit v3 "add subscriber to form" as Kit documents it: POST /v3/forms/:id/subscribe, api_secret, email, first_name, fields. */
+function kitSubscribes(requests: VendorRequest[]) {
+	return requests.filter((r) => r.fake === 'kit' && r.method === 'POST' && /^\/v3\/forms\/\d+\/subscribe\?/.test(r.path));
+}
+/** HubSpot contacts v1 createOrUpdate: POST /contacts/v1/contact/createOrUpdate/email/:email, {properties: [{property, value}]}. */
+function hubspotUpserts(requests: VendorRequest[]) {
+	return requests.filter((r) => r.fake === 'hubspot' && r.method === 'POST' && r.path.startsWith('/contacts/v1/contact/createOrUpdate/email/'));
+}
+const props = (r: VendorRequest) => Object.fromEntries((r.body as { properties: Array<{ property: string; value: string }> }).properties.map((p) => [p.property, p.value]));
+
+describe('real n8n: the signup template syncs Kit and HubSpot (vendor fakes in the n8n process)', () => {
+	let n8n: E2eN8n;
+	let downFile: string;
+	before(async () => {
+		downFile = join(tmpdir(), `wl-kit-down-${process.pid}`);
+		rmSync(downFile, { force: true });
+		n8n = await startE2eN8n({
+			workflows: [signupTemplate()],
+			credentials: FAKE_VENDOR_CREDENTIALS,
+			// Kit is down only while downFile exists.
+			vendorFakes: { down: ['kit'], downFile },
+		});
+	});
+	after(async () => {
+		rmSync(downFile, { force: true });
+		await n8n?.stop();
+	});
+
+	const withLedger = async <T>(fn: (ledger: Ledger) => Promise<T>): Promise<T> => {
+		const ledger = new Ledger(await openStore({ driver: 'sqlite', path: n8n.ledgerPath }));
+		try {
+			return await fn(ledger);
+		} finally {
+			await ledger.close();
+		}
+	};
+
+	it('sends each new signup to Kit and HubSpot in their documented shapes with the UTMs, and acks both entries', async () => {
+		const ada = await n8n.post('waitlist-signup', {
+			email: 'ada@example.com',
+			first_name: 'Ada',
+			utm_source: 'newsletter',
+			utm_medium: 'email',
+			utm_campaign: 'spring-launch',
+			utm_content: 'hero-button',
+			utm_term: 'course',
+		});
+		assert.equal(ada.status, 201);
+		// A form post from the landing page, without a first name.
+		const grace = await fetch(n8n.webhookUrl('waitlist-signup'), {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+			body: new URLSearchParams({ email: 'grace@example.com', utm_source: 'instagram', utm_medium: 'social', utm_campaign: 'reel-3' }).toString(),
+		});
+		assert.equal(grace.status, 201);
+		const executions = await n8n.waitForExecutions(WORKFLOW_ID, 2);
+		assert.deepEqual(executions.map((e) => e.status), ['success', 'success'], JSON.stringify(executions.map((e) => e.errors)));
+
+		const requests = n8n.vendorRequests();
+		const kit = kitSubscribes(requests);
+		assert.equal(kit.length, 2, 'one Kit call per new signup');
+		const kitAda = kit.find((r) => (r.body as { email: string }).email === 'ada@example.com')!;
+		assert.match(kitAda.path, /^\/v3\/forms\/1234567\/subscribe\?api_secret=kit-test-secret$/);
+		assert.deepEqual(kitAda.body, {
+			email: 'ada@example.com',
+			first_name: 'Ada',
+			fields: { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring-launch', utm_content: 'hero-button', utm_term: 'course' },
+		});
+		const kitGrace = kit.find((r) => (r.body as { email: string }).email === 'grace@example.com')!;
+		assert.deepEqual((kitGrace.body as { fields: unknown }).fields, { utm_source: 'instagram', utm_medium: 'social', utm_campaign: 'reel-3', utm_content: '', utm_term: '' });
+
+		const hubspot = hubspotUpserts(requests);
+		assert.equal(hubspot.length, 2, 'one HubSpot call per new signup');
+		const hsAda = hubspot.find((r) => r.path.endsWith('/ada@example.com'))!;
+		assert.equal(hsAda.headers.authorization, 'Bearer hubspot-test-token');
+		assert.deepEqual(props(hsAda), { firstname: 'Ada', utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring-launch', utm_content: 'hero-button', utm_term: 'course' });
+		assert.equal(props(hubspot.find((r) => r.path.endsWith('/grace@example.com'))!).utm_source, 'instagram');
+		assert.ok(requests.every((r) => r.outcome === 'ok'));
+
+		const ids = [(await ada.json()) as { contactId: string }, (await grace.json()) as { contactId: string }].map((b) => b.contactId);
+		await withLedger(async (ledger) => {
+			for (const contactId of ids) {
+				const entries = await ledger.outbox.list({ launch: 'default', contactId });
+				assert.deepEqual(entries.map((e) => `${e.kind}:${e.status}`).sort(), ['crm_sync:done', 'esp_sync:done']);
+				assert.ok(entries.every((e) => e.responseId), 'the vendor record id is kept on the entry');
+			}
+			assert.ok((await ledger.contacts.get(ids[0]!))?.tags.includes('source-newsletter'));
+			assert.ok((await ledger.contacts.get(ids[1]!))?.tags.includes('source-instagram'));
+		});
+	});
+
+	it('a repeat signup that changes nothing calls no vendor; a changed one syncs once more', async () => {
+		const before = n8n.vendorRequests().length;
+		const same = await n8n.post('waitlist-signup', { email: 'ADA@example.com', utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring-launch', utm_content: 'hero-button', utm_term: 'course' });
+		assert.equal(same.status, 200);
+		await n8n.waitForExecutions(WORKFLOW_ID, 3);
+		assert.equal(n8n.vendorRequests().length, before, 'nothing new for the vendors');
+
+		const changed = await n8n.post('waitlist-signup', { email: 'grace@example.com', first_name: 'Grace' });
+		assert.equal(changed.status, 200);
+		await n8n.waitForExecutions(WORKFLOW_ID, 4);
+		const fresh = n8n.vendorRequests().slice(before);
+		assert.equal(kitSubscribes(fresh).length, 1);
+		assert.equal((kitSubscribes(fresh)[0]!.body as { first_name: string }).first_name, 'Grace');
+		assert.equal(hubspotUpserts(fresh).length, 1);
+	});
+
+	it('Kit down: the failure goes through the error output into the ledger (retry later); HubSpot still syncs', async () => {
+		writeFileSync(downFile, 'down');
+		try {
+			const res = await n8n.post('waitlist-signup', { email: 'kit-down@example.com', utm_source: 'podcast' });
+			assert.equal(res.status, 201, 'the signup is answered and kept whatever the vendors do');
+			const runs = await n8n.waitForExecutions(WORKFLOW_ID, 5);
+			assert.equal(runs[4]!.status, 'success', 'a vendor failure is handled, not an execution failure');
+			const { contactId } = (await res.json()) as { contactId: string };
+			await withLedger(async (ledger) => {
+				const entries = await ledger.outbox.list({ launch: 'default', contactId });
+				const esp = entries.find((e) => e.kind === 'esp_sync')!;
+				assert.equal(esp.status, 'failed');
+				assert.equal(esp.attempts, 1);
+				assert.ok(esp.lastError);
+				assert.equal(entries.find((e) => e.kind === 'crm_sync')?.status, 'done');
+			});
+			const kitCalls = n8n.vendorRequests().filter((r) => r.fake === 'kit' && r.outcome === 'failed');
+			assert.equal(kitCalls.length, 1);
+			assert.equal(kitCalls[0]!.status, 503);
+		} finally {
+			rmSync(downFile, { force: true });
+		}
+	});
+});
