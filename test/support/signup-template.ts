@@ -34,7 +34,7 @@ export interface TemplateJson {
 	settings?: Record<string, unknown>;
 }
 
-export function signupTemplate(variant: { id?: string; name?: string; path?: string; webhookId?: string; spikeMode?: boolean } = {}): TemplateJson {
+export function signupTemplate(variant: { id?: string; name?: string; path?: string; webhookId?: string; spikeMode?: boolean; launch?: string } = {}): TemplateJson {
 	const wf = JSON.parse(readFileSync(SIGNUP_TEMPLATE, 'utf8')) as TemplateJson;
 	if (variant.id) wf.id = variant.id;
 	if (variant.name) wf.name = variant.name;
@@ -43,6 +43,7 @@ export function signupTemplate(variant: { id?: string; name?: string; path?: str
 			if (variant.path) node.parameters.path = variant.path;
 			if (variant.webhookId) node.webhookId = variant.webhookId;
 			if (variant.spikeMode) node.parameters.spikeMode = true;
+			if (variant.launch) node.parameters.launch = variant.launch;
 		}
 		if (node.name === KIT_NODE) node.credentials = { convertKitApi: { id: FAKE_VENDOR_CREDENTIALS[0]!.id, name: FAKE_VENDOR_CREDENTIALS[0]!.name } };
 		if (node.name === HUBSPOT_NODE) node.credentials = { hubspotAppToken: { id: FAKE_VENDOR_CREDENTIALS[1]!.id, name: FAKE_VENDOR_CREDENTIALS[1]!.name } };
