@@ -11,11 +11,10 @@
  *
  * The two sides run interleaved in ten slices (raw slice 1, ledger slice 1, raw slice 2, …), each
  * slice on its own emails, so both see the same load from whatever else the machine is doing; a
- * side's time is the sum of its slices. On SQLite the line also shows how many transactions each
- * commit carried (the store's group commit; the raw statements are autocommitted one by one).
+ * side's time is the sum of its slices.
  */
 import { Ledger } from '../ledger';
-import { openStore, SqliteStore, type Store } from '../ledger/store';
+import { openStore, type Store } from '../ledger/store';
 import { DRIVERS, freshDatabase, type DriverName } from '../test/support/stores';
 
 function arg(name: string, fallback: string): string {
@@ -96,8 +95,6 @@ interface Row {
 	rawPeakMb: number;
 	ledgerPeakMb: number;
 	seconds: number;
-	/** SQLite: transactions per commit (group commit). */
-	perCommit?: number;
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
@@ -127,7 +124,6 @@ async function main(): Promise<void> {
 				await ledger.tags.add({ launch: 'bench', tag: 'waitlist' });
 				const c = CONCURRENCY[driver];
 				await store.execute('CREATE TABLE IF NOT EXISTS bench_raw_contacts (email TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at BIGINT NOT NULL)');
-				const stats = store instanceof SqliteStore ? { ...store.commitStats } : undefined;
 				const raw = { seconds: 0, peakRss: 0 };
 				const led = { seconds: 0, peakRss: 0 };
 				for (let slice = 0; slice < SLICES; slice++) {
@@ -140,10 +136,6 @@ async function main(): Promise<void> {
 					led.seconds += l.seconds;
 					led.peakRss = Math.max(led.peakRss, l.peakRss);
 				}
-				const perCommit =
-					stats && store instanceof SqliteStore
-						? (store.commitStats.transactions - stats.transactions) / Math.max(1, store.commitStats.commits - stats.commits)
-						: undefined;
 				const count = await ledger.contacts.count('bench');
 				if (count !== size) throw new Error(`expected ${size} contacts, found ${count}`);
 				const row: Row = {
@@ -155,12 +147,11 @@ async function main(): Promise<void> {
 					rawPeakMb: mb(raw.peakRss),
 					ledgerPeakMb: mb(led.peakRss),
 					seconds: raw.seconds + led.seconds,
-					perCommit,
 				};
 				rows.push(row);
 				last = row;
 				console.log(
-					`${driver.padEnd(9)} ${String(size).padStart(8)} ${row.rawPerSec.toFixed(0).padStart(7)} ${row.ledgerPerSec.toFixed(0).padStart(10)}  ${row.ratio.toFixed(2).padStart(5)}  ${`${row.rawPeakMb} → ${row.ledgerPeakMb} MB`.padStart(19)}  ${row.seconds.toFixed(1)} s${perCommit ? `  (${perCommit.toFixed(1)} upserts/commit)` : ''}`,
+					`${driver.padEnd(9)} ${String(size).padStart(8)} ${row.rawPerSec.toFixed(0).padStart(7)} ${row.ledgerPerSec.toFixed(0).padStart(10)}  ${row.ratio.toFixed(2).padStart(5)}  ${`${row.rawPeakMb} → ${row.ledgerPeakMb} MB`.padStart(19)}  ${row.seconds.toFixed(1)} s`,
 				);
 			} finally {
 				await ledger.close();

@@ -15,6 +15,21 @@ function toSqliteValue(value: SqlValue): SQLInputValue {
 }
 
 /**
+ * A queue of async work on one connection. node:sqlite is synchronous, but a transaction's body
+ * awaits between statements; without this, two async callers could interleave inside one
+ * transaction on the shared connection.
+ */
+class SerialQueue {
+	private tail: Promise<unknown> = Promise.resolve();
+
+	run<T>(work: () => Promise<T>): Promise<T> {
+		const result = this.tail.then(work, work);
+		this.tail = result.catch(() => undefined);
+		return result;
+	}
+}
+
+/**
  * Prepared statements by their portable SQL, least recently used first. Preparing (parse + plan) cost
  * more than running for the ledger's short statements, and the same few dozen statements repeat on
  * every call. SQLite re-prepares a cached statement itself if the schema changes (a migration in
@@ -64,14 +79,6 @@ class SqliteExecutor implements SqlExecutor {
 	}
 }
 
-type Job =
-	| { kind: 'plain'; run: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }
-	| { kind: 'transaction'; work: (tx: SqlExecutor) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
-
-/** Most transactions one commit may carry, and how long a group may hold the write lock. */
-const GROUP_MAX_TRANSACTIONS = 64;
-const GROUP_MAX_MS = 20;
-
 export class SqliteStore implements Store {
 	readonly dialect = 'sqlite' as const;
 	readonly location: string;
@@ -79,10 +86,7 @@ export class SqliteStore implements Store {
 	private readonly executor: SqliteExecutor;
 	/** Exposed for tests and benchmarks (size, clear); statements are an implementation detail. */
 	readonly statements: StatementCache;
-	/** Commits so far and the transactions they carried (group commit), for tests and benchmarks. */
-	readonly commitStats = { commits: 0, transactions: 0 };
-	private readonly jobs: Job[] = [];
-	private draining = false;
+	private readonly queue = new SerialQueue();
 	private closed = false;
 
 	constructor(config: SqliteConfig) {
@@ -94,141 +98,41 @@ export class SqliteStore implements Store {
 		this.db.exec('PRAGMA journal_mode = WAL');
 		this.db.exec('PRAGMA synchronous = NORMAL');
 		this.db.exec('PRAGMA foreign_keys = ON');
-		// Savepoints (one per transaction in a commit group) keep their undo pages in a sub-journal;
-		// in memory that costs a copy, in a temp file it costs several system calls per page.
-		this.db.exec('PRAGMA temp_store = MEMORY');
 		this.statements = new StatementCache(this.db);
 		this.executor = new SqliteExecutor(this.statements);
 	}
 
-	query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-		return this.enqueue<T[]>({ kind: 'plain', run: () => this.statements.get(sql).all(...params.map(toSqliteValue)) });
+	query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+		return this.queue.run(() => this.executor.query<T>(sql, params));
 	}
 
-	execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-		return this.enqueue<number>({ kind: 'plain', run: () => Number(this.statements.get(sql).run(...params.map(toSqliteValue)).changes) });
+	execute(sql: string, params?: readonly SqlValue[]): Promise<number> {
+		return this.queue.run(() => this.executor.execute(sql, params));
 	}
 
-	/**
-	 * Runs `work` atomically and serialized with every other writer (this process: the job queue;
-	 * other processes: BEGIN IMMEDIATE and the busy timeout).
-	 *
-	 * Group commit: node:sqlite is synchronous, so transactions of this process run one after the
-	 * other anyway. When several are queued, they share one BEGIN IMMEDIATE … COMMIT, each inside its
-	 * own SAVEPOINT: a transaction that throws is rolled back to its savepoint alone, the others go
-	 * on. Callers are answered only after the shared COMMIT succeeded (if it fails, every one of them
-	 * gets the error and nothing of theirs is kept), so each call keeps its all-or-nothing meaning
-	 * while the commit — the WAL write of every page the transactions touched — is paid once per
-	 * group. Groups are bounded (GROUP_MAX_TRANSACTIONS, GROUP_MAX_MS) so other processes waiting for
-	 * the write lock get their turn.
-	 */
 	transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-		return this.enqueue<T>({ kind: 'transaction', work });
-	}
-
-	private enqueue<T>(job: { kind: 'plain'; run: () => unknown } | { kind: 'transaction'; work: (tx: SqlExecutor) => Promise<unknown> }): Promise<T> {
-		return new Promise<T>((resolve, reject) => {
-			this.jobs.push({ ...job, resolve: resolve as (value: unknown) => void, reject } as Job);
-			if (!this.draining) void this.drain();
-		});
-	}
-
-	/** Runs queued jobs one at a time; consecutive transactions form a group. Never throws. */
-	private async drain(): Promise<void> {
-		this.draining = true;
-		try {
-			while (this.jobs.length > 0) {
-				const head = this.jobs[0]!;
-				if (head.kind === 'transaction') {
-					await this.runGroup();
-					continue;
-				}
-				this.jobs.shift();
-				try {
-					head.resolve(head.run());
-				} catch (error) {
-					head.reject(error);
-				}
-			}
-		} finally {
-			this.draining = false;
-		}
-	}
-
-	private async runGroup(): Promise<void> {
-		const first = this.jobs.shift() as Extract<Job, { kind: 'transaction' }>;
-		try {
+		return this.queue.run(async () => {
 			// IMMEDIATE takes the write lock up front, so two processes cannot both read-then-write
 			// and deadlock on upgrade; the busy timeout makes the second one wait instead of failing.
 			this.statements.get('BEGIN IMMEDIATE').run();
-		} catch (error) {
-			first.reject(error);
-			return;
-		}
-		const started = performance.now();
-		const done: { job: Extract<Job, { kind: 'transaction' }>; result: unknown }[] = [];
-		let job: Extract<Job, { kind: 'transaction' }> | undefined = first;
-		while (job) {
-			this.statements.get('SAVEPOINT wl_tx').run();
 			try {
-				const result = await job.work(this.executor);
-				this.statements.get('RELEASE wl_tx').run();
-				done.push({ job, result });
+				const result = await work(this.executor);
+				this.statements.get('COMMIT').run();
+				return result;
 			} catch (error) {
-				job.reject(error);
-				if (!this.db.isTransaction) {
-					// SQLite ended the whole transaction itself (e.g. disk full): the group is lost.
-					this.failGroup(done, error);
-					return;
-				}
-				try {
-					this.statements.get('ROLLBACK TO wl_tx').run();
-					this.statements.get('RELEASE wl_tx').run();
-				} catch (rollbackError) {
-					this.failGroup(done, rollbackError);
-					return;
-				}
+				if (this.db.isTransaction) this.db.exec('ROLLBACK');
+				throw error;
 			}
-			const next = this.jobs[0];
-			job =
-				next?.kind === 'transaction' && done.length < GROUP_MAX_TRANSACTIONS && performance.now() - started < GROUP_MAX_MS
-					? (this.jobs.shift() as Extract<Job, { kind: 'transaction' }>)
-					: undefined;
-		}
-		try {
-			this.statements.get('COMMIT').run();
-		} catch (error) {
-			this.failGroup(done, error);
-			return;
-		}
-		this.commitStats.commits++;
-		this.commitStats.transactions += done.length;
-		for (const { job: j, result } of done) j.resolve(result);
-	}
-
-	/** Rolls back what is left of the group and fails every transaction in it that had succeeded. */
-	private failGroup(done: { job: { reject: (error: unknown) => void } }[], cause: unknown): void {
-		if (this.db.isTransaction) {
-			try {
-				this.db.exec('ROLLBACK');
-			} catch {
-				// The connection is unusable; the next BEGIN will say so.
-			}
-		}
-		const error = new Error(`transaction rolled back: the commit it shared failed (${(cause as Error)?.message ?? String(cause)})`, { cause });
-		for (const { job } of done) job.reject(error);
+		});
 	}
 
 	async close(): Promise<void> {
 		if (this.closed) return;
 		this.closed = true;
-		await this.enqueue({
-			kind: 'plain',
-			run: () => {
-				// Statements must not outlive their connection: drop them first, then close.
-				this.statements.clear();
-				this.db.close();
-			},
+		await this.queue.run(async () => {
+			// Statements must not outlive their connection: drop them first, then close.
+			this.statements.clear();
+			this.db.close();
 		});
 	}
 }
