@@ -1,2 +1,8 @@
-/** The operations of Waitlist Contact, one file each under actions/contact/. */
+/** The operations of Waitlist Contact, one file each under actions/<resource>/. */
 export type ContactOperation = 'upsert' | 'get' | 'find' | 'link' | 'merge' | 'unmerge' | 'forget' | 'history';
+export type LaunchSettingOperation = 'get' | 'update';
+
+export interface ContactNodeOperations {
+	contact: ContactOperation;
+	launchSetting: LaunchSettingOperation;
+}

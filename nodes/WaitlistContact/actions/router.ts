@@ -1,24 +1,34 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { runForEachItem, type OperationExecute } from '../../shared/execution';
+import { runForEachItem, type FieldLabels, type OperationExecute } from '../../shared/execution';
 import { CONTACT_FIELD_LABELS } from './common.descriptions';
 import * as contact from './contact/Contact.resource';
-import type { ContactOperation } from './node.type';
+import * as launchSetting from './launchSetting/LaunchSetting.resource';
+import type { ContactNodeOperations } from './node.type';
 
-const OPERATIONS: Record<ContactOperation, OperationExecute> = {
-	upsert: contact.upsert.execute,
-	get: contact.get.execute,
-	find: contact.find.execute,
-	link: contact.link.execute,
-	merge: contact.merge.execute,
-	unmerge: contact.unmerge.execute,
-	forget: contact.forget.execute,
-	history: contact.history.execute,
+const OPERATIONS: { [R in keyof ContactNodeOperations]: Record<ContactNodeOperations[R], OperationExecute> } = {
+	contact: {
+		upsert: contact.upsert.execute,
+		get: contact.get.execute,
+		find: contact.find.execute,
+		link: contact.link.execute,
+		merge: contact.merge.execute,
+		unmerge: contact.unmerge.execute,
+		forget: contact.forget.execute,
+		history: contact.history.execute,
+	},
+	launchSetting: { get: launchSetting.get.execute, update: launchSetting.update.execute },
+};
+
+const LABELS: Record<keyof ContactNodeOperations, FieldLabels> = {
+	contact: CONTACT_FIELD_LABELS,
+	launchSetting: launchSetting.SETTING_FIELD_LABELS,
 };
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const operation = this.getNodeParameter('operation', 0) as ContactOperation;
-	const execute = OPERATIONS[operation];
-	if (!execute) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
-	return runForEachItem(this, execute, CONTACT_FIELD_LABELS);
+	const resource = this.getNodeParameter('resource', 0, 'contact') as keyof ContactNodeOperations;
+	const operation = this.getNodeParameter('operation', 0) as string;
+	const execute = (OPERATIONS[resource] as Record<string, OperationExecute> | undefined)?.[operation];
+	if (!execute) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported for "${resource}"`);
+	return runForEachItem(this, execute, LABELS[resource]);
 }

@@ -1,7 +1,8 @@
-import type { INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
 
 import { launchProperty } from '../../shared/execution';
 import * as contact from './contact/Contact.resource';
+import * as launchSetting from './launchSetting/LaunchSetting.resource';
 
 /**
  * The parameters of version 1, gathered from the operation files. The node-level fields (name, icon,
@@ -11,11 +12,20 @@ export const versionProperties: INodeProperties[] = [
 	{
 		displayName: 'Resource',
 		name: 'resource',
-		type: 'hidden',
+		type: 'options',
 		noDataExpression: true,
-		options: [{ name: 'Contact', value: 'contact' }],
+		options: [
+			{ name: 'Contact', value: 'contact', description: 'A person on the waitlist' },
+			{
+				name: 'Launch Setting',
+				value: 'launchSetting',
+				description: 'How this launch recognises people, merges their details and handles unknown tags',
+			},
+		],
 		default: 'contact',
 	},
-	...contact.description,
+	// Contact operations were written before there was a second resource; they show only for it.
+	...updateDisplayOptions({ show: { resource: ['contact'] } }, contact.description),
+	...launchSetting.description,
 	launchProperty,
 ];
