@@ -11,19 +11,39 @@ interface WorkerResult {
 	claimCalls: number;
 }
 
-function runClaimWorker(args: object): Promise<WorkerResult> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/outbox-claim-worker.ts', JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-		let out = '';
-		let err = '';
-		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-		child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+interface StartedWorker {
+	ready: Promise<void>;
+	go(): void;
+	result: Promise<WorkerResult>;
+}
+
+/** Spawns a claim worker; it opens the ledger, says "ready", and claims only after go(). */
+function startClaimWorker(args: object): StartedWorker {
+	const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/outbox-claim-worker.ts', JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'] });
+	let out = '';
+	let err = '';
+	let markReady: () => void = () => undefined;
+	const ready = new Promise<void>((resolve) => (markReady = resolve));
+	child.stdout.on('data', (d: Buffer) => {
+		out += d.toString();
+		if (out.startsWith('ready\n')) markReady();
+	});
+	child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+	const result = new Promise<WorkerResult>((resolve, reject) => {
 		child.on('error', reject);
 		child.on('exit', (code) => {
 			if (code !== 0) reject(new Error(`claim worker exited with ${code}: ${err}`));
-			else resolve(JSON.parse(out.trim()) as WorkerResult);
+			else resolve(JSON.parse(out.replace(/^ready\n/, '').trim()) as WorkerResult);
 		});
 	});
+	return { ready, go: () => child.stdin.end('go\n'), result };
+}
+
+async function runClaimWorkers(argsList: object[]): Promise<WorkerResult[]> {
+	const workers = argsList.map(startClaimWorker);
+	await Promise.race([Promise.all(workers.map((w) => w.ready)), Promise.all(workers.map((w) => w.result))]);
+	for (const worker of workers) worker.go();
+	return Promise.all(workers.map((w) => w.result));
 }
 
 const ENTRIES = 10_000;
@@ -48,16 +68,21 @@ for (const driver of DRIVERS) {
 		after(async () => db.drop());
 
 		it(`claim ${ENTRIES.toLocaleString('en')} entries between them, each exactly once (4 claim loops per process)`, async () => {
-			const [a, b] = await Promise.all(
-				['p1', 'p2'].map((worker) => runClaimWorker({ config: db.config, launch: 'drain', loops: 4, batch: 50, worker })),
-			);
+			const [a, b] = await runClaimWorkers(['p1', 'p2'].map((worker) => ({ config: db.config, launch: 'drain', loops: 4, batch: 50, worker })));
 			assert.equal(new Set(a!.claimed).size, a!.claimed.length, 'process 1 never got an entry twice');
 			assert.equal(new Set(b!.claimed).size, b!.claimed.length, 'process 2 never got an entry twice');
 			const inBoth = a!.claimed.filter((id) => new Set(b!.claimed).has(id));
 			assert.deepEqual(inBoth, [], 'no entry was claimed by both processes');
 			assert.equal(a!.claimed.length + b!.claimed.length, ENTRIES, 'together they claimed every entry');
 			assert.deepEqual([...a!.claimed, ...b!.claimed].sort(), [...ids].sort());
-			assert.ok(a!.claimed.length > 0 && b!.claimed.length > 0, `both processes took part (${a!.claimed.length} / ${b!.claimed.length})`);
+			if (driver === 'postgres') {
+				assert.ok(a!.claimed.length > 0 && b!.claimed.length > 0, `both processes took part (${a!.claimed.length} / ${b!.claimed.length})`);
+			} else {
+				// SQLite has one writer at a time and its lock is not fair: a busy process can take every
+				// batch while the other waits. The guarantee there is the one asserted above — no entry
+				// twice, none lost — not an even split.
+				console.log(`    sqlite split: ${a!.claimed.length} / ${b!.claimed.length}`);
+			}
 
 			const ledger = new Ledger(await openStore(db.config));
 			try {

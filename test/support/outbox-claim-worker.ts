@@ -17,6 +17,10 @@ interface ClaimJob {
 async function main(): Promise<void> {
 	const job = JSON.parse(process.argv[2] ?? '') as ClaimJob;
 	const ledger = new Ledger(await openStore(job.config));
+	// Start barrier: the parent says "go" once both processes are up, so neither drains the whole
+	// outbox while the other is still booting (which would leave the race untested).
+	process.stdout.write('ready\n');
+	await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
 	const claimed: string[] = [];
 	let claimCalls = 0;
 	try {
@@ -27,6 +31,8 @@ async function main(): Promise<void> {
 					claimCalls++;
 					if (entries.length === 0) return;
 					for (const e of entries) claimed.push(e.id);
+					// A real worker calls a vendor here; yielding also lets the other process in.
+					await new Promise((resolve) => setTimeout(resolve, 2));
 					const acks = await ledger.outbox.ack(job.launch, entries.map((e) => ({ id: e.id, claimToken: e.claimToken, responseId: job.worker })));
 					const refused = acks.filter((a) => a.outcome !== 'done');
 					if (refused.length) throw new Error(`ack refused for ${refused.length} entries: ${JSON.stringify(refused.slice(0, 3))}`);
