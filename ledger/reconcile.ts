@@ -174,20 +174,30 @@ async function writeFindings(tx: SqlExecutor, run: SweepRun, findings: Finding[]
 	}
 }
 
-/** Contacts by normalized email, for one batch. */
+/**
+ * Contacts by normalized email, for one batch. Two primary-key lookups rather than a join: the
+ * planner picks index scans for them even before a fresh table has statistics.
+ */
 async function contactsByEmail(tx: SqlExecutor, launch: string, emails: readonly string[]): Promise<Map<string, string>> {
-	const found = new Map<string, string>();
+	const byEmail = new Map<string, string>();
 	const unique = [...new Set(emails)];
 	for (let i = 0; i < unique.length; i += 900) {
 		const params: SqlValue[] = [launch];
 		const rows = await tx.query<{ value: string; contact_id: string }>(
-			`SELECT i.value, i.contact_id FROM identifiers i JOIN contacts c ON c.id = i.contact_id
-			 WHERE i.launch = $1 AND i.kind = 'email' AND c.status = 'active' AND i.value IN (${placeholders(unique.slice(i, i + 900), params)})`,
+			`SELECT value, contact_id FROM identifiers WHERE launch = $1 AND kind = 'email' AND value IN (${placeholders(unique.slice(i, i + 900), params)})`,
 			params,
 		);
-		for (const r of rows) found.set(r.value, r.contact_id);
+		for (const r of rows) byEmail.set(r.value, r.contact_id);
 	}
-	return found;
+	const active = new Set<string>();
+	const ids = [...new Set(byEmail.values())];
+	for (let i = 0; i < ids.length; i += 900) {
+		const params: SqlValue[] = [];
+		const rows = await tx.query<{ id: string }>(`SELECT id FROM contacts WHERE id IN (${placeholders(ids.slice(i, i + 900), params)}) AND status = 'active'`, params);
+		for (const r of rows) active.add(r.id);
+	}
+	for (const [email, id] of byEmail) if (!active.has(id)) byEmail.delete(email);
+	return byEmail;
 }
 
 /** Marks keys as seen; returns how many times each key of the batch is a duplicate. */
@@ -452,14 +462,21 @@ async function missingInVendor(store: Store, run: SweepRun, system: 'esp' | 'crm
 	let after = '';
 	for (;;) {
 		const page = await store.transaction(async (tx) => {
-			const rows = await tx.query<{ id: string; email: string | null }>(
-				`SELECT c.id, c.email FROM contacts c
-				 WHERE c.launch = $1 AND c.status = 'active' AND c.is_test = 0 AND c.id > $2
-				   AND NOT EXISTS (SELECT 1 FROM reconcile_seen s WHERE s.run_id = $3 AND s.system = $4 AND s.contact_id = c.id)
-				 ORDER BY c.id LIMIT $5`,
-				[run.launch, after, run.id, system, batchSize],
+			// A page of contacts by id, then which of them the vendor list had: two index lookups per
+			// page, so the cost stays linear whatever the planner knows about the staging table.
+			const contacts = await tx.query<{ id: string; email: string | null; status: string; is_test: number }>(
+				`SELECT id, email, status, is_test FROM contacts WHERE launch = $1 AND id > $2 ORDER BY id LIMIT $3`,
+				[run.launch, after, batchSize],
 			);
-			if (rows.length === 0) return rows;
+			if (contacts.length === 0) return contacts;
+			const params: SqlValue[] = [run.id, system];
+			const seen = await tx.query<{ contact_id: string }>(
+				`SELECT DISTINCT contact_id FROM reconcile_seen WHERE run_id = $1 AND system = $2 AND contact_id IN (${placeholders(contacts.map((c) => c.id), params)})`,
+				params,
+			);
+			const seenIds = new Set(seen.map((r) => r.contact_id));
+			const rows = contacts.filter((c) => c.status === 'active' && Number(c.is_test) === 0 && !seenIds.has(c.id));
+			if (rows.length === 0) return contacts;
 			const kind = SYNC_KIND[system];
 			const open = await withOpenEntry(tx, run.launch, kind, rows.map((r) => r.id));
 			const findings: Finding[] = [];
@@ -476,11 +493,22 @@ async function missingInVendor(store: Store, run: SweepRun, system: 'esp' | 'crm
 			}
 			await markHealed(tx, run, healed);
 			await writeFindings(tx, run, findings);
-			return rows;
+			return contacts;
 		});
 		if (page.length === 0) return;
 		after = page[page.length - 1]!.id;
 	}
+}
+
+/**
+ * PostgreSQL plans the sweep's IN-list lookups as index scans only when it knows the tables' sizes;
+ * right after a bulk import (or for the staging table, always) it does not, and a sequential scan
+ * per batch makes the sweep quadratic. ANALYZE samples a bounded number of rows, so it is cheap.
+ */
+async function refreshPlannerStatistics(store: Store, tables: string[]): Promise<void> {
+	if (store.dialect !== 'postgres') return;
+	// Only an optimization: a database user that may not ANALYZE still gets a correct (slower) sweep.
+	for (const table of tables) await store.execute(`ANALYZE ${table}`).catch(() => undefined);
 }
 
 /**
@@ -496,6 +524,7 @@ export async function runReconcileSweep(store: Store, input: SweepInput): Promis
 	await store.execute(`INSERT INTO reconcile_runs (id, launch, status, report, started_at) VALUES ($1, $2, 'running', '{}', $3)`, [run.id, run.launch, startedAt]);
 	const systems: Partial<Record<VendorSystem, SystemReport>> = {};
 	try {
+		await refreshPlannerStatistics(store, ['contacts', 'identifiers', 'contact_tags']);
 		const outbox = await outboxHealth(store, run.launch);
 		const registry = await store.query<{ tag: string }>('SELECT tag FROM tag_registry WHERE launch = $1', [run.launch]);
 		run.registry = new Set(registry.map((r) => r.tag));
@@ -508,6 +537,7 @@ export async function runReconcileSweep(store: Store, input: SweepInput): Promis
 				report.records += batch.length;
 				await store.transaction((tx) => contactBatch(tx, run, system, batch, report));
 			}
+			await refreshPlannerStatistics(store, ['reconcile_seen']);
 			await missingInVendor(store, run, system, report, batchSize);
 		}
 		if (input.delivery) {
