@@ -79,6 +79,46 @@ export {
 	type ValidSignup,
 } from './capture';
 export { CaptureApi } from './capture-api';
+export {
+	DEFAULT_TOLERANCE_SECONDS,
+	PAYMENT_PROVIDERS,
+	headerValue,
+	keptHeaders,
+	verifyWebhook,
+	type GenericHmacOptions,
+	type HeaderBag,
+	type HmacAlgorithm,
+	type PaymentProvider,
+	type SignatureEncoding,
+	type VerifyFailureReason,
+	type VerifyInput,
+	type VerifyResult,
+} from './purchases/verify';
+export { CHECKOUT_TOKEN_KEY, PURCHASE_EVENT_TYPES, normalizePurchaseEvent, parseWebhookBody, type PurchaseEvent, type PurchaseEventType } from './purchases/normalize';
+export { recordDelivery, receiveWebhook, type InboxEntry, type InboxStatus, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult } from './purchases/inbox';
+export {
+	accessTarget,
+	applyPurchaseEvent,
+	createCheckoutToken,
+	dueRevocations,
+	matchPurchase,
+	nextAccessState,
+	pinAccess,
+	processInboxEntry,
+	purchaseFactSource,
+	unpinAccess,
+	type AccessDecision,
+	type AccessPin,
+	type AccessRecord,
+	type AccessState,
+	type ApplyPurchaseOptions,
+	type CheckoutToken,
+	type MatchedBy,
+	type Product,
+	type ProductInput,
+	type PurchaseDecision,
+} from './purchases/access';
+export { PurchasesApi } from './purchases/api';
 export { Ledger } from './ledger';
 export { closeAllLedgers, closeLedgersOnExit, getLedger } from './registry';
 export { createStore, defaultSqlitePath, openStore, LATEST_SCHEMA_VERSION, type StoreConfig } from './store';

@@ -2,6 +2,7 @@ import { ContactsApi, ReviewApi, SettingsApi, TagsApi } from './contacts-api';
 import { OutboxApi } from './outbox-api';
 import { ReconcileApi } from './reconcile';
 import { CaptureApi } from './capture-api';
+import { PurchasesApi } from './purchases/api';
 import { schemaVersion, type Store } from './store';
 
 export { ContactsApi, ReviewApi, SettingsApi, TagsApi };
@@ -18,6 +19,7 @@ export class Ledger {
 	readonly capture: CaptureApi;
 	readonly outbox: OutboxApi;
 	readonly reconcile: ReconcileApi;
+	readonly purchases: PurchasesApi;
 
 	constructor(readonly store: Store) {
 		this.contacts = new ContactsApi(store);
@@ -27,6 +29,7 @@ export class Ledger {
 		this.capture = new CaptureApi(store);
 		this.outbox = new OutboxApi(store);
 		this.reconcile = new ReconcileApi(store);
+		this.purchases = new PurchasesApi(store);
 	}
 
 	schemaVersion(): Promise<number> {

@@ -1,0 +1,88 @@
+import { registerForgetStep } from '../forget';
+import type { SqlExecutor, Store } from '../store';
+import {
+	applyPurchaseEvent,
+	createCheckoutToken,
+	defineProduct,
+	dueRevocations,
+	getAccess,
+	pinAccess,
+	processInboxEntry,
+	unpinAccess,
+	type AccessRecord,
+	type ApplyPurchaseOptions,
+	type CheckoutToken,
+	type PinInput,
+	type Product,
+	type ProductInput,
+	type PurchaseDecision,
+} from './access';
+import { getInboxEntry, listInbox, receiveWebhook, recordDelivery, type InboxEntry, type InboxStatus, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult } from './inbox';
+import type { PurchaseEvent } from './normalize';
+import type { PaymentProvider } from './verify';
+
+// Forget redacts what purchases kept about a person: the email and customer id on their purchases
+// and the raw webhook bodies (which carry name, email, address) of deliveries matched to them.
+registerForgetStep('purchases', async (tx: SqlExecutor, context) => {
+	if (context.contactIds.length === 0) return;
+	const inList = context.contactIds.map((_, i) => `$${i + 1}`).join(', ');
+	await tx.execute(`UPDATE purchases SET email = NULL, customer_id = NULL WHERE contact_id IN (${inList})`, context.contactIds);
+	await tx.execute(`UPDATE purchase_inbox SET raw_body = '{"forgotten":true}', headers = '{}' WHERE contact_id IN (${inList})`, context.contactIds);
+});
+
+/** Purchases: webhook inbox, checkout tokens, matching and access. One transaction per call. */
+export class PurchasesApi {
+	constructor(private readonly store: Store) {}
+
+	/** Verify, read and store one webhook delivery; answer the provider with `httpStatus`. */
+	receive(input: ReceiveWebhookInput): Promise<ReceiveWebhookResult> {
+		return this.store.transaction((tx) => receiveWebhook(tx, input));
+	}
+
+	recordDelivery(input: RecordDeliveryInput): Promise<RecordDeliveryResult> {
+		return this.store.transaction((tx) => recordDelivery(tx, input));
+	}
+
+	/** Match and decide for one received inbox entry; a second call for it changes nothing. */
+	process(inboxId: string, options?: ApplyPurchaseOptions): Promise<PurchaseDecision> {
+		return this.store.transaction((tx) => processInboxEntry(tx, inboxId, options));
+	}
+
+	/** Apply an already-normalized event (no inbox), e.g. from a sweep or a test. */
+	apply(launch: string, event: PurchaseEvent, options?: ApplyPurchaseOptions): Promise<PurchaseDecision> {
+		return this.store.transaction((tx) => applyPurchaseEvent(tx, launch, event, options));
+	}
+
+	createCheckoutToken(input: { launch: string; contactId: string; source?: string }): Promise<CheckoutToken> {
+		return this.store.transaction((tx) => createCheckoutToken(tx, input));
+	}
+
+	defineProduct(input: ProductInput): Promise<Product> {
+		return this.store.transaction((tx) => defineProduct(tx, input));
+	}
+
+	pin(input: PinInput): Promise<PurchaseDecision> {
+		return this.store.transaction((tx) => pinAccess(tx, input));
+	}
+
+	unpin(input: { launch: string; contactId: string; productId: string; by: string; reason?: string; revokeAfterMs?: number }): Promise<PurchaseDecision> {
+		return this.store.transaction((tx) => unpinAccess(tx, input));
+	}
+
+	/** Revokes refunded access whose window is over (call from a schedule). */
+	dueRevocations(input: { launch: string; now?: number; limit?: number }): Promise<PurchaseDecision[]> {
+		return this.store.transaction((tx) => dueRevocations(tx, input));
+	}
+
+	access(input: { launch: string; contactId: string; productId: string }): Promise<AccessRecord | null> {
+		return getAccess(this.store, input);
+	}
+
+	inboxEntry(id: string): Promise<InboxEntry | null> {
+		return getInboxEntry(this.store, id);
+	}
+
+	inbox(launch: string, filter?: { status?: InboxStatus; provider?: PaymentProvider; eventId?: string; limit?: number }): Promise<InboxEntry[]> {
+		return listInbox(this.store, launch, filter);
+	}
+}

@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+
+import { LedgerInputError } from '../errors';
+import { recordEvent } from '../events';
+import type { SqlExecutor, SqlValue } from '../store';
+import { normalizePurchaseEvent, parseWebhookBody, type PurchaseEvent } from './normalize';
+import { keptHeaders, PAYMENT_PROVIDERS, verifyWebhook, type GenericHmacOptions, type HeaderBag, type PaymentProvider, type VerifyResult } from './verify';
+
+/**
+ * The durable inbox: every delivery is written before it is answered, including the ones that fail
+ * verification (kept with the reason, never processed). (launch, provider, event id) is unique, so a
+ * repeated delivery — also many at the same moment — is stored once and reported as a duplicate.
+ */
+export type InboxStatus = 'received' | 'processed' | 'ignored' | 'rejected';
+
+export interface InboxEntry {
+	id: string;
+	launch: string;
+	provider: PaymentProvider;
+	eventId: string | null;
+	eventType: string | null;
+	rawBody: string;
+	headers: Record<string, string>;
+	signatureOk: boolean;
+	signatureReason: string | null;
+	status: InboxStatus;
+	attempts: number;
+	contactId: string | null;
+	decision: string | null;
+	lastError: string | null;
+	receivedAt: number;
+	processedAt: number | null;
+}
+
+export interface RecordDeliveryInput {
+	launch: string;
+	provider: PaymentProvider;
+	rawBody: string | Buffer;
+	headers: HeaderBag;
+	verification: VerifyResult;
+	/** The provider's event id; required for a verified delivery (it is what dedupes). */
+	eventId?: string | null;
+	eventType?: string | null;
+	/** Set when the delivery verified but cannot be read (not JSON, no event id): stored as rejected. */
+	rejectReason?: string;
+	receivedAt?: number;
+}
+
+export interface RecordDeliveryResult {
+	id: string;
+	/** true when this event id was already in the inbox: answer 200, do not process again. */
+	duplicate: boolean;
+	status: InboxStatus;
+}
+
+type InboxRow = {
+	id: string;
+	launch: string;
+	provider: string;
+	event_id: string | null;
+	event_type: string | null;
+	raw_body: string;
+	headers: string;
+	signature_ok: number;
+	signature_reason: string | null;
+	status: string;
+	attempts: number;
+	contact_id: string | null;
+	decision: string | null;
+	last_error: string | null;
+	received_at: number;
+	processed_at: number | null;
+};
+
+const MAX_BODY_CHARS = 1_000_000;
+
+function toEntry(r: InboxRow): InboxEntry {
+	return {
+		id: r.id,
+		launch: r.launch,
+		provider: r.provider as PaymentProvider,
+		eventId: r.event_id,
+		eventType: r.event_type,
+		rawBody: r.raw_body,
+		headers: JSON.parse(r.headers) as Record<string, string>,
+		signatureOk: Number(r.signature_ok) === 1,
+		signatureReason: r.signature_reason,
+		status: r.status as InboxStatus,
+		attempts: Number(r.attempts),
+		contactId: r.contact_id,
+		decision: r.decision,
+		lastError: r.last_error,
+		receivedAt: Number(r.received_at),
+		processedAt: r.processed_at === null ? null : Number(r.processed_at),
+	};
+}
+
+export function validateProvider(provider: unknown): PaymentProvider {
+	if (typeof provider !== 'string' || !(PAYMENT_PROVIDERS as readonly string[]).includes(provider)) {
+		throw new LedgerInputError('provider', `must be one of ${PAYMENT_PROVIDERS.join(', ')}; got ${JSON.stringify(provider)}`);
+	}
+	return provider as PaymentProvider;
+}
+
+export function validateLaunch(launch: unknown): string {
+	if (typeof launch !== 'string' || launch.trim() === '') throw new LedgerInputError('launch', 'is required, e.g. "default"');
+	return launch.trim();
+}
+
+/** Stores one delivery. A repeat of a verified event id only counts an attempt. */
+export async function recordDelivery(tx: SqlExecutor, input: RecordDeliveryInput): Promise<RecordDeliveryResult> {
+	const launch = validateLaunch(input.launch);
+	const provider = validateProvider(input.provider);
+	const body = typeof input.rawBody === 'string' ? input.rawBody : input.rawBody.toString('utf8');
+	const now = input.receivedAt ?? Date.now();
+	const eventId = input.eventId?.trim() || null;
+	const verified = input.verification.ok && !input.rejectReason && eventId !== null;
+	const reason = input.verification.ok ? (input.rejectReason ?? (eventId ? null : 'missing_event_id')) : input.verification.reason;
+	const status: InboxStatus = verified ? 'received' : 'rejected';
+	const id = randomUUID();
+	// A rejected delivery's event id is the sender's claim, not a fact: it gets a key of its own.
+	const dedupeKey = verified ? eventId : `rejected:${id}`;
+	const inserted = await tx.query<{ id: string }>(
+		`INSERT INTO purchase_inbox (id, launch, provider, dedupe_key, event_id, event_type, raw_body, headers, signature_ok, signature_reason, status, attempts, received_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)
+		 ON CONFLICT (launch, provider, dedupe_key) DO NOTHING RETURNING id`,
+		[
+			id,
+			launch,
+			provider,
+			dedupeKey,
+			eventId,
+			input.eventType ?? null,
+			body.length > MAX_BODY_CHARS ? body.slice(0, MAX_BODY_CHARS) : body,
+			JSON.stringify(keptHeaders(input.headers)),
+			input.verification.ok ? 1 : 0,
+			reason,
+			status,
+			now,
+		],
+	);
+	if (inserted.length > 0) {
+		if (!verified) {
+			await recordEvent(tx, { launch, contactId: null, type: 'purchase.webhook_rejected', source: `webhook:${provider}`, data: { inboxId: id, eventId, reason }, at: now });
+		}
+		return { id, duplicate: false, status };
+	}
+	const [existing] = await tx.query<{ id: string; status: string }>(
+		'UPDATE purchase_inbox SET attempts = attempts + 1 WHERE launch = $1 AND provider = $2 AND dedupe_key = $3 RETURNING id, status',
+		[launch, provider, dedupeKey],
+	);
+	if (!existing) throw new Error(`inbox entry for ${provider} event ${eventId} vanished while being recorded`);
+	return { id: existing.id, duplicate: true, status: existing.status as InboxStatus };
+}
+
+export interface ReceiveWebhookInput {
+	launch: string;
+	provider: PaymentProvider;
+	rawBody: string | Buffer;
+	headers: HeaderBag;
+	secret: string;
+	generic?: GenericHmacOptions;
+	urlSecret?: string;
+	toleranceSeconds?: number;
+	now?: number;
+}
+
+export interface ReceiveWebhookResult extends RecordDeliveryResult {
+	verification: VerifyResult;
+	/** The normalized event, when the delivery verified and could be read. */
+	event: PurchaseEvent | null;
+	/** Why a verified delivery could not be read (not JSON, a field missing). */
+	error: LedgerInputError | null;
+	/** What to answer the provider: 200 stored (or duplicate), 400 unreadable, 401 not verified. */
+	httpStatus: 200 | 400 | 401;
+}
+
+/** Verify, read, record: everything a webhook does before it answers, in the caller's transaction. */
+export async function receiveWebhook(tx: SqlExecutor, input: ReceiveWebhookInput): Promise<ReceiveWebhookResult> {
+	const provider = validateProvider(input.provider);
+	const verification = verifyWebhook({
+		provider,
+		secret: input.secret,
+		rawBody: input.rawBody,
+		headers: input.headers,
+		generic: input.generic,
+		urlSecret: input.urlSecret,
+		toleranceSeconds: input.toleranceSeconds,
+		now: input.now,
+	});
+	let event: PurchaseEvent | null = null;
+	let error: LedgerInputError | null = null;
+	if (verification.ok) {
+		try {
+			event = normalizePurchaseEvent(provider, parseWebhookBody(provider, input.rawBody), { headers: input.headers });
+		} catch (e) {
+			if (!(e instanceof LedgerInputError)) throw e;
+			error = e;
+		}
+	}
+	const recorded = await recordDelivery(tx, {
+		launch: input.launch,
+		provider,
+		rawBody: input.rawBody,
+		headers: input.headers,
+		verification,
+		eventId: event?.eventId ?? null,
+		eventType: event?.providerType ?? null,
+		rejectReason: error ? `unreadable: ${error.message}` : undefined,
+		receivedAt: input.now,
+	});
+	const httpStatus = !verification.ok ? 401 : error ? 400 : 200;
+	return { ...recorded, verification, event, error, httpStatus };
+}
+
+export async function getInboxEntry(tx: SqlExecutor, id: string, options: { lock?: boolean } = {}): Promise<InboxEntry | null> {
+	const lock = options.lock && tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
+	const [row] = await tx.query<InboxRow>(`SELECT * FROM purchase_inbox WHERE id = $1${lock}`, [id]);
+	return row ? toEntry(row) : null;
+}
+
+export async function listInbox(
+	tx: SqlExecutor,
+	launch: string,
+	filter: { status?: InboxStatus; provider?: PaymentProvider; eventId?: string; limit?: number } = {},
+): Promise<InboxEntry[]> {
+	const params: SqlValue[] = [launch];
+	let sql = 'SELECT * FROM purchase_inbox WHERE launch = $1';
+	for (const [column, value] of [
+		['status', filter.status],
+		['provider', filter.provider],
+		['event_id', filter.eventId],
+	] as const) {
+		if (value === undefined) continue;
+		params.push(value);
+		sql += ` AND ${column} = $${params.length}`;
+	}
+	params.push(Math.max(1, Math.min(filter.limit ?? 1000, 10_000)));
+	sql += ` ORDER BY received_at, id LIMIT $${params.length}`;
+	return (await tx.query<InboxRow>(sql, params)).map(toEntry);
+}
+
+/** Marks a received entry as handled (processed / ignored), with what was decided. */
+export async function finishInboxEntry(
+	tx: SqlExecutor,
+	id: string,
+	outcome: { status: 'processed' | 'ignored'; contactId: string | null; decision: string; error?: string | null },
+): Promise<void> {
+	await tx.execute('UPDATE purchase_inbox SET status = $1, contact_id = $2, decision = $3, last_error = $4, processed_at = $5 WHERE id = $6', [
+		outcome.status,
+		outcome.contactId,
+		outcome.decision,
+		outcome.error ?? null,
+		Date.now(),
+		id,
+	]);
+}
