@@ -471,7 +471,7 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 	const product = purchase.product_id
 		? ((await resolveProduct(tx, launch, event.provider, purchase.product_id)) ?? { productId: purchase.product_id, name: null, amount: null, currency: null })
 		: await resolveProduct(tx, launch, event.provider, event.productId);
-	if (!product) return review(event.productId ? 'unknown_product' : 'missing_product', { purchaseId: purchase.id });
+	if (!product && event.productId) return review('unknown_product', { purchaseId: purchase.id });
 
 	let contactId = purchase.contact_id;
 	let matchedBy: MatchedBy | null = null;
@@ -492,13 +492,11 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 		type = 'authorized';
 		holdReason = 'needs_confirmation';
 	}
-	if (type === 'captured' && product.amount !== null && event.amount !== null && event.amount < product.amount) {
-		type = 'partial_payment';
-		holdReason = 'amount_mismatch';
-	} else if (type === 'captured' && product.currency !== null && event.currency !== null && event.currency !== product.currency) {
-		holdReason = 'currency_mismatch';
+	if (product && type === 'captured') {
+		if (product.amount !== null && event.amount !== null && event.amount !== product.amount) holdReason = 'amount_mismatch';
+		else if (product.currency !== null && event.currency !== null && event.currency !== product.currency) holdReason = 'currency_mismatch';
 	}
-	if (holdReason === 'currency_mismatch' || holdReason === 'amount_mismatch') {
+	if (product && (holdReason === 'currency_mismatch' || holdReason === 'amount_mismatch')) {
 		await tx.execute('UPDATE purchases SET contact_id = COALESCE(contact_id, $1), product_id = COALESCE(product_id, $2), amount = $3, currency = $4, updated_at = $5 WHERE id = $6', [
 			contactId,
 			product.productId,
@@ -511,9 +509,11 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 		return review(holdReason, { contactId, productId: product.productId, purchaseId: purchase.id, matchedBy, linked });
 	}
 
+	// Facts are written even when the purchase cannot be placed yet (a dispute before its capture):
+	// the capture that arrives later settles access with them.
 	const changes = factsAfter(purchase, { ...event, type }, now);
 	const sets: string[] = ['contact_id = COALESCE(contact_id, $1)', 'product_id = COALESCE(product_id, $2)', 'email = COALESCE(email, $3)', 'customer_id = COALESCE(customer_id, $4)', 'updated_at = $5'];
-	const params: SqlValue[] = [contactId, product.productId, event.email, event.customerId, now];
+	const params: SqlValue[] = [contactId, product?.productId ?? null, event.email, event.customerId, now];
 	if (type === 'captured' || type === 'authorized' || type === 'partial_payment') {
 		params.push(event.amount, event.currency);
 		sets.push(`amount = COALESCE($${params.length - 1}, amount)`, `currency = COALESCE($${params.length}, currency)`);
@@ -524,8 +524,13 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 	}
 	params.push(purchase.id);
 	await tx.execute(`UPDATE purchases SET ${sets.join(', ')} WHERE id = $${params.length}`, params);
-	events.push({ launch, contactId, type: `purchase.${type}`, source, data: { ...base, productId: product.productId, amount: event.amount, currency: event.currency, fullRefund: event.fullRefund, holdReason }, at: now });
+	events.push({ launch, contactId, type: `purchase.${type}`, source, data: { ...base, productId: product?.productId ?? null, amount: event.amount, currency: event.currency, fullRefund: event.fullRefund, holdReason }, at: now });
 
+	if (!product) {
+		// Nothing names the product yet: an event that arrived before its purchase. Kept, not decided.
+		await recordEvents(tx, events);
+		return { ...emptyDecision('awaiting_purchase'), contactId, purchaseId: purchase.id, matchedBy, linked };
+	}
 	if (!contactId) return review('no_contact_match', { productId: product.productId, purchaseId: purchase.id });
 	await recordEvents(tx, events);
 	const settled = await settleAccess(tx, {
