@@ -22,12 +22,20 @@ import type { PurchaseEvent } from './normalize';
 import type { PaymentProvider } from './verify';
 
 // Forget redacts what purchases kept about a person: the email and customer id on their purchases
-// and the raw webhook bodies (which carry name, email, address) of deliveries matched to them.
+// and the raw webhook bodies (which carry name, email, address) of deliveries matched to them — or
+// that merely mention one of their identifiers (unmatched, rejected), found by searching the body.
+const FORGOTTEN_BODY = '{"forgotten":true}';
 registerForgetStep('purchases', async (tx: SqlExecutor, context) => {
 	if (context.contactIds.length === 0) return;
 	const inList = context.contactIds.map((_, i) => `$${i + 1}`).join(', ');
 	await tx.execute(`UPDATE purchases SET email = NULL, customer_id = NULL WHERE contact_id IN (${inList})`, context.contactIds);
-	await tx.execute(`UPDATE purchase_inbox SET raw_body = '{"forgotten":true}', headers = '{}' WHERE contact_id IN (${inList})`, context.contactIds);
+	await tx.execute(`UPDATE purchase_inbox SET raw_body = $${context.contactIds.length + 1}, headers = '{}' WHERE contact_id IN (${inList})`, [...context.contactIds, FORGOTTEN_BODY]);
+	const contains = tx.dialect === 'postgres' ? 'strpos(raw_body, $2) > 0' : 'instr(raw_body, $2) > 0';
+	// Form-encoded bodies (Gumroad) percent-encode the value.
+	const needles = new Set(context.values.filter((v) => v.length >= 3).flatMap((v) => [v, encodeURIComponent(v)]));
+	for (const needle of needles) {
+		await tx.execute(`UPDATE purchase_inbox SET raw_body = $3, headers = '{}' WHERE launch = $1 AND ${contains}`, [context.launch, needle, FORGOTTEN_BODY]);
+	}
 });
 
 /** Purchases: webhook inbox, checkout tokens, matching and access. One transaction per call. */

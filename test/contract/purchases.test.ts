@@ -223,11 +223,16 @@ for (const driver of DRIVERS) {
 			const { contactId } = await t.ledger.contacts.upsert({ launch, email: 'forget@example.com' });
 			const received = await t.ledger.purchases.receive({ launch, provider: 'stripe', secret: SECRET, ...stripeSigned(stripe.checkoutCompleted('evt_f1', { email: 'forget@example.com', customer: 'cus_forget', order: 'pi_f' })) });
 			assert.equal((await t.ledger.purchases.process(received.id)).contactId, contactId);
+			// A rejected delivery is never matched to anyone, but it still carries the email.
+			const unmatched = await t.ledger.purchases.receive({ launch, provider: 'stripe', secret: SECRET, rawBody: JSON.stringify(stripe.checkoutCompleted('evt_f2', { email: 'forget@example.com' })), headers: {} });
+			const someoneElse = await t.ledger.purchases.receive({ launch, provider: 'stripe', secret: SECRET, rawBody: JSON.stringify(stripe.checkoutCompleted('evt_f3', { email: 'other-person@example.com' })), headers: {} });
 			await t.ledger.contacts.forget({ launch, contactId });
 			const entry = await t.ledger.purchases.inboxEntry(received.id);
 			assert.doesNotMatch(entry!.rawBody, /forget@example\.com/);
 			const [purchase] = await t.ledger.store.query<{ email: string | null }>('SELECT email FROM purchases WHERE order_id = $1', ['pi_f']);
 			assert.equal(purchase!.email, null);
+			assert.equal((await t.ledger.purchases.inboxEntry(unmatched.id))!.rawBody, '{"forgotten":true}', 'an unmatched delivery that names the person is redacted too');
+			assert.match((await t.ledger.purchases.inboxEntry(someoneElse.id))!.rawBody, /other-person@example\.com/, 'other people\'s deliveries are kept');
 		});
 	});
 }
