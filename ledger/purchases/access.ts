@@ -531,7 +531,15 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 		await recordEvents(tx, events);
 		return { ...emptyDecision('awaiting_purchase'), contactId, purchaseId: purchase.id, matchedBy, linked };
 	}
-	if (!contactId) return review('no_contact_match', { productId: product.productId, purchaseId: purchase.id });
+	if (!contactId) {
+		// Only what could change access needs a person now; an unmatched intent is kept on the purchase
+		// and the capture that follows goes to review if it still matches nobody.
+		if (type === 'authorized' || type === 'partial_payment' || type === 'subscription_cancelled') {
+			await recordEvents(tx, events);
+			return { ...emptyDecision('no_contact_match'), productId: product.productId, purchaseId: purchase.id };
+		}
+		return review('no_contact_match', { productId: product.productId, purchaseId: purchase.id });
+	}
 	await recordEvents(tx, events);
 	const settled = await settleAccess(tx, {
 		launch,

@@ -161,6 +161,25 @@ for (const driver of DRIVERS) {
 			assert.notEqual(facts[0]!.captured_at, null, 'the capture is recorded for when the person is found');
 		});
 
+		it('an intent, an unpaid session and a partial payment never grant; the capture that follows does', async () => {
+			const { contactId } = await t.ledger.contacts.upsert({ launch, email: 'intent@example.com' });
+			const o = { email: 'intent@example.com', customer: 'cus_intent', order: 'pi_intent' };
+			const intent = await t.ledger.purchases.apply(launch, ev(stripe.paymentIntentCreated('evt_i1', o)));
+			assert.deepEqual([intent.decision, intent.reason, intent.accessState], ['no_change', 'no_contact_match', null], 'an intent without an email matches nobody yet, and opens no review');
+			const unpaid = await t.ledger.purchases.apply(launch, ev(stripe.checkoutCompleted('evt_i2', { ...o, paymentStatus: 'unpaid' })));
+			assert.deepEqual([unpaid.decision, unpaid.reason, unpaid.contactId, unpaid.accessState], ['no_change', 'authorized', contactId, 'none']);
+			assert.deepEqual(await t.ledger.review.list(launch, { contactId }), []);
+			const shopLaunch = 'match-shopify';
+			await t.ledger.purchases.defineProduct({ launch: shopLaunch, productId: 'course', aliases: { shopify: ['632910392'] } });
+			const buyer = await t.ledger.contacts.upsert({ launch: shopLaunch, email: 'ada@example.com' });
+			const partial = await t.ledger.purchases.apply(shopLaunch, normalizePurchaseEvent('shopify', shopify.order({ financialStatus: 'partially_paid' }), { headers: shopify.headers('orders/paid', 'wh-p1') }));
+			assert.deepEqual([partial.decision, partial.reason, partial.contactId], ['no_change', 'partial_payment', buyer.contactId]);
+			assert.deepEqual(await outboxKinds(t, shopLaunch, buyer.contactId), []);
+			const paid = await t.ledger.purchases.apply(launch, ev(stripe.asyncSucceeded('evt_i3', o)));
+			assert.deepEqual([paid.decision, paid.accessState], ['grant', 'granted']);
+			assert.deepEqual(await outboxKinds(t, launch, contactId), ['grant']);
+		});
+
 		it('bad input: unknown product, amount or currency that does not fit → review, no grant', async () => {
 			const { contactId } = await t.ledger.contacts.upsert({ launch, email: 'bad@example.com' });
 			const unknownProduct = await t.ledger.purchases.apply(launch, ev(stripe.checkoutCompleted('evt_b1', { email: 'bad@example.com', product: 'nope', order: 'pi_b1' })));
