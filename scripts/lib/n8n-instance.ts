@@ -43,7 +43,6 @@ export function n8nEnv(
 		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 		N8N_SECURE_COOKIE: 'false',
 		N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'warn',
-		DB_SQLITE_POOL_SIZE: '2',
 		...extra,
 	};
 }
