@@ -567,12 +567,19 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 	};
 }
 
-/** Processes one received inbox entry once: a second call (or a duplicate delivery) changes nothing. */
-export async function processInboxEntry(tx: SqlExecutor, inboxId: string, options: ApplyPurchaseOptions = {}): Promise<PurchaseDecision> {
+/**
+ * Processes one received inbox entry once: a second call (or a duplicate delivery) changes nothing.
+ * `replayReview` re-applies an entry that went to review, once a person has fixed the cause (linked
+ * the email or customer id to the right contact, defined the product): purchase facts only move
+ * forward, so applying an event again is safe.
+ */
+export async function processInboxEntry(tx: SqlExecutor, inboxId: string, options: ApplyPurchaseOptions & { replayReview?: boolean } = {}): Promise<PurchaseDecision> {
 	const entry = await getInboxEntry(tx, inboxId, { lock: true });
 	if (!entry) throw new LedgerInputError('inboxId', `no inbox entry has id "${inboxId}"`);
 	if (entry.status === 'rejected') throw new LedgerInputError('inboxId', `inbox entry ${inboxId} failed verification (${entry.signatureReason}) and is never processed`);
-	if (entry.status !== 'received') return { ...emptyDecision('already_processed'), contactId: entry.contactId, decision: 'no_change', duplicate: true };
+	if (options.replayReview) {
+		if (entry.status !== 'processed' || entry.decision !== 'review') throw new LedgerInputError('inboxId', `inbox entry ${inboxId} did not go to review (${entry.status}, ${entry.decision ?? 'undecided'}); only those are replayed`);
+	} else if (entry.status !== 'received') return { ...emptyDecision('already_processed'), contactId: entry.contactId, decision: 'no_change', duplicate: true };
 	const event = normalizePurchaseEvent(entry.provider, parseWebhookBody(entry.provider, entry.rawBody), { headers: entry.headers });
 	const decision = await applyPurchaseEvent(tx, entry.launch, event, { source: `webhook:${entry.provider}`, ...options });
 	await finishInboxEntry(tx, inboxId, {

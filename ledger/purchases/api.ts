@@ -56,6 +56,11 @@ export class PurchasesApi {
 		return this.store.transaction((tx) => processInboxEntry(tx, inboxId, options));
 	}
 
+	/** Re-apply an entry that went to review, after a person fixed the cause (linked the contact, defined the product). */
+	replay(inboxId: string, options?: ApplyPurchaseOptions): Promise<PurchaseDecision> {
+		return this.store.transaction((tx) => processInboxEntry(tx, inboxId, { ...options, replayReview: true }));
+	}
+
 	/** Apply an already-normalized event (no inbox), e.g. from a sweep or a test. */
 	apply(launch: string, event: PurchaseEvent, options?: ApplyPurchaseOptions): Promise<PurchaseDecision> {
 		return this.store.transaction((tx) => applyPurchaseEvent(tx, launch, event, options));

@@ -180,6 +180,23 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(await outboxKinds(t, launch, contactId), ['grant']);
 		});
 
+		it('a delivery that went to review is replayed once a person has fixed the cause, and grants once', async () => {
+			const received = await t.ledger.purchases.receive({ launch, provider: 'stripe', secret: SECRET, ...stripeSigned(stripe.checkoutCompleted('evt_rv1', { email: 'gift@example.com', customer: 'cus_gift', order: 'pi_rv' })) });
+			const first = await t.ledger.purchases.process(received.id);
+			assert.deepEqual([first.decision, first.reason], ['review', 'no_contact_match']);
+			assert.equal((await t.ledger.purchases.replay(received.id)).decision, 'review', 'nothing fixed yet: still review');
+			// The person: the buyer paid for someone on the waitlist.
+			const { contactId } = await t.ledger.contacts.upsert({ launch, email: 'friend@example.com' });
+			await t.ledger.contacts.link({ launch, contactId, kind: 'email', value: 'gift@example.com' });
+			const replayed = await t.ledger.purchases.replay(received.id);
+			assert.deepEqual([replayed.decision, replayed.contactId, replayed.matchedBy], ['grant', contactId, 'email']);
+			await assert.rejects(t.ledger.purchases.replay(received.id), /did not go to review/);
+			assert.deepEqual(await outboxKinds(t, launch, contactId), ['grant']);
+			const notReview = await t.ledger.purchases.receive({ launch, provider: 'stripe', secret: SECRET, ...stripeSigned({ id: 'evt_rv2', type: 'customer.updated', data: { object: {} } }) });
+			await t.ledger.purchases.process(notReview.id);
+			await assert.rejects(t.ledger.purchases.replay(notReview.id), /did not go to review/);
+		});
+
 		it('bad input: unknown product, amount or currency that does not fit → review, no grant', async () => {
 			const { contactId } = await t.ledger.contacts.upsert({ launch, email: 'bad@example.com' });
 			const unknownProduct = await t.ledger.purchases.apply(launch, ev(stripe.checkoutCompleted('evt_b1', { email: 'bad@example.com', product: 'nope', order: 'pi_b1' })));
