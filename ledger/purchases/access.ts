@@ -120,6 +120,7 @@ type PurchaseRow = {
 	product_id: string | null;
 	captured_at: number | null;
 	refunded_at: number | null;
+	revoke_at: number | null;
 	refunded_amount: number | null;
 	dispute: string | null;
 	amount: number | null;
@@ -266,6 +267,8 @@ export type AccessTarget = { kind: 'grant' } | { kind: 'revoke_now' } | { kind: 
 interface PurchaseFacts {
 	captured: boolean;
 	refundedAt: number | null;
+	/** When the refund takes access away, fixed at the refund; absent: refundedAt + the window given. */
+	revokeAt?: number | null;
 	dispute: 'open' | 'won' | 'lost' | null;
 }
 
@@ -277,8 +280,8 @@ export function accessTarget(purchases: readonly PurchaseFacts[], pin: AccessPin
 	if (purchases.some((p) => p.captured && p.refundedAt === null && !disputed(p))) return { kind: 'grant' };
 	// A chargeback takes the money back at once; so does access.
 	if (purchases.some((p) => p.captured && disputed(p))) return { kind: 'revoke_now' };
-	const refunds = purchases.filter((p) => p.captured && p.refundedAt !== null).map((p) => p.refundedAt as number);
-	if (refunds.length) return { kind: 'revoke_at', at: Math.min(...refunds) + Math.max(0, revokeAfterMs) };
+	const refunds = purchases.filter((p) => p.captured && p.refundedAt !== null).map((p) => p.revokeAt ?? (p.refundedAt as number) + Math.max(0, revokeAfterMs));
+	if (refunds.length) return { kind: 'revoke_at', at: Math.min(...refunds) };
 	return { kind: 'none' };
 }
 
@@ -318,11 +321,11 @@ async function lockAccess(tx: SqlExecutor, launch: string, contactId: string, pr
 }
 
 async function purchaseFactsOf(tx: SqlExecutor, launch: string, contactId: string, productId: string): Promise<PurchaseFacts[]> {
-	const rows = await tx.query<{ captured_at: number | null; refunded_at: number | null; dispute: string | null }>(
-		'SELECT captured_at, refunded_at, dispute FROM purchases WHERE launch = $1 AND contact_id = $2 AND product_id = $3',
+	const rows = await tx.query<{ captured_at: number | null; refunded_at: number | null; revoke_at: number | null; dispute: string | null }>(
+		'SELECT captured_at, refunded_at, revoke_at, dispute FROM purchases WHERE launch = $1 AND contact_id = $2 AND product_id = $3',
 		[launch, contactId, productId],
 	);
-	return rows.map((r) => ({ captured: r.captured_at !== null, refundedAt: r.refunded_at === null ? null : Number(r.refunded_at), dispute: r.dispute as PurchaseFacts['dispute'] }));
+	return rows.map((r) => ({ captured: r.captured_at !== null, refundedAt: r.refunded_at === null ? null : Number(r.refunded_at), revokeAt: r.revoke_at === null ? null : Number(r.revoke_at), dispute: r.dispute as PurchaseFacts['dispute'] }));
 }
 
 interface SettleResult {
@@ -414,15 +417,16 @@ async function lockPurchase(tx: SqlExecutor, launch: string, event: PurchaseEven
 }
 
 /** The purchase facts after this event. Facts only ever move forward, so order does not matter. */
-function factsAfter(row: PurchaseRow, event: PurchaseEvent, now: number): Partial<Record<'captured_at' | 'refunded_at' | 'refunded_amount' | 'dispute', SqlValue>> {
+function factsAfter(row: PurchaseRow, event: PurchaseEvent, now: number, revokeAfterMs: number): Partial<Record<'captured_at' | 'refunded_at' | 'revoke_at' | 'refunded_amount' | 'dispute', SqlValue>> {
 	const at = event.occurredAt ?? now;
 	switch (event.type) {
 		case 'captured':
 			return row.captured_at === null ? { captured_at: at } : {};
 		case 'refunded': {
 			const amount = Math.max(Number(row.refunded_amount ?? 0), event.amount ?? 0);
-			const full = event.fullRefund === true;
-			return { refunded_amount: amount, ...(full && row.refunded_at === null ? { refunded_at: now } : {}) };
+			// Partial refunds that add up to the whole price are a full refund.
+			const full = event.fullRefund === true || (row.amount !== null && Number(row.amount) > 0 && amount >= Number(row.amount));
+			return { refunded_amount: amount, ...(full && row.refunded_at === null ? { refunded_at: now, revoke_at: now + revokeAfterMs } : {}) };
 		}
 		case 'dispute_opened':
 			// A dispute already closed stays closed (the "opened" event can arrive late).
@@ -511,7 +515,7 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 
 	// Facts are written even when the purchase cannot be placed yet (a dispute before its capture):
 	// the capture that arrives later settles access with them.
-	const changes = factsAfter(purchase, { ...event, type }, now);
+	const changes = factsAfter(purchase, { ...event, type }, now, revokeAfterMs);
 	const sets: string[] = ['contact_id = COALESCE(contact_id, $1)', 'product_id = COALESCE(product_id, $2)', 'email = COALESCE(email, $3)', 'customer_id = COALESCE(customer_id, $4)', 'updated_at = $5'];
 	const params: SqlValue[] = [contactId, product?.productId ?? null, event.email, event.customerId, now];
 	if (type === 'captured' || type === 'authorized' || type === 'partial_payment') {

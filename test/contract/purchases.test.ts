@@ -229,6 +229,9 @@ for (const driver of DRIVERS) {
 			assert.deepEqual([partial.decision, partial.accessState], ['no_change', 'granted']);
 			const refund = await t.ledger.purchases.apply(launch, ev(stripe.chargeRefunded('evt_w3', { order: 'pi_w' })), { now, revokeAfterMs: 60_000 });
 			assert.deepEqual([refund.decision, refund.accessState, refund.revokeAfter], ['no_change', 'revoke_pending', now + 60_000]);
+			// A later event handled without the window option does not shorten the window fixed at the refund.
+			const late = await t.ledger.purchases.apply(launch, ev(stripe.asyncSucceeded('evt_w4', { email: 'refund@example.com', customer: 'cus_refund', order: 'pi_w' })), { now });
+			assert.deepEqual([late.decision, late.accessState, late.revokeAfter], ['no_change', 'revoke_pending', now + 60_000]);
 			assert.deepEqual(await t.ledger.purchases.dueRevocations({ launch, now: now + 59_999 }), []);
 			const due = await t.ledger.purchases.dueRevocations({ launch, now: now + 60_000 });
 			assert.deepEqual(due.map((d) => [d.contactId, d.decision, d.accessState]), [[contactId, 'revoke', 'revoked']]);
@@ -236,6 +239,17 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(await outboxKinds(t, launch, contactId), ['grant', 'revoke']);
 			const transitions = await t.ledger.contacts.history(contactId, { types: ['access.*'] });
 			assert.deepEqual(transitions.map((e) => e.type), ['access.granted', 'access.revoke_pending', 'access.revoked']);
+		});
+
+		it('partial refunds that add up to the price are a full refund', async () => {
+			const { contactId } = await t.ledger.contacts.upsert({ launch, email: 'parts@example.com' });
+			const o = { email: 'parts@example.com', customer: 'cus_parts', order: 'pi_parts' };
+			await t.ledger.purchases.apply(launch, normalizePurchaseEvent('generic', { event_id: 'g_cap', type: 'captured', order_id: 'pi_parts', product_id: 'course', amount: 5900, currency: 'USD', email: o.email }));
+			const first = await t.ledger.purchases.apply(launch, normalizePurchaseEvent('generic', { event_id: 'g_r1', type: 'refunded', full_refund: false, order_id: 'pi_parts', amount: 2000 }));
+			assert.deepEqual([first.decision, first.accessState], ['no_change', 'granted']);
+			const second = await t.ledger.purchases.apply(launch, normalizePurchaseEvent('generic', { event_id: 'g_r2', type: 'refunded', full_refund: false, order_id: 'pi_parts', amount: 5900 }));
+			assert.deepEqual([second.decision, second.accessState], ['revoke', 'revoked']);
+			assert.deepEqual(await outboxKinds(t, launch, contactId), ['grant', 'revoke']);
 		});
 
 		it('a pin wins over events until removed, and is logged with its reason', async () => {
