@@ -252,18 +252,23 @@ function nodesWithCredentials(workflowJson: WorkflowJson, credentials: Record<st
 	});
 }
 
-export async function runWorkflow(workflowJson: WorkflowJson, options: RunOptions = {}): Promise<WorkflowRunResult> {
-	const nodes = nodesWithCredentials(workflowJson, options.credentials);
-	const workflow = new n8nWorkflow.Workflow({
+/** An n8n Workflow over the given (credential-completed) nodes; active for webhook runs. */
+function buildWorkflow(workflowJson: WorkflowJson, nodes: INode[], active: boolean) {
+	return new n8nWorkflow.Workflow({
 		id: workflowJson.id ?? 'inProcessTest01',
 		name: workflowJson.name ?? 'in-process test',
 		nodes,
 		connections: workflowJson.connections,
-		active: false,
+		active,
 		nodeTypes,
 		staticData: {},
 		settings: { executionOrder: 'v1', ...(workflowJson.settings ?? {}) },
 	});
+}
+
+export async function runWorkflow(workflowJson: WorkflowJson, options: RunOptions = {}): Promise<WorkflowRunResult> {
+	const nodes = nodesWithCredentials(workflowJson, options.credentials);
+	const workflow = buildWorkflow(workflowJson, nodes, false);
 
 	const startName = options.trigger?.node ?? nodes.find((n) => loadNodeType(n.type).description.group.includes('trigger'))?.name;
 	const startNode = startName ? workflow.getNode(startName) : null;
@@ -393,16 +398,7 @@ export async function runWebhook(
 	options: { node: string; request: FakeRequest; webhookName?: string; credentials?: Record<string, ICredentialDataDecryptedObject> },
 ): Promise<WebhookRunResult> {
 	const nodes = nodesWithCredentials(workflowJson, options.credentials);
-	const workflow = new n8nWorkflow.Workflow({
-		id: workflowJson.id ?? 'inProcessTest01',
-		name: workflowJson.name ?? 'in-process test',
-		nodes,
-		connections: workflowJson.connections,
-		active: true,
-		nodeTypes,
-		staticData: {},
-		settings: { executionOrder: 'v1' },
-	});
+	const workflow = buildWorkflow(workflowJson, nodes, true);
 	const node = workflow.getNode(options.node);
 	if (!node) throw new Error(`Node "${options.node}" is not in the workflow`);
 	const nodeType = n8nWorkflow.NodeHelpers.getVersionedNodeType(loadNodeType(node.type), node.typeVersion) as INodeType;
