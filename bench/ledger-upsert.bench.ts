@@ -16,11 +16,7 @@
 import { Ledger } from '../ledger';
 import { openStore, type Store } from '../ledger/store';
 import { DRIVERS, freshDatabase, type DriverName } from '../test/support/stores';
-
-function arg(name: string, fallback: string): string {
-	const found = process.argv.find((a) => a.startsWith(`--${name}=`));
-	return found ? found.slice(name.length + 3) : fallback;
-}
+import { arg, RssSampler } from './support';
 
 const SIZES = arg('sizes', '1000,10000,100000').split(',').map(Number);
 const DRIVER_LIST = arg('drivers', DRIVERS.join(',')).split(',') as DriverName[];
@@ -29,20 +25,6 @@ const SLICES = 10;
 // SQLite runs one writer at a time (in-process queue + BEGIN IMMEDIATE); PostgreSQL gets as many
 // callers as the pool has connections, which is how n8n workers would load it.
 const CONCURRENCY: Record<DriverName, number> = { sqlite: 4, postgres: 10 };
-
-class RssSampler {
-	peak = 0;
-	private timer: NodeJS.Timeout | undefined;
-	start(): void {
-		this.peak = process.memoryUsage().rss;
-		this.timer = setInterval(() => (this.peak = Math.max(this.peak, process.memoryUsage().rss)), 25);
-	}
-	stop(): number {
-		clearInterval(this.timer);
-		this.peak = Math.max(this.peak, process.memoryUsage().rss);
-		return this.peak;
-	}
-}
 
 /** Runs `work(i)` for i in [from, to) with at most `concurrency` in flight; returns seconds and peak RSS. */
 async function timed(from: number, to: number, concurrency: number, work: (i: number) => Promise<unknown>): Promise<{ seconds: number; peakRss: number }> {

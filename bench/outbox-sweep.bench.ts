@@ -13,29 +13,12 @@
 import { Ledger, type CheckoutOrderRecord, type VendorContactRecord } from '../ledger';
 import { openStore, type SqlValue, type Store } from '../ledger/store';
 import { DRIVERS, freshDatabase, type DriverName } from '../test/support/stores';
-
-function arg(name: string, fallback: string): string {
-	const found = process.argv.find((a) => a.startsWith(`--${name}=`));
-	return found ? found.slice(name.length + 3) : fallback;
-}
+import { arg, RssSampler } from './support';
 
 const SIZES = arg('sizes', '10000,100000').split(',').map(Number);
 const DRIVER_LIST = arg('drivers', DRIVERS.join(',')).split(',') as DriverName[];
 const CLAIMS = Number(arg('claims', '5000'));
 const LAUNCH = 'bench';
-
-class RssSampler {
-	peak = 0;
-	private timer: NodeJS.Timeout | undefined;
-	start(): void {
-		this.peak = process.memoryUsage().rss;
-		this.timer = setInterval(() => (this.peak = Math.max(this.peak, process.memoryUsage().rss)), 25);
-	}
-	stop(): number {
-		clearInterval(this.timer);
-		return Math.max(this.peak, process.memoryUsage().rss);
-	}
-}
 
 const emailOf = (i: number) => `sweep.user${i}@example.com`;
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;

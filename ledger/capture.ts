@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ATTRIBUTION_KEYS, type AttributionKey } from './attribution';
 import { LedgerInputError } from './errors';
 import { registerForgetStep } from './forget';
-import { upsertContact, type UpsertContactResult } from './identity';
+import { lockContacts, upsertContact, type UpsertContactResult } from './identity';
 import { normalizeEmail, normalizePhone } from './normalize';
 import { claimDueOutboxEntries, enqueueOutboxEntry } from './outbox';
 import { getLaunchSettings } from './settings';
@@ -42,6 +42,8 @@ export interface CapturePolicy {
 	syncKinds: string[];
 	/** Profile fields kept from the form; others are ignored (never stored by accident). */
 	profileFields: string[];
+	/** Refuse a signup whose consent box is not ticked (the hosted form's "Consent Required"). */
+	requireConsent?: boolean;
 }
 
 export const DEFAULT_CAPTURE_POLICY: CapturePolicy = {
@@ -63,7 +65,7 @@ export interface FieldError {
 
 export type SignupVerdict =
 	| { ok: true; signup: ValidSignup }
-	| { ok: false; status: 400 | 422; reason: 'invalid' | 'paid_without_source' | 'honeypot' | 'too_fast'; errors: FieldError[] };
+	| { ok: false; status: 400 | 422; reason: 'invalid' | 'paid_without_source' | 'honeypot' | 'too_fast' | 'consent_required'; errors: FieldError[] };
 
 export interface ValidSignup {
 	email?: string;
@@ -218,9 +220,13 @@ export function validateSignup(
 		const paidOnly = errors.every((e) => e.field === 'utm_source');
 		return { ok: false, status: 422, reason: paidOnly ? 'paid_without_source' : 'invalid', errors };
 	}
+	const consentGiven = isTruthyFlag(body[policy.consentField]);
+	if (policy.requireConsent && !consentGiven) {
+		return { ok: false, status: 422, reason: 'consent_required', errors: [{ field: 'consent', reason: 'must be ticked to join the waitlist' }] };
+	}
 	return {
 		ok: true,
-		signup: { email, phone, fields, attribution, consentGiven: isTruthyFlag(body[policy.consentField]), shownAt: typeof shownAt === 'number' ? shownAt : undefined },
+		signup: { email, phone, fields, attribution, consentGiven, shownAt: typeof shownAt === 'number' ? shownAt : undefined },
 	};
 }
 
@@ -286,10 +292,8 @@ export async function captureSignup(
 		isTest: input.isTest,
 		receivedAt: now,
 	});
-	const [contact] = await tx.query<{ email: string | null; phone: string | null; profile: string; first_touch: string | null; last_touch: string | null }>(
-		'SELECT email, phone, profile, first_touch, last_touch FROM contacts WHERE id = $1',
-		[result.contactId],
-	);
+	// Already locked by the upsert in this transaction; this reads what it wrote.
+	const contact = (await lockContacts(tx, [result.contactId])).get(result.contactId);
 	// What the ESP and CRM are told; the digest names the version of it. Touch times are left out:
 	// vendors get campaign values, and a repeat visit with the same UTMs is no change to them.
 	const touchValues = (json: string | null | undefined) => {

@@ -2,6 +2,7 @@ import { listEvents, listLaunchEvents, type EventFilter, type LedgerEvent } from
 import { forgetContact } from './forget';
 import {
 	countContacts,
+	countContactsByLaunch,
 	findContact,
 	getContact,
 	linkIdentifier,
@@ -80,6 +81,10 @@ export class ContactsApi {
 
 	count(launch: string): Promise<number> {
 		return countContacts(this.store, launch);
+	}
+
+	countByLaunch(): Promise<Array<{ launch: string; contacts: number }>> {
+		return countContactsByLaunch(this.store);
 	}
 
 	history(contactId: string, filter?: EventFilter): Promise<LedgerEvent[]> {

@@ -562,6 +562,14 @@ export async function countContacts(tx: SqlExecutor, launch: string): Promise<nu
 	return Number(row?.n ?? 0);
 }
 
+/** Active contacts of every launch in this ledger, by launch name. */
+export async function countContactsByLaunch(tx: SqlExecutor): Promise<Array<{ launch: string; contacts: number }>> {
+	const rows = await tx.query<{ launch: string; n: number }>(
+		`SELECT launch, COUNT(*) AS n FROM contacts WHERE status = 'active' GROUP BY launch ORDER BY launch`,
+	);
+	return rows.map((r) => ({ launch: r.launch, contacts: Number(r.n) }));
+}
+
 // ── merge and unmerge ───────────────────────────────────────────────────────────────────────────
 
 interface MergeSnapshot {

@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
+import { Ledger } from '../ledger';
+import { openStore } from '../ledger/store';
 import { PACKAGE_NAME, PACKAGE_ROOT } from './lib/n8n-instance';
 
 async function main(): Promise<void> {
@@ -44,11 +46,13 @@ async function main(): Promise<void> {
 	}
 	const ledgerFile = join(dataDir, '.n8n', 'waitlist-ledger.sqlite');
 	if (existsSync(ledgerFile)) {
-		const db = new DatabaseSync(ledgerFile, { readOnly: true });
-		const counts = db.prepare('SELECT launch, COUNT(*) AS contacts FROM contacts GROUP BY launch ORDER BY launch').all();
-		console.log(`\nLedger ${ledgerFile}:`);
-		for (const c of counts as Array<{ launch: string; contacts: number }>) console.log(`  launch ${c.launch}: ${c.contacts} contact(s)`);
-		db.close();
+		const ledger = new Ledger(await openStore({ driver: 'sqlite', path: ledgerFile }));
+		try {
+			console.log(`\nLedger ${ledgerFile}:`);
+			for (const { launch, contacts } of await ledger.contacts.countByLaunch()) console.log(`  launch ${launch}: ${contacts} contact(s)`);
+		} finally {
+			await ledger.close();
+		}
 	}
 }
 

@@ -235,11 +235,10 @@ export class WaitlistCaptureTrigger implements INodeType {
 		}
 		if (origin && !allowed.includes('*')) res.setHeader('access-control-allow-origin', origin);
 
-		const verdict = validateSignup(body.fields, policy, { canonicalKey, defaultCountry });
+		// The hosted form's "Consent Required" applies to its own posts; API and snippet callers decide for themselves.
+		const requireConsent = (form.consentRequired ?? false) && fromHostedForm;
+		const verdict = validateSignup(body.fields, { ...policy, requireConsent }, { canonicalKey, defaultCountry });
 		if (!verdict.ok) return reject(verdict.status, verdict.reason, verdict.errors, body.fields);
-		if ((form.consentRequired ?? false) && fromHostedForm && !verdict.signup.consentGiven) {
-			return reject(422, 'consent_required', [{ field: 'consent', reason: 'must be ticked to join the waitlist' }], body.fields);
-		}
 
 		const spikeMode = this.getNodeParameter('spikeMode', false) as boolean;
 		let result;

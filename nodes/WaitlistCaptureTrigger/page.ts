@@ -110,7 +110,6 @@ ${error ? `<p class="error" id="${id}-error">${escapeHtml(error.reason)}</p>` : 
 		})
 		.join('\n');
 	const consentError = errorFor('consent');
-	const otherErrors = errors.filter((e) => !options.fields.some((f) => f.name === e.field) && e.field !== 'consent');
 	const summary = errors.length
 		? `<div class="summary" role="alert"><p><strong>Please check the form:</strong></p><ul>${errors
 				.map((e) => `<li>${escapeHtml(options.fields.find((f) => f.name === e.field)?.label ?? e.field)}: ${escapeHtml(e.reason)}</li>`)
@@ -130,7 +129,6 @@ ${
 ${consentError ? `<p class="error" id="f-consent-error">${escapeHtml(consentError.reason)}</p>` : ''}`
 		: ''
 }
-${otherErrors.length && !summary ? '' : ''}
 <div class="hp" aria-hidden="true"><label for="f-hp">Leave this empty</label><input id="f-hp" type="text" name="${escapeHtml(options.honeypotField)}" tabindex="-1" autocomplete="off"></div>
 ${hidden}
 <button type="submit">${escapeHtml(options.submitLabel)}</button>

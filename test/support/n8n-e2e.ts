@@ -122,8 +122,6 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 	const env = n8nEnv(userFolder, port, await findFreePort(), { N8N_LOG_LEVEL: 'warn', ...fakesEnv, ...(options.env ?? {}) });
 
 	await installPackInto(userFolder);
-	const staged = join(userFolder, 'workflows');
-	rmSync(staged, { recursive: true, force: true });
 	const files = options.workflows.map((wf, i) => {
 		if (typeof wf === 'string') return isAbsolute(wf) ? wf : join(PACKAGE_ROOT, wf);
 		const path = join(userFolder, `inline-${i}.json`);

@@ -1,6 +1,7 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
 import { LedgerInputError, type Ledger, type OutboxEntry } from '../../../ledger';
+import { textParameter } from '../../shared/execution';
 
 /**
  * Parameter labels by the ledger's field name, so "entries[0].claimToken" or "leaseMs" in a ledger
@@ -64,19 +65,11 @@ export function launchOf(ctx: IExecuteFunctions, itemIndex: number): string {
 	return typeof launch === 'string' && launch.trim() !== '' ? launch.trim() : 'default';
 }
 
-/** Recorded on events, so history says which node did it. */
-export function sourceOf(ctx: IExecuteFunctions): string {
-	return `n8n:${ctx.getNode().name}`;
-}
-
-export function text(ctx: IExecuteFunctions, name: string, itemIndex: number): string {
-	const value = ctx.getNodeParameter(name, itemIndex, '') as unknown;
-	if (value === undefined || value === null) return '';
-	return (typeof value === 'string' ? value : String(value)).trim();
-}
+// The same parameter readers as the other action nodes.
+export { sourceOf, textParameter as text } from '../../shared/execution';
 
 export function requiredText(ctx: IExecuteFunctions, name: string, field: string, itemIndex: number, example: string): string {
-	const value = text(ctx, name, itemIndex);
+	const value = textParameter(ctx, name, itemIndex);
 	if (value === '') throw new LedgerInputError(field, `is required, e.g. ${example}`);
 	return value;
 }
