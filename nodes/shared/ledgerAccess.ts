@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 import { closeLedgersOnExit, defaultSqlitePath, getLedger, openStore, type Ledger, type StoreConfig } from '../../ledger';
+import { schemaVersion } from '../../ledger/store';
 
 export const LEDGER_CREDENTIAL = 'waitlistLedgerApi';
 export const LEDGER_CONNECTION_TEST = 'waitlistLedgerConnectionTest';
@@ -60,8 +61,7 @@ export async function waitlistLedgerConnectionTest(
 	try {
 		const store = await openStore(storeConfigFromCredential(credential.data));
 		try {
-			const [row] = await store.query<{ version: number }>('SELECT MAX(version) AS version FROM ledger_migrations');
-			return { status: 'OK', message: `Connected to ${store.location}, schema version ${Number(row?.version ?? 0)}` };
+			return { status: 'OK', message: `Connected to ${store.location}, schema version ${await schemaVersion(store)}` };
 		} finally {
 			await store.close();
 		}
