@@ -1,0 +1,88 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { LedgerInputError, type Ledger } from '../../../../ledger';
+import { launchOf, requiredText, sourceOf, textParameter } from '../../../shared/execution';
+import type { Routed } from '../common';
+
+const show = { show: { operation: ['createToken'] } };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Identify Contact By',
+		name: 'identifyBy',
+		type: 'options',
+		default: 'email',
+		options: [
+			{ name: 'Email', value: 'email', description: 'The email the person typed before checkout' },
+			{ name: 'Contact ID', value: 'contactId', description: 'The ledger ID from an earlier Waitlist node' },
+		],
+		displayOptions: show,
+	},
+	{
+		displayName: 'Email',
+		name: 'email',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. {{ $json.body.email }}',
+		description: 'The buyer\'s email, e.g. ada@example.com',
+		displayOptions: { show: { operation: ['createToken'], identifyBy: ['email'] } },
+	},
+	{
+		displayName: 'Add Contact If Missing',
+		name: 'createContact',
+		type: 'boolean',
+		default: true,
+		description: 'Whether someone who is not on the waitlist yet is added as a contact (so their purchase can be matched); off: an unknown email is an error',
+		displayOptions: { show: { operation: ['createToken'], identifyBy: ['email'] } },
+	},
+	{
+		displayName: 'Contact ID',
+		name: 'contactId',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. {{ $json.contactId }}',
+		description: 'The ledger ID of the contact, from an earlier Waitlist node',
+		displayOptions: { show: { operation: ['createToken'], identifyBy: ['contactId'] } },
+	},
+];
+
+/** A new opaque token bound to the contact, and the fields each checkout provider carries back in its webhook. */
+export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {
+	const launch = launchOf(this, itemIndex);
+	const source = sourceOf(this);
+	let contactId: string;
+	let created = false;
+	if (textParameter(this, 'identifyBy', itemIndex) === 'contactId') {
+		contactId = requiredText(this, 'contactId', itemIndex, '{{ $json.contactId }}');
+		const contact = await ledger.contacts.get(contactId);
+		if (!contact || contact.launch !== launch) throw new LedgerInputError('contactId', `no contact "${contactId}" in launch "${launch}"; use the contactId of an earlier Waitlist node`);
+	} else {
+		const email = requiredText(this, 'email', itemIndex, '"ada@example.com" or {{ $json.body.email }}');
+		const found = await ledger.contacts.find({ launch, kind: 'email', value: email });
+		if (found) contactId = found.status === 'merged' && found.mergedInto ? found.mergedInto : found.id;
+		else if (this.getNodeParameter('createContact', itemIndex, true) === true) {
+			const upserted = await ledger.contacts.upsert({ launch, email, source });
+			contactId = upserted.contactId;
+			created = upserted.created;
+		} else throw new LedgerInputError('email', `no contact with email "${email}" in launch "${launch}"; turn on "Add Contact If Missing" or add them with Waitlist Contact first`);
+	}
+	const token = await ledger.purchases.createCheckoutToken({ launch, contactId, source });
+	return [
+		{
+			output: 'done',
+			json: {
+				token: token.token,
+				contactId: token.contactId,
+				contactCreated: created,
+				launch,
+				stripe: token.stripe,
+				lemonSqueezy: token.lemonSqueezy,
+				paddle: token.paddle,
+				shopify: token.shopify,
+				gumroad: token.gumroad,
+			},
+		},
+	];
+}

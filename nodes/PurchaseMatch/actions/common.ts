@@ -1,0 +1,228 @@
+import { LedgerInputError, PAYMENT_PROVIDERS, PURCHASE_EVENT_TYPES, type Ledger, type PurchaseDecision, type PurchaseEvent } from '../../../ledger';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { toNodeError, type FieldLabels } from '../../shared/execution';
+import { ledgerFor } from '../../shared/ledgerAccess';
+
+/** The four outputs of the decision operations, in order. */
+export const OUTPUT_NAMES = ['Grant', 'Revoke', 'No Change', 'Review'] as const;
+export const DECISION_OUTPUT = { grant: 0, revoke: 1, no_change: 2, review: 3 } as const;
+
+/** Operations whose items leave on Grant / Revoke / No Change / Review; every other one has one "Done" output. */
+export const DECISION_OPERATIONS = ['match', 'replay', 'dueRevocations', 'pin', 'unpin'];
+
+/**
+ * n8n evaluates this for each node to draw its outputs: four for the decision operations, one for
+ * the rest. Written as an expression because the outputs depend on the chosen operation.
+ */
+export const OUTPUTS_EXPRESSION: `={{${string}}}` = `={{ ${JSON.stringify(DECISION_OPERATIONS)}.includes($parameter.operation) ? ${JSON.stringify(
+	OUTPUT_NAMES.map((displayName) => ({ type: 'main', displayName })),
+)} : [{ "type": "main", "displayName": "Done" }] }}`;
+
+export type OutputKey = keyof typeof DECISION_OUTPUT | 'done';
+
+export interface Routed {
+	output: OutputKey;
+	json: IDataObject;
+}
+
+/** What every operation file exports as `execute`: one input item in, any number of routed items out. */
+export type PurchaseOperation = (this: IExecuteFunctions, ledger: Ledger, itemIndex: number) => Promise<Routed[]>;
+
+/** Ledger field names → the parameter the user sees. */
+export const FIELD_LABELS: FieldLabels = {
+	launch: 'Launch',
+	contactId: 'Contact ID',
+	email: 'Email',
+	productId: 'Product ID',
+	name: 'Product Name',
+	amount: 'Price (Cents)',
+	currency: 'Currency',
+	aliases: 'Provider Product IDs',
+	provider: 'Provider',
+	inboxId: 'Inbox Entry ID',
+	event: 'Purchase Event',
+	body: 'Purchase Event',
+	refundWindowSeconds: 'Refund Window (Seconds)',
+	pin: 'Pin',
+	reason: 'Reason',
+	by: 'By',
+	batchSize: 'Batch Size',
+};
+
+/**
+ * Runs the operation for every input item. Decision operations fill four outputs, the others one;
+ * with "continue on fail" an error becomes `{ error, field }` on the first output, with its pairedItem.
+ */
+export async function runPurchaseOperation(ctx: IExecuteFunctions, operation: PurchaseOperation, decisionOutputs: boolean): Promise<INodeExecutionData[][]> {
+	const items = ctx.getInputData();
+	const outputs: INodeExecutionData[][] = decisionOutputs ? [[], [], [], []] : [[]];
+	let ledger: Ledger | undefined;
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			// Opened on first use, inside the item's try: a broken credential is reported like any failure.
+			ledger ??= await ledgerFor(ctx);
+			for (const routed of await operation.call(ctx, ledger, itemIndex)) {
+				const index = routed.output === 'done' || !decisionOutputs ? 0 : DECISION_OUTPUT[routed.output];
+				outputs[index]!.push({ json: routed.json, pairedItem: { item: itemIndex } });
+			}
+		} catch (caught) {
+			const { error, field } = toNodeError(ctx, caught, itemIndex, FIELD_LABELS);
+			if (!ctx.continueOnFail()) throw error;
+			// n8n moves an item to the Error output only when its json has no keys but error / message / details.
+			const json: IDataObject = ctx.getNode().onError === 'continueErrorOutput' ? { error: error.message, details: { field } } : { error: error.message, field };
+			outputs[0]!.push({ json, pairedItem: { item: itemIndex } });
+		}
+	}
+	return outputs;
+}
+
+/** Why a purchase went to review (or changed nothing), in words, with what to do next. */
+const REASON_MESSAGES: Record<string, string> = {
+	no_contact_match:
+		'No contact has this checkout token, customer ID or email. Find the buyer (Waitlist Contact → Find), link the email they paid with (Waitlist Contact → Link Identifier), then run Purchase → Replay After Review with the inbox entry ID.',
+	unknown_product:
+		'The payment names a product the ledger does not know. Add it with Product → Define (with the provider\'s product ID), then run Purchase → Replay After Review.',
+	amount_mismatch: 'The amount paid is not the product\'s price. Check the checkout (a coupon? a wrong price?) and grant by hand with Access → Pin if it is right.',
+	currency_mismatch: 'The currency paid is not the product\'s currency. Check the checkout and grant by hand with Access → Pin if it is right.',
+	missing_order_id: 'The payment carries no order or payment ID, so its refunds could never be matched. Look at the inbox entry and decide by hand.',
+	captured: 'Paid: access granted.',
+	refunded: 'Refunded: access is revoked once the refund window is over (Apply Due Revocations on a schedule does it).',
+	refund_window_over: 'The refund window is over: access revoked.',
+	dispute_opened: 'A chargeback was opened: access revoked at once.',
+	dispute_lost: 'The chargeback was lost: access stays revoked.',
+	dispute_won: 'The chargeback was won: access restored.',
+	pinned: 'A person pinned this access; payment events do not change it until the pin is removed (Access → Unpin).',
+	already_processed: 'This webhook delivery was already handled; nothing was done again.',
+	authorized: 'Not paid yet (an intent or an unpaid session): access is granted only when the money is captured.',
+	partial_payment: 'Only part of the price was paid: no access yet.',
+	awaiting_purchase: 'This event arrived before its purchase; it is kept and settles when the purchase arrives.',
+	unknown_event_type: 'An event type that never changes access; recorded and ignored.',
+	needs_confirmation: 'The sale must be confirmed with the provider before access is granted.',
+	not_pinned: 'This access was not pinned; nothing changed.',
+	unpinned: 'The pin was removed; access now follows the payment events again.',
+};
+
+/** A decision as an output item: what was decided, why in words, and the ids to act on. */
+export function decisionJson(launch: string, decision: PurchaseDecision, extra: IDataObject = {}): IDataObject {
+	const reasonKey = decision.reason.startsWith('pin:') ? 'pinned' : decision.reason;
+	return {
+		decision: decision.decision,
+		reason: decision.reason,
+		message: REASON_MESSAGES[reasonKey] ?? decision.reason,
+		launch,
+		contactId: decision.contactId,
+		productId: decision.productId,
+		accessState: decision.accessState,
+		revokeAfter: decision.revokeAfter === null ? null : new Date(decision.revokeAfter).toISOString(),
+		matchedBy: decision.matchedBy,
+		linked: decision.linked,
+		purchaseId: decision.purchaseId,
+		outboxId: decision.outboxId,
+		reviewId: decision.reviewId,
+		duplicate: decision.duplicate,
+		...extra,
+	};
+}
+
+export function routeDecision(launch: string, decision: PurchaseDecision, extra: IDataObject = {}): Routed {
+	return { output: decision.decision, json: decisionJson(launch, decision, extra) };
+}
+
+export function contactIdProperty(operations: string[], description = 'The ledger ID of the contact, e.g. {{ $json.contactId }} from an earlier Waitlist node'): INodeProperties {
+	return {
+		displayName: 'Contact ID',
+		name: 'contactId',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. {{ $json.contactId }}',
+		description,
+		displayOptions: { show: { operation: operations } },
+	};
+}
+
+export function productIdProperty(operations: string[]): INodeProperties {
+	return {
+		displayName: 'Product ID',
+		name: 'productId',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. course-101',
+		description: 'Your name for the product, as defined with Product → Define',
+		displayOptions: { show: { operation: operations } },
+	};
+}
+
+export function refundWindowProperty(operations: string[]): INodeProperties {
+	return {
+		displayName: 'Refund Window (Seconds)',
+		name: 'refundWindowSeconds',
+		type: 'number',
+		default: 0,
+		typeOptions: { minValue: 0 },
+		description:
+			'How long a fully refunded buyer keeps access before it is revoked, e.g. 86400 for one day; 0 revokes at once. Fixed at the refund. Chargebacks always revoke at once. Run Purchase → Apply Due Revocations on a schedule to carry it out.',
+		displayOptions: { show: { operation: operations } },
+	};
+}
+
+export function refundWindowMs(ctx: IExecuteFunctions, itemIndex: number): number {
+	const value = ctx.getNodeParameter('refundWindowSeconds', itemIndex, 0) as unknown;
+	const seconds = typeof value === 'number' ? value : Number(value);
+	if (!Number.isFinite(seconds) || seconds < 0) throw new LedgerInputError('refundWindowSeconds', `must be 0 or more seconds, e.g. 86400 for one day; got ${JSON.stringify(value)}`);
+	return Math.round(seconds * 1000);
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const optionalText = (o: Obj, key: string): string | null => {
+	const v = o[key];
+	if (v === undefined || v === null || v === '') return null;
+	if (typeof v === 'number') return String(v);
+	if (typeof v !== 'string') throw new LedgerInputError(`event.${key}`, `must be text; got ${JSON.stringify(v)}`);
+	return v.trim() || null;
+};
+const optionalInt = (o: Obj, key: string): number | null => {
+	const v = o[key];
+	if (v === undefined || v === null || v === '') return null;
+	const n = typeof v === 'string' ? Number(v) : v;
+	if (typeof n !== 'number' || !Number.isInteger(n)) throw new LedgerInputError(`event.${key}`, `must be a whole number of minor units (cents), e.g. 5900; got ${JSON.stringify(v)}`);
+	return n;
+};
+
+/**
+ * Reads a normalized purchase event (the shape the Purchase Webhook Trigger emits, see
+ * ledger/purchases/normalize.ts) from an item, naming the field that is missing or wrong.
+ */
+export function purchaseEventFrom(value: unknown): PurchaseEvent {
+	if (!isObj(value)) throw new LedgerInputError('event', 'must be an object such as {"provider": "stripe", "eventId": "evt_1", "type": "captured", …}');
+	const provider = optionalText(value, 'provider');
+	if (!provider || !(PAYMENT_PROVIDERS as readonly string[]).includes(provider)) {
+		throw new LedgerInputError('event.provider', `must be one of ${PAYMENT_PROVIDERS.join(', ')}; got ${JSON.stringify(value.provider)}`);
+	}
+	const eventId = optionalText(value, 'eventId');
+	if (!eventId) throw new LedgerInputError('event.eventId', 'is required: the provider\'s event ID, e.g. "evt_1"');
+	const type = optionalText(value, 'type');
+	if (!type || !(PURCHASE_EVENT_TYPES as readonly string[]).includes(type)) {
+		throw new LedgerInputError('event.type', `must be one of ${PURCHASE_EVENT_TYPES.join(', ')}; got ${JSON.stringify(value.type)}`);
+	}
+	const currency = optionalText(value, 'currency');
+	return {
+		provider: provider as PurchaseEvent['provider'],
+		eventId,
+		type: type as PurchaseEvent['type'],
+		providerType: optionalText(value, 'providerType') ?? type,
+		orderId: optionalText(value, 'orderId'),
+		productId: optionalText(value, 'productId'),
+		amount: optionalInt(value, 'amount'),
+		currency: currency ? currency.toUpperCase() : null,
+		email: optionalText(value, 'email'),
+		customerId: optionalText(value, 'customerId'),
+		checkoutToken: optionalText(value, 'checkoutToken'),
+		...(typeof value.fullRefund === 'boolean' ? { fullRefund: value.fullRefund } : {}),
+		...(typeof value.needsConfirmation === 'boolean' ? { needsConfirmation: value.needsConfirmation } : {}),
+		occurredAt: optionalInt(value, 'occurredAt'),
+	};
+}

@@ -1,0 +1,70 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { Ledger } from '../../../../ledger';
+import { launchOf, requiredText, sourceOf, textParameter } from '../../../shared/execution';
+import { purchaseEventFrom, refundWindowMs, refundWindowProperty, routeDecision, type Routed } from '../common';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Purchase Comes From',
+		name: 'purchaseInput',
+		type: 'options',
+		default: 'inbox',
+		options: [
+			{
+				name: 'Purchase Webhook Trigger',
+				value: 'inbox',
+				description: 'The verified delivery the trigger stored in the ledger\'s inbox (recommended: a repeated delivery is handled once)',
+			},
+			{ name: 'Purchase Event (JSON)', value: 'event', description: 'A purchase event already in the pack\'s shape, e.g. from your own checkout' },
+		],
+		displayOptions: { show: { operation: ['match'] } },
+	},
+	{
+		displayName: 'Inbox Entry ID',
+		name: 'inboxId',
+		type: 'string',
+		default: '={{ $json.inboxId }}',
+		required: true,
+		description: 'The inbox entry the Purchase Webhook Trigger stored: its inboxId field',
+		displayOptions: { show: { operation: ['match'], purchaseInput: ['inbox'] } },
+	},
+	{
+		displayName: 'Purchase Event',
+		name: 'event',
+		type: 'json',
+		default: '={{ $json.event }}',
+		required: true,
+		description:
+			'The event as JSON: {"provider": "stripe", "eventId": "evt_1", "type": "captured", "orderId": "pi_1", "productId": "course-101", "amount": 5900, "currency": "USD", "email": "ada@example.com", "checkoutToken": "wlt_…"}',
+		displayOptions: { show: { operation: ['match'], purchaseInput: ['event'] } },
+	},
+	refundWindowProperty(['match', 'replay']),
+];
+
+function eventParameter(ctx: IExecuteFunctions, itemIndex: number): unknown {
+	const raw = ctx.getNodeParameter('event', itemIndex, '') as unknown;
+	if (typeof raw !== 'string') return raw;
+	let parsed: unknown = raw;
+	try {
+		parsed = JSON.parse(raw) as unknown;
+	} catch {
+		// Left as text: purchaseEventFrom reports it as not an object.
+	}
+	return parsed;
+}
+
+/** Match the payment to a contact and let the ledger decide access; the decision picks the output. */
+export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {
+	const revokeAfterMs = refundWindowMs(this, itemIndex);
+	if (textParameter(this, 'purchaseInput', itemIndex) === 'event') {
+		const launch = launchOf(this, itemIndex);
+		const event = purchaseEventFrom(eventParameter(this, itemIndex));
+		const decision = await ledger.purchases.apply(launch, event, { revokeAfterMs, source: sourceOf(this) });
+		return [routeDecision(launch, decision, { provider: event.provider, eventId: event.eventId, eventType: event.type })];
+	}
+	const inboxId = requiredText(this, 'inboxId', itemIndex, '{{ $json.inboxId }} from the Purchase Webhook Trigger');
+	const decision = await ledger.purchases.process(inboxId, { revokeAfterMs });
+	const entry = await ledger.purchases.inboxEntry(inboxId);
+	return [routeDecision(entry?.launch ?? launchOf(this, itemIndex), decision, { inboxId, provider: entry?.provider ?? null, eventId: entry?.eventId ?? null, eventType: entry?.eventType ?? null })];
+}

@@ -1,0 +1,25 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { Ledger } from '../../../../ledger';
+import { launchOf, requiredText } from '../../../shared/execution';
+import { refundWindowMs, routeDecision, type Routed } from '../common';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Inbox Entry ID',
+		name: 'inboxId',
+		type: 'string',
+		default: '={{ $json.inboxId }}',
+		required: true,
+		description: 'The inbox entry of a purchase that went to Review, after you fixed the cause (linked the buyer\'s email, defined the product)',
+		displayOptions: { show: { operation: ['replay'] } },
+	},
+];
+
+/** Applies a reviewed delivery again; purchase facts only move forward, so this never grants twice. */
+export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {
+	const inboxId = requiredText(this, 'inboxId', itemIndex, '{{ $json.inboxId }} from the Review output');
+	const decision = await ledger.purchases.replay(inboxId, { revokeAfterMs: refundWindowMs(this, itemIndex) });
+	const entry = await ledger.purchases.inboxEntry(inboxId);
+	return [routeDecision(entry?.launch ?? launchOf(this, itemIndex), decision, { inboxId, provider: entry?.provider ?? null, eventId: entry?.eventId ?? null })];
+}
