@@ -9,7 +9,7 @@ import {
 	mergeContacts,
 	unlinkIdentifier,
 	unmergeContact,
-	upsertContact,
+	upsertContactAlone,
 	type ContactRecord,
 	type LinkIdentifierInput,
 	type LinkIdentifierResult,
@@ -47,7 +47,7 @@ export class ContactsApi {
 	constructor(private readonly store: Store) {}
 
 	upsert(input: UpsertContactInput): Promise<UpsertContactResult> {
-		return this.store.transaction((tx) => upsertContact(tx, input));
+		return upsertContactAlone(this.store, input);
 	}
 
 	get(contactId: string): Promise<ContactRecord | null> {

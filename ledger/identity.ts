@@ -7,7 +7,7 @@ import { isEmptyValue, mergeProfile } from './merge';
 import { normalizeIdentifier, type NormalizedIdentifier } from './normalize';
 import { openReviewItem, resolveReviewItem, type ReviewItem } from './review';
 import { getLaunchSettings, policyFor, settingsFromData, type LaunchSettings } from './settings';
-import type { SqlExecutor, SqlValue } from './store';
+import type { SqlExecutor, SqlValue, Store } from './store';
 import {
 	appliedTagOutcome,
 	planResolvedTags,
@@ -297,13 +297,32 @@ async function createInOneStatement(
 	return { tags: { applied: outcome.applied, unchanged: outcome.unchanged, quarantined: [] } };
 }
 
+/** An upsert read and validated, with what it writes if it creates the contact; nothing written yet. */
+interface PreparedUpsert {
+	input: UpsertContactInput;
+	launch: string;
+	settings: LaunchSettings;
+	now: number;
+	at: number;
+	ids: NormalizedIdentifier[];
+	fields: Record<string, unknown>;
+	touch: Touch | null;
+	consent: Record<string, unknown>;
+	tagPlan: TagPlan | null;
+	candidateId: string;
+	creation: { next: ContactState; changes: UpsertContactResult['changes'] };
+	createdEvent: NewLedgerEvent;
+	contactValues: SqlValue[];
+	/** PostgreSQL can create this contact in one statement (one identifier, no quarantined tag). */
+	oneStatement: boolean;
+}
+
 /**
- * Creates the contact for the canonical identifier, or updates the one that holds it. Race-free: the
- * identifier's primary key decides which of two concurrent callers creates the contact; the other
- * finds it and merges into it. Everything (profile, attribution, consent, links, tags, events)
- * happens in the caller's transaction.
+ * The reads and the validation of an upsert — everything before its first write. Only plain reads
+ * (no row locks), so on PostgreSQL they may run outside the writing transaction: under READ
+ * COMMITTED each statement sees what was committed when it started, inside a transaction or not.
  */
-export async function upsertContact(tx: SqlExecutor, input: UpsertContactInput): Promise<UpsertContactResult> {
+async function prepareUpsert(tx: SqlExecutor, input: UpsertContactInput): Promise<PreparedUpsert> {
 	const launch = validateLaunch(input.launch);
 	// Settings and the registry entries for this call's tags in one statement (a round trip less on
 	// PostgreSQL); both are read from the database on every call, so changes from any process count.
@@ -333,7 +352,6 @@ export async function upsertContact(tx: SqlExecutor, input: UpsertContactInput):
 
 	const canonical = ids[0]!;
 	const candidateId = timeOrderedUuid(now);
-	const events: NewLedgerEvent[] = [];
 	// What the contact is if this call creates it (only the canonical identifier is held yet; further
 	// ones fill email/phone when their link succeeds).
 	const creation = applyUpsert(EMPTY_STATE, { fields, touch, consent, at, creating: true }, settings);
@@ -355,15 +373,62 @@ export async function upsertContact(tx: SqlExecutor, input: UpsertContactInput):
 		Object.keys(creation.next.consent).length ? JSON.stringify(creation.next.consent) : null,
 		input.isTest ? 1 : 0,
 	];
+	// The common signup — one identifier, tags without quarantine — in one statement (PostgreSQL
+	// only: SQLite has no INSERT in WITH).
+	const oneStatement = tx.dialect === 'postgres' && ids.length === 1 && (!tagPlan || tagPlan.quarantine.length === 0);
+	return { input, launch, settings, now, at, ids, fields, touch, consent, tagPlan, candidateId, creation, createdEvent, contactValues, oneStatement };
+}
 
-	if (tx.dialect === 'postgres' && ids.length === 1 && (!tagPlan || tagPlan.quarantine.length === 0)) {
-		// The common signup — one identifier, tags without quarantine — in one statement (PostgreSQL
-		// only: SQLite has no INSERT in WITH). Every insert hangs off the identifier claim, so when
-		// the identifier is already held nothing is written and the update path below takes over.
-		const created = await createInOneStatement(tx, { launch, canonical, contactId: candidateId, now, contactValues, createdEvent, tagPlan, source: input.source });
-		if (created) return { contactId: candidateId, created: true, changes: creation.changes, linked: [canonical], conflicts: [], tags: created.tags };
-	}
+/**
+ * The one-statement create of a prepared upsert (PostgreSQL). Every insert hangs off the identifier
+ * claim, so when the identifier is already held nothing is written and null is returned: the caller
+ * goes on with completeUpsert.
+ */
+async function createPrepared(tx: SqlExecutor, p: PreparedUpsert): Promise<UpsertContactResult | null> {
+	if (!p.oneStatement) return null;
+	const created = await createInOneStatement(tx, {
+		launch: p.launch,
+		canonical: p.ids[0]!,
+		contactId: p.candidateId,
+		now: p.now,
+		contactValues: p.contactValues,
+		createdEvent: p.createdEvent,
+		tagPlan: p.tagPlan,
+		source: p.input.source,
+	});
+	return created ? { contactId: p.candidateId, created: true, changes: p.creation.changes, linked: [p.ids[0]!], conflicts: [], tags: created.tags } : null;
+}
 
+/**
+ * Creates the contact for the canonical identifier, or updates the one that holds it. Race-free: the
+ * identifier's primary key decides which of two concurrent callers creates the contact; the other
+ * finds it and merges into it. Everything (profile, attribution, consent, links, tags, events)
+ * happens in the caller's transaction.
+ */
+export async function upsertContact(tx: SqlExecutor, input: UpsertContactInput): Promise<UpsertContactResult> {
+	const prepared = await prepareUpsert(tx, input);
+	return (await createPrepared(tx, prepared)) ?? completeUpsert(tx, prepared);
+}
+
+/**
+ * An upsert that is a whole transaction of its own (contacts.upsert). On PostgreSQL the common
+ * signup needs no BEGIN/COMMIT: its reads run as plain statements and its one write statement is
+ * atomic by itself, so a new contact costs two round trips instead of four; everything else (an
+ * update, several identifiers, quarantined tags) continues in a transaction, after the same reads.
+ * The result and every guarantee are those of upsertContact: the identifier's primary key still
+ * decides between concurrent callers, and nothing is written unless the whole create is.
+ */
+export async function upsertContactAlone(store: Store, input: UpsertContactInput): Promise<UpsertContactResult> {
+	if (store.dialect !== 'postgres') return store.transaction((tx) => upsertContact(tx, input));
+	const prepared = await prepareUpsert(store, input);
+	return (await createPrepared(store, prepared)) ?? store.transaction((tx) => completeUpsert(tx, prepared));
+}
+
+/** The write path of an upsert after prepareUpsert (and after a one-statement create found the identifier held). */
+async function completeUpsert(tx: SqlExecutor, p: PreparedUpsert): Promise<UpsertContactResult> {
+	const { input, launch, settings, now, at, ids, fields, touch, consent, tagPlan, candidateId, creation, createdEvent, contactValues } = p;
+	const canonical = ids[0]!;
+	const events: NewLedgerEvent[] = [];
 	const claimed = await tx.query<{ contact_id: string }>(
 		`INSERT INTO identifiers (launch, kind, value, contact_id, display_value, created_at)
 		 VALUES ($1, $2, $3, $4, $5, $6)

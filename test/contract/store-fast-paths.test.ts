@@ -73,6 +73,29 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(again.tags.unchanged, ['early-bird']);
 		});
 
+		it('settles 40 concurrent upserts of 8 people (creates and updates mixed) on 8 contacts, each with one created event', async () => {
+			// On PostgreSQL contacts.upsert creates without BEGIN/COMMIT; whoever loses the identifier
+			// race must fall through to the update path inside a transaction, with nothing half-written.
+			await t.ledger.tags.add({ launch: 'race', tag: 'early-bird' });
+			const emails = Array.from({ length: 8 }, (_, i) => `race${i}@example.com`);
+			const results = await Promise.all(
+				Array.from({ length: 40 }, (_, k) =>
+					t.ledger.contacts.upsert({ launch: 'race', email: emails[k % 8], fields: { visits: k }, tags: ['early-bird'], source: `call-${k}` }),
+				),
+			);
+			assert.equal(await t.ledger.contacts.count('race'), 8);
+			for (const email of emails) {
+				const mine = results.filter((r, k) => emails[k % 8] === email);
+				assert.equal(new Set(mine.map((r) => r.contactId)).size, 1, `${email} must be one contact`);
+				assert.equal(mine.filter((r) => r.created).length, 1, `${email} is created once`);
+				const history = await t.ledger.contacts.history(mine[0]!.contactId);
+				assert.equal(history.filter((e) => e.type === 'contact.created').length, 1);
+				assert.equal(history.filter((e) => e.type === 'tag.applied').length, 1);
+				const contact = await t.ledger.contacts.find({ launch: 'race', kind: 'email', value: email });
+				assert.deepEqual(contact?.tags, ['early-bird']);
+			}
+		});
+
 		if (driver === 'sqlite') {
 			it('clears its prepared statements on close', async () => {
 				const store = (await openStore(t.config)) as SqliteStore;
