@@ -585,7 +585,9 @@ export async function processInboxEntry(tx: SqlExecutor, inboxId: string, option
 		if (entry.status !== 'processed' || entry.decision !== 'review') throw new LedgerInputError('inboxId', `inbox entry ${inboxId} did not go to review (${entry.status}, ${entry.decision ?? 'undecided'}); only those are replayed`);
 	} else if (entry.status !== 'received') return { ...emptyDecision('already_processed'), contactId: entry.contactId, decision: 'no_change', duplicate: true };
 	const event = normalizePurchaseEvent(entry.provider, parseWebhookBody(entry.provider, entry.rawBody), { headers: entry.headers });
-	const decision = await applyPurchaseEvent(tx, entry.launch, event, { source: `webhook:${entry.provider}`, ...options });
+	// A sale confirmed through the provider's API is recorded on the entry (see recordConfirmation).
+	const confirmed = options.confirmed === true || entry.confirmedAt !== null;
+	const decision = await applyPurchaseEvent(tx, entry.launch, event, { source: `webhook:${entry.provider}`, ...options, confirmed });
 	await finishInboxEntry(tx, inboxId, {
 		status: event.type === 'unknown' ? 'ignored' : 'processed',
 		contactId: decision.contactId,

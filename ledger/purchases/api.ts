@@ -17,7 +17,7 @@ import {
 	type ProductInput,
 	type PurchaseDecision,
 } from './access';
-import { getInboxEntry, listInbox, receiveWebhook, recordDelivery, type InboxEntry, type InboxStatus, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult } from './inbox';
+import { getInboxEntry, listInbox, receiveWebhook, recordConfirmation, recordDelivery, type InboxEntry, type InboxStatus, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
 import type { PurchaseEvent } from './normalize';
 import type { PaymentProvider } from './verify';
 
@@ -49,6 +49,11 @@ export class PurchasesApi {
 
 	recordDelivery(input: RecordDeliveryInput): Promise<RecordDeliveryResult> {
 		return this.store.transaction((tx) => recordDelivery(tx, input));
+	}
+
+	/** Records whether an unsigned delivery's sale was confirmed through the provider's API (Gumroad). */
+	recordConfirmation(inboxId: string, outcome: SaleConfirmation): Promise<InboxEntry> {
+		return this.store.transaction((tx) => recordConfirmation(tx, inboxId, outcome));
 	}
 
 	/** Match and decide for one received inbox entry; a second call for it changes nothing. */

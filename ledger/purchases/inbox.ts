@@ -30,6 +30,8 @@ export interface InboxEntry {
 	lastError: string | null;
 	receivedAt: number;
 	processedAt: number | null;
+	/** When an unsigned delivery (Gumroad) was confirmed through the provider's API; null if not (yet). */
+	confirmedAt: number | null;
 }
 
 export interface RecordDeliveryInput {
@@ -70,6 +72,7 @@ type InboxRow = {
 	last_error: string | null;
 	received_at: number;
 	processed_at: number | null;
+	confirmed_at: number | null;
 };
 
 const MAX_BODY_CHARS = 1_000_000;
@@ -92,6 +95,7 @@ function toEntry(r: InboxRow): InboxEntry {
 		lastError: r.last_error,
 		receivedAt: Number(r.received_at),
 		processedAt: r.processed_at === null ? null : Number(r.processed_at),
+		confirmedAt: r.confirmed_at === null || r.confirmed_at === undefined ? null : Number(r.confirmed_at),
 	};
 }
 
@@ -254,4 +258,41 @@ export async function finishInboxEntry(
 		Date.now(),
 		id,
 	]);
+}
+
+/**
+ * What the provider's API said about an unsigned delivery's sale: confirmed; not confirmed for good
+ * (no such sale, another product, already refunded — `final`); or not reachable (`final: false`,
+ * try again when the provider repeats the delivery).
+ */
+export type SaleConfirmation = { confirmed: true } | { confirmed: false; final: boolean; reason: string };
+
+/** Prefix of `lastError` while a confirmation could not be obtained yet. */
+export const CONFIRMATION_PENDING = 'confirmation_unavailable';
+
+/**
+ * Records the outcome of confirming a received entry's sale. Confirmed: kept on the entry, so
+ * processing it (now or in a replay) may grant. Not confirmed for good: the entry is ignored with the
+ * reason and never processed. Not reachable: the entry stays received, with the error, so a repeat
+ * delivery or a replay can try again. An entry that is no longer received is left as it is.
+ */
+export async function recordConfirmation(tx: SqlExecutor, id: string, outcome: SaleConfirmation, now = Date.now()): Promise<InboxEntry> {
+	const entry = await getInboxEntry(tx, id, { lock: true });
+	if (!entry) throw new LedgerInputError('inboxId', `no inbox entry has id "${id}"`);
+	if (entry.status !== 'received') return entry;
+	const data = { inboxId: id, eventId: entry.eventId, provider: entry.provider };
+	if (outcome.confirmed) {
+		await tx.execute('UPDATE purchase_inbox SET confirmed_at = COALESCE(confirmed_at, $1), last_error = NULL WHERE id = $2', [now, id]);
+		await recordEvent(tx, { launch: entry.launch, contactId: null, type: 'purchase.sale_confirmed', source: `webhook:${entry.provider}`, data, at: now });
+	} else if (outcome.final) {
+		await tx.execute("UPDATE purchase_inbox SET status = 'ignored', decision = 'not_confirmed', last_error = $1, processed_at = $2 WHERE id = $3", [
+			outcome.reason.slice(0, 2000),
+			now,
+			id,
+		]);
+		await recordEvent(tx, { launch: entry.launch, contactId: null, type: 'purchase.not_confirmed', source: `webhook:${entry.provider}`, data: { ...data, reason: outcome.reason }, at: now });
+	} else {
+		await tx.execute('UPDATE purchase_inbox SET last_error = $1 WHERE id = $2', [`${CONFIRMATION_PENDING}: ${outcome.reason}`.slice(0, 2000), id]);
+	}
+	return (await getInboxEntry(tx, id))!;
 }
