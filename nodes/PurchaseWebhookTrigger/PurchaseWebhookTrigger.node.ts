@@ -1,0 +1,217 @@
+import {
+	NodeConnectionTypes,
+	NodeOperationError,
+	type ICredentialDataDecryptedObject,
+	type IDataObject,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+
+import {
+	CONFIRMATION_PENDING,
+	parseWebhookBody,
+	type GenericHmacOptions,
+	type HmacAlgorithm,
+	type Ledger,
+	type PaymentProvider,
+	type PurchaseEvent,
+	type ReceiveWebhookResult,
+	type SignatureEncoding,
+} from '../../ledger';
+import { ledgerFor, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
+import { DEFAULT_TOLERANCE, PROVIDER_CREDENTIALS, purchaseTriggerProperties } from './description';
+import { confirmGumroadSale } from './gumroad';
+import { purchaseWebhookSecretTest } from './secretTest';
+
+interface ExpressLikeResponse {
+	status(code: number): ExpressLikeResponse;
+	json(body: unknown): unknown;
+}
+
+interface IncomingRequest {
+	headers: Record<string, string | string[] | undefined>;
+	rawBody?: Buffer;
+	readRawBody?: () => Promise<void>;
+	query?: Record<string, unknown>;
+}
+
+/** What the trigger needs from the provider's credential. */
+interface ProviderSecret {
+	secret: string;
+	generic?: GenericHmacOptions;
+	/** Gumroad: the token that confirms sales through its API. */
+	accessToken?: string;
+}
+
+const text = (data: ICredentialDataDecryptedObject, key: string): string => (typeof data[key] === 'string' ? (data[key] as string).trim() : '');
+
+function providerSecret(provider: PaymentProvider, data: ICredentialDataDecryptedObject): ProviderSecret {
+	if (provider === 'gumroad') return { secret: text(data, 'urlSecret'), accessToken: text(data, 'accessToken') };
+	const secret = text(data, 'signingSecret');
+	if (provider !== 'generic') return { secret };
+	const signed = text(data, 'signed') === 'timestamp.body' ? 'timestamp.body' : 'body';
+	return {
+		secret,
+		generic: {
+			header: text(data, 'header') || 'X-Signature',
+			algorithm: (text(data, 'algorithm') || 'sha256') as HmacAlgorithm,
+			encoding: (text(data, 'encoding') || 'hex') as SignatureEncoding,
+			prefix: typeof data.prefix === 'string' ? data.prefix : '',
+			signed,
+			timestampHeader: signed === 'timestamp.body' ? text(data, 'timestampHeader') || 'X-Timestamp' : undefined,
+		},
+	};
+}
+
+function firstString(value: unknown): string | undefined {
+	if (Array.isArray(value)) return firstString(value[0]);
+	return typeof value === 'string' ? value : undefined;
+}
+
+export class PurchaseWebhookTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Purchase Webhook Trigger',
+		name: 'purchaseWebhookTrigger',
+		icon: { light: 'file:purchase.svg', dark: 'file:purchase.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{$parameter["provider"] + " → /webhook/" + $parameter["path"]}}',
+		description:
+			'Receives payment webhooks (Stripe, Lemon Squeezy, Paddle, Shopify, Gumroad, generic HMAC), checks their signature and keeps each one in the ledger before answering; repeats are answered but not run again',
+		defaults: { name: 'Purchase Webhook Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
+			{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' },
+			// A signing secret's "Test" checks it is filled in and looks like the provider's (secretTest.ts);
+			// Gumroad's credential tests its access token against Gumroad's API itself.
+			{ name: 'stripeWebhookSecretApi', required: true, testedBy: 'purchaseWebhookSecretTest', displayOptions: { show: { provider: ['stripe'] } } },
+			{ name: 'lemonSqueezyWebhookSecretApi', required: true, testedBy: 'purchaseWebhookSecretTest', displayOptions: { show: { provider: ['lemonsqueezy'] } } },
+			{ name: 'paddleWebhookSecretApi', required: true, testedBy: 'purchaseWebhookSecretTest', displayOptions: { show: { provider: ['paddle'] } } },
+			{ name: 'shopifyWebhookSecretApi', required: true, testedBy: 'purchaseWebhookSecretTest', displayOptions: { show: { provider: ['shopify'] } } },
+			{ name: 'gumroadPingApi', required: true, displayOptions: { show: { provider: ['gumroad'] } } },
+			{ name: 'hmacWebhookSecretApi', required: true, testedBy: 'purchaseWebhookSecretTest', displayOptions: { show: { provider: ['generic'] } } },
+		],
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: '={{$parameter["path"]}}', isFullPath: true }],
+		properties: purchaseTriggerProperties,
+	};
+
+	methods = { credentialTest: { waitlistLedgerConnectionTest, purchaseWebhookSecretTest } };
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const res = this.getResponseObject() as unknown as ExpressLikeResponse;
+		const req = this.getRequestObject() as unknown as IncomingRequest;
+		const provider = this.getNodeParameter('provider', 'stripe') as PaymentProvider;
+		const launch = String(this.getNodeParameter('launch', 'default') ?? '').trim() || 'default';
+		const answer = (status: number, body: IDataObject): IWebhookResponseData => {
+			res.status(status).json(body);
+			return { noWebhookResponse: true };
+		};
+
+		// Without its secret nothing can be checked; n8n answers 500 and the provider retries later.
+		let credential: ICredentialDataDecryptedObject;
+		try {
+			credential = await this.getCredentials(PROVIDER_CREDENTIALS[provider]);
+		} catch (error) {
+			throw new NodeOperationError(this.getNode(), error as Error, {
+				description: `Select the ${provider} secret credential on the Purchase Webhook Trigger; deliveries are answered 500 (and retried by the provider) until then.`,
+			});
+		}
+		const { secret, generic, accessToken } = providerSecret(provider, credential);
+		if (!secret) {
+			throw new NodeOperationError(this.getNode(), `The ${provider} credential has no secret`, {
+				description: 'Open the credential and paste the signing secret from the provider’s webhook settings.',
+			});
+		}
+
+		if (!req.rawBody && req.readRawBody) await req.readRawBody();
+		const rawBody = req.rawBody ?? Buffer.alloc(0);
+		const toleranceSeconds = DEFAULT_TOLERANCE[provider] === undefined ? undefined : (this.getNodeParameter('toleranceSeconds', DEFAULT_TOLERANCE[provider]) as number);
+
+		let ledger: Ledger;
+		let received: ReceiveWebhookResult;
+		try {
+			ledger = await ledgerFor(this);
+			received = await ledger.purchases.receive({
+				launch,
+				provider,
+				rawBody,
+				headers: req.headers,
+				secret,
+				generic,
+				urlSecret: provider === 'gumroad' ? firstString(req.query?.secret) : undefined,
+				toleranceSeconds,
+			});
+		} catch (error) {
+			throw new NodeOperationError(this.getNode(), error as Error, {
+				description:
+					'The delivery could not be saved in the ledger, so it was answered 500 and the provider will send it again. Check the Waitlist Ledger credential and that its database is reachable.',
+			});
+		}
+		const inboxId = received.id;
+
+		if (!received.verification.ok) {
+			return answer(received.httpStatus, { ok: false, status: 'rejected', reason: received.verification.reason, inboxId });
+		}
+		if (received.error) {
+			return answer(received.httpStatus, { ok: false, status: 'rejected', reason: 'unreadable', message: received.error.message, inboxId });
+		}
+
+		const confirmSale = provider === 'gumroad' && (this.getNodeParameter('confirmSale', true) as boolean);
+		const event = received.event;
+		if (received.duplicate) {
+			// A Gumroad ping whose confirmation failed for a passing reason is tried again when Gumroad repeats it.
+			const entry = confirmSale && received.status === 'received' ? await ledger.purchases.inboxEntry(inboxId) : null;
+			const retryConfirmation = entry !== null && entry.confirmedAt === null && (entry.lastError ?? '').startsWith(CONFIRMATION_PENDING);
+			if (!retryConfirmation) return answer(200, { ok: true, status: 'duplicate', inboxId, eventId: event?.eventId ?? null });
+		}
+		if (!event) return answer(400, { ok: false, status: 'rejected', reason: 'unreadable', inboxId });
+
+		if (event.type === 'unknown') {
+			// Recorded and closed as ignored: a type the pack does not act on starts no run.
+			await ledger.purchases.process(inboxId);
+			return answer(200, { ok: true, status: 'ignored', reason: 'unknown_event_type', eventType: event.providerType, inboxId });
+		}
+
+		let confirmed: boolean | null = null;
+		if (provider === 'gumroad' && event.needsConfirmation) {
+			confirmed = false;
+			if (confirmSale) {
+				if (!accessToken) {
+					throw new NodeOperationError(this.getNode(), 'The Gumroad Ping credential has no Access Token', {
+						description: 'Add the access token (Gumroad → Settings → Advanced → Applications), or turn off "Confirm Each Sale With Gumroad".',
+					});
+				}
+				const outcome = await confirmGumroadSale(this.helpers, accessToken, parseWebhookBody(provider, rawBody) as IDataObject);
+				await ledger.purchases.recordConfirmation(inboxId, outcome);
+				if (!outcome.confirmed) {
+					if (outcome.final) return answer(200, { ok: true, status: 'ignored', reason: 'not_confirmed', message: outcome.reason, inboxId });
+					// 503: Gumroad repeats the ping (hourly, up to 3 times) and the confirmation is tried again.
+					return answer(503, { ok: false, status: 'retry_later', reason: 'confirmation_unavailable', message: outcome.reason, inboxId });
+				}
+				confirmed = true;
+			}
+		}
+
+		res.status(200).json({ ok: true, status: 'received', inboxId, eventId: event.eventId, type: event.type });
+		return { noWebhookResponse: true, workflowData: [[{ json: purchaseItem(launch, inboxId, event, confirmed, rawBody, provider) }]] };
+	}
+}
+
+/**
+ * The run's item: the normalized purchase event at the top (for expressions like {{ $json.email }}),
+ * the inbox entry it came from (Purchase Match processes that entry, once) and the provider's payload.
+ */
+function purchaseItem(launch: string, inboxId: string, event: PurchaseEvent, confirmed: boolean | null, rawBody: Buffer, provider: PaymentProvider): IDataObject {
+	return {
+		launch,
+		inboxId,
+		...(event as unknown as IDataObject),
+		// Gumroad only: whether the sale was confirmed through its API (null where deliveries are signed).
+		confirmed,
+		payload: parseWebhookBody(provider, rawBody) as IDataObject,
+	};
+}
