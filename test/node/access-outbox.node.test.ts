@@ -134,6 +134,22 @@ for (const driver of DRIVERS) {
 			assert.ok(!(await ledger.contacts.get(contactId))?.tags.includes(HOLDING_TAG));
 		});
 
+		it('claim can add each entry\'s contact for the vendor step; fail takes the first retry delay from its options', async () => {
+			const launch = 'contact-and-backoff';
+			const { contactId } = await ledger.contacts.upsert({ launch, email: 'Grace@Example.com', fields: { first_name: 'Grace' }, attribution: { utm_source: 'podcast' } });
+			await ledger.outbox.enqueue({ launch, kind: 'crm_sync', idempotencyKey: 'crm:grace', contactId });
+			const claimed = await run({ operation: 'claim', launch, includeContact: true });
+			const contact = claimed.output(OUTBOX)[0]?.contact as IDataObject;
+			assert.deepEqual([contact.email, contact.firstName, (contact.lastTouch as IDataObject).utm_source], ['Grace@Example.com', 'Grace', 'podcast'], 'the address as the person typed it');
+			const before = Date.now();
+			const failed = await run({ operation: 'fail', launch, error: 'HubSpot answered 502', retryOptions: { baseDelaySeconds: 2 } }, claimed.output(OUTBOX));
+			const [result] = failed.output(OUTBOX);
+			assert.equal(result?.outcome, 'retry');
+			// Equal jitter: between half and all of the first delay (2 s) after the failure.
+			const delay = Number(result?.nextAttemptAt) - before;
+			assert.ok(delay >= 1000 && delay <= 2000 + (Date.now() - before), `first retry after ${delay} ms`);
+		});
+
 		it('lists the dead letter and requeues it', async () => {
 			const launch = 'dead';
 			const { id } = await ledger.outbox.enqueue({ launch, kind: 'grant', idempotencyKey: 'd1', maxAttempts: 1 });

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
+import { withContacts } from '../../../shared/outboxContacts';
 import { entryJson, forEachItem, launchOf, numberParameter, text } from '../common';
 
 const show = { show: { operation: ['claim'] } };
@@ -44,6 +45,15 @@ export const description: INodeProperties[] = [
 		],
 		displayOptions: show,
 	},
+	{
+		displayName: 'Include Contact',
+		name: 'includeContact',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to add each entry\'s contact as the ledger has it now (email, first name, campaign fields, tags) under "contact", for the vendor step that follows',
+		displayOptions: show,
+	},
 ];
 
 export async function execute(this: IExecuteFunctions, ledger: Ledger, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
@@ -56,7 +66,8 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger, items: IN
 			leaseMs: Math.round(numberParameter(this, 'leaseSeconds', i, 300) * 1000),
 			workerId,
 		});
-		const json = entries.map(entryJson);
+		let json = entries.map(entryJson);
+		if (this.getNodeParameter('includeContact', i, false) === true) json = await withContacts(ledger, json);
 		if (this.getNodeParameter('outputMode', i, 'entries') === 'batch') return entries.length ? [{ count: entries.length, entries: json }] : [];
 		return json;
 	});

@@ -32,6 +32,32 @@ export const description: INodeProperties[] = [
 		description: 'Whether retrying cannot help (e.g. 400 Bad Request): the entry goes to the dead letter at once',
 		displayOptions: show,
 	},
+	{
+		displayName: 'Options',
+		name: 'retryOptions',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		displayOptions: show,
+		options: [
+			{
+				displayName: 'First Retry After (Seconds)',
+				name: 'baseDelaySeconds',
+				type: 'number',
+				default: 30,
+				typeOptions: { minValue: 0.1, maxValue: 86400 },
+				description: 'Backoff before the first retry; it doubles with each failed attempt (with random jitter) when the vendor sends no Retry-After',
+			},
+			{
+				displayName: 'Longest Wait (Seconds)',
+				name: 'maxDelaySeconds',
+				type: 'number',
+				default: 3600,
+				typeOptions: { minValue: 1, maxValue: 86400 },
+				description: 'The backoff never grows beyond this',
+			},
+		],
+	},
 ];
 
 /** Outcome per item: retry (with nextAttemptAt), dead, lease_lost, already_done or not_found. */
@@ -44,6 +70,13 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger, items: IN
 			parseRetryAfter(retryAfter); // checked per item, so one bad header fails only its item
 			return { ...claimProofOf(this, i), error: text(this, 'error', i), retryAfter: retryAfter || null, permanent: this.getNodeParameter('permanent', i, false) === true };
 		},
-		async (launch, failures) => (await ledger.outbox.fail(launch, failures, { source: sourceOf(this) })).map((r) => ({ ...r })),
+		async (launch, failures) => (await ledger.outbox.fail(launch, failures, { source: sourceOf(this), ...retryPolicyOf(this) })).map((r) => ({ ...r })),
 	);
+}
+
+/** The backoff options, read once per run (they are plain settings, not per-item data). */
+function retryPolicyOf(ctx: IExecuteFunctions): { baseDelayMs?: number; maxDelayMs?: number } {
+	const options = ctx.getNodeParameter('retryOptions', 0, {}) as { baseDelaySeconds?: number; maxDelaySeconds?: number };
+	const ms = (seconds: unknown) => (typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined);
+	return { baseDelayMs: ms(options.baseDelaySeconds), maxDelayMs: ms(options.maxDelaySeconds) };
 }

@@ -1,0 +1,161 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import {
+	purchaseFactSource,
+	type CheckoutOrderRecord,
+	type DeliveryEnrollmentRecord,
+	type Ledger,
+	type SweepInput,
+	type SweepFinding,
+	type VendorContactRecord,
+	type VendorSystem,
+} from '../../../../ledger';
+import { launchOf, sourceOf } from '../../../shared/execution';
+import { fixItems, workerIdOf, type SweepOutputs } from '../common';
+import { claimedJson, claimProperties, leaseMsOf } from './claimOptions';
+import { checkMapping, fieldProperties, fieldsOf, recordMapper, records, SYSTEM_INPUTS, SYSTEM_NAMES } from './vendorRecords';
+
+const show = { show: { operation: ['compare'] } };
+const claimShow = { show: { operation: ['compare'], claimFixes: [true] } };
+
+export const description: INodeProperties[] = [
+	{
+		displayName:
+			'Wire each vendor list into its input: Kit subscribers into "Email Platform (ESP)", HubSpot contacts into "CRM", Stripe charges into "Checkout Orders", course enrollments into "Delivery Enrollments". Inputs left empty are not compared.',
+		name: 'inputsNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: show,
+	},
+	...fieldProperties(show),
+	{
+		displayName: 'Claim Fixes',
+		name: 'claimFixes',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether to hand the outbox entries this sweep created to the vendor steps after this node (Fixes output, with claim tokens for Ack / Fail). Off: they wait in the outbox for the next drain.',
+		displayOptions: show,
+	},
+	...claimProperties(claimShow),
+	{
+		displayName: 'Review Unknown Records',
+		name: 'reviewUnknown',
+		type: 'boolean',
+		default: false,
+		description: 'Whether vendor records the ledger has no contact for go to Review too (they are always counted in the Report)',
+		displayOptions: show,
+	},
+	{
+		displayName: 'Batch Size',
+		name: 'batchSize',
+		type: 'number',
+		default: 1000,
+		typeOptions: { minValue: 1, maxValue: 5000 },
+		description: 'Records compared per ledger transaction; a sweep over 100,000 contacts is 100 small transactions, never one long lock',
+		displayOptions: show,
+	},
+];
+
+/** Findings that became (or found) outbox work, and findings a person has to look at. */
+const FIX_FINDINGS = new Set(['missing_in_vendor', 'tag_drift', 'grant', 'revoke']);
+const REVIEW_FINDINGS = new Set(['duplicate', 'purchase_without_contact', 'invalid_record']);
+
+function inputItems(ctx: IExecuteFunctions, index: number): INodeExecutionData[] {
+	try {
+		return ctx.getInputData(index) ?? [];
+	} catch {
+		// n8n has no data for an input nothing is connected to.
+		return [];
+	}
+}
+
+/**
+ * Part (b): the vendor lists that arrived are compared with the ledger (the engine streams them in
+ * batches); every difference becomes an outbox entry, a review item or a count in the Report. The
+ * entries it created are claimed here, so the vendor steps after this node send them right away.
+ */
+export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<SweepOutputs> {
+	const launch = launchOf(this, 0);
+	const input: SweepInput = { launch, purchases: purchaseFactSource, batchSize: Number(this.getNodeParameter('batchSize', 0, 1000)), source: sourceOf(this) };
+	const compared: Partial<Record<VendorSystem, number>> = {};
+	const skipped: string[] = [];
+	for (const [index, system] of SYSTEM_INPUTS.entries()) {
+		const items = inputItems(this, index);
+		// An empty list is more often a failed or unwired fetch than a vendor with nobody in it, and
+		// "missing everywhere" would re-send every contact: only lists with items are compared.
+		if (items.length === 0) {
+			skipped.push(SYSTEM_NAMES[system]);
+			continue;
+		}
+		const fields = fieldsOf((name) => this.getNodeParameter(name, 0, {}), system);
+		const map = recordMapper(system, fields);
+		checkMapping(system, items, map, fields);
+		compared[system] = items.length;
+		if (system === 'esp' || system === 'crm') input[system] = records(items, map) as Iterable<VendorContactRecord>;
+		else if (system === 'checkout') input.checkout = records(items, map) as Iterable<CheckoutOrderRecord>;
+		else input.delivery = records(items, map) as Iterable<DeliveryEnrollmentRecord>;
+	}
+
+	const report = await ledger.reconcile.sweep(input);
+
+	const reviewUnknown = this.getNodeParameter('reviewUnknown', 0, false) === true;
+	const review: IDataObject[] = [];
+	const fixFindings = new Map<string, SweepFinding>();
+	const unclaimedFixes: IDataObject[] = [];
+	for (let afterSeq = 0; ; ) {
+		const page = await ledger.reconcile.findings(report.runId, { afterSeq, limit: 1000 });
+		if (page.length === 0) break;
+		afterSeq = page[page.length - 1]!.seq;
+		for (const finding of page) {
+			const entryId = typeof finding.data.entryId === 'string' ? finding.data.entryId : null;
+			if (FIX_FINDINGS.has(finding.kind)) {
+				if (entryId && !fixFindings.has(entryId)) fixFindings.set(entryId, finding);
+			} else if (REVIEW_FINDINGS.has(finding.kind) || (reviewUnknown && finding.kind === 'unknown_in_ledger')) {
+				review.push({ finding: finding.kind, system: finding.system, contactId: finding.contactId, ...(finding.data as IDataObject), runId: report.runId });
+			}
+		}
+	}
+
+	let fixes: INodeExecutionData[] = [];
+	let claimed = 0;
+	if (this.getNodeParameter('claimFixes', 0, true) === true) {
+		const ids = [...fixFindings.keys()];
+		const json: IDataObject[] = [];
+		for (let i = 0; i < ids.length; i += 1000) {
+			const chunk = ids.slice(i, i + 1000);
+			// Entries held by the kill switch, or already in another run's hands, are not handed out.
+			const entries = await ledger.outbox.claim({ launch, ids: chunk, limit: chunk.length, leaseMs: leaseMsOf(this), workerId: workerIdOf(this) });
+			for (const entry of await claimedJson(this, ledger, entries)) {
+				const finding = fixFindings.get(String(entry.id));
+				json.push({ ...entry, finding: finding?.kind ?? null, system: finding?.system ?? null });
+			}
+		}
+		claimed = json.length;
+		const mode = this.getNodeParameter('outputMode', 0, 'entries') as string;
+		fixes = fixItems(json, mode, Number(this.getNodeParameter('fixBatchSize', 0, 100)));
+	} else {
+		for (const [entryId, finding] of fixFindings) unclaimedFixes.push({ entryId, finding: finding.kind, system: finding.system, contactId: finding.contactId, outcome: finding.data.outcome as string });
+		fixes = unclaimedFixes.map((json) => ({ json }));
+	}
+
+	return {
+		fixes: fixes.map((item) => ({ ...item, pairedItem: { item: 0 } })),
+		report: {
+			operation: 'compare',
+			runId: report.runId,
+			launch,
+			compared,
+			notCompared: skipped,
+			systems: report.systems as IDataObject,
+			fixes: report.fixes,
+			fixEntries: fixFindings.size,
+			claimed,
+			healedContacts: report.healedContacts,
+			findings: report.findings,
+			review: review.length,
+			outbox: report.outbox as unknown as IDataObject,
+		},
+		review,
+	};
+}

@@ -1,0 +1,66 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { Ledger } from '../../../../ledger';
+import { launchOf, textParameter } from '../../../shared/execution';
+import { fixItems, workerIdOf, type SweepOutputs } from '../common';
+import { claimedJson, claimProperties, leaseMsOf } from './claimOptions';
+
+const show = { show: { operation: ['findDueWork'] } };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Kinds',
+		name: 'kinds',
+		type: 'string',
+		default: '',
+		placeholder: 'grant, revoke',
+		description: 'Only entries of these kinds (comma-separated: grant, revoke, esp_sync, crm_sync, tag_sync); empty for all kinds',
+		displayOptions: show,
+	},
+	{
+		displayName: 'Most Entries',
+		name: 'maxEntries',
+		type: 'number',
+		default: 500,
+		typeOptions: { minValue: 1, maxValue: 1000 },
+		description: 'Most entries to hand out in one run; the rest wait for the next run',
+		displayOptions: show,
+	},
+	...claimProperties(show),
+];
+
+/**
+ * Part (a) of the sweep: everything in the outbox whose time has come — retries after their backoff,
+ * claims whose lease ran out (the run that held them stopped), and entries nobody drained yet — is
+ * claimed for this run and handed to the vendor steps. The Report says what the outbox looked like.
+ */
+export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<SweepOutputs> {
+	const launch = launchOf(this, 0);
+	const before = await ledger.outbox.health(launch);
+	const entries = await ledger.outbox.claim({
+		launch,
+		kinds: textParameter(this, 'kinds', 0) || undefined,
+		limit: Number(this.getNodeParameter('maxEntries', 0, 500)),
+		leaseMs: leaseMsOf(this),
+		workerId: workerIdOf(this),
+	});
+	const json = await claimedJson(this, ledger, entries);
+	const byKind: IDataObject = {};
+	for (const entry of entries) byKind[entry.kind] = Number(byKind[entry.kind] ?? 0) + 1;
+	const mode = this.getNodeParameter('outputMode', 0, 'entries') as string;
+	return {
+		fixes: fixItems(json, mode, Number(this.getNodeParameter('fixBatchSize', 0, 100))).map((item) => ({ ...item, pairedItem: { item: 0 } })),
+		report: {
+			operation: 'findDueWork',
+			launch,
+			claimed: entries.length,
+			byKind,
+			// A first attempt is new work; anything else is a retry or a re-claimed expired lease.
+			retries: entries.filter((e) => e.attempts > 1).length,
+			dueBefore: before.dueNow,
+			expiredLeasesBefore: before.expiredLeases,
+			outbox: before as unknown as IDataObject,
+		},
+		review: [],
+	};
+}

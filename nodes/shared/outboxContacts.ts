@@ -1,0 +1,42 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { Ledger } from '../../ledger';
+
+/**
+ * What a vendor step needs to know about an outbox entry's contact: the email to upsert, the name
+ * and campaign fields to send along, the ledger's tags. Entries only carry the contact id (the
+ * payload is fixed when the work is decided; the contact may change before it is sent), so this
+ * is read at claim time — the vendor gets the contact as it is now.
+ */
+export async function contactForVendor(ledger: Ledger, contactId: string | null): Promise<IDataObject | null> {
+	if (!contactId) return null;
+	let contact = await ledger.contacts.get(contactId);
+	// A merged contact lives on in the one it was merged into; that one is what vendors should have.
+	for (let hops = 0; contact?.mergedInto && hops < 5; hops++) contact = await ledger.contacts.get(contact.mergedInto);
+	if (!contact) return null;
+	const profile = contact.profile as IDataObject;
+	return {
+		id: contact.id,
+		status: contact.status,
+		email: contact.email,
+		phone: contact.phone,
+		firstName: typeof profile.first_name === 'string' ? profile.first_name : '',
+		lastName: typeof profile.last_name === 'string' ? profile.last_name : '',
+		profile,
+		firstTouch: (contact.firstTouch ?? {}) as IDataObject,
+		lastTouch: (contact.lastTouch ?? {}) as IDataObject,
+		tags: contact.tags,
+		isTest: contact.isTest,
+	};
+}
+
+/** Adds `contact` to each entry item, reading each contact once. */
+export async function withContacts<T extends IDataObject & { contactId?: unknown }>(ledger: Ledger, entries: T[]): Promise<T[]> {
+	const cache = new Map<string, IDataObject | null>();
+	for (const entry of entries) {
+		const id = typeof entry.contactId === 'string' ? entry.contactId : null;
+		if (id && !cache.has(id)) cache.set(id, await contactForVendor(ledger, id));
+		(entry as IDataObject).contact = id ? (cache.get(id) ?? null) : null;
+	}
+	return entries;
+}
