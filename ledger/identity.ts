@@ -12,10 +12,15 @@ import {
 	appliedTagOutcome,
 	planResolvedTags,
 	readSettingsAndTags,
+	settingsAndTagsFromRows,
+	settingsAndTagsSql,
+	tagKeys,
 	tagList,
 	tagsToApply,
 	writeTagPlan,
+	type RegistryRow,
 	type ResolvedTag,
+	type SettingsAndTags,
 	type TagChangeResult,
 	type TagPlan,
 } from './tags';
@@ -252,8 +257,13 @@ async function createInOneStatement(
 		createdEvent: NewLedgerEvent;
 		tagPlan: TagPlan | null;
 		source?: string;
+		/**
+		 * Settings and registry rows this create was planned from, read earlier: the statement writes
+		 * only if re-reading them now (in its own snapshot) gives the same rows, else returns 'stale'.
+		 */
+		plannedFrom?: { keys: readonly string[]; rows: readonly RegistryRow[] };
 	},
-): Promise<{ tags: TagChangeResult } | null> {
+): Promise<{ tags: TagChangeResult } | 'stale' | null> {
 	const byTag = c.tagPlan ? tagsToApply(c.tagPlan) : new Map<string, ResolvedTag>();
 	// A new contact has no tags yet, so every planned tag is applied.
 	const outcome = c.tagPlan
@@ -276,10 +286,25 @@ async function createInOneStatement(
 			INSERT INTO contact_tags (contact_id, tag, launch, source, applied_at)
 			SELECT claim.contact_id, v.tag, $1, $7, $6::bigint FROM claim CROSS JOIN (VALUES ${tagValues.join(', ')}) AS v(tag))`
 		: '';
-	const rows = await tx.query<{ contact_id: string }>(
-		`WITH claim AS (
+	let guard = '';
+	let claimSource = 'VALUES ($1, $2, $3, $4, $5, $6)';
+	if (c.plannedFrom) {
+		// Multiset equality of what is stored now and what the plan was made from (EXCEPT ALL both
+		// ways; NULLs compare equal there). The claim, and so every insert, happens only if it holds.
+		const current = settingsAndTagsSql(c.plannedFrom.keys, params);
+		params.push(JSON.stringify(c.plannedFrom.rows.map((r) => ({ src: r.src, k: r.k, tag: r.tag, kind: r.kind }))));
+		guard = `cur AS (${current}),
+		planned AS (SELECT src, k, tag, kind FROM json_to_recordset($${params.length}::json) AS p(src text, k text, tag text, kind text)),
+		fresh AS (
+			SELECT 1 AS ok WHERE NOT EXISTS (SELECT src, k, tag, kind FROM cur EXCEPT ALL SELECT src, k, tag, kind FROM planned)
+			                 AND NOT EXISTS (SELECT src, k, tag, kind FROM planned EXCEPT ALL SELECT src, k, tag, kind FROM cur)
+		), `;
+		claimSource = 'SELECT $1, $2, $3, $4, $5, $6::bigint FROM fresh';
+	}
+	const [row] = await tx.query<{ contact_id: string | null; fresh: boolean }>(
+		`WITH ${guard}claim AS (
 			INSERT INTO identifiers (launch, kind, value, contact_id, display_value, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6)
+			${claimSource}
 			ON CONFLICT (launch, kind, value) DO NOTHING
 			RETURNING contact_id
 		), c AS (
@@ -290,10 +315,11 @@ async function createInOneStatement(
 			SELECT $1, claim.contact_id, v.type, $7, v.data, $6::bigint FROM claim CROSS JOIN (VALUES ${eventValues.join(', ')}) AS v(ord, type, data)
 			ORDER BY v.ord
 		)
-		SELECT contact_id FROM claim`,
+		SELECT (SELECT contact_id FROM claim) AS contact_id, ${c.plannedFrom ? 'EXISTS (SELECT 1 FROM fresh)' : 'true'} AS fresh`,
 		params,
 	);
-	if (rows.length === 0) return null;
+	if (!row?.fresh) return 'stale';
+	if (row.contact_id === null) return null;
 	return { tags: { applied: outcome.applied, unchanged: outcome.unchanged, quarantined: [] } };
 }
 
@@ -315,6 +341,8 @@ interface PreparedUpsert {
 	contactValues: SqlValue[];
 	/** PostgreSQL can create this contact in one statement (one identifier, no quarantined tag). */
 	oneStatement: boolean;
+	/** The settings and registry rows it was prepared from. */
+	context: SettingsAndTags;
 }
 
 /**
@@ -322,7 +350,7 @@ interface PreparedUpsert {
  * (no row locks), so on PostgreSQL they may run outside the writing transaction: under READ
  * COMMITTED each statement sees what was committed when it started, inside a transaction or not.
  */
-async function prepareUpsert(tx: SqlExecutor, input: UpsertContactInput): Promise<PreparedUpsert> {
+async function prepareUpsert(tx: SqlExecutor, input: UpsertContactInput, known?: SettingsAndTags): Promise<PreparedUpsert> {
 	const launch = validateLaunch(input.launch);
 	// Settings and the registry entries for this call's tags in one statement (a round trip less on
 	// PostgreSQL); both are read from the database on every call, so changes from any process count.
@@ -333,7 +361,7 @@ async function prepareUpsert(tx: SqlExecutor, input: UpsertContactInput): Promis
 	} catch (error) {
 		tagListError = error; // reported after the other inputs' errors, as before
 	}
-	const context = await readSettingsAndTags(tx, launch, tagInputs);
+	const context = known ?? (await readSettingsAndTags(tx, launch, tagInputs));
 	const settings = settingsFromData(context.settingsData);
 	const now = Date.now();
 	if (input.receivedAt !== undefined && (typeof input.receivedAt !== 'number' || !Number.isFinite(input.receivedAt))) {
@@ -376,7 +404,7 @@ async function prepareUpsert(tx: SqlExecutor, input: UpsertContactInput): Promis
 	// The common signup — one identifier, tags without quarantine — in one statement (PostgreSQL
 	// only: SQLite has no INSERT in WITH).
 	const oneStatement = tx.dialect === 'postgres' && ids.length === 1 && (!tagPlan || tagPlan.quarantine.length === 0);
-	return { input, launch, settings, now, at, ids, fields, touch, consent, tagPlan, candidateId, creation, createdEvent, contactValues, oneStatement };
+	return { input, launch, settings, now, at, ids, fields, touch, consent, tagPlan, candidateId, creation, createdEvent, contactValues, oneStatement, context };
 }
 
 /**
@@ -384,7 +412,7 @@ async function prepareUpsert(tx: SqlExecutor, input: UpsertContactInput): Promis
  * claim, so when the identifier is already held nothing is written and null is returned: the caller
  * goes on with completeUpsert.
  */
-async function createPrepared(tx: SqlExecutor, p: PreparedUpsert): Promise<UpsertContactResult | null> {
+async function createPrepared(tx: SqlExecutor, p: PreparedUpsert, guarded = false): Promise<UpsertContactResult | 'stale' | null> {
 	if (!p.oneStatement) return null;
 	const created = await createInOneStatement(tx, {
 		launch: p.launch,
@@ -395,7 +423,9 @@ async function createPrepared(tx: SqlExecutor, p: PreparedUpsert): Promise<Upser
 		createdEvent: p.createdEvent,
 		tagPlan: p.tagPlan,
 		source: p.input.source,
+		plannedFrom: guarded ? { keys: p.context.keys, rows: p.context.rows } : undefined,
 	});
+	if (created === 'stale') return 'stale';
 	return created ? { contactId: p.candidateId, created: true, changes: p.creation.changes, linked: [p.ids[0]!], conflicts: [], tags: created.tags } : null;
 }
 
@@ -407,21 +437,68 @@ async function createPrepared(tx: SqlExecutor, p: PreparedUpsert): Promise<Upser
  */
 export async function upsertContact(tx: SqlExecutor, input: UpsertContactInput): Promise<UpsertContactResult> {
 	const prepared = await prepareUpsert(tx, input);
-	return (await createPrepared(tx, prepared)) ?? completeUpsert(tx, prepared);
+	const created = await createPrepared(tx, prepared);
+	// 'stale' only comes from a guarded create; this one is not guarded.
+	return created && created !== 'stale' ? created : completeUpsert(tx, prepared);
+}
+
+/**
+ * Settings and registry rows last read per (launch, tag keys), per store — PostgreSQL only. They are
+ * never trusted: a create planned from them runs with a guard that re-reads the same rows inside
+ * its own statement and writes nothing unless they are unchanged (see createInOneStatement). A
+ * bounded map: one entry per distinct tag combination in use.
+ */
+const plannedContexts = new WeakMap<Store, Map<string, SettingsAndTags>>();
+const PLANNED_CONTEXTS_LIMIT = 256;
+
+function rememberContext(store: Store, key: string, context: SettingsAndTags): void {
+	let byKey = plannedContexts.get(store);
+	if (!byKey) plannedContexts.set(store, (byKey = new Map()));
+	byKey.delete(key);
+	if (byKey.size >= PLANNED_CONTEXTS_LIMIT) byKey.delete(byKey.keys().next().value!);
+	byKey.set(key, context);
 }
 
 /**
  * An upsert that is a whole transaction of its own (contacts.upsert). On PostgreSQL the common
- * signup needs no BEGIN/COMMIT: its reads run as plain statements and its one write statement is
- * atomic by itself, so a new contact costs two round trips instead of four; everything else (an
- * update, several identifiers, quarantined tags) continues in a transaction, after the same reads.
- * The result and every guarantee are those of upsertContact: the identifier's primary key still
- * decides between concurrent callers, and nothing is written unless the whole create is.
+ * signup needs no BEGIN/COMMIT: its one write statement is atomic by itself. When the launch's
+ * settings and registry rows for these tags were read before, the create is planned from them and
+ * sent as one guarded statement — one round trip; the guard re-reads those rows in the statement's
+ * own snapshot and writes nothing if they changed (then the call starts over from a fresh read).
+ * Otherwise the reads run as plain statements first (two round trips). Everything else (an update,
+ * several identifiers, quarantined tags) continues in a transaction, after the same reads. The
+ * result and every guarantee are those of upsertContact: the identifier's primary key decides
+ * between concurrent callers, nothing is written unless the whole create is, and a settings or
+ * registry change committed by any process applies to the next call. Errors always come from a
+ * fresh read, never from remembered rows.
  */
 export async function upsertContactAlone(store: Store, input: UpsertContactInput): Promise<UpsertContactResult> {
 	if (store.dialect !== 'postgres') return store.transaction((tx) => upsertContact(tx, input));
+	const rememberedKey = contextKey(input);
+	const remembered = rememberedKey === null ? undefined : plannedContexts.get(store)?.get(rememberedKey);
+	// Replays and back-dated upserts also read forget tombstones; they take the fresh path.
+	if (remembered && !input.replay && input.receivedAt === undefined) {
+		const prepared = await prepareUpsert(store, input, settingsAndTagsFromRows(tagList(input.tags), remembered.keys, remembered.rows)).catch(() => null);
+		if (prepared?.oneStatement) {
+			const created = await createPrepared(store, prepared, true);
+			if (created && created !== 'stale') return created;
+			// The identifier is held (and the rows were current): the update path, in a transaction.
+			if (created === null) return store.transaction((tx) => completeUpsert(tx, prepared));
+		}
+	}
 	const prepared = await prepareUpsert(store, input);
-	return (await createPrepared(store, prepared)) ?? store.transaction((tx) => completeUpsert(tx, prepared));
+	if (rememberedKey !== null && !prepared.context.tagError) rememberContext(store, rememberedKey, prepared.context);
+	const created = await createPrepared(store, prepared);
+	return created && created !== 'stale' ? created : store.transaction((tx) => completeUpsert(tx, prepared));
+}
+
+/** The remembered-context key of an upsert: launch and normalized tag keys; null when the input is not valid. */
+function contextKey(input: UpsertContactInput): string | null {
+	try {
+		return [validateLaunch(input.launch), ...tagKeys(tagList(input.tags))].join('\u0000');
+	} catch {
+		return null;
+	}
 }
 
 /** The write path of an upsert after prepareUpsert (and after a one-statement create found the identifier held). */

@@ -59,7 +59,7 @@ function patternRegex(pattern: string): RegExp {
 	return new RegExp(`^${escaped.join('.+')}$`);
 }
 
-type RegistryRow = { src: string; k: string; tag: string | null; kind: string | null };
+export type RegistryRow = { src: string; k: string; tag: string | null; kind: string | null };
 
 /**
  * The registry rows that can decide these keys: aliases of the keys (and of their "base (*)"
@@ -128,7 +128,7 @@ export async function readSettingsAndTags(
 	launch: string,
 	inputs: readonly string[],
 	field = 'tags',
-): Promise<{ settingsData: string | null; resolved: ResolvedTag[]; tagError?: unknown }> {
+): Promise<SettingsAndTags> {
 	let keys: string[] = [];
 	let tagError: unknown;
 	try {
@@ -138,11 +138,39 @@ export async function readSettingsAndTags(
 		keys = [];
 	}
 	const params: SqlValue[] = [launch];
-	const settingsSql = `SELECT 'settings' AS src, data AS k, NULL AS tag, NULL AS kind FROM settings WHERE launch = $1`;
-	const sql = keys.length ? `${settingsSql}\n\t\t UNION ALL\n\t\t ${registryLookupSql(keys, params)}` : settingsSql;
-	const rows = await tx.query<RegistryRow>(sql, params);
+	const rows = await tx.query<RegistryRow>(settingsAndTagsSql(keys, params), params);
 	const settingsData = rows.find((r) => r.src === 'settings')?.k ?? null;
-	return { settingsData, resolved: tagError ? [] : resolveFromRows(inputs, keys, rows), tagError };
+	return { settingsData, resolved: tagError ? [] : resolveFromRows(inputs, keys, rows), tagError, rows, keys };
+}
+
+export interface SettingsAndTags {
+	settingsData: string | null;
+	resolved: ResolvedTag[];
+	tagError?: unknown;
+	/** The rows read (settings row and registry rows), for a caller that checks later they are unchanged. */
+	rows: RegistryRow[];
+	/** The normalized tag keys the registry was asked about. */
+	keys: string[];
+}
+
+/** What readSettingsAndTags returns, from rows it read earlier (for the same keys) instead of a new read. */
+export function settingsAndTagsFromRows(inputs: readonly string[], keys: readonly string[], rows: RegistryRow[]): SettingsAndTags {
+	const settingsData = rows.find((r) => r.src === 'settings')?.k ?? null;
+	return { settingsData, resolved: resolveFromRows(inputs, keys, rows), rows, keys: [...keys] };
+}
+
+/** The tag keys of a call's tag inputs (throws the same errors readSettingsAndTags reports as tagError). */
+export function tagKeys(inputs: readonly string[], field = 'tags'): string[] {
+	return inputs.map((t, i) => tagKey(t, `${field}[${i}]`));
+}
+
+/**
+ * The statement readSettingsAndTags runs: the launch's settings row and the registry rows for `keys`
+ * as (src, k, tag, kind). `params` must hold the launch as $1; the keys are appended.
+ */
+export function settingsAndTagsSql(keys: readonly string[], params: SqlValue[]): string {
+	const settingsSql = `SELECT 'settings' AS src, data AS k, NULL AS tag, NULL AS kind FROM settings WHERE launch = $1`;
+	return keys.length ? `${settingsSql}\n\t\t UNION ALL\n\t\t ${registryLookupSql(keys, params)}` : settingsSql;
 }
 
 function editDistance(a: string, b: string): number {
