@@ -88,6 +88,28 @@ describe('real n8n: Purchase Webhook Trigger (Stripe)', () => {
 		assert.equal(entry?.rawBody, delivery.rawBody, 'the inbox keeps the exact bytes');
 	});
 
+	it('one event delivered 20 times at the same moment is answered 200 every time and runs once', async () => {
+		const before = n8n.executions(WORKFLOW_ID).length;
+		const delivery = stripeSign(JSON.stringify(stripe.checkoutCompleted('evt_e2e_twenty', { order: 'pi_e2e_20' })), TEST_WHSEC);
+		const answers = await Promise.all(
+			Array.from({ length: 20 }, async () => {
+				const res = await send(delivery.rawBody, delivery.headers);
+				return { status: res.status, body: (await res.json()) as { status: string; inboxId: string } };
+			}),
+		);
+		assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([200]));
+		assert.deepEqual(answers.map((a) => a.body.status).sort(), ['received', ...Array(19).fill('duplicate')].sort());
+		assert.equal(new Set(answers.map((a) => a.body.inboxId)).size, 1);
+		const marker = stripeSign(JSON.stringify(stripe.checkoutCompleted('evt_e2e_after_twenty', { order: 'pi_e2e_21' })), TEST_WHSEC);
+		assert.equal((await send(marker.rawBody, marker.headers)).status, 200);
+		const runs = await n8n.waitForExecutions(WORKFLOW_ID, before + 2);
+		assert.equal(runs.length, before + 2, 'one run for the twenty, one for the marker');
+		const eventIds = runs.map((run) => (run.nodes[TRIGGER]?.[0]?.[0] as { eventId: string }).eventId);
+		assert.equal(eventIds.filter((id) => id === 'evt_e2e_twenty').length, 1);
+		const entry = await inboxEntry(answers[0]!.body.inboxId);
+		assert.equal(entry?.attempts, 20);
+	});
+
 	it('answers a forged signature 401, keeps it with the reason, and runs nothing', async () => {
 		const before = n8n.executions(WORKFLOW_ID).length;
 		const forged = stripeSign(JSON.stringify(stripe.checkoutCompleted('evt_e2e_forged')), 'whsec_not_ours');
