@@ -218,7 +218,7 @@ function purchaseItem(launch: string, inboxId: string, event: PurchaseEvent, con
 		launch,
 		inboxId,
 		...(event as unknown as IDataObject),
-		// Gumroad only: whether the sale was confirmed through its API (null where deliveries are signed).
+		// Gumroad sales: whether Gumroad's API confirmed the sale; null where no confirmation is needed (signed providers, refunds …).
 		confirmed,
 		payload: parseWebhookBody(provider, rawBody) as IDataObject,
 	};
