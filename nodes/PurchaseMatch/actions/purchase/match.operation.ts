@@ -33,10 +33,10 @@ export const description: INodeProperties[] = [
 		displayName: 'Purchase Event',
 		name: 'event',
 		type: 'json',
-		default: '={{ $json.event }}',
+		default: '={{ $json }}',
 		required: true,
 		description:
-			'The event as JSON: {"provider": "stripe", "eventId": "evt_1", "type": "captured", "orderId": "pi_1", "productId": "course-101", "amount": 5900, "currency": "USD", "email": "ada@example.com", "checkoutToken": "wlt_…"}',
+			'The event as JSON (the Purchase Webhook Trigger\'s item has this shape): {"provider": "stripe", "eventId": "evt_1", "type": "captured", "orderId": "pi_1", "productId": "course-101", "amount": 5900, "currency": "USD", "email": "ada@example.com", "checkoutToken": "wlt_…"}',
 		displayOptions: { show: { operation: ['match'], purchaseInput: ['event'] } },
 	},
 	refundWindowProperty(['match', 'replay']),
