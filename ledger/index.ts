@@ -14,7 +14,6 @@ export {
 	type MergeContactsInput,
 	type UpsertContactInput,
 	type UpsertContactResult,
-	type UpsertManyOutcome,
 } from './identity';
 export { isEmptyValue, mergeFieldValue } from './merge';
 export { normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey, type NormalizedIdentifier } from './normalize';
@@ -96,7 +95,7 @@ export {
 	type VerifyResult,
 } from './purchases/verify';
 export { CHECKOUT_TOKEN_KEY, PURCHASE_EVENT_TYPES, normalizePurchaseEvent, parseWebhookBody, type PurchaseEvent, type PurchaseEventType } from './purchases/normalize';
-export { CONFIRMATION_PENDING, recordConfirmation, recordDelivery, receiveWebhook, type SaleConfirmation, type InboxEntry, type InboxFilter, type InboxStatus, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult } from './purchases/inbox';
+export { CONFIRMATION_PENDING, recordConfirmation, recordDelivery, receiveWebhook, type SaleConfirmation, type InboxEntry, type InboxStatus, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult } from './purchases/inbox';
 export {
 	accessTarget,
 	applyPurchaseEvent,

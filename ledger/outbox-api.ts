@@ -1,7 +1,6 @@
 import {
 	ackOutboxEntries,
 	claimDueOutboxEntries,
-	enqueueOutboxEntries,
 	enqueueOutboxEntry,
 	failOutboxEntries,
 	getOutboxEntry,
@@ -43,7 +42,11 @@ export class OutboxApi {
 
 	/** Several entries in one transaction (all or none). */
 	enqueueMany(inputs: readonly EnqueueOutboxInput[]): Promise<EnqueueOutboxResult[]> {
-		return this.store.transaction((tx) => enqueueOutboxEntries(tx, inputs));
+		return this.store.transaction(async (tx) => {
+			const results: EnqueueOutboxResult[] = [];
+			for (const input of inputs) results.push(await enqueueOutboxEntry(tx, input));
+			return results;
+		});
 	}
 
 	claim(input: ClaimOutboxInput): Promise<ClaimedOutboxEntry[]> {

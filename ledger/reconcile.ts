@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LedgerInputError } from './errors';
 import { recordEvents, type NewLedgerEvent } from './events';
 import { normalizeEmail, normalizeTagKey } from './normalize';
-import { enqueueOutboxEntries, outboxHealth, type OutboxHealth } from './outbox';
+import { enqueueOutboxEntry, outboxHealth, type OutboxHealth } from './outbox';
 import { openReviewItem } from './review';
 import type { SqlExecutor, SqlValue, Store } from './store';
 import { applySystemTag, HOLDING_TAG, RECONCILED_TAG } from './system-tags';
@@ -226,56 +226,30 @@ async function markSeen(tx: SqlExecutor, run: SweepRun, system: VendorSystem, ro
 
 type FixOutcome = 'created' | 'reopened' | 'queued' | 'skipped';
 
-interface Fix {
-	kind: string;
-	key: string;
-	contactId: string;
-	payload: Record<string, unknown>;
-}
-
 /**
- * Makes sure an entry with each fix's key is on its way: creates it, reopens it when it was done or
- * dead (the vendor still lacks what it delivered), or leaves an open one alone (refreshing its payload
- * unless a worker holds it). Discarded entries stay discarded: a person decided. One set-based
- * enqueue for the batch's fixes; outcomes in the order of `fixes`.
+ * Makes sure an entry with this key is on its way: creates it, reopens it when it was done or dead
+ * (the vendor still lacks what it delivered), or leaves an open one alone (refreshing its payload
+ * unless a worker holds it). Discarded entries stay discarded: a person decided.
  */
-async function ensureFixes(tx: SqlExecutor, run: SweepRun, fixes: readonly Fix[]): Promise<{ outcome: FixOutcome; entryId: string }[]> {
-	if (fixes.length === 0) return [];
-	const payloads = fixes.map((fix) => ({ ...fix.payload, reconcileRunId: run.id }));
-	const results = await enqueueOutboxEntries(
-		tx,
-		fixes.map((fix, i) => ({ launch: run.launch, kind: fix.kind, idempotencyKey: fix.key, contactId: fix.contactId, payload: payloads[i], source: run.source })),
-	);
-	const outcomes: { outcome: FixOutcome; entryId: string }[] = [];
-	for (const [i, result] of results.entries()) {
-		if (result.created) {
-			outcomes.push({ outcome: 'created', entryId: result.id });
-			continue;
-		}
-		const now = Date.now();
-		const payload = JSON.stringify(payloads[i]);
-		if (result.status === 'done' || result.status === 'dead') {
-			const n = await tx.execute(
-				`UPDATE outbox SET status = 'pending', attempts = 0, payload = $2, next_attempt_at = $3, updated_at = $3 WHERE id = $1 AND status IN ('done', 'dead')`,
-				[result.id, payload, now],
-			);
-			outcomes.push({ outcome: n === 1 ? 'reopened' : 'queued', entryId: result.id });
-			continue;
-		}
-		if (result.status === 'discarded') {
-			outcomes.push({ outcome: 'skipped', entryId: result.id });
-			continue;
-		}
-		await tx.execute(`UPDATE outbox SET payload = $2, updated_at = $3 WHERE id = $1 AND status IN ('pending', 'failed', 'held')`, [result.id, payload, now]);
-		outcomes.push({ outcome: 'queued', entryId: result.id });
+async function ensureFix(
+	tx: SqlExecutor,
+	run: SweepRun,
+	fix: { kind: string; key: string; contactId: string; payload: Record<string, unknown> },
+): Promise<{ outcome: FixOutcome; entryId: string }> {
+	const payload = { ...fix.payload, reconcileRunId: run.id };
+	const result = await enqueueOutboxEntry(tx, { launch: run.launch, kind: fix.kind, idempotencyKey: fix.key, contactId: fix.contactId, payload, source: run.source });
+	if (result.created) return { outcome: 'created', entryId: result.id };
+	const now = Date.now();
+	if (result.status === 'done' || result.status === 'dead') {
+		const n = await tx.execute(
+			`UPDATE outbox SET status = 'pending', attempts = 0, payload = $2, next_attempt_at = $3, updated_at = $3 WHERE id = $1 AND status IN ('done', 'dead')`,
+			[result.id, JSON.stringify(payload), now],
+		);
+		return { outcome: n === 1 ? 'reopened' : 'queued', entryId: result.id };
 	}
-	return outcomes;
-}
-
-/** One fix (delivery and checkout findings, decided one order at a time). */
-async function ensureFix(tx: SqlExecutor, run: SweepRun, fix: Fix): Promise<{ outcome: FixOutcome; entryId: string }> {
-	const [outcome] = await ensureFixes(tx, run, [fix]);
-	return outcome!;
+	if (result.status === 'discarded') return { outcome: 'skipped', entryId: result.id };
+	await tx.execute(`UPDATE outbox SET payload = $2, updated_at = $3 WHERE id = $1 AND status IN ('pending', 'failed', 'held')`, [result.id, JSON.stringify(payload), now]);
+	return { outcome: 'queued', entryId: result.id };
 }
 
 /** Contacts (of `ids`) that already have an open entry of `kind` — e.g. the sync capture enqueued. */
@@ -349,7 +323,6 @@ async function contactBatch(tx: SqlExecutor, run: SweepRun, system: 'esp' | 'crm
 		for (const r of rows) (ledgerTags.get(r.contact_id) ?? ledgerTags.set(r.contact_id, new Set()).get(r.contact_id)!).add(r.tag);
 	}
 	const healed: Parameters<typeof markHealed>[2] = [];
-	const drifts: { contactId: string; add: string[]; remove: string[]; fix: Fix }[] = [];
 	for (const v of withTags) {
 		const contactId = contacts.get(v.email)!;
 		const vendorTags = new Set(v.record.tags!.filter((t) => typeof t === 'string').map((t) => normalizeTagKey(t)));
@@ -358,16 +331,12 @@ async function contactBatch(tx: SqlExecutor, run: SweepRun, system: 'esp' | 'crm
 		const remove = [...vendorTags].filter((t) => run.registry.has(t) && !SYSTEM_TAGS.has(t) && !have.has(t)).sort();
 		if (add.length === 0 && remove.length === 0) continue;
 		report.tagDrift++;
-		drifts.push({
+		const fix = await ensureFix(tx, run, {
+			kind: 'tag_sync',
+			key: `reconcile:tag_sync:${system}:${contactId}`,
 			contactId,
-			add,
-			remove,
-			fix: { kind: 'tag_sync', key: `reconcile:tag_sync:${system}:${contactId}`, contactId, payload: { system, email: v.email, vendorId: v.record.id ?? null, add, remove } },
+			payload: { system, email: v.email, vendorId: v.record.id ?? null, add, remove },
 		});
-	}
-	const driftFixes = await ensureFixes(tx, run, drifts.map((d) => d.fix));
-	for (const [i, { contactId, add, remove }] of drifts.entries()) {
-		const fix = driftFixes[i]!;
 		findings.push({ kind: 'tag_drift', system, contactId, data: { add, remove, entryId: fix.entryId, outcome: fix.outcome } });
 		healed.push({ contactId, entryId: fix.entryId, finding: 'tag_drift', system, outcome: fix.outcome });
 	}
@@ -492,7 +461,7 @@ async function reviewOnce(tx: SqlExecutor, run: SweepRun, order: CheckoutOrderRe
 async function missingInVendor(store: Store, run: SweepRun, system: 'esp' | 'crm', report: SystemReport, batchSize: number): Promise<void> {
 	let after = '';
 	for (;;) {
-		const page = await batchTransaction(store, async (tx) => {
+		const page = await store.transaction(async (tx) => {
 			// A page of contacts by id, then which of them the vendor list had: two index lookups per
 			// page, so the cost stays linear whatever the planner knows about the staging table.
 			const contacts = await tx.query<{ id: string; email: string | null; status: string; is_test: number }>(
@@ -512,20 +481,13 @@ async function missingInVendor(store: Store, run: SweepRun, system: 'esp' | 'crm
 			const open = await withOpenEntry(tx, run.launch, kind, rows.map((r) => r.id));
 			const findings: Finding[] = [];
 			const healed: Parameters<typeof markHealed>[2] = [];
-			report.missingInVendor += rows.length;
-			const toFix = rows.filter((row) => !open.has(row.id));
-			const fixes = await ensureFixes(
-				tx,
-				run,
-				toFix.map((row) => ({ kind, key: `reconcile:${kind}:${row.id}`, contactId: row.id, payload: { system, email: row.email, reason: 'missing_in_vendor' } })),
-			);
-			const fixOf = new Map(toFix.map((row, i) => [row.id, fixes[i]!]));
 			for (const row of rows) {
-				const fix = fixOf.get(row.id);
-				if (!fix) {
+				report.missingInVendor++;
+				if (open.has(row.id)) {
 					findings.push({ kind: 'missing_in_vendor', system, contactId: row.id, data: { email: row.email, outcome: 'queued' } });
 					continue;
 				}
+				const fix = await ensureFix(tx, run, { kind, key: `reconcile:${kind}:${row.id}`, contactId: row.id, payload: { system, email: row.email, reason: 'missing_in_vendor' } });
 				findings.push({ kind: 'missing_in_vendor', system, contactId: row.id, data: { email: row.email, entryId: fix.entryId, outcome: fix.outcome } });
 				healed.push({ contactId: row.id, entryId: fix.entryId, finding: 'missing_in_vendor', system, outcome: fix.outcome });
 			}
@@ -547,23 +509,6 @@ async function refreshPlannerStatistics(store: Store, tables: string[]): Promise
 	if (store.dialect !== 'postgres') return;
 	// Only an optimization: a database user that may not ANALYZE still gets a correct (slower) sweep.
 	for (const table of tables) await store.execute(`ANALYZE ${table}`).catch(() => undefined);
-}
-
-/**
- * One batch's transaction. On PostgreSQL it first lowers random_page_cost for this transaction only
- * (SET LOCAL; the pool's other work keeps the server's setting). A batch looks up to 1000 keys at
- * once (IN lists on identifiers, contacts, contact_tags, reconcile_seen, outbox); with the default
- * cost of 4 — tuned for spinning disks — the planner prices 1000 index probes above one pass over a
- * 100k-row table and scans the whole table for every batch, so the sweep grows with the square of
- * the contacts (measured: a sequential scan of identifiers, 25–100 ms per batch at 100k, against
- * 6–9 ms by index). 1.1 is the usual value for SSDs and cached data; it only changes plans, never
- * results.
- */
-async function batchTransaction<T>(store: Store, work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-	return store.transaction(async (tx) => {
-		if (tx.dialect === 'postgres') await tx.execute('SET LOCAL random_page_cost = 1.1');
-		return work(tx);
-	});
 }
 
 /**
@@ -590,7 +535,7 @@ export async function runReconcileSweep(store: Store, input: SweepInput): Promis
 			const report = (systems[system] = emptyReport());
 			for await (const batch of batches(stream, batchSize)) {
 				report.records += batch.length;
-				await batchTransaction(store, (tx) => contactBatch(tx, run, system, batch, report));
+				await store.transaction((tx) => contactBatch(tx, run, system, batch, report));
 			}
 			await refreshPlannerStatistics(store, ['reconcile_seen']);
 			await missingInVendor(store, run, system, report, batchSize);
@@ -599,14 +544,14 @@ export async function runReconcileSweep(store: Store, input: SweepInput): Promis
 			const report = (systems.delivery = emptyReport());
 			for await (const batch of batches(input.delivery, batchSize)) {
 				report.records += batch.length;
-				await batchTransaction(store, (tx) => deliveryBatch(tx, run, batch, report, input.purchases));
+				await store.transaction((tx) => deliveryBatch(tx, run, batch, report, input.purchases));
 			}
 		}
 		if (input.checkout) {
 			const report = (systems.checkout = emptyReport());
 			for await (const batch of batches(input.checkout, batchSize)) {
 				report.records += batch.length;
-				await batchTransaction(store, (tx) => checkoutBatch(tx, run, batch, report, input.purchases));
+				await store.transaction((tx) => checkoutBatch(tx, run, batch, report, input.purchases));
 			}
 		}
 		const result: SweepReport = { runId: run.id, launch: run.launch, outbox, systems, fixes: run.fixes, healedContacts: run.healed, findings: run.findingSeq };

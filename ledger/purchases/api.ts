@@ -17,8 +17,9 @@ import {
 	type ProductInput,
 	type PurchaseDecision,
 } from './access';
-import { getInboxEntry, listInbox, receiveWebhook, recordConfirmation, recordDelivery, type InboxEntry, type InboxFilter, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
+import { getInboxEntry, listInbox, receiveWebhook, recordConfirmation, recordDelivery, type InboxEntry, type InboxStatus, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
 import type { PurchaseEvent } from './normalize';
+import type { PaymentProvider } from './verify';
 
 // Forget redacts what purchases kept about a person: the email and customer id on their purchases
 // and the raw webhook bodies (which carry name, email, address) of deliveries matched to them — or
@@ -99,16 +100,7 @@ export class PurchasesApi {
 		return getInboxEntry(this.store, id);
 	}
 
-	inbox(launch: string, filter?: InboxFilter): Promise<InboxEntry[]> {
+	inbox(launch: string, filter?: { status?: InboxStatus; provider?: PaymentProvider; eventId?: string; limit?: number }): Promise<InboxEntry[]> {
 		return listInbox(this.store, launch, filter);
-	}
-
-	/**
-	 * Verified deliveries still waiting to be processed after `olderThanMs` (10 minutes by default):
-	 * their run failed or was stopped before Purchase Match processed them. Oldest first.
-	 */
-	unprocessed(input: { launch: string; olderThanMs?: number; now?: number; limit?: number }): Promise<InboxEntry[]> {
-		const now = input.now ?? Date.now();
-		return listInbox(this.store, input.launch, { status: 'received', receivedBefore: now - Math.max(0, input.olderThanMs ?? 10 * 60_000), limit: input.limit });
 	}
 }

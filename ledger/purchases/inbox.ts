@@ -223,29 +223,13 @@ export async function getInboxEntry(tx: SqlExecutor, id: string, options: { lock
 	return row ? toEntry(row) : null;
 }
 
-export interface InboxFilter {
-	status?: InboxStatus;
-	provider?: PaymentProvider;
-	eventId?: string;
-	/**
-	 * Epoch ms: only entries received before it. With status "received", the deliveries whose run
-	 * ended without processing them (the run failed or was stopped), ready to be processed again.
-	 */
-	receivedBefore?: number;
-	limit?: number;
-}
-
 export async function listInbox(
 	tx: SqlExecutor,
 	launch: string,
-	filter: InboxFilter = {},
+	filter: { status?: InboxStatus; provider?: PaymentProvider; eventId?: string; limit?: number } = {},
 ): Promise<InboxEntry[]> {
 	const params: SqlValue[] = [launch];
 	let sql = 'SELECT * FROM purchase_inbox WHERE launch = $1';
-	if (filter.receivedBefore !== undefined) {
-		params.push(filter.receivedBefore);
-		sql += ` AND received_at < $${params.length}`;
-	}
 	for (const [column, value] of [
 		['status', filter.status],
 		['provider', filter.provider],

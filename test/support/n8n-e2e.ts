@@ -56,7 +56,7 @@ export interface E2eOptions {
 /** One request a vendor fake received (a line of WL_FAKES_LOG). */
 export interface VendorRequest {
 	at: number;
-	fake: 'kit' | 'hubspot' | 'delivery';
+	fake: 'kit' | 'hubspot' | 'delivery' | 'stripe' | 'kajabi' | 'discord' | 'lemonsqueezy' | 'thinkific';
 	method: string;
 	path: string;
 	body: unknown;

@@ -112,6 +112,12 @@ fake('kit', 'https://api.convertkit.com', ({ method, path, body }) => {
 		const subscriber = kitSubscriber(body.email, body.fields, body.first_name);
 		return [200, { subscription: { id: 5000 + subscriber.id, state: 'inactive', subscribable_id: Number(subscribe[1]), subscriber: { id: subscriber.id } } }];
 	}
+	const tagSubscribe = /^\/v3\/tags\/(\d+)\/subscribe/.exec(path);
+	if (method === 'POST' && tagSubscribe) {
+		if (!body || !body.email) return [422, { error: 'Email address is required' }];
+		const subscriber = kitSubscriber(body.email);
+		return [200, { subscription: { id: 7000 + subscriber.id, state: 'active', subscribable_id: Number(tagSubscribe[1]), subscribable_type: 'tag', subscriber: { id: subscriber.id } } }];
+	}
 	return [404, { error: 'Not Found' }];
 });
 fake('kit', 'https://api.kit.com', ({ method, path, body }) => {
@@ -159,6 +165,91 @@ fake('hubspot', 'https://api.hubapi.com', ({ method, path, body }) => {
 fake('delivery', 'https://delivery.example.test', ({ method, path }) => {
 	if (method === 'POST') return [200, { ok: true, path }];
 	return [405, { error: 'method not allowed' }];
+});
+
+// ── Checkout and course delivery for the purchase templates (checkout-to-access*.json) ──
+
+/** A form-encoded body (Stripe's API) as an object; JSON bodies are already parsed by fake(). */
+function formBody(body) {
+	return typeof body === 'string' ? Object.fromEntries(new URLSearchParams(body)) : body || {};
+}
+
+// Stripe: create a Checkout Session (POST /v1/checkout/sessions, form-encoded), as Stripe documents it.
+let stripeSessions = 0;
+fake('stripe', 'https://api.stripe.com', ({ method, path, body, headers }) => {
+	if (!String(headers.authorization || '').startsWith('Bearer sk_')) return [401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } }];
+	if (method === 'POST' && path.startsWith('/v1/checkout/sessions')) {
+		const form = formBody(body);
+		if (!form.success_url) return [400, { error: { type: 'invalid_request_error', param: 'success_url', message: 'Missing required param: success_url.' } }];
+		const id = `cs_test_${String(++stripeSessions).padStart(6, '0')}`;
+		const metadata = Object.fromEntries(Object.entries(form).filter(([k]) => k.startsWith('metadata[')).map(([k, v]) => [k.slice(9, -1), v]));
+		return [200, { id, object: 'checkout.session', url: `https://checkout.stripe.com/c/pay/${id}`, mode: form.mode, client_reference_id: form.client_reference_id || null, customer_email: form.customer_email || null, metadata, payment_status: 'unpaid', status: 'open' }];
+	}
+	return [404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path})` } }];
+});
+
+// Kajabi: an offer's activation / deactivation URL (POST name, email, external_user_id).
+fake('kajabi', 'https://app.kajabi.com', ({ method, path, body }) => {
+	if (method !== 'POST' || !/\/(activate|deactivate)$/.test(path)) return [404, { error: 'Not Found' }];
+	if (!body || !body.email) return [422, { error: 'email is required' }];
+	return [200, { status: 'ok' }];
+});
+
+// Discord: add / remove a guild member's role (PUT / DELETE /api/v10/guilds/:guild/members/:user/roles/:role) → 204.
+fake('discord', 'https://discord.com', ({ method, path, headers }) => {
+	if (!String(headers.authorization || '').startsWith('Bot ')) return [401, { message: '401: Unauthorized', code: 0 }];
+	if ((method === 'PUT' || method === 'DELETE') && /^\/api\/v10\/guilds\/[^/]+\/members\/[^/]+\/roles\/[^/?]+/.test(path)) return [204, ''];
+	return [404, { message: 'Unknown Endpoint', code: 0 }];
+});
+
+// Lemon Squeezy: create a checkout (POST /v1/checkouts, JSON:API) with custom data.
+let lemonCheckouts = 0;
+fake('lemonsqueezy', 'https://api.lemonsqueezy.com', ({ method, path, body }) => {
+	if (method === 'POST' && path.startsWith('/v1/checkouts')) {
+		const attributes = (body && body.data && body.data.attributes) || {};
+		const id = `ls-${++lemonCheckouts}`;
+		return [201, { jsonapi: { version: '1.0' }, data: { type: 'checkouts', id, attributes: { ...attributes, url: `https://store.lemonsqueezy.com/checkout/custom/${id}` } } }];
+	}
+	return [404, { errors: [{ status: '404', title: 'Not Found' }] }];
+});
+
+// Thinkific: users (find by email, create) and enrollments (create, find, expire), public API v1.
+const thinkificUsers = new Map();
+const thinkificEnrollments = new Map();
+fake('thinkific', 'https://api.thinkific.com', ({ method, path, body }) => {
+	const url = new URL(`https://api.thinkific.com${path}`);
+	const route = url.pathname.replace(/^\/api\/public\/v1/, '');
+	const page = (items) => [200, { items, meta: { pagination: { current_page: 1, total_items: items.length, total_pages: 1 } } }];
+	if (method === 'GET' && route === '/users') {
+		const email = String(url.searchParams.get('query[email]') || '').toLowerCase();
+		return page(email && thinkificUsers.has(email) ? [thinkificUsers.get(email)] : []);
+	}
+	if (method === 'POST' && route === '/users') {
+		const email = String((body && body.email) || '').toLowerCase();
+		if (!email) return [422, { errors: { email: ['can\'t be blank'] } }];
+		if (thinkificUsers.has(email)) return [422, { errors: { email: ['has already been taken'] } }];
+		const user = { id: 100 + thinkificUsers.size, email, first_name: body.first_name || '', last_name: body.last_name || '' };
+		thinkificUsers.set(email, user);
+		return [201, user];
+	}
+	if (method === 'POST' && route === '/enrollments') {
+		const key = `${body && body.user_id}:${body && body.course_id}`;
+		const enrollment = { id: 500 + thinkificEnrollments.size, user_id: Number(body.user_id), course_id: Number(body.course_id), activated_at: body.activated_at || null, expiry_date: body.expiry_date || null };
+		thinkificEnrollments.set(key, enrollment);
+		return [201, enrollment];
+	}
+	if (method === 'GET' && route === '/enrollments') {
+		const key = `${url.searchParams.get('query[user_id]')}:${url.searchParams.get('query[course_id]')}`;
+		return page(thinkificEnrollments.has(key) ? [thinkificEnrollments.get(key)] : []);
+	}
+	const update = /^\/enrollments\/(\d+)$/.exec(route);
+	if (method === 'PUT' && update) {
+		const enrollment = [...thinkificEnrollments.values()].find((e) => e.id === Number(update[1]));
+		if (!enrollment) return [404, { error: 'Record not found' }];
+		Object.assign(enrollment, { expiry_date: body && body.expiry_date, activated_at: (body && body.activated_at) || enrollment.activated_at });
+		return [204, ''];
+	}
+	return [404, { error: 'Not Found' }];
 });
 
 // Everything else on the internet stays reachable as it would be (n8n phones home; ignore that).
