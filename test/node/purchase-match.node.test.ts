@@ -226,6 +226,17 @@ for (const driver of DRIVERS) {
 			assert.deepEqual([access.output(NODE)[0]!.state, access.output(NODE)[0]!.hasAccess], ['revoked', false]);
 		});
 
+		it('a chargeback revokes at once (Revoke output); the dispute won restores access (Grant output)', async () => {
+			const { contactId } = await ledger.contacts.upsert({ launch, email: 'dispute@example.com' });
+			const o = { email: 'dispute@example.com', customer: 'cus_dispute', order: 'pi_dispute' };
+			assert.equal(single(await deliver(stripe.checkoutCompleted('evt_d1', o))).output, OUT.grant);
+			const opened = single(await deliver(stripe.dispute('evt_d2', 'charge.dispute.created', 'needs_response', o), { refundWindowSeconds: 3600 }));
+			assert.deepEqual([opened.output, opened.json.reason, opened.json.accessState], [OUT.revoke, 'dispute_opened', 'revoked'], 'no refund window for a chargeback');
+			const won = single(await deliver(stripe.dispute('evt_d3', 'charge.dispute.closed', 'won', o)));
+			assert.deepEqual([won.output, won.json.reason, won.json.accessState], [OUT.grant, 'dispute_won', 'granted']);
+			assert.deepEqual(await outboxKinds(contactId), ['grant', 'revoke', 'grant']);
+		});
+
 		it('a pin wins over the payments until it is removed; both are in the history with reason and person', async () => {
 			const { contactId } = await ledger.contacts.upsert({ launch, email: 'pinned@example.com' });
 			const pin = single(await run({ resource: 'access', operation: 'pin', contactId, productId: 'course', pin: 'grant', reason: 'Scholarship', by: 'sam@example.com' }));
@@ -286,6 +297,7 @@ for (const driver of DRIVERS) {
 				{ name: 'checkout token: unknown contact id', parameters: { resource: 'checkout', operation: 'createToken', identifyBy: 'contactId', contactId: 'c_missing' }, message: /^Contact ID: no contact "c_missing"/ },
 				{ name: 'pin: no reason', parameters: { resource: 'access', operation: 'pin', contactId: 'c1', productId: 'course', by: 'sam', reason: ' ' }, message: /^Reason: is required/ },
 				{ name: 'unpin: no person', parameters: { resource: 'access', operation: 'unpin', contactId: 'c1', productId: 'course', by: '={{ $json.by }}' }, message: /^By: is required/ },
+				{ name: 'access get: no product', parameters: { resource: 'access', operation: 'getAccess', contactId: 'c1', productId: '={{ $json.productId }}' }, message: /^Product ID: is required/ },
 				{ name: 'product: a currency that is not a code', parameters: { resource: 'product', operation: 'defineProduct', productId: 'p', amount: 5900, currency: 'dollars' }, message: /^Currency: must be a three-letter ISO code/ },
 				{ name: 'product: a fractional price', parameters: { resource: 'product', operation: 'defineProduct', productId: 'p', amount: 59.5, currency: 'USD' }, message: /^Price \(Cents\): must be a whole number of cents/ },
 				{
