@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { Ledger } from '../../ledger';
@@ -50,6 +53,8 @@ const calls = (n8n: E2eN8n, fake: VendorRequest['fake'], method: string, pathPat
 
 describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n process)', () => {
 	let n8n: E2eN8n;
+	// Kajabi answers 503 to everything while this file exists.
+	const kajabiDown = join(tmpdir(), `wl-kajabi-down-${process.pid}`);
 
 	const withLedger = async <T>(fn: (ledger: Ledger) => Promise<T>): Promise<T> => {
 		const ledger = new Ledger(await openStore({ driver: 'sqlite', path: n8n.ledgerPath }));
@@ -77,7 +82,7 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 				lemonThinkificTemplate({ scheduleSeconds: 2, refundWindowSeconds: REFUND_WINDOW_SECONDS, launch: LEMON_LAUNCH }),
 			],
 			credentials: CHECKOUT_CREDENTIALS,
-			vendorFakes: {},
+			vendorFakes: { down: ['kajabi'], downFile: kajabiDown },
 		});
 		// Step 0 of each template ("Define the product"), as the user runs it once from the editor.
 		await withLedger(async (ledger) => {
@@ -85,7 +90,10 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 			await ledger.purchases.defineProduct({ launch: LEMON_LAUNCH, productId: 'course', name: 'My course', amount: 5900, currency: 'USD', aliases: { lemonsqueezy: ['42'] } });
 		});
 	});
-	after(async () => n8n?.stop());
+	after(async () => {
+		rmSync(kajabiDown, { force: true });
+		await n8n?.stop();
+	});
 
 	let token = '';
 	let contactId = '';
@@ -200,6 +208,31 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 		});
 	});
 
+	it('Kajabi down: the grant fails into the ledger (kept, retried later); once Kajabi is back the schedule delivers it once', async () => {
+		const { dee, deeToken } = await withLedger(async (ledger) => {
+			const { contactId: id } = await ledger.contacts.upsert({ launch: 'default', email: 'dee@example.com' });
+			return { dee: id, deeToken: (await ledger.purchases.createCheckoutToken({ launch: 'default', contactId: id })).token };
+		});
+		writeFileSync(kajabiDown, 'down');
+		const paid = stripeSigned(stripe.checkoutCompleted('evt_e2e_down', { token: deeToken, email: 'dee@example.com', customer: 'cus_dee', order: 'pi_dee', product: 'prod_course' }));
+		assert.equal((await n8n.post('stripe-purchases', paid.body, paid.headers)).status, 200);
+		const failed = await waitFor('the grant to fail into the ledger', () =>
+			withLedger(async (ledger) => (await ledger.outbox.list({ launch: 'default', contactId: dee })).find((e) => e.kind === 'grant' && e.status === 'failed')),
+		);
+		assert.match(String(failed.lastError), /503|down|Service Unavailable/i);
+		const deeActivations = () => calls(n8n, 'kajabi', 'POST', /\/activate$/).filter((r) => (r.body as { email: string }).email === 'dee@example.com');
+		assert.deepEqual(deeActivations().map((r) => r.outcome), ['failed']);
+		assert.equal(calls(n8n, 'discord', 'PUT', /roles/).length, 1, 'nothing after Kajabi ran for Dee (Ada\'s role only)');
+
+		rmSync(kajabiDown, { force: true });
+		await waitFor('the retried grant to be acked', () =>
+			withLedger(async (ledger) => ((await ledger.outbox.list({ launch: 'default', contactId: dee })).some((e) => e.kind === 'grant' && e.status === 'done') ? true : undefined)),
+		);
+		await scheduleRunsAfterNow(STRIPE_WF, 2);
+		assert.deepEqual(deeActivations().map((r) => r.outcome), ['failed', 'ok'], 'one failed call, then one delivery');
+		assert.equal(calls(n8n, 'kit', 'POST', /^\/v3\/tags\//).filter((r) => (r.body as { email: string }).email === 'dee@example.com').length, 1);
+	});
+
 	it('Lemon Squeezy → Thinkific: checkout with custom data, order_created twice → one user and one enrollment; a refund expires it once after the window', async () => {
 		const res = await fetch(n8n.webhookUrl('checkout-lemonsqueezy'), {
 			method: 'POST',
@@ -228,7 +261,11 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 		const enrollments = calls(n8n, 'thinkific', 'POST', /\/enrollments$/);
 		assert.equal(enrollments.length, 1, 'one enrollment');
 		assert.deepEqual([(enrollments[0]!.body as { course_id: string }).course_id, (enrollments[0]!.body as { user_id: number }).user_id], ['777', 100]);
-		assert.equal(calls(n8n, 'kajabi', 'POST', /\/activate$/).length, 1, 'the Stripe template did not pick up the Lemon Squeezy grant');
+		assert.deepEqual(
+			calls(n8n, 'kajabi', 'POST', /\/activate$/).filter((r) => (r.body as { email: string }).email === 'cy@example.com'),
+			[],
+			'the Stripe template did not pick up the Lemon Squeezy grant',
+		);
 
 		const refund = lemonSigned(lemonSqueezy.order('order_refunded', { token: lsToken, email: 'cy@example.com', order: '5001', customer: '71' }));
 		assert.equal((await n8n.post('lemonsqueezy-purchases', refund.body, refund.headers)).status, 200);
