@@ -1,5 +1,6 @@
 /**
- * Fakes of third-party vendor APIs (Kit, HubSpot, a course-delivery webhook) INSIDE a real n8n
+ * Fakes of third-party vendor APIs (Kit, HubSpot, a course-delivery webhook; Stripe, Kajabi, Discord,
+ * Lemon Squeezy and Thinkific for the checkout templates) INSIDE a real n8n
  * process. The e2e harness starts n8n with `NODE_OPTIONS=--require <this file>`; nock then answers
  * every request n8n's own vendor nodes send to those hosts, the way the vendor documents, and
  * appends each request as one JSON line to WL_FAKES_LOG so the test can read what the vendor got.
