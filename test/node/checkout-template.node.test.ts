@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, afterEach, before, describe, it } from 'node:test';
+
+import nock from 'nock';
+
+import { closeAllLedgers, getLedger, type Ledger } from '../../ledger';
+import { DISCORD_GUILD, DISCORD_ROLE, KAJABI_OFFER_PATH, KIT_CUSTOMER_TAG, STRIPE_TEST_WHSEC, checkoutTemplate } from '../support/checkout-template';
+import { ledgerCredentialFor } from '../support/ledger-credential';
+import { runWebhook, type WorkflowJson } from '../support/n8n-in-process';
+import { stripe } from '../support/purchase-fixtures';
+import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
+
+const TRIGGER = 'Stripe webhook';
+const DISCORD_USER = '80351110224678912';
+
+/** Vendor credentials as a user fills them in. */
+const VENDOR_CREDENTIALS = {
+	stripeWebhookSecretApi: { signingSecret: STRIPE_TEST_WHSEC },
+	discordBotApi: { botToken: 'discord-token' },
+	hubspotAppToken: { appToken: 'hs-token' },
+	convertKitApi: { apiSecret: 'kit-secret' },
+};
+
+function signed(payload: object): { body: object; rawBody: Buffer; headers: Record<string, string> } {
+	const raw = JSON.stringify(payload);
+	const t = Math.floor(Date.now() / 1000);
+	return { body: payload, rawBody: Buffer.from(raw), headers: { 'content-type': 'application/json', 'Stripe-Signature': `t=${t},v1=${createHmac('sha256', STRIPE_TEST_WHSEC).update(`${t}.${raw}`).digest('hex')}` } };
+}
+
+for (const driver of DRIVERS) {
+	describe(`[${driver}] checkout-to-access template in-process: Stripe webhook → Purchase Match → Access Outbox → Kajabi / Discord / HubSpot / Kit (vendor APIs faked with nock)`, () => {
+		let db: TestDatabase;
+		let ledger: Ledger;
+		// Refund window 0: a refund revokes in the same run (the e2e test covers a window and the schedule).
+		const template = checkoutTemplate({ refundWindowSeconds: 0 }) as unknown as WorkflowJson;
+		const deliver = (payload: object) =>
+			runWebhook(template, { node: TRIGGER, request: signed(payload), credentials: { ...ledgerCredentialFor(db.config), ...VENDOR_CREDENTIALS } });
+
+		before(async () => {
+			db = await freshDatabase(driver);
+			ledger = await getLedger(db.config);
+			await ledger.purchases.defineProduct({ launch: 'default', productId: 'course', amount: 5900, currency: 'USD', aliases: { stripe: ['prod_course'] } });
+			nock.disableNetConnect();
+		});
+		afterEach(() => nock.cleanAll());
+		after(async () => {
+			nock.enableNetConnect();
+			await closeAllLedgers();
+			await db.drop();
+		});
+
+		it('a paid checkout grants once: Kajabi activation, Discord role, HubSpot customer, Kit tag, acked; the repeat delivery starts nothing', async () => {
+			const { contactId } = await ledger.contacts.upsert({ launch: 'default', email: 'ada@example.com' });
+			await ledger.contacts.link({ launch: 'default', contactId, kind: 'ext:discord', value: DISCORD_USER });
+			const { token } = await ledger.purchases.createCheckoutToken({ launch: 'default', contactId });
+			const kajabiBodies: unknown[] = [];
+			const kajabi = nock('https://app.kajabi.com').post(`${KAJABI_OFFER_PATH}/activate`, (body: unknown) => kajabiBodies.push(body) > 0).reply(200, { status: 'ok' });
+			const discord = nock('https://discord.com').put(`/api/v10/guilds/${DISCORD_GUILD}/members/${DISCORD_USER}/roles/${DISCORD_ROLE}`).reply(204);
+			const hubspot = nock('https://api.hubapi.com')
+				.post(/\/contacts\/v1\/contact\/createOrUpdate\/email\/ada(%40|@)example\.com/, (body: { properties: Array<{ property: string; value: string }> }) =>
+					body.properties.some((p) => p.property === 'lifecyclestage' && p.value === 'customer'),
+				)
+				.reply(200, { vid: 9001, isNew: false });
+			const kit = nock('https://api.convertkit.com').post(`/v3/tags/${KIT_CUSTOMER_TAG}/subscribe`, (body: { email: string }) => body.email === 'ada@example.com').query(true).reply(200, { subscription: { id: 1 } });
+
+			const payment = stripe.checkoutCompleted('evt_tpl_paid', { token, email: 'ada.paid@example.com', customer: 'cus_tpl', order: 'pi_tpl', product: 'prod_course' });
+			const first = await deliver(payment);
+			assert.equal(first.response.status, 200);
+			const run = first.workflow!;
+			assert.deepEqual(run.output('Match purchase', 0).map((d) => [d.decision, d.matchedBy, d.contactId]), [['grant', 'token', contactId]]);
+			assert.deepEqual(run.output('Ledger: delivered').map((a) => a.outcome), ['done'], JSON.stringify(run.nodes, null, 1).slice(0, 2000));
+			assert.ok(kajabi.isDone() && discord.isDone() && hubspot.isDone() && kit.isDone(), 'every vendor was called');
+			assert.deepEqual(kajabiBodies, [{ name: 'ada@example.com', email: 'ada@example.com', external_user_id: contactId }]);
+
+			const again = await deliver(payment);
+			assert.deepEqual([again.response.status, (again.response.body as { status: string }).status, again.workflow], [200, 'duplicate', undefined]);
+			assert.deepEqual((await ledger.outbox.list({ launch: 'default', contactId })).map((e) => [e.kind, e.status]), [['grant', 'done']]);
+		});
+
+		it('a refund revokes: Kajabi deactivation and the Discord role removed, acked', async () => {
+			const contact = await ledger.contacts.find({ launch: 'default', kind: 'email', value: 'ada@example.com' });
+			const kajabi = nock('https://app.kajabi.com').post(`${KAJABI_OFFER_PATH}/deactivate`).reply(200, { status: 'ok' });
+			const discord = nock('https://discord.com').delete(`/api/v10/guilds/${DISCORD_GUILD}/members/${DISCORD_USER}/roles/${DISCORD_ROLE}`).reply(204);
+			const refund = await deliver(stripe.chargeRefunded('evt_tpl_refund', { order: 'pi_tpl' }));
+			const run = refund.workflow!;
+			assert.deepEqual(run.output('Match purchase', 1).map((d) => [d.decision, d.reason]), [['revoke', 'refunded']]);
+			assert.deepEqual(run.output('Ledger: revoked').map((a) => a.outcome), ['done']);
+			assert.ok(kajabi.isDone() && discord.isDone());
+			assert.deepEqual((await ledger.outbox.list({ launch: 'default', contactId: contact!.id })).map((e) => [e.kind, e.status]), [['grant', 'done'], ['revoke', 'done']]);
+		});
+
+		it('a vendor failure goes through the error output into the ledger: the grant is kept, failed, with the error, for a retry', async () => {
+			const { contactId } = await ledger.contacts.upsert({ launch: 'default', email: 'bo@example.com' });
+			const { token } = await ledger.purchases.createCheckoutToken({ launch: 'default', contactId });
+			nock('https://app.kajabi.com').post(`${KAJABI_OFFER_PATH}/activate`).reply(503, { error: 'maintenance' });
+			const result = await deliver(stripe.checkoutCompleted('evt_tpl_down', { token, email: 'bo@example.com', customer: 'cus_bo', order: 'pi_bo', product: 'prod_course' }));
+			const run = result.workflow!;
+			assert.deepEqual(run.output('Ledger: delivery failed').map((f) => f.outcome), ['retry']);
+			assert.equal(run.ran('Discord: add course role'), false);
+			const [entry] = await ledger.outbox.list({ launch: 'default', contactId });
+			assert.deepEqual([entry?.kind, entry?.status], ['grant', 'failed']);
+			assert.ok(entry!.lastError && entry!.lastError.length > 0, 'the error is kept on the entry');
+		});
+
+		it('an unmatched payment goes to Review (Needs a person) and nothing is delivered', async () => {
+			const result = await deliver(stripe.checkoutCompleted('evt_tpl_stranger', { email: 'stranger@example.com', customer: 'cus_stranger', order: 'pi_stranger', product: 'prod_course' }));
+			const run = result.workflow!;
+			assert.deepEqual(run.output('Needs a person').map((r) => [r.decision, r.reason]), [['review', 'no_contact_match']]);
+			assert.equal(run.ran('Access Outbox: claim access work'), false);
+		});
+	});
+}
