@@ -185,5 +185,15 @@ for (const driver of DRIVERS) {
 				assert.match(result.error(OUTBOX)?.message ?? '(no error)', message);
 			});
 		}
+
+		// Like every other action node: an empty Launch (an expression reading a missing field) is an
+		// error naming it, never a quiet "default" that would act on another launch's outbox.
+		for (const operation of ['status', 'enqueue', 'claim']) {
+			it(`${operation}: an empty Launch stops the node naming "Launch" and what to enter`, async () => {
+				const result = await run({ operation, launch: '={{ $json.launch }}', kind: 'grant', idempotencyKey: 'k' }, [{ launch: '' }]);
+				assert.match(result.error(OUTBOX)?.message ?? '(no error)', /^Launch: is empty; enter the launch's name, e\.g\. "default"/);
+				assert.match(result.error(OUTBOX)?.description ?? '', /Fix the "Launch" parameter/);
+			});
+		}
 	});
 }

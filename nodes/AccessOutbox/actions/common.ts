@@ -1,7 +1,7 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
 import { LedgerInputError, type Ledger, type OutboxEntry } from '../../../ledger';
-import { textParameter } from '../../shared/execution';
+import { launchOf, textParameter } from '../../shared/execution';
 
 /**
  * Parameter labels by the ledger's field name, so "entries[0].claimToken" or "leaseMs" in a ledger
@@ -60,12 +60,8 @@ export const launchProperty: INodeProperties = {
 	description: 'Which launch the outbox belongs to, e.g. "spring-course-2027". Leave "default" if you run only one.',
 };
 
-export function launchOf(ctx: IExecuteFunctions, itemIndex: number): string {
-	const launch = ctx.getNodeParameter('launch', itemIndex, 'default');
-	return typeof launch === 'string' && launch.trim() !== '' ? launch.trim() : 'default';
-}
-
-// The same parameter readers as the other action nodes.
+// The same parameter readers as the other action nodes; an empty Launch is an error naming it there.
+export { launchOf };
 export { sourceOf, textParameter as text } from '../../shared/execution';
 
 export function requiredText(ctx: IExecuteFunctions, name: string, field: string, itemIndex: number, example: string): string {
