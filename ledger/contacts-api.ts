@@ -71,7 +71,7 @@ export class ContactsApi {
 		return this.store.transaction((tx) => mergeContacts(tx, input));
 	}
 
-	unmerge(input: { launch: string; contactId: string; source?: string }): Promise<{ contactId: string; restoredFrom: string; keptOnTarget: string[] }> {
+	unmerge(input: { launch: string; contactId: string; source?: string }): Promise<{ contactId: string; restoredFrom: string; keptOnTarget: string[]; reviewIds: string[] }> {
 		return this.store.transaction((tx) => unmergeContact(tx, input));
 	}
 

@@ -4,6 +4,7 @@ import { timeOrderedUuid } from './ids';
 import { recordEvents, type NewLedgerEvent } from './events';
 import { assertNotForgotten } from './forget';
 import { isEmptyValue, mergeProfile } from './merge';
+import { runMergeSteps, runUnmergeSteps } from './merge-steps';
 import { normalizeIdentifier, type NormalizedIdentifier } from './normalize';
 import { openReviewItem, resolveReviewItem, type ReviewItem } from './review';
 import { getLaunchSettings, policyFor, settingsFromData, type LaunchSettings } from './settings';
@@ -728,6 +729,8 @@ interface MergeEventData {
 	sourceTags: string[];
 	targetTagsBefore: string[];
 	reviewId?: string;
+	/** What each registered merge step (purchases, access, outbox …) moved, for unmerge. */
+	steps?: Record<string, unknown>;
 }
 
 function snapshot(row: ContactRow): MergeSnapshot {
@@ -773,7 +776,9 @@ export interface MergeContactsInput {
  * Explicit merge, decided by a person: the source's identifiers and tags move to the target, its
  * profile is merged field by field under the launch's policies (each value keeps its observation
  * time, so first-/last-wins compare when each value was seen), and the source is marked merged.
- * The event on the source records both contacts' before-state so unmerge can restore it.
+ * Rows other modules keep per contact (purchases, access and pins, inbox entries, open outbox
+ * entries) move with it through their merge steps (merge-steps.ts). The event on the source records
+ * both contacts' before-state and what each step moved, so unmerge can restore it.
  */
 export async function mergeContacts(tx: SqlExecutor, input: MergeContactsInput): Promise<{ contactId: string; changes: UpsertContactResult['changes'] }> {
 	const launch = validateLaunch(input.launch);
@@ -819,6 +824,7 @@ export async function mergeContacts(tx: SqlExecutor, input: MergeContactsInput):
 	await tx.execute('DELETE FROM contact_tags WHERE contact_id = $1', [sourceId]);
 	await writeSnapshot(tx, targetId, targetAfter, { status: 'active', mergedInto: null }, now);
 	await tx.execute(`UPDATE contacts SET status = 'merged', merged_into = $1, updated_at = $2 WHERE id = $3`, [targetId, now, sourceId]);
+	const steps = await runMergeSteps(tx, { launch, sourceId, targetId, now, source: input.source });
 	const data: MergeEventData = {
 		mergedInto: targetId,
 		before: { source: snapshot(source), target: snapshot(target) },
@@ -827,6 +833,7 @@ export async function mergeContacts(tx: SqlExecutor, input: MergeContactsInput):
 		sourceTags,
 		targetTagsBefore,
 		...(input.reviewId ? { reviewId: input.reviewId } : {}),
+		steps,
 	};
 	await recordEvents(tx, [
 		{ launch, contactId: sourceId, type: 'contact.merged', source: input.source, data, at: now },
@@ -848,12 +855,14 @@ export async function mergeContacts(tx: SqlExecutor, input: MergeContactsInput):
 /**
  * Reverses the latest merge of `contactId` (the merged-away contact). The source gets back its own
  * before-state, identifiers and tags. On the target, a value is restored only if nobody changed it
- * since the merge; later changes win and are reported as kept.
+ * since the merge; later changes win and are reported as kept. The merge steps put back purchases,
+ * access and outbox entries that nothing touched since; what changed while merged stays on the
+ * target and is a review item (its id in `reviewIds`).
  */
 export async function unmergeContact(
 	tx: SqlExecutor,
 	input: { launch: string; contactId: string; source?: string },
-): Promise<{ contactId: string; restoredFrom: string; keptOnTarget: string[] }> {
+): Promise<{ contactId: string; restoredFrom: string; keptOnTarget: string[]; reviewIds: string[] }> {
 	const launch = validateLaunch(input.launch);
 	const [pre] = await tx.query<{ merged_into: string | null; status: string; launch: string }>('SELECT merged_into, status, launch FROM contacts WHERE id = $1', [
 		input.contactId,
@@ -931,9 +940,10 @@ export async function unmergeContact(
 		);
 		if (!(data.targetTagsBefore ?? []).includes(tag)) await tx.execute('DELETE FROM contact_tags WHERE contact_id = $1 AND tag = $2', [targetId, tag]);
 	}
+	const { reviewIds } = await runUnmergeSteps(tx, { launch, sourceId: input.contactId, targetId, now, source: input.source }, data.steps);
 	await recordEvents(tx, [
-		{ launch, contactId: input.contactId, type: 'contact.unmerged', source: input.source, data: { from: targetId }, at: now },
-		{ launch, contactId: targetId, type: 'contact.unmerged_from', source: input.source, data: { restored: input.contactId, keptOnTarget: kept }, at: now },
+		{ launch, contactId: input.contactId, type: 'contact.unmerged', source: input.source, data: { from: targetId, reviewIds }, at: now },
+		{ launch, contactId: targetId, type: 'contact.unmerged_from', source: input.source, data: { restored: input.contactId, keptOnTarget: kept, reviewIds }, at: now },
 	]);
-	return { contactId: input.contactId, restoredFrom: targetId, keptOnTarget: kept };
+	return { contactId: input.contactId, restoredFrom: targetId, keptOnTarget: kept, reviewIds };
 }

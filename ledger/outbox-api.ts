@@ -7,6 +7,7 @@ import {
 	getPauseState,
 	listOutboxEntries,
 	outboxHealth,
+	outboxMergeStep,
 	pauseOutbox,
 	releaseOutboxEntries,
 	requeueDeadEntries,
@@ -27,12 +28,16 @@ import {
 	type PauseState,
 	type RetryPolicy,
 } from './outbox';
+import { registerMergeStep } from './merge-steps';
 import type { Store } from './store';
 
 /**
  * The outbox as the nodes use it: each method is one transaction. Batches (claim N, ack N) are one
  * transaction too, so a drain of 100 entries costs two round trips of transactions, not 200.
  */
+// A merge moves the person's outbox entries with them (see outboxMergeStep).
+registerMergeStep('outbox', outboxMergeStep);
+
 export class OutboxApi {
 	constructor(private readonly store: Store) {}
 

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 import { LedgerInputError } from '../errors';
 import { recordEvents, type NewLedgerEvent } from '../events';
-import { findContact, getContact, linkIdentifier } from '../identity';
+import { findContact, getContact, linkIdentifier, lockContacts } from '../identity';
 import { enqueueOutboxEntry } from '../outbox';
 import type { PurchaseFact, PurchaseFactSource } from '../reconcile';
 import { openReviewItem } from '../review';
@@ -98,7 +98,7 @@ export interface AccessRecord {
 	updatedAt: number;
 }
 
-type AccessRow = {
+export type AccessRow = {
 	launch: string;
 	contact_id: string;
 	product_id: string;
@@ -131,7 +131,7 @@ type PurchaseRow = {
 
 const lockSuffix = (tx: SqlExecutor) => (tx.dialect === 'postgres' ? ' FOR UPDATE' : '');
 
-function toAccess(r: AccessRow): AccessRecord {
+export function toAccess(r: AccessRow): AccessRecord {
 	return {
 		launch: r.launch,
 		contactId: r.contact_id,
@@ -240,6 +240,24 @@ export async function matchPurchase(tx: SqlExecutor, launch: string, event: Purc
 	return null;
 }
 
+/**
+ * The matched contact, locked, followed to where a merge committed after the match read it moved
+ * the person (so a new purchase never lands on a merged-away contact); null if forgotten meanwhile.
+ * Only for a purchase that names no contact yet: merge cannot be waiting on that new row, so taking
+ * the contact lock here cannot deadlock with it.
+ */
+async function lockMatchedContact(tx: SqlExecutor, contactId: string): Promise<string | null> {
+	let id = contactId;
+	for (let hops = 0; hops < 20; hops++) {
+		const row = (await lockContacts(tx, [id])).get(id);
+		if (!row) return null;
+		if (row.status === 'active') return id;
+		if (row.status !== 'merged' || !row.merged_into) return null;
+		id = row.merged_into;
+	}
+	return null;
+}
+
 /** Links what the purchase tells about the person: the provider customer id and the email paid with. */
 async function linkPurchaseIdentifiers(tx: SqlExecutor, launch: string, contactId: string, event: PurchaseEvent, source: string): Promise<string[]> {
 	const linked: string[] = [];
@@ -310,7 +328,7 @@ export function nextAccessState(
 	}
 }
 
-async function lockAccess(tx: SqlExecutor, launch: string, contactId: string, productId: string, now: number): Promise<AccessRecord> {
+export async function lockAccess(tx: SqlExecutor, launch: string, contactId: string, productId: string, now: number): Promise<AccessRecord> {
 	await tx.execute(
 		`INSERT INTO access (launch, contact_id, product_id, state, version, updated_at) VALUES ($1, $2, $3, 'none', 0, $4)
 		 ON CONFLICT (launch, contact_id, product_id) DO NOTHING`,
@@ -328,7 +346,17 @@ async function purchaseFactsOf(tx: SqlExecutor, launch: string, contactId: strin
 	return rows.map((r) => ({ captured: r.captured_at !== null, refundedAt: r.refunded_at === null ? null : Number(r.refunded_at), revokeAt: r.revoke_at === null ? null : Number(r.revoke_at), dispute: r.dispute as PurchaseFacts['dispute'] }));
 }
 
-interface SettleResult {
+/** The email of the latest grant of this product sent for the contact (merge moves the person's entries with it), or null. */
+async function grantedEmail(tx: SqlExecutor, launch: string, contactId: string, productId: string): Promise<string | null> {
+	const grants = await tx.query<{ payload: string }>(`SELECT payload FROM outbox WHERE launch = $1 AND contact_id = $2 AND kind = 'grant' ORDER BY seq DESC`, [launch, contactId]);
+	for (const g of grants) {
+		const payload = JSON.parse(g.payload) as { productId?: unknown; email?: unknown };
+		if (payload.productId === productId && typeof payload.email === 'string') return payload.email;
+	}
+	return null;
+}
+
+export interface SettleResult {
 	access: AccessRecord;
 	effect: 'grant' | 'revoke' | null;
 	outboxId: string | null;
@@ -339,7 +367,7 @@ interface SettleResult {
  * transition is an event, and its grant / revoke is an outbox entry whose idempotency key names the
  * transition (contact, product, version), so the same transition can never be enqueued twice.
  */
-async function settleAccess(
+export async function settleAccess(
 	tx: SqlExecutor,
 	input: { launch: string; contactId: string; productId: string; revokeAfterMs: number; now: number; reason: string; source: string; context?: Record<string, unknown> },
 ): Promise<SettleResult> {
@@ -361,12 +389,15 @@ async function settleAccess(
 	let outboxId: string | null = null;
 	if (next.effect) {
 		const contact = await getContact(tx, contactId);
+		// A revoke goes to the address the grant went to: after a merge that can be the merged-away
+		// contact's email, not the surviving contact's.
+		const email = (next.effect === 'revoke' ? await grantedEmail(tx, launch, contactId, productId) : null) ?? contact?.email ?? null;
 		const entry = await enqueueOutboxEntry(tx, {
 			launch,
 			kind: next.effect,
 			idempotencyKey: `access:${contactId}:${productId}:${version}:${next.effect}`,
 			contactId,
-			payload: { productId, email: contact?.email ?? null, reason: input.reason, ...input.context },
+			payload: { productId, email, reason: input.reason, ...input.context },
 			source: input.source,
 		});
 		outboxId = entry.id;
@@ -482,8 +513,9 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 	let linked: string[] = [];
 	if (!contactId) {
 		const match = await matchPurchase(tx, launch, event);
-		if (match) {
-			contactId = match.contactId;
+		const matched = match ? await lockMatchedContact(tx, match.contactId) : null;
+		if (match && matched) {
+			contactId = matched;
 			matchedBy = match.matchedBy;
 			linked = await linkPurchaseIdentifiers(tx, launch, contactId, event, source);
 		}

@@ -1,4 +1,5 @@
 import { registerForgetStep } from '../forget';
+import { registerMergeStep } from '../merge-steps';
 import type { SqlExecutor, Store } from '../store';
 import {
 	applyPurchaseEvent,
@@ -18,6 +19,7 @@ import {
 	type PurchaseDecision,
 } from './access';
 import { getInboxEntry, listInbox, receiveWebhook, recordConfirmation, recordDelivery, type InboxEntry, type InboxStatus, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
+import { purchasesMergeStep } from './merge';
 import type { PurchaseEvent } from './normalize';
 import type { PaymentProvider } from './verify';
 
@@ -37,6 +39,9 @@ registerForgetStep('purchases', async (tx: SqlExecutor, context) => {
 		await tx.execute(`UPDATE purchase_inbox SET raw_body = $3, headers = '{}' WHERE launch = $1 AND ${contains}`, [context.launch, needle, FORGOTTEN_BODY]);
 	}
 });
+
+// A merge moves the person's purchases, inbox entries and access (rules in merge.ts).
+registerMergeStep('purchases', purchasesMergeStep);
 
 /** Purchases: webhook inbox, checkout tokens, matching and access. One transaction per call. */
 export class PurchasesApi {

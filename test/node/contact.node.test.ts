@@ -7,7 +7,8 @@ import { runWorkflow, type WorkflowRunResult } from '../support/n8n-in-process';
 import { AFTER_DONE, AFTER_REVIEW, START, actionWorkflow, items } from '../support/action-workflow';
 import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
 import { ledgerCredentialFor } from '../support/ledger-credential';
-import { closeAllLedgers, getLedger } from '../../ledger';
+import { closeAllLedgers, getLedger, normalizePurchaseEvent } from '../../ledger';
+import { stripe } from '../support/purchase-fixtures';
 
 const NODE = 'Waitlist Contact';
 
@@ -199,6 +200,26 @@ for (const driver of DRIVERS) {
 			assert.equal(unmerged.output(NODE)[0]!.restoredFrom, keep.contactId);
 			const back = await run({ operation: 'find', identifierKind: 'email', identifierValue: 'dup@example.com' }, items({}));
 			assert.equal(back.output(NODE)[0]!.contactId, dup.contactId);
+		});
+
+		it('merge moves a purchase with the person; unmerge after a refund while merged leaves on Review with the review item', async () => {
+			const ledger = await getLedger(db.config);
+			await ledger.purchases.defineProduct({ launch: 'default', productId: 'course' });
+			const keep = await upsert('buyer-keep@example.com');
+			const dup = await upsert('buyer-dup@example.com');
+			const order = { email: 'buyer-dup@example.com', customer: 'cus_dup', order: 'pi_dup' };
+			assert.equal((await ledger.purchases.apply('default', normalizePurchaseEvent('stripe', stripe.checkoutCompleted('evt_n1', order)))).decision, 'grant');
+			const merged = await run({ operation: 'merge', targetContactId: keep.contactId as string, sourceContactId: dup.contactId as string }, items({}));
+			ok(merged);
+			const refund = await ledger.purchases.apply('default', normalizePurchaseEvent('stripe', stripe.chargeRefunded('evt_n2', order)));
+			assert.deepEqual([refund.decision, refund.contactId], ['revoke', keep.contactId]);
+			const unmerged = await run({ operation: 'unmerge', contactId: dup.contactId as string }, items({}));
+			ok(unmerged);
+			assert.equal(unmerged.output(NODE).length, 0);
+			const out = unmerged.output(NODE, 1)[0]!;
+			assert.equal(out.contactId, dup.contactId);
+			assert.equal((out.reviewIds as string[]).length, 1);
+			assert.equal((await ledger.review.get((out.reviewIds as string[])[0]!))?.reason, 'unmerge_access_changed');
 		});
 
 		it('forget erases the person: they cannot be found, and get shows no personal data', async () => {

@@ -1,7 +1,7 @@
 import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
-import { done, launchOf, requiredText, sourceOf, type Routed } from '../../../shared/execution';
+import { done, launchOf, requiredText, review, sourceOf, type Routed } from '../../../shared/execution';
 import { contactIdProperty } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -17,14 +17,16 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex
 	const launch = launchOf(this, itemIndex);
 	const contactId = requiredText(this, 'contactId', itemIndex, '{{ $json.mergedFrom }}');
 	const result = await ledger.contacts.unmerge({ launch, contactId, source: sourceOf(this) });
-	return [
-		done({
-			contactId: result.contactId,
-			created: false,
-			launch,
-			restoredFrom: result.restoredFrom,
-			// Values changed on the kept contact after the merge stay there; listed so a person can check them.
-			keptOnTarget: result.keptOnTarget,
-		}),
-	];
+	const json = {
+		contactId: result.contactId,
+		created: false,
+		launch,
+		restoredFrom: result.restoredFrom,
+		// Values changed on the kept contact after the merge stay there; listed so a person can check them.
+		keptOnTarget: result.keptOnTarget,
+		// Access that changed while merged stays on the kept contact: one open review item per product.
+		reviewIds: result.reviewIds,
+	};
+	// The contacts are apart either way; the Review output says a person still has to decide about access.
+	return [result.reviewIds.length ? review(json) : done(json)];
 }
