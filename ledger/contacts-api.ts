@@ -87,6 +87,7 @@ export class ContactsApi {
 		return countContactsByLaunch(this.store);
 	}
 
+	/** Oldest first by default, so `{ limit: 10 }` is the first 10; `{ order: 'newest', limit: 10 }` is the latest 10, newest first. */
 	history(contactId: string, filter?: EventFilter): Promise<LedgerEvent[]> {
 		return listEvents(this.store, contactId, filter);
 	}

@@ -1,3 +1,4 @@
+import { LedgerInputError } from './errors';
 import type { SqlExecutor, SqlValue } from './store';
 
 export interface LedgerEvent {
@@ -65,6 +66,12 @@ export interface EventFilter {
 	types?: string[];
 	/** Only events after this event id (for paging / following). */
 	afterId?: number;
+	/**
+	 * 'oldest' (default): in the order they happened. 'newest': most recent first. `limit` keeps the
+	 * first N in this order — so the OLDEST N by default; pass order 'newest' for the most recent N.
+	 */
+	order?: 'oldest' | 'newest';
+	/** At most this many events, counted in `order`. */
 	limit?: number;
 }
 
@@ -85,7 +92,10 @@ function filterSql(filter: EventFilter, params: SqlValue[]): string {
 		params.push(filter.afterId);
 		sql += ` AND id > $${params.length}`;
 	}
-	sql += ' ORDER BY id';
+	if (filter.order !== undefined && filter.order !== 'oldest' && filter.order !== 'newest') {
+		throw new LedgerInputError('order', `must be "newest" or "oldest"; got ${JSON.stringify(filter.order)}`);
+	}
+	sql += filter.order === 'newest' ? ' ORDER BY id DESC' : ' ORDER BY id';
 	if (filter.limit !== undefined) {
 		params.push(Math.max(1, Math.floor(filter.limit)));
 		sql += ` LIMIT $${params.length}`;
@@ -93,7 +103,7 @@ function filterSql(filter: EventFilter, params: SqlValue[]): string {
 	return sql;
 }
 
-/** One contact's history, oldest first. */
+/** One contact's history, oldest first unless `filter.order` is 'newest'. */
 export async function listEvents(tx: SqlExecutor, contactId: string, filter: EventFilter = {}): Promise<LedgerEvent[]> {
 	const params: SqlValue[] = [contactId];
 	const rows = await tx.query<EventRow>(
@@ -103,7 +113,7 @@ export async function listEvents(tx: SqlExecutor, contactId: string, filter: Eve
 	return rows.map(toEvent);
 }
 
-/** A launch's history (including events that belong to no contact, such as registry changes). */
+/** A launch's history, ordered like listEvents (including events that belong to no contact, such as registry changes). */
 export async function listLaunchEvents(tx: SqlExecutor, launch: string, filter: EventFilter = {}): Promise<LedgerEvent[]> {
 	const params: SqlValue[] = [launch];
 	const rows = await tx.query<EventRow>(

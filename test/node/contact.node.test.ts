@@ -237,7 +237,7 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(contact.profile, {});
 		});
 
-		it('history shows every change with before and after, in order', async () => {
+		it('history shows every change with before and after, newest first; a limit keeps the latest (or, oldest first, the first)', async () => {
 			const created = await upsert('history@example.com', { profileFields: { field: [{ name: 'first_name', value: 'Hal' }] } });
 			await upsert('history@example.com', { profileFields: { field: [{ name: 'city', value: 'Rome' }] } });
 			await run({ operation: 'link', contactId: created.contactId as string, identifierKind: 'customer_id', identifierValue: 'cus_h' }, items({}));
@@ -248,11 +248,18 @@ for (const driver of DRIVERS) {
 			const events = one.events as IDataObject[];
 			assert.deepEqual(
 				events.map((e) => e.type),
-				['contact.created', 'contact.updated', 'identifier.linked'],
+				['identifier.linked', 'contact.updated', 'contact.created'],
 			);
-			assert.deepEqual(((events[0]!.data as IDataObject).changes as IDataObject).first_name, { before: null, after: 'Hal' });
+			assert.deepEqual(((events[2]!.data as IDataObject).changes as IDataObject).first_name, { before: null, after: 'Hal' });
 			assert.deepEqual(((events[1]!.data as IDataObject).changes as IDataObject).city, { before: null, after: 'Rome' });
 			assert.equal(events[1]!.source, `n8n:${NODE}`);
+
+			const latest = await run({ operation: 'history', contactId: created.contactId as string, historyOptions: { limit: 2 } }, items({}));
+			ok(latest);
+			assert.deepEqual((latest.output(NODE)[0]!.events as IDataObject[]).map((e) => e.type), ['identifier.linked', 'contact.updated']);
+			const first = await run({ operation: 'history', contactId: created.contactId as string, historyOptions: { limit: 2, order: 'oldest' } }, items({}));
+			ok(first);
+			assert.deepEqual((first.output(NODE)[0]!.events as IDataObject[]).map((e) => e.type), ['contact.created', 'contact.updated']);
 
 			const perEvent = await run(
 				{ operation: 'history', contactId: created.contactId as string, historyOutput: 'perEvent', historyOptions: { eventTypes: 'identifier.*' } },

@@ -203,7 +203,7 @@ for (const driver of DRIVERS) {
 						type: 'n8n-nodes-waitlist-ledger.waitlistContact',
 						typeVersion: 1,
 						position: [600, 0],
-						parameters: { operation: 'history', contactId: '={{ $json.contactId }}', historyOptions: { eventTypes: 'tag.*' } },
+						parameters: { operation: 'history', contactId: '={{ $json.contactId }}', historyOptions: { eventTypes: 'tag.*', order: 'oldest' } },
 					},
 				],
 				connections: {

@@ -33,7 +33,7 @@ export const description: INodeProperties[] = [
 				action: 'Forget a contact',
 			},
 			{ name: 'Get', value: 'get', description: 'Get a contact by its ID', action: 'Get a contact' },
-			{ name: 'History', value: 'history', description: 'List every change made to a contact', action: 'Get the history of a contact' },
+			{ name: 'History', value: 'history', description: 'List the changes made to a contact, newest first', action: 'Get the history of a contact' },
 			{
 				name: 'Link Identifier',
 				value: 'link',
