@@ -45,13 +45,16 @@ function tagKey(input: unknown, field: string): string {
 
 export function tagList(input: unknown, field = 'tags'): string[] {
 	if (input === undefined || input === null) return [];
-	// Nodes often receive "a, b, c" from a form field.
-	const list = typeof input === 'string' ? input.split(',').filter((t) => t.trim() !== '') : input;
+	// Nodes often receive "a, b, c" from a form field, and lists built by expressions can hold blanks:
+	// each entry is trimmed, and blank ones ("a, ,b ,") are dropped — never an empty tag.
+	const list = typeof input === 'string' ? input.split(',') : input;
 	if (!Array.isArray(list)) throw new LedgerInputError(field, 'must be a list of tag names or a comma-separated text');
-	return list.map((t, i) => {
-		if (typeof t !== 'string') throw new LedgerInputError(`${field}[${i}]`, `must be text; got ${JSON.stringify(t)}`);
-		return t;
-	});
+	return list
+		.map((t, i) => {
+			if (typeof t !== 'string') throw new LedgerInputError(`${field}[${i}]`, `must be text; got ${JSON.stringify(t)}`);
+			return t.trim();
+		})
+		.filter((t) => t !== '');
 }
 
 function patternRegex(pattern: string): RegExp {
