@@ -95,7 +95,7 @@ export {
 	type VerifyResult,
 } from './purchases/verify';
 export { CHECKOUT_TOKEN_KEY, PURCHASE_EVENT_TYPES, normalizePurchaseEvent, parseWebhookBody, type PurchaseEvent, type PurchaseEventType } from './purchases/normalize';
-export { CONFIRMATION_PENDING, recordConfirmation, recordDelivery, receiveWebhook, type SaleConfirmation, type InboxEntry, type InboxStatus, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult } from './purchases/inbox';
+export { CONFIRMATION_PENDING, recordConfirmation, recordDelivery, receiveWebhook, type SaleConfirmation, type InboxEntry, type InboxFilter, type InboxStatus, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult } from './purchases/inbox';
 export {
 	accessTarget,
 	applyPurchaseEvent,
@@ -118,7 +118,7 @@ export {
 	type ProductInput,
 	type PurchaseDecision,
 } from './purchases/access';
-export { PurchasesApi } from './purchases/api';
+export { PurchasesApi, type ReplayOutcome } from './purchases/api';
 export { Ledger } from './ledger';
 export { closeAllLedgers, closeLedgersOnExit, getLedger } from './registry';
 export { createStore, defaultSqlitePath, openStore, LATEST_SCHEMA_VERSION, type StoreConfig } from './store';

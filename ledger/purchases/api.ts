@@ -18,10 +18,9 @@ import {
 	type ProductInput,
 	type PurchaseDecision,
 } from './access';
-import { getInboxEntry, listInbox, receiveWebhook, recordConfirmation, recordDelivery, type InboxEntry, type InboxStatus, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
+import { getInboxEntry, listInbox, receiveWebhook, recordConfirmation, recordDelivery, type InboxEntry, type InboxFilter, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
 import { purchasesMergeStep } from './merge';
 import type { PurchaseEvent } from './normalize';
-import type { PaymentProvider } from './verify';
 
 // Forget redacts what purchases kept about a person: the email and customer id on their purchases
 // and the raw webhook bodies (which carry name, email, address) of deliveries matched to them — or
@@ -105,7 +104,44 @@ export class PurchasesApi {
 		return getInboxEntry(this.store, id);
 	}
 
-	inbox(launch: string, filter?: { status?: InboxStatus; provider?: PaymentProvider; eventId?: string; limit?: number }): Promise<InboxEntry[]> {
+	inbox(launch: string, filter?: InboxFilter): Promise<InboxEntry[]> {
 		return listInbox(this.store, launch, filter);
 	}
+
+	/**
+	 * Verified deliveries still waiting to be processed after `olderThanMs` (10 minutes by default):
+	 * their run failed or was stopped before Purchase Match processed them. Oldest first. Deliveries
+	 * whose sale confirmation is still pending are left to the provider's repeat (see recordConfirmation).
+	 */
+	unprocessed(input: { launch: string; olderThanMs?: number; now?: number; limit?: number }): Promise<InboxEntry[]> {
+		const now = input.now ?? Date.now();
+		return listInbox(this.store, input.launch, {
+			status: 'received',
+			receivedBefore: now - Math.max(0, input.olderThanMs ?? 10 * 60_000),
+			confirmationPending: false,
+			limit: input.limit,
+		});
+	}
+
+	/**
+	 * Processes the `unprocessed` deliveries, each exactly as `process` does (its own transaction,
+	 * the entry locked and its status re-read): a delivery that another replay or a late original run
+	 * processed first comes back as a duplicate that did nothing. One failing entry does not stop the
+	 * others; it is returned with its error and stays received.
+	 */
+	async replayUnprocessed(input: { launch: string; olderThanMs?: number; now?: number; limit?: number } & ApplyPurchaseOptions): Promise<ReplayOutcome[]> {
+		const { launch, olderThanMs, now, limit, ...options } = input;
+		const outcomes: ReplayOutcome[] = [];
+		for (const entry of await this.unprocessed({ launch, olderThanMs, now, limit })) {
+			try {
+				outcomes.push({ entry, decision: await this.process(entry.id, options) });
+			} catch (caught) {
+				outcomes.push({ entry, error: caught instanceof Error ? caught : new Error(String(caught)) });
+			}
+		}
+		return outcomes;
+	}
 }
+
+/** One replayed delivery: the decision `process` made for it, or why it could not be processed. */
+export type ReplayOutcome = { entry: InboxEntry; decision: PurchaseDecision; error?: undefined } | { entry: InboxEntry; decision?: undefined; error: Error };

@@ -223,13 +223,39 @@ export async function getInboxEntry(tx: SqlExecutor, id: string, options: { lock
 	return row ? toEntry(row) : null;
 }
 
+export interface InboxFilter {
+	status?: InboxStatus;
+	provider?: PaymentProvider;
+	eventId?: string;
+	/**
+	 * Epoch ms: only entries received before it. With status "received", the deliveries whose run
+	 * ended without processing them (the run failed or was stopped), ready to be processed again.
+	 */
+	receivedBefore?: number;
+	/**
+	 * false: leave out unsigned deliveries whose sale confirmation with the provider is still pending
+	 * (the provider repeats those and the trigger confirms them then; processing one before would
+	 * decide it unconfirmed for good).
+	 */
+	confirmationPending?: false;
+	limit?: number;
+}
+
 export async function listInbox(
 	tx: SqlExecutor,
 	launch: string,
-	filter: { status?: InboxStatus; provider?: PaymentProvider; eventId?: string; limit?: number } = {},
+	filter: InboxFilter = {},
 ): Promise<InboxEntry[]> {
 	const params: SqlValue[] = [launch];
 	let sql = 'SELECT * FROM purchase_inbox WHERE launch = $1';
+	if (filter.receivedBefore !== undefined) {
+		params.push(filter.receivedBefore);
+		sql += ` AND received_at < $${params.length}`;
+	}
+	if (filter.confirmationPending === false) {
+		params.push(`${CONFIRMATION_PENDING}%`);
+		sql += ` AND (confirmed_at IS NOT NULL OR last_error IS NULL OR last_error NOT LIKE $${params.length})`;
+	}
 	for (const [column, value] of [
 		['status', filter.status],
 		['provider', filter.provider],
