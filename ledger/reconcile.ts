@@ -461,7 +461,7 @@ async function reviewOnce(tx: SqlExecutor, run: SweepRun, order: CheckoutOrderRe
 async function missingInVendor(store: Store, run: SweepRun, system: 'esp' | 'crm', report: SystemReport, batchSize: number): Promise<void> {
 	let after = '';
 	for (;;) {
-		const page = await store.transaction(async (tx) => {
+		const page = await batchTransaction(store, async (tx) => {
 			// A page of contacts by id, then which of them the vendor list had: two index lookups per
 			// page, so the cost stays linear whatever the planner knows about the staging table.
 			const contacts = await tx.query<{ id: string; email: string | null; status: string; is_test: number }>(
@@ -512,6 +512,23 @@ async function refreshPlannerStatistics(store: Store, tables: string[]): Promise
 }
 
 /**
+ * One batch's transaction. On PostgreSQL it first lowers random_page_cost for this transaction only
+ * (SET LOCAL; the pool's other work keeps the server's setting). A batch looks up to 1000 keys at
+ * once (IN lists on identifiers, contacts, contact_tags, reconcile_seen, outbox); with the default
+ * cost of 4 — tuned for spinning disks — the planner prices 1000 index probes above one pass over a
+ * 100k-row table and scans the whole table for every batch, so the sweep grows with the square of
+ * the contacts (measured: a sequential scan of identifiers, 25–100 ms per batch at 100k, against
+ * 6–9 ms by index). 1.1 is the usual value for SSDs and cached data; it only changes plans, never
+ * results.
+ */
+async function batchTransaction<T>(store: Store, work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+	return store.transaction(async (tx) => {
+		if (tx.dialect === 'postgres') await tx.execute('SET LOCAL random_page_cost = 1.1');
+		return work(tx);
+	});
+}
+
+/**
  * Runs one sweep. Each batch is its own transaction, so a sweep over 100k records never holds one
  * long lock and what it fixed stays fixed if a later batch fails.
  */
@@ -535,7 +552,7 @@ export async function runReconcileSweep(store: Store, input: SweepInput): Promis
 			const report = (systems[system] = emptyReport());
 			for await (const batch of batches(stream, batchSize)) {
 				report.records += batch.length;
-				await store.transaction((tx) => contactBatch(tx, run, system, batch, report));
+				await batchTransaction(store, (tx) => contactBatch(tx, run, system, batch, report));
 			}
 			await refreshPlannerStatistics(store, ['reconcile_seen']);
 			await missingInVendor(store, run, system, report, batchSize);
@@ -544,14 +561,14 @@ export async function runReconcileSweep(store: Store, input: SweepInput): Promis
 			const report = (systems.delivery = emptyReport());
 			for await (const batch of batches(input.delivery, batchSize)) {
 				report.records += batch.length;
-				await store.transaction((tx) => deliveryBatch(tx, run, batch, report, input.purchases));
+				await batchTransaction(store, (tx) => deliveryBatch(tx, run, batch, report, input.purchases));
 			}
 		}
 		if (input.checkout) {
 			const report = (systems.checkout = emptyReport());
 			for await (const batch of batches(input.checkout, batchSize)) {
 				report.records += batch.length;
-				await store.transaction((tx) => checkoutBatch(tx, run, batch, report, input.purchases));
+				await batchTransaction(store, (tx) => checkoutBatch(tx, run, batch, report, input.purchases));
 			}
 		}
 		const result: SweepReport = { runId: run.id, launch: run.launch, outbox, systems, fixes: run.fixes, healedContacts: run.healed, findings: run.findingSeq };
