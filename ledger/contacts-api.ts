@@ -10,12 +10,14 @@ import {
 	unlinkIdentifier,
 	unmergeContact,
 	upsertContactAlone,
+	upsertContactsInOrder,
 	type ContactRecord,
 	type LinkIdentifierInput,
 	type LinkIdentifierResult,
 	type MergeContactsInput,
 	type UpsertContactInput,
 	type UpsertContactResult,
+	type UpsertManyOutcome,
 } from './identity';
 import { getReviewItem, listReviewItems, resolveReviewItem, type ReviewItem } from './review';
 import { getLaunchSettings, updateLaunchSettings, type LaunchSettings, type LaunchSettingsPatch } from './settings';
@@ -48,6 +50,15 @@ export class ContactsApi {
 
 	upsert(input: UpsertContactInput): Promise<UpsertContactResult> {
 		return upsertContactAlone(this.store, input);
+	}
+
+	/**
+	 * Many upserts (an import, a backlog), in order, with one outcome per input — exactly what calling
+	 * upsert for each would give, errors included, but cheaper: on SQLite up to 100 share a commit.
+	 * Not all-or-nothing: inputs that fail are reported, the others are kept.
+	 */
+	upsertMany(inputs: readonly UpsertContactInput[]): Promise<UpsertManyOutcome[]> {
+		return upsertContactsInOrder(this.store, inputs);
 	}
 
 	get(contactId: string): Promise<ContactRecord | null> {

@@ -14,6 +14,7 @@ export {
 	type MergeContactsInput,
 	type UpsertContactInput,
 	type UpsertContactResult,
+	type UpsertManyOutcome,
 } from './identity';
 export { isEmptyValue, mergeFieldValue } from './merge';
 export { normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey, type NormalizedIdentifier } from './normalize';
