@@ -1,6 +1,7 @@
 import {
 	ackOutboxEntries,
 	claimDueOutboxEntries,
+	enqueueOutboxEntries,
 	enqueueOutboxEntry,
 	failOutboxEntries,
 	getOutboxEntry,
@@ -47,11 +48,7 @@ export class OutboxApi {
 
 	/** Several entries in one transaction (all or none). */
 	enqueueMany(inputs: readonly EnqueueOutboxInput[]): Promise<EnqueueOutboxResult[]> {
-		return this.store.transaction(async (tx) => {
-			const results: EnqueueOutboxResult[] = [];
-			for (const input of inputs) results.push(await enqueueOutboxEntry(tx, input));
-			return results;
-		});
+		return this.store.transaction((tx) => enqueueOutboxEntries(tx, inputs));
 	}
 
 	claim(input: ClaimOutboxInput): Promise<ClaimedOutboxEntry[]> {

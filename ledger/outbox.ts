@@ -190,34 +190,94 @@ function holdsKind(scope: PauseScope | null, kind: string): boolean {
  * launch's kill switch holds this kind, the entry is `held` and its contact joins the holding segment.
  */
 export async function enqueueOutboxEntry(tx: SqlExecutor, input: EnqueueOutboxInput): Promise<EnqueueOutboxResult> {
-	const launch = requiredText(input.launch, 'launch', 200);
-	const kind = requiredText(input.kind, 'kind', 100);
-	const idempotencyKey = requiredText(input.idempotencyKey, 'idempotencyKey');
-	const maxAttempts = wholeNumber(input.maxAttempts, 'maxAttempts', 1, 100, DEFAULT_MAX_ATTEMPTS);
-	if (input.payload !== undefined && (typeof input.payload !== 'object' || input.payload === null || Array.isArray(input.payload))) {
-		throw new LedgerInputError('payload', 'must be an object (JSON such as {"productId": "course"})');
-	}
+	const [result] = await enqueueOutboxEntries(tx, [input]);
+	return result!;
+}
+
+/** Rows per multi-row INSERT: 10 parameters each, well under both databases' parameter limits. */
+const ENQUEUE_CHUNK = 500;
+
+/**
+ * enqueueOutboxEntry for several inputs, with the same result per input as calling it for each in
+ * order (a repeated key — in the ledger or earlier in the list — is `created: false` with the
+ * existing entry), in a few statements instead of two per input: one kill-switch read per launch,
+ * one multi-row INSERT … ON CONFLICT DO NOTHING, one read of the entries that already existed. Every
+ * input is validated before anything is written.
+ */
+export async function enqueueOutboxEntries(tx: SqlExecutor, inputs: readonly EnqueueOutboxInput[]): Promise<EnqueueOutboxResult[]> {
 	const now = Date.now();
-	const id = randomUUID();
-	const { scope } = await getPauseState(tx, launch);
-	const status: OutboxStatus = holdsKind(scope, kind) ? 'held' : 'pending';
-	const inserted = await tx.query<{ id: string }>(
-		`INSERT INTO outbox (id, launch, kind, idempotency_key, contact_id, payload, status, attempts, max_attempts, next_attempt_at, created_at, updated_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $10)
-		 ON CONFLICT (launch, idempotency_key) DO NOTHING
-		 RETURNING id`,
-		[id, launch, kind, idempotencyKey, input.contactId ?? null, JSON.stringify(input.payload ?? {}), status, maxAttempts, input.availableAt ?? now, now],
-	);
-	if (inserted.length === 1) {
-		if (status === 'held') {
-			await recordEvents(tx, [{ launch, contactId: input.contactId ?? null, type: 'outbox.held', source: input.source, data: { entryId: id, kind, idempotencyKey, scope }, at: now }]);
-			if (input.contactId) await applySystemTag(tx, { launch, contactIds: [input.contactId], tag: HOLDING_TAG, kind: 'segment', source: 'kill-switch' });
+	const rows = inputs.map((input) => {
+		const launch = requiredText(input.launch, 'launch', 200);
+		const kind = requiredText(input.kind, 'kind', 100);
+		const idempotencyKey = requiredText(input.idempotencyKey, 'idempotencyKey');
+		const maxAttempts = wholeNumber(input.maxAttempts, 'maxAttempts', 1, 100, DEFAULT_MAX_ATTEMPTS);
+		if (input.payload !== undefined && (typeof input.payload !== 'object' || input.payload === null || Array.isArray(input.payload))) {
+			throw new LedgerInputError('payload', 'must be an object (JSON such as {"productId": "course"})');
 		}
-		return { id, created: true, status };
+		return { input, launch, kind, idempotencyKey, maxAttempts, id: randomUUID(), status: 'pending' as OutboxStatus, scope: null as PauseScope | null };
+	});
+	const scopes = new Map<string, PauseScope | null>();
+	for (const row of rows) {
+		if (!scopes.has(row.launch)) scopes.set(row.launch, (await getPauseState(tx, row.launch)).scope);
+		row.scope = scopes.get(row.launch)!;
+		if (holdsKind(row.scope, row.kind)) row.status = 'held';
 	}
-	const [existing] = await tx.query<{ id: string; status: string }>('SELECT id, status FROM outbox WHERE launch = $1 AND idempotency_key = $2', [launch, idempotencyKey]);
-	if (!existing) throw new Error(`outbox entry ${idempotencyKey} vanished during enqueue`);
-	return { id: existing.id, created: false, status: existing.status as OutboxStatus };
+	const inserted = new Set<string>();
+	for (let i = 0; i < rows.length; i += ENQUEUE_CHUNK) {
+		const params: SqlValue[] = [];
+		const values = rows.slice(i, i + ENQUEUE_CHUNK).map((r) => {
+			const at = r.input.availableAt ?? now;
+			const list = inList([r.id, r.launch, r.kind, r.idempotencyKey, r.input.contactId ?? null, JSON.stringify(r.input.payload ?? {}), r.status, r.maxAttempts, at, now], params);
+			// attempts 0; updated_at = created_at (the last parameter again)
+			return `(${list}, 0, $${params.length})`;
+		});
+		// Rows are inserted in list order, so of two inputs with one key the first is created.
+		const returned = await tx.query<{ id: string }>(
+			`INSERT INTO outbox (id, launch, kind, idempotency_key, contact_id, payload, status, max_attempts, next_attempt_at, created_at, attempts, updated_at)
+			 VALUES ${values.join(', ')}
+			 ON CONFLICT (launch, idempotency_key) DO NOTHING
+			 RETURNING id`,
+			params,
+		);
+		for (const r of returned) inserted.add(r.id);
+	}
+	const results: EnqueueOutboxResult[] = [];
+	const existing = await existingEntries(tx, rows.filter((r) => !inserted.has(r.id)));
+	for (const row of rows) {
+		if (inserted.has(row.id)) {
+			if (row.status === 'held') {
+				const { input } = row;
+				await recordEvents(tx, [{ launch: row.launch, contactId: input.contactId ?? null, type: 'outbox.held', source: input.source, data: { entryId: row.id, kind: row.kind, idempotencyKey: row.idempotencyKey, scope: row.scope }, at: now }]);
+				if (input.contactId) await applySystemTag(tx, { launch: row.launch, contactIds: [input.contactId], tag: HOLDING_TAG, kind: 'segment', source: 'kill-switch' });
+			}
+			results.push({ id: row.id, created: true, status: row.status });
+			continue;
+		}
+		const found = existing.get(`${row.launch}\u0000${row.idempotencyKey}`);
+		if (!found) throw new Error(`outbox entry ${row.idempotencyKey} vanished during enqueue`);
+		results.push({ id: found.id, created: false, status: found.status as OutboxStatus });
+	}
+	return results;
+}
+
+/** The entries holding these (launch, idempotency key) pairs, by launch + NUL + key. */
+async function existingEntries(tx: SqlExecutor, rows: readonly { launch: string; idempotencyKey: string }[]): Promise<Map<string, { id: string; status: string }>> {
+	const found = new Map<string, { id: string; status: string }>();
+	const byLaunch = new Map<string, string[]>();
+	for (const r of rows) (byLaunch.get(r.launch) ?? byLaunch.set(r.launch, []).get(r.launch)!).push(r.idempotencyKey);
+	for (const [launch, keys] of byLaunch) {
+		const unique = [...new Set(keys)];
+		for (let i = 0; i < unique.length; i += ENQUEUE_CHUNK) {
+			const params: SqlValue[] = [launch];
+			const list = inList(unique.slice(i, i + ENQUEUE_CHUNK), params);
+			const entries = await tx.query<{ id: string; status: string; idempotency_key: string }>(
+				`SELECT id, status, idempotency_key FROM outbox WHERE launch = $1 AND idempotency_key IN (${list})`,
+				params,
+			);
+			for (const e of entries) found.set(`${launch}\u0000${e.idempotency_key}`, { id: e.id, status: e.status });
+		}
+	}
+	return found;
 }
 
 // ── claim ───────────────────────────────────────────────────────────────────────────────────────

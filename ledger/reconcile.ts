@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LedgerInputError } from './errors';
 import { recordEvents, type NewLedgerEvent } from './events';
 import { normalizeEmail, normalizeTagKey } from './normalize';
-import { enqueueOutboxEntry, outboxHealth, type OutboxHealth } from './outbox';
+import { enqueueOutboxEntries, outboxHealth, type OutboxHealth } from './outbox';
 import { openReviewItem } from './review';
 import type { SqlExecutor, SqlValue, Store } from './store';
 import { applySystemTag, HOLDING_TAG, RECONCILED_TAG } from './system-tags';
@@ -226,30 +226,56 @@ async function markSeen(tx: SqlExecutor, run: SweepRun, system: VendorSystem, ro
 
 type FixOutcome = 'created' | 'reopened' | 'queued' | 'skipped';
 
+interface Fix {
+	kind: string;
+	key: string;
+	contactId: string;
+	payload: Record<string, unknown>;
+}
+
 /**
- * Makes sure an entry with this key is on its way: creates it, reopens it when it was done or dead
- * (the vendor still lacks what it delivered), or leaves an open one alone (refreshing its payload
- * unless a worker holds it). Discarded entries stay discarded: a person decided.
+ * Makes sure an entry with each fix's key is on its way: creates it, reopens it when it was done or
+ * dead (the vendor still lacks what it delivered), or leaves an open one alone (refreshing its payload
+ * unless a worker holds it). Discarded entries stay discarded: a person decided. One set-based
+ * enqueue for the batch's fixes; outcomes in the order of `fixes`.
  */
-async function ensureFix(
-	tx: SqlExecutor,
-	run: SweepRun,
-	fix: { kind: string; key: string; contactId: string; payload: Record<string, unknown> },
-): Promise<{ outcome: FixOutcome; entryId: string }> {
-	const payload = { ...fix.payload, reconcileRunId: run.id };
-	const result = await enqueueOutboxEntry(tx, { launch: run.launch, kind: fix.kind, idempotencyKey: fix.key, contactId: fix.contactId, payload, source: run.source });
-	if (result.created) return { outcome: 'created', entryId: result.id };
-	const now = Date.now();
-	if (result.status === 'done' || result.status === 'dead') {
-		const n = await tx.execute(
-			`UPDATE outbox SET status = 'pending', attempts = 0, payload = $2, next_attempt_at = $3, updated_at = $3 WHERE id = $1 AND status IN ('done', 'dead')`,
-			[result.id, JSON.stringify(payload), now],
-		);
-		return { outcome: n === 1 ? 'reopened' : 'queued', entryId: result.id };
+async function ensureFixes(tx: SqlExecutor, run: SweepRun, fixes: readonly Fix[]): Promise<{ outcome: FixOutcome; entryId: string }[]> {
+	if (fixes.length === 0) return [];
+	const payloads = fixes.map((fix) => ({ ...fix.payload, reconcileRunId: run.id }));
+	const results = await enqueueOutboxEntries(
+		tx,
+		fixes.map((fix, i) => ({ launch: run.launch, kind: fix.kind, idempotencyKey: fix.key, contactId: fix.contactId, payload: payloads[i], source: run.source })),
+	);
+	const outcomes: { outcome: FixOutcome; entryId: string }[] = [];
+	for (const [i, result] of results.entries()) {
+		if (result.created) {
+			outcomes.push({ outcome: 'created', entryId: result.id });
+			continue;
+		}
+		const now = Date.now();
+		const payload = JSON.stringify(payloads[i]);
+		if (result.status === 'done' || result.status === 'dead') {
+			const n = await tx.execute(
+				`UPDATE outbox SET status = 'pending', attempts = 0, payload = $2, next_attempt_at = $3, updated_at = $3 WHERE id = $1 AND status IN ('done', 'dead')`,
+				[result.id, payload, now],
+			);
+			outcomes.push({ outcome: n === 1 ? 'reopened' : 'queued', entryId: result.id });
+			continue;
+		}
+		if (result.status === 'discarded') {
+			outcomes.push({ outcome: 'skipped', entryId: result.id });
+			continue;
+		}
+		await tx.execute(`UPDATE outbox SET payload = $2, updated_at = $3 WHERE id = $1 AND status IN ('pending', 'failed', 'held')`, [result.id, payload, now]);
+		outcomes.push({ outcome: 'queued', entryId: result.id });
 	}
-	if (result.status === 'discarded') return { outcome: 'skipped', entryId: result.id };
-	await tx.execute(`UPDATE outbox SET payload = $2, updated_at = $3 WHERE id = $1 AND status IN ('pending', 'failed', 'held')`, [result.id, JSON.stringify(payload), now]);
-	return { outcome: 'queued', entryId: result.id };
+	return outcomes;
+}
+
+/** One fix (delivery and checkout findings, decided one order at a time). */
+async function ensureFix(tx: SqlExecutor, run: SweepRun, fix: Fix): Promise<{ outcome: FixOutcome; entryId: string }> {
+	const [outcome] = await ensureFixes(tx, run, [fix]);
+	return outcome!;
 }
 
 /** Contacts (of `ids`) that already have an open entry of `kind` — e.g. the sync capture enqueued. */
@@ -323,6 +349,7 @@ async function contactBatch(tx: SqlExecutor, run: SweepRun, system: 'esp' | 'crm
 		for (const r of rows) (ledgerTags.get(r.contact_id) ?? ledgerTags.set(r.contact_id, new Set()).get(r.contact_id)!).add(r.tag);
 	}
 	const healed: Parameters<typeof markHealed>[2] = [];
+	const drifts: { contactId: string; add: string[]; remove: string[]; fix: Fix }[] = [];
 	for (const v of withTags) {
 		const contactId = contacts.get(v.email)!;
 		const vendorTags = new Set(v.record.tags!.filter((t) => typeof t === 'string').map((t) => normalizeTagKey(t)));
@@ -331,12 +358,16 @@ async function contactBatch(tx: SqlExecutor, run: SweepRun, system: 'esp' | 'crm
 		const remove = [...vendorTags].filter((t) => run.registry.has(t) && !SYSTEM_TAGS.has(t) && !have.has(t)).sort();
 		if (add.length === 0 && remove.length === 0) continue;
 		report.tagDrift++;
-		const fix = await ensureFix(tx, run, {
-			kind: 'tag_sync',
-			key: `reconcile:tag_sync:${system}:${contactId}`,
+		drifts.push({
 			contactId,
-			payload: { system, email: v.email, vendorId: v.record.id ?? null, add, remove },
+			add,
+			remove,
+			fix: { kind: 'tag_sync', key: `reconcile:tag_sync:${system}:${contactId}`, contactId, payload: { system, email: v.email, vendorId: v.record.id ?? null, add, remove } },
 		});
+	}
+	const driftFixes = await ensureFixes(tx, run, drifts.map((d) => d.fix));
+	for (const [i, { contactId, add, remove }] of drifts.entries()) {
+		const fix = driftFixes[i]!;
 		findings.push({ kind: 'tag_drift', system, contactId, data: { add, remove, entryId: fix.entryId, outcome: fix.outcome } });
 		healed.push({ contactId, entryId: fix.entryId, finding: 'tag_drift', system, outcome: fix.outcome });
 	}
@@ -481,13 +512,20 @@ async function missingInVendor(store: Store, run: SweepRun, system: 'esp' | 'crm
 			const open = await withOpenEntry(tx, run.launch, kind, rows.map((r) => r.id));
 			const findings: Finding[] = [];
 			const healed: Parameters<typeof markHealed>[2] = [];
+			report.missingInVendor += rows.length;
+			const toFix = rows.filter((row) => !open.has(row.id));
+			const fixes = await ensureFixes(
+				tx,
+				run,
+				toFix.map((row) => ({ kind, key: `reconcile:${kind}:${row.id}`, contactId: row.id, payload: { system, email: row.email, reason: 'missing_in_vendor' } })),
+			);
+			const fixOf = new Map(toFix.map((row, i) => [row.id, fixes[i]!]));
 			for (const row of rows) {
-				report.missingInVendor++;
-				if (open.has(row.id)) {
+				const fix = fixOf.get(row.id);
+				if (!fix) {
 					findings.push({ kind: 'missing_in_vendor', system, contactId: row.id, data: { email: row.email, outcome: 'queued' } });
 					continue;
 				}
-				const fix = await ensureFix(tx, run, { kind, key: `reconcile:${kind}:${row.id}`, contactId: row.id, payload: { system, email: row.email, reason: 'missing_in_vendor' } });
 				findings.push({ kind: 'missing_in_vendor', system, contactId: row.id, data: { email: row.email, entryId: fix.entryId, outcome: fix.outcome } });
 				healed.push({ contactId: row.id, entryId: fix.entryId, finding: 'missing_in_vendor', system, outcome: fix.outcome });
 			}

@@ -31,6 +31,38 @@ for (const driver of DRIVERS) {
 			);
 		});
 
+		it('enqueueMany gives each input what enqueue one by one gives: repeats in the list and in the ledger, held kinds, order', async () => {
+			const launch = 'many';
+			const [contact] = [(await t.ledger.contacts.upsert({ launch, email: 'held@example.com' })).contactId];
+			const existing = await t.ledger.outbox.enqueue({ launch, kind: 'esp_sync', idempotencyKey: 'k:old' });
+			await t.ledger.outbox.pause({ launch, by: 'ops@example.com', reason: 'check', scope: 'grants' });
+			const results = await t.ledger.outbox.enqueueMany([
+				{ launch, kind: 'esp_sync', idempotencyKey: 'k:1', payload: { n: 1 } },
+				{ launch, kind: 'esp_sync', idempotencyKey: 'k:old', payload: { n: 2 } },
+				{ launch, kind: 'grant', idempotencyKey: 'k:grant', contactId: contact },
+				{ launch, kind: 'esp_sync', idempotencyKey: 'k:1', payload: { n: 3 } },
+				{ launch: 'many-other', kind: 'esp_sync', idempotencyKey: 'k:1' },
+			]);
+			assert.deepEqual(results.map((r) => [r.created, r.status]), [
+				[true, 'pending'],
+				[false, 'pending'],
+				[true, 'held'],
+				[false, 'pending'],
+				[true, 'pending'],
+			]);
+			assert.equal(results[1]!.id, existing.id);
+			assert.equal(results[3]!.id, results[0]!.id, 'a key repeated in the list is the first one\'s entry');
+			assert.ok((await t.ledger.contacts.get(contact))?.tags.includes(HOLDING_TAG), 'a held grant puts its contact in the holding segment');
+			assert.equal((await t.ledger.contacts.launchHistory(launch, { types: ['outbox.held'] })).length, 1);
+			const entries = await t.ledger.outbox.list({ launch });
+			assert.deepEqual(entries.find((e) => e.id === results[0]!.id)?.payload, { n: 1 }, 'the first input wins');
+			await assert.rejects(
+				t.ledger.outbox.enqueueMany([{ launch, kind: 'esp_sync', idempotencyKey: 'k:fine' }, { launch, kind: '', idempotencyKey: 'k:bad' }]),
+				(e: unknown) => e instanceof LedgerInputError && e.field === 'kind',
+			);
+			assert.equal((await t.ledger.outbox.list({ launch })).some((e) => e.idempotencyKey === 'k:fine'), false, 'nothing is written when an input is invalid');
+		});
+
 		it('claims a batch in order, once, and acks it with the vendor response id', async () => {
 			const launch = 'batch';
 			for (let i = 0; i < 5; i++) await t.ledger.outbox.enqueue({ launch, kind: 'crm_sync', idempotencyKey: `crm:${i}`, payload: { i } });
