@@ -171,7 +171,7 @@ async function main(): Promise<void> {
 		}
 	}
 	const below = rows.filter((r) => r.ratio < 0.5);
-	console.log('\nratio = raw/s ÷ ledger/s of the same run; "ledger" is one contacts.upsert per contact, "batch" is contacts.upsertMany.');
+	console.log('\nratio = ledger/s ÷ raw/s of the same run; "ledger" is one contacts.upsert per contact, "batch" is contacts.upsertMany.');
 	console.log(below.length ? `Single upserts below the 0.5 target: ${below.map((r) => `${r.driver} ${r.size} (${r.ratio.toFixed(2)})`).join(', ')}` : 'All single-upsert ratios meet the 0.5 target.');
 	const batchBelow = rows.filter((r) => r.batchRatio < 0.5);
 	console.log(batchBelow.length ? `upsertMany below 0.5: ${batchBelow.map((r) => `${r.driver} ${r.size} (${r.batchRatio.toFixed(2)})`).join(', ')}` : 'All upsertMany ratios meet 0.5.');

@@ -417,19 +417,48 @@ export async function ackOutboxEntries(
 	options: { now?: number } = {},
 ): Promise<AckResult[]> {
 	const now = options.now ?? Date.now();
+	// Every proof is checked before anything is written.
+	const proofs = acks.map((ack, i) => ({
+		...proofOf(ack, `entries[${i}]`),
+		responseId: ack.responseId === undefined || ack.responseId === null || ack.responseId === '' ? null : String(ack.responseId),
+	}));
+	// One UPDATE per chunk for the first ack of each entry (3 parameters per ack).
+	const seen = new Set<string>();
+	const firstOfEntry = proofs.filter((p) => !seen.has(p.id) && seen.add(p.id));
+	const done = new Set<string>();
+	for (let i = 0; i < firstOfEntry.length; i += SETTLE_CHUNK) {
+		const params: SqlValue[] = [launch, now];
+		const values = firstOfEntry.slice(i, i + SETTLE_CHUNK).map((p) => `(${inList([p.id, p.claimToken, p.responseId], params)})`);
+		const rows = await tx.query<{ id: string }>(
+			`WITH v(id, claim_token, response_id) AS (VALUES ${values.join(', ')})
+			 UPDATE outbox SET status = 'done', response_id = v.response_id, claim_token = NULL, lease_until = NULL, updated_at = $2
+			 FROM v
+			 WHERE outbox.id = v.id AND outbox.launch = $1 AND outbox.claim_token = v.claim_token AND outbox.status = 'claimed'
+			 RETURNING outbox.id`,
+			params,
+		);
+		for (const r of rows) done.add(r.id);
+	}
 	const results: AckResult[] = [];
-	for (const [i, ack] of acks.entries()) {
-		const proof = proofOf(ack, `entries[${i}]`);
-		const responseId = ack.responseId === undefined || ack.responseId === null || ack.responseId === '' ? null : String(ack.responseId);
+	for (const proof of proofs) {
+		if (done.delete(proof.id)) {
+			results.push({ id: proof.id, outcome: 'done' });
+			continue;
+		}
+		// Not settled above (another holder, already done, unknown — or a repeat of an entry in this
+		// list): the one-entry statement, in list order, gives exactly the one-by-one outcome.
 		const n = await tx.execute(
 			`UPDATE outbox SET status = 'done', response_id = $4, claim_token = NULL, lease_until = NULL, updated_at = $5
 			 WHERE id = $1 AND launch = $2 AND claim_token = $3 AND status = 'claimed'`,
-			[proof.id, launch, proof.claimToken, responseId, now],
+			[proof.id, launch, proof.claimToken, proof.responseId, now],
 		);
 		results.push({ id: proof.id, outcome: n === 1 ? 'done' : await settleFailure(tx, launch, proof.id) });
 	}
 	return results;
 }
+
+/** Acks per UPDATE statement. */
+const SETTLE_CHUNK = 500;
 
 export interface FailOutboxInput extends ClaimProof {
 	/** What went wrong (kept as last_error; shown in the dead letter). */

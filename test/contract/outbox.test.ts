@@ -85,6 +85,27 @@ for (const driver of DRIVERS) {
 			await assert.rejects(t.ledger.outbox.claim({ launch, limit: 0, leaseMs: MINUTE, workerId: 'w' }), (e: unknown) => e instanceof LedgerInputError && e.field === 'limit');
 		});
 
+		it('acks a list with the outcome one-by-one acks would give: stale tokens, repeats, unknown ids', async () => {
+			const launch = 'acks';
+			await t.ledger.outbox.enqueueMany(['a', 'b', 'c'].map((k) => ({ launch, kind: 'esp_sync', idempotencyKey: `ack:${k}` })));
+			const [a, b, c] = await t.ledger.outbox.claim({ launch, limit: 10, leaseMs: MINUTE, workerId: 'w' });
+			const results = await t.ledger.outbox.ack(launch, [
+				{ id: a!.id, claimToken: a!.claimToken, responseId: 'first' },
+				{ id: b!.id, claimToken: 'not-the-token' },
+				{ id: a!.id, claimToken: a!.claimToken, responseId: 'second' },
+				{ id: 'no-such-entry', claimToken: 'x' },
+				{ id: c!.id, claimToken: 'stale' },
+				{ id: c!.id, claimToken: c!.claimToken, responseId: 'c-ok' },
+			]);
+			assert.deepEqual(results.map((r) => r.outcome), ['done', 'lease_lost', 'already_done', 'not_found', 'lease_lost', 'done']);
+			const entries = await t.ledger.outbox.list({ launch });
+			const byId = new Map(entries.map((e) => [e.id, e]));
+			assert.equal(byId.get(a!.id)?.responseId, 'first', 'the first ack of an entry counts');
+			assert.equal(byId.get(b!.id)?.status, 'claimed', 'a wrong token leaves the entry with its holder');
+			assert.equal(byId.get(c!.id)?.status, 'done');
+			assert.equal(byId.get(c!.id)?.responseId, 'c-ok');
+		});
+
 		it('retries with exponential backoff and jitter, honours Retry-After, and dead-letters after the last attempt', async () => {
 			const launch = 'retry';
 			const { id } = await t.ledger.outbox.enqueue({ launch, kind: 'esp_sync', idempotencyKey: 'esp:r', maxAttempts: 3 });
