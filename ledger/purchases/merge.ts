@@ -24,7 +24,7 @@ import { settleAccess, toAccess, type AccessPin, type AccessRecord, type AccessR
  *
  * Unmerge: a product's access goes back (both rows as they were before the merge, the merged-away
  * contact's purchases with it) only when the merge itself changed nothing and the row has not moved
- * since. Otherwise the vendor may already have been told something about the merged row that cannot
+ * since (same version, same pin). Otherwise the vendor may already have been told something about the merged row that cannot
  * be split between two people: the row and those purchases stay on the survivor and a review item
  * ("unmerge_access_changed") asks a person to decide (e.g. with an access pin).
  */
@@ -41,6 +41,8 @@ interface ProductMove {
 	target: AccessSnapshot | null;
 	/** The survivor's row version right after the merge; a later transition changes it. */
 	mergedVersion: number;
+	/** Its pin right after the merge; a pin set or removed while merged does not change the version. */
+	mergedPin?: { pin: AccessPin | null; reason: string | null };
 	/** The merge's own settle changed access (and may have told the vendor): not undone automatically. */
 	changedByMerge: boolean;
 }
@@ -150,6 +152,7 @@ async function mergePurchases(tx: SqlExecutor, ctx: MergeStepContext): Promise<P
 			source: from ? snapshotOf(from) : null,
 			target: into ? snapshotOf(into) : null,
 			mergedVersion: settled.access.version,
+			mergedPin: { pin: settled.access.pin, reason: settled.access.pinReason },
 			changedByMerge: settled.outboxId !== null || settled.access.version !== Math.max(from?.version ?? 0, into?.version ?? 0),
 		});
 	}
@@ -183,7 +186,8 @@ async function unmergePurchases(tx: SqlExecutor, ctx: MergeStepContext, raw: unk
 		const move = recorded.get(productId);
 		const row = await accessRow(tx, launch, targetId, productId);
 		const purchaseIds = byProduct.get(productId) ?? [];
-		if (move && !move.changedByMerge && row && row.version === move.mergedVersion) {
+		const samePin = !move?.mergedPin || (row?.pin === move.mergedPin.pin && row?.pinReason === move.mergedPin.reason);
+		if (move && !move.changedByMerge && row && row.version === move.mergedVersion && samePin) {
 			await movePurchases(tx, purchaseIds, targetId, sourceId);
 			if (move.source) await writeAccess(tx, launch, sourceId, productId, move.source, now);
 			// The survivor keeps the merged version number, so its outbox keys stay unique.

@@ -179,6 +179,16 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(await accessRows(t.ledger.store, launch), [{ contactId: bob, state: 'revoked', pin: null }]);
 			assert.equal((await t.ledger.contacts.get(ada))?.status, 'active', 'the contact itself is unmerged');
 			assert.deepEqual((await outbox(t.ledger.store, launch)).map((e) => e.kind), ['grant', 'revoke']);
+
+			// A pin a person set while merged changes no state, but unmerge must not drop it silently.
+			const carol = (await t.ledger.contacts.upsert({ launch, email: 'carol@example.com' })).contactId;
+			const dave = (await t.ledger.contacts.upsert({ launch, email: 'dave@example.com' })).contactId;
+			await t.ledger.purchases.apply(launch, paid('evt_e3', 'carol', 'pi_carol'));
+			await t.ledger.contacts.merge({ launch, sourceContactId: carol, targetContactId: dave });
+			await t.ledger.purchases.pin({ launch, contactId: dave, productId: 'course', pin: 'grant', reason: 'keep access', by: 'ops' });
+			const pinned = await t.ledger.contacts.unmerge({ launch, contactId: carol });
+			assert.equal(pinned.reviewIds.length, 1);
+			assert.deepEqual((await t.ledger.purchases.access({ launch, contactId: dave, productId: 'course' }))?.pin, 'grant');
 		});
 
 		it('forget of the merged-away contact erases both records, their purchases, inbox bodies and outbox payloads', async () => {
