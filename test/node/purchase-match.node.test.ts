@@ -8,6 +8,7 @@ import { closeAllLedgers, getLedger, normalizePurchaseEvent, type Ledger } from 
 import { ledgerCredentialFor } from '../support/ledger-credential';
 import { runWorkflow, type WorkflowJson, type WorkflowRunResult } from '../support/n8n-in-process';
 import { lemonSqueezy, stripe } from '../support/purchase-fixtures';
+import { stripeSign } from '../support/purchase-signing';
 import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
 
 const START = 'Start';
@@ -269,6 +270,45 @@ for (const driver of DRIVERS) {
 			assert.deepEqual([grant.output, grant.json.matchedBy, grant.json.contactId, grant.json.provider], [OUT.grant, 'token', contactId, 'lemonsqueezy']);
 		});
 
+		it('Replay Unprocessed Deliveries: a delivery whose run never matched it is decided once after the threshold, not before; the late original run changes nothing', async () => {
+			const replayLaunch = 'replay-launch';
+			await ledger.purchases.defineProduct({ launch: replayLaunch, productId: 'course', amount: 5900, currency: 'USD' });
+			const { contactId } = await ledger.contacts.upsert({ launch: replayLaunch, email: 'grace@example.com' });
+			// What the Purchase Webhook Trigger stored five minutes ago; the run it started failed before Match Purchase.
+			const at = Date.now() - 5 * 60_000;
+			const payload = stripe.checkoutCompleted('evt_replay_node', { email: 'grace@example.com', customer: 'cus_grace', order: 'pi_grace' });
+			const received = await ledger.purchases.receive({ launch: replayLaunch, provider: 'stripe', secret: SECRET, now: at, ...stripeSign(JSON.stringify(payload), SECRET, at) });
+			assert.equal(received.status, 'received');
+			const replay = (parameters: IDataObject = {}) => run({ resource: 'purchase', operation: 'replayUnprocessed', launch: replayLaunch, refundWindowSeconds: 86400, ...parameters });
+			const allItems = (result: WorkflowRunResult) => [0, 1, 2, 3].flatMap((output) => result.output(NODE, output));
+
+			const tooEarly = await replay();
+			ok(tooEarly);
+			assert.deepEqual(allItems(tooEarly), [], 'with the default 10 minutes a 5-minute-old delivery is left to its own run');
+			assert.equal((await ledger.purchases.inboxEntry(received.id))?.status, 'received');
+
+			const replayed = await replay({ olderThanMinutes: 4 });
+			ok(replayed);
+			const { output, json } = single(replayed);
+			assert.equal(output, OUT.grant);
+			assert.deepEqual(
+				[json.decision, json.reason, json.contactId, json.inboxId, json.eventId, json.provider, json.replayed, json.duplicate],
+				['grant', 'captured', contactId, received.id, 'evt_replay_node', 'stripe', true, false],
+			);
+			assert.equal(replayed.output('After Grant').length, 1, 'the grant reaches the step after the Grant output');
+
+			const again = await replay({ olderThanMinutes: 4 });
+			ok(again);
+			assert.deepEqual(allItems(again), [], 'replayed once');
+			// The original run comes back after all: Match Purchase finds the entry handled.
+			const late = await run({ resource: 'purchase', operation: 'match', launch: replayLaunch }, items({ inboxId: received.id }));
+			ok(late);
+			const lateItem = single(late);
+			assert.deepEqual([lateItem.output, lateItem.json.reason, lateItem.json.duplicate], [OUT.noChange, 'already_processed', true]);
+			const grants = await ledger.store.query<{ kind: string }>('SELECT kind FROM outbox WHERE launch = $1 AND contact_id = $2 ORDER BY seq', [replayLaunch, contactId]);
+			assert.deepEqual(grants.map((g) => g.kind), ['grant']);
+		});
+
 		describe('bad input: an error naming the field; with continue on fail, an error item paired to its input', () => {
 			const cases: Array<{ name: string; parameters: IDataObject; input?: IDataObject; message: RegExp }> = [
 				{ name: 'match: no inbox entry id', parameters: { resource: 'purchase', operation: 'match', inboxId: '={{ $json.inboxId }}' }, message: /^Inbox Entry ID: is required/ },
@@ -287,6 +327,17 @@ for (const driver of DRIVERS) {
 				},
 				{ name: 'match: a negative refund window', parameters: { resource: 'purchase', operation: 'match', inboxId: 'x', refundWindowSeconds: -5 }, message: /^Refund Window \(Seconds\): must be 0 or more/ },
 				{ name: 'replay: an entry that did not go to review', parameters: { resource: 'purchase', operation: 'replay', inboxId: 'nope' }, message: /^Inbox Entry ID: no inbox entry/ },
+				{
+					name: 'replay unprocessed: a threshold of 0 minutes',
+					parameters: { resource: 'purchase', operation: 'replayUnprocessed', olderThanMinutes: 0 },
+					message: /^Unprocessed For \(Minutes\): must be a positive number of minutes, e\.g\. 10; got 0/,
+				},
+				{
+					name: 'replay unprocessed: a threshold that is not a number',
+					parameters: { resource: 'purchase', operation: 'replayUnprocessed', olderThanMinutes: '={{ $json.minutes }}' },
+					input: { minutes: 'ten' },
+					message: /^Unprocessed For \(Minutes\): must be a positive number of minutes, e\.g\. 10; got "ten"/,
+				},
 				{ name: 'due revocations: batch size 0', parameters: { resource: 'purchase', operation: 'dueRevocations', batchSize: 0 }, message: /^Batch Size: must be a whole number of at least 1/ },
 				{ name: 'checkout token: no email', parameters: { resource: 'checkout', operation: 'createToken', email: '={{ $json.email }}' }, message: /^Email: is required/ },
 				{

@@ -9,7 +9,7 @@ export const OUTPUT_NAMES = ['Grant', 'Revoke', 'No Change', 'Review'] as const;
 export const DECISION_OUTPUT = { grant: 0, revoke: 1, no_change: 2, review: 3 } as const;
 
 /** Operations whose items leave on Grant / Revoke / No Change / Review; every other one has one "Done" output. */
-export const DECISION_OPERATIONS = ['match', 'replay', 'dueRevocations', 'pin', 'unpin'];
+export const DECISION_OPERATIONS = ['match', 'replay', 'replayUnprocessed', 'dueRevocations', 'pin', 'unpin'];
 
 /**
  * n8n evaluates this for each node to draw its outputs: four for the decision operations, one for
@@ -48,6 +48,7 @@ export const FIELD_LABELS: FieldLabels = {
 	reason: 'Reason',
 	by: 'By',
 	batchSize: 'Batch Size',
+	olderThanMinutes: 'Unprocessed For (Minutes)',
 };
 
 /**

@@ -9,7 +9,7 @@ import * as purchase from './purchase/Purchase.resource';
 
 const OPERATIONS: { [R in keyof PurchaseMatchOperations]: Record<PurchaseMatchOperations[R], PurchaseOperation> } = {
 	checkout: { createToken: checkout.createToken.execute },
-	purchase: { match: purchase.match.execute, replay: purchase.replay.execute, dueRevocations: purchase.dueRevocations.execute },
+	purchase: { match: purchase.match.execute, replay: purchase.replay.execute, replayUnprocessed: purchase.replayUnprocessed.execute, dueRevocations: purchase.dueRevocations.execute },
 	access: { pin: access.pin.execute, unpin: access.unpin.execute, getAccess: access.get.execute },
 	product: { defineProduct: product.define.execute },
 };

@@ -3,8 +3,9 @@ import type { INodeProperties } from 'n8n-workflow';
 import * as dueRevocations from './dueRevocations.operation';
 import * as match from './match.operation';
 import * as replay from './replay.operation';
+import * as replayUnprocessed from './replayUnprocessed.operation';
 
-export { dueRevocations, match, replay };
+export { dueRevocations, match, replay, replayUnprocessed };
 
 export const description: INodeProperties[] = [
 	{
@@ -33,9 +34,16 @@ export const description: INodeProperties[] = [
 				description: 'Decide a purchase that went to Review again, once you fixed the cause',
 				action: 'Replay a reviewed purchase',
 			},
+			{
+				name: 'Replay Unprocessed Deliveries',
+				value: 'replayUnprocessed',
+				description: 'Decide payments whose run failed or stopped before Match Purchase (run on a schedule)',
+				action: 'Replay unprocessed deliveries',
+			},
 		],
 	},
 	...match.description,
 	...replay.description,
+	...replayUnprocessed.description,
 	...dueRevocations.description,
 ];

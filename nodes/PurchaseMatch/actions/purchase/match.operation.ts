@@ -39,7 +39,7 @@ export const description: INodeProperties[] = [
 			'The event as JSON (the Purchase Webhook Trigger\'s item has this shape): {"provider": "stripe", "eventId": "evt_1", "type": "captured", "orderId": "pi_1", "productId": "course-101", "amount": 5900, "currency": "USD", "email": "ada@example.com", "checkoutToken": "wlt_…"}',
 		displayOptions: { show: { operation: ['match'], purchaseInput: ['event'] } },
 	},
-	refundWindowProperty(['match', 'replay']),
+	refundWindowProperty(['match', 'replay', 'replayUnprocessed']),
 ];
 
 function eventParameter(ctx: IExecuteFunctions, itemIndex: number): unknown {
