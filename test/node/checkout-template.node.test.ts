@@ -7,8 +7,9 @@ import nock from 'nock';
 import { closeAllLedgers, getLedger, type Ledger } from '../../ledger';
 import { DISCORD_GUILD, DISCORD_ROLE, KAJABI_OFFER_PATH, KIT_CUSTOMER_TAG, STRIPE_TEST_WHSEC, checkoutTemplate } from '../support/checkout-template';
 import { ledgerCredentialFor } from '../support/ledger-credential';
-import { runWebhook, type WorkflowJson } from '../support/n8n-in-process';
+import { runWebhook, runWorkflow, type WorkflowJson } from '../support/n8n-in-process';
 import { stripe } from '../support/purchase-fixtures';
+import { stripeSign } from '../support/purchase-signing';
 import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
 
 const TRIGGER = 'Stripe webhook';
@@ -88,6 +89,31 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(run.output('Ledger: revoked').map((a) => a.outcome), ['done']);
 			assert.ok(kajabi.isDone() && discord.isDone());
 			assert.deepEqual((await ledger.outbox.list({ launch: 'default', contactId: contact!.id })).map((e) => [e.kind, e.status]), [['grant', 'done'], ['revoke', 'done']]);
+		});
+
+		it('a payment whose run failed before Match purchase is matched by the schedule (Replay unprocessed payments) after 10 minutes and delivered once', async () => {
+			const { contactId } = await ledger.contacts.upsert({ launch: 'default', email: 'cy@example.com' });
+			const { token } = await ledger.purchases.createCheckoutToken({ launch: 'default', contactId });
+			// What Stripe webhook kept (and answered 200 for) eleven minutes ago; the run it started never reached Match purchase.
+			const at = Date.now() - 11 * 60_000;
+			const payment = stripe.checkoutCompleted('evt_tpl_lost', { token, email: 'cy@example.com', customer: 'cus_cy', order: 'pi_cy', product: 'prod_course' });
+			const kept = await ledger.purchases.receive({ launch: 'default', provider: 'stripe', secret: STRIPE_TEST_WHSEC, now: at, ...stripeSign(JSON.stringify(payment), STRIPE_TEST_WHSEC, at) });
+			assert.equal(kept.status, 'received');
+			const kajabi = nock('https://app.kajabi.com').post(`${KAJABI_OFFER_PATH}/activate`, (body: { email: string }) => body.email === 'cy@example.com').reply(200, { status: 'ok' });
+			const hubspot = nock('https://api.hubapi.com').post(/\/contacts\/v1\/contact\/createOrUpdate\/email\/cy(%40|@)example\.com/).reply(200, { vid: 9002, isNew: false });
+			const kit = nock('https://api.convertkit.com').post(`/v3/tags/${KIT_CUSTOMER_TAG}/subscribe`).query(true).reply(200, { subscription: { id: 2 } });
+			const everyMinute = () =>
+				runWorkflow(template, { trigger: { node: 'Every minute', items: [{ json: {} }] }, credentials: { ...ledgerCredentialFor(db.config), ...VENDOR_CREDENTIALS } });
+
+			const run = await everyMinute();
+			assert.deepEqual(run.output('Replay unprocessed payments', 0).map((d) => [d.decision, d.matchedBy, d.contactId, d.inboxId, d.replayed]), [['grant', 'token', contactId, kept.id, true]]);
+			assert.deepEqual(run.output('Ledger: delivered').map((a) => a.outcome), ['done']);
+			assert.ok(kajabi.isDone() && hubspot.isDone() && kit.isDone(), 'Kajabi, HubSpot and Kit were called');
+			assert.equal((await ledger.purchases.inboxEntry(kept.id))?.status, 'processed');
+
+			const next = await everyMinute();
+			assert.deepEqual([0, 1, 2, 3].flatMap((o) => next.output('Replay unprocessed payments', o)), [], 'the next minute finds nothing to replay');
+			assert.deepEqual((await ledger.outbox.list({ launch: 'default', contactId })).map((e) => [e.kind, e.status]), [['grant', 'done']]);
 		});
 
 		it('a vendor failure goes through the error output into the ledger: the grant is kept, failed, with the error, for a retry', async () => {

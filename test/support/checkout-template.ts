@@ -41,6 +41,8 @@ export interface CheckoutTestOptions {
 	/** Every n seconds instead of every minute (due revocations and retries). */
 	scheduleSeconds?: number;
 	refundWindowSeconds?: number;
+	/** Replay unprocessed payments after this many minutes instead of 10. */
+	replayAfterMinutes?: number;
 	/** Another launch for every pack node, so two templates in one n8n do not claim each other's work. */
 	launch?: string;
 }
@@ -51,7 +53,8 @@ function prepare(wf: TemplateJson, options: CheckoutTestOptions): TemplateJson {
 		const p = node.parameters;
 		if (options.launch && node.type.startsWith('n8n-nodes-waitlist-ledger.') && p.launch === 'default') p.launch = options.launch;
 		if (node.type === 'n8n-nodes-base.scheduleTrigger' && options.scheduleSeconds) p.rule = { interval: [{ field: 'seconds', secondsInterval: options.scheduleSeconds }] };
-		if (node.name === 'Match purchase' && options.refundWindowSeconds !== undefined) p.refundWindowSeconds = options.refundWindowSeconds;
+		if ((node.name === 'Match purchase' || node.name === 'Replay unprocessed payments') && options.refundWindowSeconds !== undefined) p.refundWindowSeconds = options.refundWindowSeconds;
+		if (node.name === 'Replay unprocessed payments' && options.replayAfterMinutes !== undefined) p.olderThanMinutes = options.replayAfterMinutes;
 		if (node.type === 'n8n-nodes-waitlist-ledger.purchaseWebhookTrigger') node.credentials = credential(p.provider === 'lemonsqueezy' ? 'lemonSqueezyWebhookSecretApi' : 'stripeWebhookSecretApi');
 		if (node.type === 'n8n-nodes-base.httpRequest') {
 			const url = String(p.url);
