@@ -145,7 +145,7 @@ async function main(): Promise<void> {
 				await ledger.outbox.enqueueMany(
 					Array.from({ length: count }, (_, k) => {
 						const i = start + k;
-						return { launch: side.launch, kind: 'esp_sync', idempotencyKey: `drain:${i}`, payload: { email: `drain${i}@example.com`, firstName: `User ${i}` } };
+						return { launch: side.launch, kind: 'esp_sync', idempotencyKey: `drain:${i}`, payload: { email: `${side.launch}.${i}@example.com`, firstName: `User ${i}` } };
 					}),
 				);
 			}
@@ -167,7 +167,9 @@ async function main(): Promise<void> {
 			if ((await doneCount(ledger, side.launch)) !== expected) throw new Error(`${side.name}: ${await doneCount(ledger, side.launch)} of ${expected} entries done`);
 		}
 		const total = sides.reduce((sum, s) => sum + s.entries + s.batchSize * 2, 0);
-		if (emailsSent.length !== total) throw new Error(`HubSpot received ${emailsSent.length} contacts, expected ${total}`);
+		if (emailsSent.length !== total || new Set(emailsSent).size !== total) {
+			throw new Error(`HubSpot received ${emailsSent.length} contacts (${new Set(emailsSent).size} distinct), expected ${total}, each once`);
+		}
 
 		console.log(`n8n ${n8n.runtime.dir.split('n8n-').pop()}, embedded SQLite ledger, HubSpot faked in-process, ${SLICES} interleaved slices, concurrency ${CONCURRENCY}`);
 		console.log('workflow                                  entries  executions  seconds  entries/s');
