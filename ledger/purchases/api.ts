@@ -37,6 +37,13 @@ registerForgetStep('purchases', async (tx: SqlExecutor, context) => {
 	for (const needle of needles) {
 		await tx.execute(`UPDATE purchase_inbox SET raw_body = $3, headers = '{}' WHERE launch = $1 AND ${contains}`, [context.launch, needle, FORGOTTEN_BODY]);
 	}
+	// A redacted delivery that was never processed can no longer be read: it is closed as ignored
+	// (decision "forgotten"), so a replay of unprocessed deliveries does not fail on it every run.
+	await tx.execute("UPDATE purchase_inbox SET status = 'ignored', decision = 'forgotten', processed_at = $3 WHERE launch = $1 AND status = 'received' AND raw_body = $2", [
+		context.launch,
+		FORGOTTEN_BODY,
+		context.at,
+	]);
 });
 
 // A merge moves the person's purchases, inbox entries and access (rules in merge.ts).

@@ -118,6 +118,41 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(await outboxKinds(t.ledger, launch), ['grant']);
 		});
 
+		it('one delivery that cannot be processed is returned with its error and stays received; the others are decided', async () => {
+			const launch = 'replay-broken';
+			await t.ledger.purchases.defineProduct({ launch, productId: 'course' });
+			await t.ledger.contacts.upsert({ launch, email: 'ada@example.com' });
+			const at = Date.now() - 20 * MINUTE;
+			const receive = (id: string, order: string, when: number) =>
+				t.ledger.purchases.receive({ launch, provider: 'stripe', secret: KEY, now: when, ...stripeSign(JSON.stringify(stripe.checkoutCompleted(id, { order })), KEY, when) });
+			const broken = await receive('evt_broken', 'pi_broken', at);
+			const good = await receive('evt_good', 'pi_good', at + 1);
+			// A stored body that no longer reads as the provider's event (damaged outside the ledger).
+			await t.ledger.store.execute('UPDATE purchase_inbox SET raw_body = $1 WHERE id = $2', ['not json', broken.id]);
+			const outcomes = await t.ledger.purchases.replayUnprocessed({ launch });
+			assert.deepEqual(
+				outcomes.map((o) => [o.entry.id, o.decision?.decision ?? null, o.error?.message ?? null]),
+				[
+					[broken.id, null, 'body: is not JSON'],
+					[good.id, 'grant', null],
+				],
+			);
+			assert.equal((await t.ledger.purchases.inboxEntry(broken.id))?.status, 'received', 'kept for a person to look at');
+		});
+
+		it('a delivery of a person forgotten before it was processed is closed (ignored, forgotten), not replayed', async () => {
+			const launch = 'replay-forgotten';
+			await t.ledger.purchases.defineProduct({ launch, productId: 'course' });
+			const { contactId } = await t.ledger.contacts.upsert({ launch, email: 'gone@example.com' });
+			const at = Date.now() - 20 * MINUTE;
+			const rawBody = JSON.stringify(stripe.checkoutCompleted('evt_gone', { order: 'pi_gone', email: 'gone@example.com', customer: 'cus_gone' }));
+			const entry = await t.ledger.purchases.receive({ launch, provider: 'stripe', secret: KEY, now: at, ...stripeSign(rawBody, KEY, at) });
+			await t.ledger.contacts.forget({ launch, contactId, source: 'gdpr-request' });
+			const closed = await t.ledger.purchases.inboxEntry(entry.id);
+			assert.deepEqual([closed?.status, closed?.decision, closed?.rawBody], ['ignored', 'forgotten', '{"forgotten":true}']);
+			assert.deepEqual(await t.ledger.purchases.replayUnprocessed({ launch }), []);
+		});
+
 		it('leaves a Gumroad sale whose confirmation is pending to the provider\'s repeat, and replays it once confirmed', async () => {
 			const launch = 'replay-gumroad';
 			await t.ledger.purchases.defineProduct({ launch, productId: 'prod_gum' });

@@ -309,6 +309,22 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(grants.map((g) => g.kind), ['grant']);
 		});
 
+		it('Replay Unprocessed Deliveries: a delivery that cannot be processed leaves on Review with the error and what to do; it stays in the inbox', async () => {
+			const brokenLaunch = 'replay-broken';
+			const at = Date.now() - 15 * 60_000;
+			const payload = stripe.checkoutCompleted('evt_replay_broken', { order: 'pi_broken' });
+			const received = await ledger.purchases.receive({ launch: brokenLaunch, provider: 'stripe', secret: SECRET, now: at, ...stripeSign(JSON.stringify(payload), SECRET, at) });
+			// A stored body that no longer reads as Stripe's event (damaged outside the ledger).
+			await ledger.store.execute('UPDATE purchase_inbox SET raw_body = $1 WHERE id = $2', ['not json', received.id]);
+			const result = await run({ resource: 'purchase', operation: 'replayUnprocessed', launch: brokenLaunch });
+			ok(result);
+			const { output, json } = single(result);
+			assert.equal(output, OUT.review);
+			assert.deepEqual([json.reason, json.error, json.inboxId, json.eventId, json.replayed], ['replay_failed', 'body: is not JSON', received.id, 'evt_replay_broken', true]);
+			assert.match(String(json.message), new RegExp(`tried again on the next run.*inbox entry ${received.id}`));
+			assert.equal((await ledger.purchases.inboxEntry(received.id))?.status, 'received');
+		});
+
 		describe('bad input: an error naming the field; with continue on fail, an error item paired to its input', () => {
 			const cases: Array<{ name: string; parameters: IDataObject; input?: IDataObject; message: RegExp }> = [
 				{ name: 'match: no inbox entry id', parameters: { resource: 'purchase', operation: 'match', inboxId: '={{ $json.inboxId }}' }, message: /^Inbox Entry ID: is required/ },
