@@ -86,6 +86,13 @@ async function withInstallLock<T>(dir: string, log: Log, work: () => Promise<T>)
 	}
 }
 
+/** The installed runtime, or null when this machine has none yet (never installs). */
+export function installedN8nRuntime(): N8nRuntime | null {
+	const dir = runtimeDir();
+	const marker = join(dir, '.ready');
+	return existsSync(marker) && readFileSync(marker, 'utf8').trim() === `${N8N_VERSION} node ${RUNTIME_NODE_VERSION}` ? describe(dir) : null;
+}
+
 /** Returns the installed runtime, installing it first if this machine has none yet. */
 export async function ensureN8nRuntime(log: Log = (line) => console.log(line)): Promise<N8nRuntime> {
 	const dir = runtimeDir();

@@ -1,0 +1,59 @@
+/**
+ * Which workflows an n8n holds and which are published, read through n8n's own CLI — so whatever
+ * database n8n is configured for in `env` (its SQLite file, or PostgreSQL with DB_TYPE=postgresdb)
+ * is read the way n8n reads it, and only read.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+import type { N8nRuntime } from './n8n-runtime';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * `n8n list:workflow` prints one `id|name` line per workflow among its log lines; a name may hold
+ * "|" itself, so only the first one separates.
+ */
+export function parseWorkflowList(stdout: string): { id: string; name: string }[] {
+	const found: { id: string; name: string }[] = [];
+	for (const line of stdout.split('\n')) {
+		const m = /^([A-Za-z0-9_-]{1,36})\|(.*)$/.exec(line.trim());
+		if (m) found.push({ id: m[1]!, name: m[2]! });
+	}
+	return found;
+}
+
+export interface ListedWorkflow {
+	id: string;
+	name: string;
+	/** n8n 2.x runs only a workflow's published version; a draft never answers its webhooks. */
+	published: boolean;
+}
+
+async function listCommand(runtime: N8nRuntime, env: NodeJS.ProcessEnv, flags: string[]): Promise<string> {
+	try {
+		// The CLI prints its results through its logger, at info level.
+		const { stdout } = await execFileAsync(runtime.nodeBin, [runtime.n8nEntry, 'list:workflow', ...flags], { env: { ...env, N8N_LOG_LEVEL: 'info' }, maxBuffer: 16 * 1024 * 1024 });
+		return stdout;
+	} catch (error) {
+		// n8n reports the cause through its logger too (stdout), e.g. "connect ECONNREFUSED 127.0.0.1:5432".
+		const e = error as { stdout?: string; stderr?: string; message: string };
+		const lines = `${e.stderr ?? ''}\n${e.stdout ?? ''}`.split('\n').map((line) => line.trim());
+		const detail = lines.find((line) => line !== '' && !line.startsWith('at ')) ?? e.message;
+		throw new Error(`n8n list:workflow failed: ${detail}`);
+	}
+}
+
+/**
+ * Every workflow, by name, and whether it is published: `list:workflow`, and `--active=true`, which
+ * n8n 2.41 answers from the published version (activeVersionId). Each starts the CLI (~2 s); both
+ * run at once.
+ */
+export async function listWorkflows(runtime: N8nRuntime, env: NodeJS.ProcessEnv): Promise<ListedWorkflow[]> {
+	const [all, published] = await Promise.all([listCommand(runtime, env, []), listCommand(runtime, env, ['--active=true', '--onlyId'])]);
+	const workflows = parseWorkflowList(all);
+	const ids = new Set(workflows.map((w) => w.id));
+	// Only ids that are workflows count: a one-word log line must not.
+	const publishedIds = new Set(published.split('\n').map((line) => line.trim()).filter((line) => ids.has(line)));
+	return workflows.map((w) => ({ ...w, published: publishedIds.has(w.id) })).sort((a, b) => a.name.localeCompare(b.name));
+}
