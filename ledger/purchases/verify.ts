@@ -8,7 +8,11 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 export type PaymentProvider = 'stripe' | 'lemonsqueezy' | 'paddle' | 'shopify' | 'gumroad' | 'generic';
 export const PAYMENT_PROVIDERS: readonly PaymentProvider[] = ['stripe', 'lemonsqueezy', 'paddle', 'shopify', 'gumroad', 'generic'];
 
-export type VerifyFailureReason = 'missing_header' | 'bad_signature' | 'stale_timestamp' | 'malformed_header';
+/**
+ * Why a delivery was refused. `not_configured` is never the sender's fault: the receiver had no secret
+ * to check with (set by the receiver when it records such a delivery, never by verifyWebhook).
+ */
+export type VerifyFailureReason = 'missing_header' | 'bad_signature' | 'stale_timestamp' | 'malformed_header' | 'not_configured';
 
 export type VerifyResult =
 	| {

@@ -18,6 +18,7 @@ import {
 	type PaymentProvider,
 	type PurchaseEvent,
 	type ReceiveWebhookResult,
+	type SaleConfirmation,
 	type SignatureEncoding,
 } from '../../ledger';
 import { ledgerFor, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
@@ -44,6 +45,9 @@ interface ProviderSecret {
 	/** Gumroad: the token that confirms sales through its API. */
 	accessToken?: string;
 }
+
+const LEDGER_UNREACHABLE =
+	'The delivery could not be saved in the ledger, so it was answered 500 and the provider will send it again. Check the Waitlist Ledger credential and that its database is reachable.';
 
 const text = (data: ICredentialDataDecryptedObject, key: string): string => (typeof data[key] === 'string' ? (data[key] as string).trim() : '');
 
@@ -111,30 +115,39 @@ export class PurchaseWebhookTrigger implements INodeType {
 			return { noWebhookResponse: true };
 		};
 
-		// Without its secret nothing can be checked; n8n answers 500 and the provider retries later.
-		let credential: ICredentialDataDecryptedObject;
-		try {
-			credential = await this.getCredentials(PROVIDER_CREDENTIALS[provider]);
-		} catch (error) {
-			throw new NodeOperationError(this.getNode(), error as Error, {
-				description: `Select the ${provider} secret credential on the Purchase Webhook Trigger; deliveries are answered 500 (and retried by the provider) until then.`,
-			});
-		}
-		const { secret, generic, accessToken } = providerSecret(provider, credential);
-		if (!secret) {
-			throw new NodeOperationError(this.getNode(), `The ${provider} credential has no secret`, {
-				description: 'Open the credential and paste the signing secret from the provider’s webhook settings.',
-			});
-		}
-
 		if (!req.rawBody && req.readRawBody) await req.readRawBody();
 		const rawBody = req.rawBody ?? Buffer.alloc(0);
-		const toleranceSeconds = DEFAULT_TOLERANCE[provider] === undefined ? undefined : (this.getNodeParameter('toleranceSeconds', DEFAULT_TOLERANCE[provider]) as number);
 
 		let ledger: Ledger;
-		let received: ReceiveWebhookResult;
 		try {
 			ledger = await ledgerFor(this);
+		} catch (error) {
+			throw new NodeOperationError(this.getNode(), error as Error, { description: LEDGER_UNREACHABLE });
+		}
+
+		// Without its secret nothing can be checked. The delivery is still kept (refused, with the
+		// reason) and answered 500, so the provider sends it again once the credential is fixed.
+		let configured: ProviderSecret | null = null;
+		try {
+			configured = providerSecret(provider, await this.getCredentials(PROVIDER_CREDENTIALS[provider]));
+		} catch {
+			configured = null;
+		}
+		if (!configured?.secret) {
+			const kept = await ledger.purchases.recordDelivery({ launch, provider, rawBody, headers: req.headers, verification: { ok: false, reason: 'not_configured' } });
+			return answer(500, {
+				ok: false,
+				status: 'not_configured',
+				message: `The ${provider} secret is missing on this n8n's Purchase Webhook Trigger; fill in its credential. The delivery was kept and will be accepted when sent again.`,
+				inboxId: kept.id,
+			});
+		}
+		const { secret, generic, accessToken } = configured;
+
+		const toleranceSeconds = DEFAULT_TOLERANCE[provider] === undefined ? undefined : (this.getNodeParameter('toleranceSeconds', DEFAULT_TOLERANCE[provider]) as number);
+
+		let received: ReceiveWebhookResult;
+		try {
 			received = await ledger.purchases.receive({
 				launch,
 				provider,
@@ -146,10 +159,7 @@ export class PurchaseWebhookTrigger implements INodeType {
 				toleranceSeconds,
 			});
 		} catch (error) {
-			throw new NodeOperationError(this.getNode(), error as Error, {
-				description:
-					'The delivery could not be saved in the ledger, so it was answered 500 and the provider will send it again. Check the Waitlist Ledger credential and that its database is reachable.',
-			});
+			throw new NodeOperationError(this.getNode(), error as Error, { description: LEDGER_UNREACHABLE });
 		}
 		const inboxId = received.id;
 
@@ -180,12 +190,10 @@ export class PurchaseWebhookTrigger implements INodeType {
 		if (provider === 'gumroad' && event.needsConfirmation) {
 			confirmed = false;
 			if (confirmSale) {
-				if (!accessToken) {
-					throw new NodeOperationError(this.getNode(), 'The Gumroad Ping credential has no Access Token', {
-						description: 'Add the access token (Gumroad → Settings → Advanced → Applications), or turn off "Confirm Each Sale With Gumroad".',
-					});
-				}
-				const outcome = await confirmGumroadSale(this.helpers, accessToken, parseWebhookBody(provider, rawBody) as IDataObject);
+				// No token is a passing problem like Gumroad being down: the ping waits for Gumroad's repeat.
+				const outcome: SaleConfirmation = accessToken
+					? await confirmGumroadSale(this.helpers, accessToken, parseWebhookBody(provider, rawBody) as IDataObject)
+					: { confirmed: false, final: false, reason: 'the Gumroad Ping credential has no Access Token; add it (Gumroad → Settings → Advanced → Applications)' };
 				await ledger.purchases.recordConfirmation(inboxId, outcome);
 				if (!outcome.confirmed) {
 					if (outcome.final) return answer(200, { ok: true, status: 'ignored', reason: 'not_confirmed', message: outcome.reason, inboxId });
@@ -210,7 +218,7 @@ function purchaseItem(launch: string, inboxId: string, event: PurchaseEvent, con
 		launch,
 		inboxId,
 		...(event as unknown as IDataObject),
-		// Gumroad only: whether the sale was confirmed through its API (null where deliveries are signed).
+		// Gumroad sales: whether Gumroad's API confirmed the sale; null where no confirmation is needed (signed providers, refunds …).
 		confirmed,
 		payload: parseWebhookBody(provider, rawBody) as IDataObject,
 	};

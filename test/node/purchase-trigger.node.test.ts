@@ -325,6 +325,24 @@ describe('[sqlite] Purchase Webhook Trigger: Gumroad sale confirmation', () => {
 		assert.deepEqual([third.response.status, (third.response.body as { status: string }).status, third.workflow], [200, 'duplicate', undefined]);
 	});
 
+	it('Gumroad refusing the access token, or no token in the credential, is a passing problem: 503 and the ping stays received', async () => {
+		nock('https://api.gumroad.com').get('/v2/sales/sale_token').reply(401, { success: false, message: 'The access token is invalid' });
+		const refused = await deliver(c, db, c.captured('sale_token'));
+		assert.equal(refused.response.status, 503);
+		assert.match((refused.response.body as { message: string }).message, /Access Token/);
+		assert.equal((await inbox(db, inboxIdOf(refused))).status, 'received');
+
+		const noToken = await runWebhook(workflow('gumroad'), {
+			node: TRIGGER,
+			request: { rawBody: Buffer.from(gumroad.sale({ order: 'sale_notoken' })), headers: { 'content-type': 'application/x-www-form-urlencoded' }, query: { secret: SECRET } },
+			credentials: { ...ledgerCredentialFor(db.config), gumroadPingApi: { urlSecret: SECRET, accessToken: '' } },
+		});
+		assert.deepEqual([noToken.response.status, noToken.workflow], [503, undefined]);
+		const pending = await inbox(db, inboxIdOf(noToken));
+		assert.deepEqual([pending.status, pending.confirmedAt], ['received', null]);
+		assert.match(pending.lastError ?? '', /no Access Token/);
+	});
+
 	it('with confirmation turned off, pings flow through unconfirmed and never grant', async () => {
 		const ledger = await getLedger(db.config);
 		await ledger.purchases.defineProduct({ launch: 'default', productId: 'prod_gum' });
@@ -334,5 +352,35 @@ describe('[sqlite] Purchase Webhook Trigger: Gumroad sale confirmation', () => {
 		assert.equal(item?.confirmed, false);
 		const decision = await ledger.purchases.process(String(item!.inboxId));
 		assert.deepEqual([decision.decision, decision.reason], ['no_change', 'needs_confirmation']);
+	});
+});
+
+describe('[sqlite] Purchase Webhook Trigger: a trigger without its secret', () => {
+	let db: TestDatabase;
+	const c = CASES.find((x) => x.provider === 'stripe')!;
+	before(async () => {
+		db = await freshDatabase('sqlite');
+	});
+	after(async () => {
+		await closeAllLedgers();
+		await db.drop();
+	});
+
+	it('keeps the delivery as not configured, answers 500 so Stripe sends it again, and accepts it once the secret is filled in', async () => {
+		const delivery = c.captured('evt_unconfigured');
+		const unconfigured = await runWebhook(workflow('stripe'), {
+			node: TRIGGER,
+			request: { rawBody: Buffer.from(delivery.rawBody), headers: delivery.headers },
+			credentials: { ...ledgerCredentialFor(db.config), stripeWebhookSecretApi: { signingSecret: '' } },
+		});
+		assert.equal(unconfigured.response.status, 500);
+		assert.match((unconfigured.response.body as { message: string }).message, /fill in its credential/);
+		assert.equal(unconfigured.workflow, undefined);
+		const kept = await inbox(db, inboxIdOf(unconfigured));
+		assert.deepEqual([kept.status, kept.signatureReason, kept.rawBody], ['rejected', 'not_configured', delivery.rawBody]);
+
+		const retried = await deliver(c, db, delivery);
+		assert.equal(retried.response.status, 200);
+		assert.equal(retried.workflow?.output(TRIGGER)[0]?.eventId, 'evt_unconfigured');
 	});
 });
