@@ -43,6 +43,18 @@ export function n8nEnv(
 		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 		N8N_SECURE_COOKIE: 'false',
 		N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'warn',
+		// n8n runs every production execution at once by default. A signup burst (each signup starts
+		// one execution after it is answered) then queues thousands of executions on n8n's own
+		// database pool; its health ping waits behind them past its 5 s timeout and n8n answers
+		// every request 503 "Database is not ready!" — signups refused. A limit keeps the backlog in
+		// n8n's own queue instead (the signups are already committed to the ledger).
+		N8N_CONCURRENCY_PRODUCTION_LIMIT: process.env.N8N_CONCURRENCY_PRODUCTION_LIMIT ?? '10',
+		// n8n pings its own database every 2 s and, when one ping waits more than 5 s, answers EVERY
+		// request 503 "Database is not ready!" until a ping succeeds. On SQLite a burst of 50
+		// concurrent webhooks queues n8n's own queries (several per request) for seconds: busy, not
+		// down — yet the visitors' signups were refused. A longer ping timeout keeps n8n answering;
+		// a database that is really gone still fails the ping and is still reported.
+		DB_PING_TIMEOUT_MS: process.env.DB_PING_TIMEOUT_MS ?? '60000',
 		...extra,
 	};
 }
