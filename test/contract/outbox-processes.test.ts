@@ -95,4 +95,47 @@ for (const driver of DRIVERS) {
 			}
 		});
 	});
+
+	describe(`[${driver}] two OS processes re-claiming expired leases`, () => {
+		let db: TestDatabase;
+		before(async () => {
+			db = await freshDatabase(driver);
+		});
+		after(async () => db.drop());
+
+		it('re-claim every entry a stopped run held exactly once between them; the stopped run can no longer ack', async () => {
+			const total = 2000;
+			const ledger = new Ledger(await openStore(db.config));
+			let stale: Awaited<ReturnType<Ledger['outbox']['claim']>>;
+			try {
+				// Due a minute ago; a run claimed 600 of them 30 s ago with a 1 s lease and stopped.
+				const past = Date.now() - 60_000;
+				for (let start = 0; start < total; start += 1000) {
+					await ledger.outbox.enqueueMany(Array.from({ length: 1000 }, (_, i) => ({ launch: 'lease', kind: 'grant', idempotencyKey: `g${start + i}`, availableAt: past })));
+				}
+				stale = await ledger.outbox.claim({ launch: 'lease', limit: 600, leaseMs: 1000, workerId: 'stopped-run', now: Date.now() - 30_000 });
+				assert.equal(stale.length, 600);
+				assert.equal((await ledger.outbox.health('lease')).expiredLeases, 600);
+			} finally {
+				await ledger.close();
+			}
+
+			const [a, b] = await runClaimWorkers(['p1', 'p2'].map((worker) => ({ config: db.config, launch: 'lease', loops: 3, batch: 40, worker })));
+			const all = [...a!.claimed, ...b!.claimed];
+			assert.equal(new Set(all).size, all.length, 'no entry claimed twice, within or across the processes');
+			assert.equal(all.length, total, 'every entry claimed, the expired ones included');
+			const staleIds = new Set(stale.map((e) => e.id));
+			assert.equal(all.filter((id) => staleIds.has(id)).length, 600, 'each expired lease re-claimed once');
+
+			const after = new Ledger(await openStore(db.config));
+			try {
+				const attempts = await after.store.query<{ attempts: number; n: number }>(`SELECT attempts, COUNT(*) AS n FROM outbox WHERE launch = 'lease' AND status = 'done' GROUP BY attempts ORDER BY attempts`);
+				assert.deepEqual(attempts.map((r) => [Number(r.attempts), Number(r.n)]), [[1, total - 600], [2, 600]]);
+				const late = await after.outbox.ack('lease', stale.slice(0, 5).map((e) => ({ id: e.id, claimToken: e.claimToken })));
+				assert.deepEqual(late.map((r) => r.outcome), Array(5).fill('already_done'), 'the stopped run\'s late ack changes nothing');
+			} finally {
+				await after.close();
+			}
+		});
+	});
 }
