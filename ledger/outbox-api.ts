@@ -30,6 +30,7 @@ import {
 	type RetryPolicy,
 } from './outbox';
 import { registerMergeStep } from './merge-steps';
+import { settleSupersededSyncs } from './outbox-supersede';
 import type { Store } from './store';
 
 /**
@@ -101,6 +102,11 @@ export class OutboxApi {
 
 	discardHeld(input: { launch: string; ids: string[] | string; by: string; reason: string; source?: string }): Promise<{ ids: string[] }> {
 		return this.store.transaction((tx) => settleHeldEntries(tx, { ...input, action: 'discard' }));
+	}
+
+	/** Dead ESP/CRM sync entries a later sync of the same contact delivered: marked done (see outbox-supersede.ts). */
+	settleSuperseded(input: { launch: string; source?: string }): Promise<Array<{ id: string; contactId: string; kind: string; supersededBy: string }>> {
+		return this.store.transaction((tx) => settleSupersededSyncs(tx, input));
 	}
 
 	pauseState(launch: string): Promise<PauseState> {

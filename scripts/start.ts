@@ -80,7 +80,7 @@ async function main(): Promise<void> {
 	console.log(`  Editor:    ${base}/  (first visit: create the owner account)`);
 	for (const wf of workflows) {
 		for (const hook of wf.webhookPaths) {
-			console.log(`  Webhook:   ${hook.method.padEnd(4)} ${base}/webhook/${hook.path}   (${wf.name}${hook.label ? `: ${hook.label}` : ''})`);
+			console.log(`  ${hook.base === 'form' ? 'Form:   ' : 'Webhook:'}   ${hook.method.padEnd(4)} ${base}/${hook.base ?? 'webhook'}/${hook.path}   (${wf.name}${hook.label ? `: ${hook.label}` : ''})`);
 		}
 	}
 	console.log('\n  Data:');

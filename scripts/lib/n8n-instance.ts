@@ -141,7 +141,8 @@ export interface WorkflowFile {
 	id: string;
 	name: string;
 	path: string;
-	webhookPaths: Array<{ method: string; path: string; label?: string }>;
+	/** `base` "form": an n8n Form Trigger, served under /form/ instead of /webhook/. */
+	webhookPaths: Array<{ method: string; path: string; label?: string; base?: 'webhook' | 'form' }>;
 }
 
 interface WorkflowJson {
@@ -158,7 +159,12 @@ export function readWorkflowFiles(paths: string[]): WorkflowFile[] {
 		const webhookPaths: WorkflowFile['webhookPaths'] = [];
 		for (const node of json.nodes ?? []) {
 			const path = node.parameters?.path;
-			if (typeof path === 'string' && path && (node.type.endsWith('Trigger') || node.type.endsWith('.webhook'))) {
+			if (node.type === 'n8n-nodes-base.formTrigger') {
+				// Form Trigger 2.2+ keeps its path under Options; without one the form lives at its webhook id.
+				const options = node.parameters?.options as { path?: unknown } | undefined;
+				const formPath = [path, options?.path, node.webhookId].find((p): p is string => typeof p === 'string' && p !== '');
+				if (formPath) webhookPaths.push({ method: 'GET', path: formPath, label: 'form', base: 'form' });
+			} else if (typeof path === 'string' && path && (node.type.endsWith('Trigger') || node.type.endsWith('.webhook'))) {
 				const method = typeof node.parameters?.httpMethod === 'string' ? node.parameters.httpMethod : 'POST';
 				webhookPaths.push({ method, path });
 				// The capture trigger also serves its hosted form and the landing-page snippet.
@@ -282,7 +288,7 @@ async function sleep(ms: number): Promise<void> {
  */
 export async function waitUntilReady(
 	n8n: StartedN8n,
-	webhooks: Array<{ method: string; path: string }>,
+	webhooks: Array<{ method: string; path: string; base?: 'webhook' | 'form' }>,
 	timeoutMs = 120_000,
 ): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
@@ -295,8 +301,14 @@ export async function waitUntilReady(
 			return false;
 		}
 	};
-	const registered = async (method: string, path: string): Promise<boolean> => {
+	const registered = async (method: string, path: string, base: 'webhook' | 'form' = 'webhook'): Promise<boolean> => {
 		try {
+			if (base === 'form') {
+				// A registered form answers its page (or asks for its Basic Auth); an unknown one is 404.
+				const res = await fetch(`${n8n.baseUrl}/form/${path}`, { signal: AbortSignal.timeout(5_000) });
+				await res.arrayBuffer();
+				return res.status === 200 || res.status === 401;
+			}
 			// n8n only sets CORS headers for a cross-origin preflight, so send one.
 			const res = await fetch(`${n8n.baseUrl}/webhook/${path}`, {
 				method: 'OPTIONS',
@@ -318,9 +330,9 @@ export async function waitUntilReady(
 		giveUpIfDead('n8n did not answer /healthz');
 		await sleep(250);
 	}
-	for (const { method, path } of webhooks) {
-		while (!(await registered(method, path))) {
-			giveUpIfDead(`The webhook ${method} /webhook/${path} was not registered`);
+	for (const { method, path, base } of webhooks) {
+		while (!(await registered(method, path, base))) {
+			giveUpIfDead(`The webhook ${method} /${base ?? 'webhook'}/${path} was not registered`);
 			await sleep(250);
 		}
 	}

@@ -43,9 +43,10 @@ export interface E2eOptions {
 	/**
 	 * Fake Kit, HubSpot and the delivery host inside the n8n process (test/support/vendor-fakes.cjs,
 	 * preloaded with NODE_OPTIONS). `failRate` 0..1 injects 500 / 429 / timeouts; `down` lists fakes
-	 * that refuse every call (while `downFile` exists, if given).
+	 * that refuse every call (while `downFile` exists, if given). `failFakes` / `failMethods` narrow
+	 * the fail rate to some fakes / HTTP methods (all by default).
 	 */
-	vendorFakes?: { failRate?: number; down?: string[]; downFile?: string; seed?: number };
+	vendorFakes?: { failRate?: number; down?: string[]; downFile?: string; seed?: number; failFakes?: string[]; failMethods?: string[] };
 	/**
 	 * Credentials imported (`n8n import:credentials`, which encrypts `data`) before the workflows, so
 	 * workflow JSON can reference them by id: `"credentials": { "convertKitApi": { "id": "…", "name": "…" } }`.
@@ -63,6 +64,8 @@ export interface VendorRequest {
 	headers: Record<string, string>;
 	outcome: 'ok' | 'failed' | 'timeout';
 	status?: number;
+	/** On successful upserts: each record the call created or updated, as the vendor keys it (email lowercased). */
+	upserts?: Array<{ email: string; id: number; created: boolean }>;
 }
 
 export interface ExecutionSummary {
@@ -117,6 +120,8 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 				WL_FAKES_DOWN: (options.vendorFakes.down ?? []).join(','),
 				...(options.vendorFakes.downFile ? { WL_FAKES_DOWN_FILE: options.vendorFakes.downFile } : {}),
 				...(options.vendorFakes.seed !== undefined ? { WL_FAKES_SEED: String(options.vendorFakes.seed) } : {}),
+				...(options.vendorFakes.failFakes ? { WL_FAKES_FAIL_FAKES: options.vendorFakes.failFakes.join(',') } : {}),
+				...(options.vendorFakes.failMethods ? { WL_FAKES_FAIL_METHODS: options.vendorFakes.failMethods.join(',') } : {}),
 			}
 		: {};
 	const env = n8nEnv(userFolder, port, await findFreePort(), { N8N_LOG_LEVEL: 'warn', ...fakesEnv, ...(options.env ?? {}) });

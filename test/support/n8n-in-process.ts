@@ -142,7 +142,8 @@ class MapCredentialsHelper extends n8nWorkflow.ICredentialsHelper {
 		const target = requestOptions as unknown as Record<string, Record<string, unknown> | undefined>;
 		for (const [where, values] of Object.entries(auth.properties)) {
 			target[where] = { ...(target[where] ?? {}) };
-			for (const [key, value] of Object.entries(values)) target[where]![key] = resolve(value);
+			// Keys may be expressions too (Header Auth: `{ '={{$credentials.name}}': '={{$credentials.value}}' }`).
+			for (const [key, value] of Object.entries(values)) target[where]![resolve(key)] = resolve(value);
 		}
 		return requestOptions;
 	}

@@ -10,6 +10,9 @@
  *   WL_FAKES_FAIL_RATE    0..1: share of calls answered with a failure (500, 429 + Retry-After, timeout)
  *   WL_FAKES_DOWN         comma list of fakes that refuse every call for now ("delivery")
  *   WL_FAKES_DOWN_FILE    a file: while it exists, the fakes in WL_FAKES_DOWN are down
+ *   WL_FAKES_FAIL_FAKES   comma list of fakes the fail rate applies to (all by default), e.g. "kit,hubspot"
+ *   WL_FAKES_FAIL_METHODS comma list of HTTP methods the fail rate applies to (all by default), e.g.
+ *                         "POST" to fail writes but let a paginated list fetch through
  *
  * Plain CommonJS on purpose: it loads before n8n, without tsx.
  */
@@ -28,6 +31,8 @@ if (!LOG) throw new Error('vendor-fakes: WL_FAKES_LOG is not set');
 const FAIL_RATE = Number(process.env.WL_FAKES_FAIL_RATE || 0);
 const DOWN = new Set((process.env.WL_FAKES_DOWN || '').split(',').filter(Boolean));
 const DOWN_FILE = process.env.WL_FAKES_DOWN_FILE;
+const FAIL_FAKES = process.env.WL_FAKES_FAIL_FAKES ? new Set(process.env.WL_FAKES_FAIL_FAKES.split(',').map((f) => f.trim()).filter(Boolean)) : null;
+const FAIL_METHODS = new Set((process.env.WL_FAKES_FAIL_METHODS || 'GET,POST,PUT,PATCH,DELETE').split(',').map((m) => m.trim().toUpperCase()).filter(Boolean));
 
 // A deterministic sequence, so a failing run can be repeated.
 let seed = Number(process.env.WL_FAKES_SEED || 42);
@@ -45,9 +50,9 @@ function record(entry) {
 }
 
 /** Decides this call's fate: undefined = answer normally, or a failure to send. */
-function failure(fake) {
+function failure(fake, method) {
 	if (isDown(fake)) return { status: 503, body: { error: `${fake} is down` } };
-	if (FAIL_RATE <= 0 || random() >= FAIL_RATE) return undefined;
+	if (FAIL_RATE <= 0 || (FAIL_FAKES && !FAIL_FAKES.has(fake)) || !FAIL_METHODS.has(method) || random() >= FAIL_RATE) return undefined;
 	const kind = random();
 	if (kind < 0.4) return { status: 500, body: { error: 'internal error' } };
 	if (kind < 0.75) return { status: 429, body: { error: 'rate limited' }, headers: { 'Retry-After': '1' } };
@@ -65,7 +70,8 @@ function parseBody(body) {
 
 /**
  * Registers persistent interceptors for one host: `handle(request)` returns [status, body] for a
- * successful call. nock 15 hands a reply function one fetch `Request` (a 2-parameter function would
+ * successful call, optionally with a third element logged with it (e.g. which records an upsert
+ * created, so a test can count records per email the way the vendor stores them). nock 15 hands a reply function one fetch `Request` (a 2-parameter function would
  * be taken as callback style), and wants [status, body, headers] back; a rejection is a network error.
  */
 function fake(name, origin, handle) {
@@ -79,7 +85,7 @@ function fake(name, origin, handle) {
 				const headers = {};
 				incoming.headers.forEach((value, key) => (headers[key.toLowerCase()] = value));
 				const request = { fake: name, method: incoming.method, path: url.pathname + url.search, body: parseBody(text), headers };
-				const fate = failure(name);
+				const fate = failure(name, incoming.method.toUpperCase());
 				if (fate && fate.timeout) {
 					record({ ...request, outcome: 'timeout' });
 					throw Object.assign(new Error('ETIMEDOUT (vendor fake)'), { code: 'ETIMEDOUT' });
@@ -88,30 +94,36 @@ function fake(name, origin, handle) {
 					record({ ...request, outcome: 'failed', status: fate.status });
 					return [fate.status, fate.body, fate.headers || {}];
 				}
-				const [status, answer] = handle(request);
-				record({ ...request, outcome: 'ok', status });
+				const [status, answer, logged] = handle(request);
+				record({ ...request, outcome: 'ok', status, ...(logged || {}) });
 				return [status, answer];
 			});
 	}
 }
 
 // ── Kit (ConvertKit) v3, as n8n's ConvertKit node calls it, and v4 bulk ──
+// Kit keeps one subscriber per email address (case-insensitive): a second subscribe updates it.
 const kitSubscribers = new Map();
 function kitSubscriber(email, fields, firstName) {
 	const key = String(email).toLowerCase();
 	const existing = kitSubscribers.get(key);
-	const subscriber = existing || { id: 1000 + kitSubscribers.size, email_address: email, fields: {} };
+	const subscriber = existing || { id: 1000 + kitSubscribers.size, email_address: email, first_name: null, state: 'active', created_at: new Date().toISOString(), fields: {} };
 	Object.assign(subscriber.fields, fields || {});
 	if (firstName) subscriber.first_name = firstName;
 	kitSubscribers.set(key, subscriber);
-	return subscriber;
+	return Object.assign(subscriber, { created: !existing });
 }
+const upserted = (records) => ({ upserts: records.map((r) => ({ email: String(r.email).toLowerCase(), id: r.id, created: r.created })) });
 fake('kit', 'https://api.convertkit.com', ({ method, path, body }) => {
 	const subscribe = /^\/v3\/forms\/(\d+)\/subscribe/.exec(path);
 	if (method === 'POST' && subscribe) {
 		if (!body || !body.email) return [422, { error: 'Email address is required' }];
 		const subscriber = kitSubscriber(body.email, body.fields, body.first_name);
-		return [200, { subscription: { id: 5000 + subscriber.id, state: 'inactive', subscribable_id: Number(subscribe[1]), subscriber: { id: subscriber.id } } }];
+		return [
+			200,
+			{ subscription: { id: 5000 + subscriber.id, state: 'inactive', subscribable_id: Number(subscribe[1]), subscriber: { id: subscriber.id } } },
+			upserted([{ email: body.email, id: subscriber.id, created: subscriber.created }]),
+		];
 	}
 	const tagSubscribe = /^\/v3\/tags\/(\d+)\/subscribe/.exec(path);
 	if (method === 'POST' && tagSubscribe) {
@@ -124,11 +136,31 @@ fake('kit', 'https://api.convertkit.com', ({ method, path, body }) => {
 fake('kit', 'https://api.kit.com', ({ method, path, body }) => {
 	if (method === 'POST' && path.startsWith('/v4/bulk/subscribers')) {
 		const list = (body && body.subscribers) || [];
-		return [200, { subscribers: list.map((s) => ({ id: kitSubscriber(s.email_address, s.fields, s.first_name).id, email_address: s.email_address })), failures: [] }];
+		if (list.length > 100) return [422, { errors: ['Send at most 100 subscribers per synchronous bulk request'] }];
+		const failures = list.filter((s) => !s || !s.email_address).map((s) => ({ subscriber: s, errors: ['Email address is invalid'] }));
+		const done = list.filter((s) => s && s.email_address).map((s) => ({ email: s.email_address, ...kitSubscriber(s.email_address, s.fields, s.first_name) }));
+		return [200, { subscribers: done.map((s) => ({ id: s.id, email_address: s.email_address, first_name: s.first_name, state: s.state, created_at: s.created_at })), failures }, upserted(done)];
 	}
 	if (method === 'POST' && path.startsWith('/v4/subscribers')) {
 		const subscriber = kitSubscriber(body.email_address, body.fields, body.first_name);
-		return [200, { subscriber: { id: subscriber.id, email_address: subscriber.email_address, fields: subscriber.fields } }];
+		return [200, { subscriber: { id: subscriber.id, email_address: subscriber.email_address, fields: subscriber.fields } }, upserted([{ email: body.email_address, id: subscriber.id, created: subscriber.created }])];
+	}
+	// v4 list, cursor-paginated: ?per_page=…&after=<end_cursor of the previous page>
+	if (method === 'GET' && path.startsWith('/v4/subscribers')) {
+		const query = new URL(path, 'https://api.kit.com').searchParams;
+		const perPage = Math.min(Number(query.get('per_page') || 500), 1000);
+		const start = query.get('after') ? Number(Buffer.from(query.get('after'), 'base64').toString()) : 0;
+		const all = [...kitSubscribers.values()];
+		const page = all.slice(start, start + perPage);
+		const end = start + page.length;
+		const cursor = (n) => Buffer.from(String(n)).toString('base64');
+		return [
+			200,
+			{
+				subscribers: page.map((s) => ({ id: s.id, first_name: s.first_name, email_address: s.email_address, state: s.state, created_at: s.created_at, fields: s.fields })),
+				pagination: { has_previous_page: start > 0, has_next_page: end < all.length, start_cursor: cursor(start), end_cursor: cursor(end), per_page: perPage },
+			},
+		];
 	}
 	return [404, { errors: ['Not Found'] }];
 });
@@ -143,21 +175,32 @@ function hubspotUpsert(email, properties) {
 	hubspotContacts.set(key, contact);
 	return { contact, isNew: !existing };
 }
+const hubspotUpserted = (list) => ({ upserts: list.map(({ email, contact, isNew }) => ({ email: String(email).toLowerCase(), id: contact.vid, created: isNew })) });
 fake('hubspot', 'https://api.hubapi.com', ({ method, path, body }) => {
 	const v1 = /^\/contacts\/v1\/contact\/createOrUpdate\/email\/([^/?]+)/.exec(path);
 	if (method === 'POST' && v1) {
 		const properties = Object.fromEntries(((body && body.properties) || []).map((p) => [p.property, p.value]));
-		const { contact, isNew } = hubspotUpsert(decodeURIComponent(v1[1]), properties);
-		return [200, { vid: contact.vid, isNew }];
+		const email = decodeURIComponent(v1[1]);
+		const { contact, isNew } = hubspotUpsert(email, properties);
+		return [200, { vid: contact.vid, isNew }, hubspotUpserted([{ email, contact, isNew }])];
 	}
 	if (method === 'POST' && path.startsWith('/crm/v3/objects/contacts/batch/upsert')) {
 		const inputs = (body && body.inputs) || [];
 		if (inputs.length > 100) return [400, { status: 'error', message: 'Batch size is limited to 100' }];
-		const results = inputs.map((input) => {
-			const { contact, isNew } = hubspotUpsert(input.id, input.properties);
-			return { id: String(contact.vid), properties: contact.properties, new: isNew };
-		});
-		return [200, { status: 'COMPLETE', results }];
+		const done = inputs.map((input) => ({ email: input.id, ...hubspotUpsert(input.id, input.properties) }));
+		const results = done.map(({ contact, isNew }) => ({ id: String(contact.vid), properties: contact.properties, new: isNew }));
+		return [200, { status: 'COMPLETE', results }, hubspotUpserted(done)];
+	}
+	// v3 list, cursor-paginated: ?limit=…&after=<paging.next.after of the previous page>
+	if (method === 'GET' && path.startsWith('/crm/v3/objects/contacts')) {
+		const query = new URL(path, 'https://api.hubapi.com').searchParams;
+		const limit = Math.min(Number(query.get('limit') || 10), 100);
+		const start = Number(query.get('after') || 0);
+		const all = [...hubspotContacts.values()];
+		const page = all.slice(start, start + limit);
+		const end = start + page.length;
+		const results = page.map((c) => ({ id: String(c.vid), properties: { email: c.properties.email, firstname: c.properties.firstname || null, hs_object_id: String(c.vid) }, archived: false }));
+		return [200, { results, ...(end < all.length ? { paging: { next: { after: String(end), link: `https://api.hubapi.com/crm/v3/objects/contacts?after=${end}` } } } : {}) }];
 	}
 	return [404, { status: 'error', message: 'Not found' }];
 });
@@ -186,6 +229,9 @@ fake('stripe', 'https://api.stripe.com', ({ method, path, body, headers }) => {
 		const metadata = Object.fromEntries(Object.entries(form).filter(([k]) => k.startsWith('metadata[')).map(([k, v]) => [k.slice(9, -1), v]));
 		return [200, { id, object: 'checkout.session', url: `https://checkout.stripe.com/c/pay/${id}`, mode: form.mode, client_reference_id: form.client_reference_id || null, customer_email: form.customer_email || null, metadata, payment_status: 'unpaid', status: 'open' }];
 	}
+	// The charges list the reconciliation template pages through; nothing is charged through this fake,
+	// so it is the empty page Stripe answers before a launch's first sale.
+	if (method === 'GET' && path.startsWith('/v1/charges')) return [200, { object: 'list', data: [], has_more: false, url: '/v1/charges' }];
 	return [404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path})` } }];
 });
 

@@ -97,6 +97,9 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<
 		else input.delivery = records(items, map) as Iterable<DeliveryEnrollmentRecord>;
 	}
 
+	// Dead syncs that a later sync of the same contact delivered (often the previous sweep's fix) are
+	// closed first, so the dead letter only shows what still needs a person.
+	const superseded = await ledger.outbox.settleSuperseded({ launch, source: sourceOf(this) });
 	const report = await ledger.reconcile.sweep(input);
 
 	const reviewUnknown = this.getNodeParameter('reviewUnknown', 0, false) === true;
@@ -152,6 +155,7 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<
 			fixEntries: fixFindings.size,
 			claimed,
 			healedContacts: report.healedContacts,
+			supersededDead: superseded.length,
 			findings: report.findings,
 			review: review.length,
 			outbox: report.outbox as unknown as IDataObject,

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
-import { launchOf, textParameter } from '../../../shared/execution';
+import { launchOf, sourceOf, textParameter } from '../../../shared/execution';
 import { fixItems, workerIdOf, type SweepOutputs } from '../common';
 import { claimedJson, claimProperties, leaseMsOf } from './claimOptions';
 
@@ -36,6 +36,8 @@ export const description: INodeProperties[] = [
  */
 export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<SweepOutputs> {
 	const launch = launchOf(this, 0);
+	// Dead syncs a later sync of the same contact delivered are closed (see outbox-supersede.ts).
+	const superseded = await ledger.outbox.settleSuperseded({ launch, source: sourceOf(this) });
 	const before = await ledger.outbox.health(launch);
 	const entries = await ledger.outbox.claim({
 		launch,
@@ -59,6 +61,7 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<
 			retries: entries.filter((e) => e.attempts > 1).length,
 			dueBefore: before.dueNow,
 			expiredLeasesBefore: before.expiredLeases,
+			supersededDead: superseded.length,
 			outbox: before as unknown as IDataObject,
 		},
 		review: [],
