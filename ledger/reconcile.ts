@@ -75,6 +75,14 @@ export interface SweepInput {
 	/** Records per transaction (and per ledger lookup); 1000 by default. */
 	batchSize?: number;
 	source?: string;
+	/**
+	 * When the vendor lists were fetched (ms since the epoch): one time for all lists, or one per
+	 * system. A list only shows the vendor as it was then, so a contact whose sync was delivered
+	 * (or is in a worker's hands) since, or who signed up since, is not judged by it. Defaults to
+	 * the sweep's start — right for lists fetched just before; pass the fetch time when they were
+	 * fetched earlier (n8n: the execution's start).
+	 */
+	listedAt?: number | Partial<Record<VendorSystem, number>>;
 }
 
 export interface SystemReport {
@@ -93,6 +101,11 @@ export interface SystemReport {
 	revokes: number;
 	/** Purchases with no contact: review items. */
 	review: number;
+	/**
+	 * ESP/CRM: contacts not judged by this list because they changed after it was fetched (their
+	 * sync was delivered or claimed since, or they signed up since); the next sweep compares them.
+	 */
+	changedSinceListed: number;
 }
 
 export interface SweepReport {
@@ -123,7 +136,7 @@ const OPEN_STATUSES = ['pending', 'failed', 'claimed', 'held'];
 const SYSTEM_TAGS = new Set([RECONCILED_TAG, HOLDING_TAG]);
 
 function emptyReport(): SystemReport {
-	return { records: 0, invalid: 0, duplicates: 0, unknownInLedger: 0, missingInVendor: 0, tagDrift: 0, grants: 0, revokes: 0, review: 0 };
+	return { records: 0, invalid: 0, duplicates: 0, unknownInLedger: 0, missingInVendor: 0, tagDrift: 0, grants: 0, revokes: 0, review: 0, changedSinceListed: 0 };
 }
 
 function placeholders(values: readonly SqlValue[], params: SqlValue[]): string {
@@ -157,7 +170,32 @@ class SweepRun {
 	constructor(
 		readonly launch: string,
 		readonly source: string,
+		/** Per system: when its list was fetched (ms). */
+		readonly listedAt: Record<VendorSystem, number>,
 	) {}
+}
+
+const SYSTEMS: readonly VendorSystem[] = ['esp', 'crm', 'checkout', 'delivery'];
+// Clocks of the fetching machine and this one may differ a little; a list "fetched" further in the
+// future than this is a wrong value (seconds instead of milliseconds, a date typo), not skew.
+const LISTED_AT_SKEW_MS = 60_000;
+
+function listedAtOf(input: SweepInput['listedAt'], startedAt: number): Record<VendorSystem, number> {
+	const times = {} as Record<VendorSystem, number>;
+	const given: Partial<Record<VendorSystem, unknown>> =
+		input === undefined || input === null ? {} : typeof input === 'object' ? input : Object.fromEntries(SYSTEMS.map((s) => [s, input]));
+	for (const system of SYSTEMS) {
+		const value = given[system];
+		if (value === undefined || value === null) {
+			times[system] = startedAt;
+			continue;
+		}
+		const field = typeof input === 'object' ? `listedAt.${system}` : 'listedAt';
+		if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new LedgerInputError(field, 'must be a time in milliseconds since 1970 (e.g. Date.now() when the list was fetched)');
+		if (value > startedAt + LISTED_AT_SKEW_MS) throw new LedgerInputError(field, `is ${new Date(value).toISOString()}, later than now: pass when the list was fetched`);
+		times[system] = Math.min(value, startedAt);
+	}
+	return times;
 }
 
 type Finding = Omit<SweepFinding, 'seq'>;
@@ -278,19 +316,37 @@ async function ensureFix(tx: SqlExecutor, run: SweepRun, fix: Fix): Promise<{ ou
 	return outcome!;
 }
 
-/** Contacts (of `ids`) that already have an open entry of `kind` — e.g. the sync capture enqueued. */
-async function withOpenEntry(tx: SqlExecutor, launch: string, kind: string, ids: readonly string[]): Promise<Set<string>> {
+/**
+ * For the contacts `ids`, what their entries of `kinds` say about a list fetched at `listedAt`:
+ * `open` — one is on its way (e.g. the sync capture enqueued), so no second one is needed;
+ * `changed` — one was delivered, claimed or requeued at or after `listedAt`, or is in a worker's
+ * hands now (it may have reached the vendor after the fetch without being acked yet), so the list
+ * cannot tell whether the vendor has it. Dead and discarded entries change nothing at the vendor.
+ */
+async function entryStates(
+	tx: SqlExecutor,
+	launch: string,
+	kinds: readonly string[],
+	ids: readonly string[],
+	listedAt: number,
+	concerns: (entry: { kind: string; idempotency_key: string }) => boolean = () => true,
+): Promise<{ open: Set<string>; changed: Set<string> }> {
 	const open = new Set<string>();
+	const changed = new Set<string>();
 	for (let i = 0; i < ids.length; i += 500) {
-		const params: SqlValue[] = [launch, kind];
-		const rows = await tx.query<{ contact_id: string }>(
-			`SELECT DISTINCT contact_id FROM outbox WHERE launch = $1 AND kind = $2 AND status IN (${placeholders(OPEN_STATUSES, params)})
-			 AND contact_id IN (${placeholders(ids.slice(i, i + 500), params)})`,
+		const params: SqlValue[] = [launch];
+		const rows = await tx.query<{ contact_id: string; kind: string; idempotency_key: string; status: string; updated_at: number | string }>(
+			`SELECT contact_id, kind, idempotency_key, status, updated_at FROM outbox WHERE launch = $1 AND kind IN (${placeholders(kinds, params)})
+			 AND status NOT IN ('dead', 'discarded') AND contact_id IN (${placeholders(ids.slice(i, i + 500), params)})`,
 			params,
 		);
-		for (const r of rows) open.add(r.contact_id);
+		for (const r of rows) {
+			if (!concerns(r)) continue;
+			if (OPEN_STATUSES.includes(r.status)) open.add(r.contact_id);
+			if (r.status === 'claimed' || Number(r.updated_at) >= listedAt) changed.add(r.contact_id);
+		}
 	}
-	return open;
+	return { open, changed };
 }
 
 /** Tags the contacts healed by created/reopened fixes and records one event per fix. */
@@ -364,6 +420,21 @@ async function contactBatch(tx: SqlExecutor, run: SweepRun, system: 'esp' | 'crm
 			remove,
 			fix: { kind: 'tag_sync', key: `reconcile:tag_sync:${system}:${contactId}`, contactId, payload: { system, email: v.email, vendorId: v.record.id ?? null, add, remove } },
 		});
+	}
+	// A tag write delivered after the list was fetched makes the list's tags stale: those contacts are
+	// compared again by the next sweep instead of being "fixed" now. Asked for drifted contacts only.
+	if (drifts.length) {
+		// Tag fixes are per system (their key names it): another system's tag write says nothing here.
+		const ownTagFix = `reconcile:tag_sync:${system}:`;
+		const { changed } = await entryStates(tx, run.launch, [SYNC_KIND[system], 'tag_sync'], drifts.map((d) => d.contactId), run.listedAt[system], (e) =>
+			e.kind !== 'tag_sync' || e.idempotency_key.startsWith(ownTagFix),
+		);
+		for (let i = drifts.length - 1; i >= 0; i--) {
+			if (!changed.has(drifts[i]!.contactId)) continue;
+			drifts.splice(i, 1);
+			report.tagDrift--;
+			report.changedSinceListed++;
+		}
 	}
 	const driftFixes = await ensureFixes(tx, run, drifts.map((d) => d.fix));
 	for (const [i, { contactId, add, remove }] of drifts.entries()) {
@@ -495,8 +566,8 @@ async function missingInVendor(store: Store, run: SweepRun, system: 'esp' | 'crm
 		const page = await batchTransaction(store, async (tx) => {
 			// A page of contacts by id, then which of them the vendor list had: two index lookups per
 			// page, so the cost stays linear whatever the planner knows about the staging table.
-			const contacts = await tx.query<{ id: string; email: string | null; status: string; is_test: number }>(
-				`SELECT id, email, status, is_test FROM contacts WHERE launch = $1 AND id > $2 ORDER BY id LIMIT $3`,
+			const contacts = await tx.query<{ id: string; email: string | null; status: string; is_test: number; created_at: number | string }>(
+				`SELECT id, email, status, is_test, created_at FROM contacts WHERE launch = $1 AND id > $2 ORDER BY id LIMIT $3`,
 				[run.launch, after, batchSize],
 			);
 			if (contacts.length === 0) return contacts;
@@ -506,10 +577,15 @@ async function missingInVendor(store: Store, run: SweepRun, system: 'esp' | 'crm
 				params,
 			);
 			const seenIds = new Set(seen.map((r) => r.contact_id));
-			const rows = contacts.filter((c) => c.status === 'active' && Number(c.is_test) === 0 && !seenIds.has(c.id));
-			if (rows.length === 0) return contacts;
+			const listedAt = run.listedAt[system];
+			const absent = contacts.filter((c) => c.status === 'active' && Number(c.is_test) === 0 && !seenIds.has(c.id));
+			if (absent.length === 0) return contacts;
 			const kind = SYNC_KIND[system];
-			const open = await withOpenEntry(tx, run.launch, kind, rows.map((r) => r.id));
+			const { open, changed } = await entryStates(tx, run.launch, [kind], absent.map((r) => r.id), listedAt);
+			// Signed up, or synced, after the list was fetched: the list is no evidence either way.
+			const rows = absent.filter((c) => Number(c.created_at) < listedAt && !changed.has(c.id));
+			report.changedSinceListed += absent.length - rows.length;
+			if (rows.length === 0) return contacts;
 			const findings: Finding[] = [];
 			const healed: Parameters<typeof markHealed>[2] = [];
 			report.missingInVendor += rows.length;
@@ -574,8 +650,8 @@ export async function runReconcileSweep(store: Store, input: SweepInput): Promis
 	if (typeof input.launch !== 'string' || input.launch.trim() === '') throw new LedgerInputError('launch', 'is required');
 	const batchSize = input.batchSize ?? 1000;
 	if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) throw new LedgerInputError('batchSize', 'must be a whole number from 1 to 5000');
-	const run = new SweepRun(input.launch.trim(), input.source ?? 'reconcile-sweep');
 	const startedAt = Date.now();
+	const run = new SweepRun(input.launch.trim(), input.source ?? 'reconcile-sweep', listedAtOf(input.listedAt, startedAt));
 	await store.execute(`INSERT INTO reconcile_runs (id, launch, status, report, started_at) VALUES ($1, $2, 'running', '{}', $3)`, [run.id, run.launch, startedAt]);
 	const systems: Partial<Record<VendorSystem, SystemReport>> = {};
 	try {

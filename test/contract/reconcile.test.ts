@@ -79,8 +79,8 @@ for (const driver of DRIVERS) {
 				});
 
 			const report = await sweep();
-			assert.deepEqual(report.systems.esp, { records: 6, invalid: 1, duplicates: 1, unknownInLedger: 1, missingInVendor: 3, tagDrift: 1, grants: 0, revokes: 0, review: 0 });
-			assert.deepEqual(report.systems.crm, { records: 6, invalid: 0, duplicates: 0, unknownInLedger: 0, missingInVendor: 0, tagDrift: 1, grants: 0, revokes: 0, review: 0 });
+			assert.deepEqual(report.systems.esp, { records: 6, invalid: 1, duplicates: 1, unknownInLedger: 1, missingInVendor: 3, tagDrift: 1, grants: 0, revokes: 0, review: 0, changedSinceListed: 0 });
+			assert.deepEqual(report.systems.crm, { records: 6, invalid: 0, duplicates: 0, unknownInLedger: 0, missingInVendor: 0, tagDrift: 1, grants: 0, revokes: 0, review: 0, changedSinceListed: 0 });
 			assert.equal(report.systems.checkout?.grants, 1);
 			assert.equal(report.systems.checkout?.revokes, 1);
 			assert.equal(report.systems.checkout?.review, 1);
@@ -130,6 +130,9 @@ for (const driver of DRIVERS) {
 			// The drain delivers everything, but the vendors' lists still lack it: the sweep reopens.
 			const claimed = await t.ledger.outbox.claim({ launch, limit: 100, leaseMs: 60_000, workerId: 'drain' });
 			await t.ledger.outbox.ack(launch, claimed.map((c) => ({ id: c.id, claimToken: c.claimToken })));
+			// The lists are fetched after the acks (an ack in the very millisecond of the fetch would be
+			// "delivered since the list" and not judged).
+			await new Promise((resolve) => setTimeout(resolve, 5));
 			const third = await sweep();
 			assert.equal(third.fixes, 8, 'the 7 fixes reopened, plus f, whose capture sync is done but did not arrive');
 			const missing = await t.ledger.reconcile.findings(third.runId, { kinds: ['missing_in_vendor'] });
@@ -141,6 +144,77 @@ for (const driver of DRIVERS) {
 					[id.f, 'created'],
 				].sort(),
 			);
+		});
+		it('judges contacts only by lists fetched after their last sync: delivered since the fetch is no finding, no fix, no reconciled tag', async () => {
+			const launch = 'listed';
+			await t.ledger.tags.add({ launch, tag: 'early-bird' });
+			const id: Record<string, string> = {};
+			for (const name of ['acked-late', 'acked-early', 'claimed', 'drift-late', 'present']) id[name] = (await t.ledger.contacts.upsert({ launch, email: `${name}@example.com` })).contactId;
+			await t.ledger.tags.apply({ launch, contactId: id['drift-late']!, tags: ['early-bird'] });
+			const enqueue = (key: string, kind: string, contactId: string) => t.ledger.outbox.enqueue({ launch, kind, idempotencyKey: key, contactId });
+			const deliver = async (...entryIds: string[]) => {
+				const claimed = await t.ledger.outbox.claim({ launch, ids: entryIds, limit: entryIds.length, leaseMs: 60_000, workerId: 'drain' });
+				assert.equal(claimed.length, entryIds.length);
+				await t.ledger.outbox.ack(launch, claimed.map((c) => ({ id: c.id, claimToken: c.claimToken })));
+			};
+			const early = await enqueue('capture:acked-early', 'esp_sync', id['acked-early']!);
+			const late = await enqueue('capture:acked-late', 'esp_sync', id['acked-late']!);
+			const inFlight = await enqueue('capture:claimed', 'esp_sync', id.claimed!);
+			const tagFix = await enqueue(`reconcile:tag_sync:esp:${id['drift-late']}`, 'tag_sync', id['drift-late']!);
+			await deliver(early.id);
+			// Claimed before the fetch and not acked yet: the worker may have written to the vendor after it.
+			assert.equal((await t.ledger.outbox.claim({ launch, ids: [inFlight.id], limit: 1, leaseMs: 600_000, workerId: 'slow' })).length, 1);
+			const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+			// The lists are fetched now; the drain acks two entries and someone signs up while they page.
+			await tick();
+			const listedAt = Date.now();
+			const esp: VendorContactRecord[] = [
+				{ email: 'present@example.com', id: 1 },
+				{ email: 'drift-late@example.com', id: 2, tags: [] },
+			];
+			await deliver(late.id, tagFix.id);
+			id['signed-up-late'] = (await t.ledger.contacts.upsert({ launch, email: 'signed-up-late@example.com' })).contactId;
+
+			const first = await t.ledger.reconcile.sweep({ launch, esp: stream(esp), listedAt: { esp: listedAt } });
+			assert.deepEqual(
+				first.systems.esp,
+				{ records: 2, invalid: 0, duplicates: 0, unknownInLedger: 0, missingInVendor: 1, tagDrift: 0, grants: 0, revokes: 0, review: 0, changedSinceListed: 4 },
+				'only the contact acked before the fetch is missing; acked, claimed, tagged or signed up since are not judged',
+			);
+			assert.equal(first.fixes, 1);
+			const findings = await t.ledger.reconcile.findings(first.runId);
+			assert.deepEqual(findings.map((f) => [f.kind, f.contactId]), [['missing_in_vendor', id['acked-early']]]);
+			const keys = (await t.ledger.outbox.list({ launch, limit: 100 })).map((e) => e.idempotencyKey);
+			assert.ok(keys.includes(`reconcile:esp_sync:${id['acked-early']}`), 'acked before the fetch and absent from the list: a fix');
+			for (const name of ['acked-late', 'claimed', 'signed-up-late']) assert.ok(!keys.includes(`reconcile:esp_sync:${id[name]}`), `no second sync for ${name}`);
+			for (const name of ['acked-late', 'drift-late', 'claimed', 'signed-up-late']) {
+				assert.ok(!(await t.ledger.contacts.get(id[name]!))?.tags.includes(RECONCILED_TAG), `${name} not tagged ${RECONCILED_TAG}`);
+				assert.deepEqual(await t.ledger.contacts.history(id[name]!, { types: ['reconcile.fix'] }), [], `no reconcile.fix event for ${name}`);
+			}
+			assert.ok((await t.ledger.contacts.get(id['acked-early']!))?.tags.includes(RECONCILED_TAG));
+
+			// Without listedAt the lists count as fetched when the sweep starts: everything delivered
+			// before it and still absent is missing now (the claimed entry is still in a worker's hands).
+			await tick();
+			const second = await t.ledger.reconcile.sweep({ launch, esp: stream(esp) });
+			assert.equal(second.systems.esp?.changedSinceListed, 1);
+			assert.equal(second.systems.esp?.tagDrift, 1);
+			const missing = await t.ledger.reconcile.findings(second.runId, { kinds: ['missing_in_vendor'] });
+			assert.deepEqual(
+				missing.map((f) => [f.contactId, f.data.outcome]).sort(),
+				[
+					[id['acked-early'], 'queued'],
+					[id['acked-late'], 'created'],
+					[id['signed-up-late'], 'created'],
+				].sort(),
+			);
+			assert.equal(second.fixes, 3, 'two syncs created and the delivered tag fix reopened');
+		});
+
+		it('refuses a listedAt that is not a time or lies in the future, naming the field', async () => {
+			await assert.rejects(t.ledger.reconcile.sweep({ launch: 'listed-bad', esp: stream([]), listedAt: { crm: Date.now() + 3_600_000 } }), /listedAt\.crm.*later than now/);
+			await assert.rejects(t.ledger.reconcile.sweep({ launch: 'listed-bad', esp: stream([]), listedAt: Number.NaN }), /listedAt.*milliseconds/);
 		});
 	});
 }
