@@ -114,6 +114,8 @@ export interface SweepReport {
 	/** Part (a): the outbox as the sweep found it — due retries, expired leases, dead, held. */
 	outbox: OutboxHealth;
 	systems: Partial<Record<VendorSystem, SystemReport>>;
+	/** Per compared system: when its list counted as fetched (ms), see SweepInput.listedAt. */
+	listedAt: Partial<Record<VendorSystem, number>>;
 	/** Outbox entries created or reopened by this sweep. */
 	fixes: number;
 	/** Contacts tagged reconciled-after-failure by this sweep. */
@@ -685,7 +687,8 @@ export async function runReconcileSweep(store: Store, input: SweepInput): Promis
 				await batchTransaction(store, (tx) => checkoutBatch(tx, run, batch, report, input.purchases));
 			}
 		}
-		const result: SweepReport = { runId: run.id, launch: run.launch, outbox, systems, fixes: run.fixes, healedContacts: run.healed, findings: run.findingSeq };
+		const listedAt = Object.fromEntries(Object.keys(systems).map((system) => [system, run.listedAt[system as VendorSystem]]));
+		const result: SweepReport = { runId: run.id, launch: run.launch, outbox, systems, listedAt, fixes: run.fixes, healedContacts: run.healed, findings: run.findingSeq };
 		await store.execute(`UPDATE reconcile_runs SET status = 'done', report = $2, finished_at = $3 WHERE id = $1`, [run.id, JSON.stringify(result), Date.now()]);
 		return result;
 	} catch (error) {

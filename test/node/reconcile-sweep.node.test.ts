@@ -200,6 +200,46 @@ for (const driver of DRIVERS) {
 			assert.equal((await ledger.outbox.health(launch)).byStatus.pending, 0);
 		});
 
+		it('Lists Fetched At: a contact synced after the lists were fetched is not re-sent; empty means the execution\'s start', async () => {
+			const launch = 'listed-at';
+			const id: Record<string, string> = {};
+			for (const name of ['early', 'late']) id[name] = (await ledger.contacts.upsert({ launch, email: `${name}@example.com` })).contactId;
+			const deliver = async (contactId: string) => {
+				const entry = await ledger.outbox.enqueue({ launch, kind: 'esp_sync', idempotencyKey: `capture:${contactId}`, contactId });
+				const claimed = await ledger.outbox.claim({ launch, ids: [entry.id], limit: 1, leaseMs: 60_000, workerId: 'drain' });
+				await ledger.outbox.ack(launch, claimed.map((c) => ({ id: c.id, claimToken: c.claimToken })));
+			};
+			const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+			await deliver(id.early!);
+			await tick();
+			const fetchedAt = new Date().toISOString();
+			await tick();
+			await deliver(id.late!); // acked while the (empty of both) Kit list was being paged
+			const lists: Lists = { 'Kit subscribers': [kit(1, 'someone-else@example.com')] };
+
+			const result = await sweep({ operation: 'compare', launch, listsFetchedAt: fetchedAt }, lists);
+			assert.equal(result.error(SWEEP), undefined);
+			assert.deepEqual(result.output(SWEEP, FIXES).map((f) => (f.contact as IDataObject).email), ['early@example.com']);
+			const [report] = result.output(SWEEP, REPORT);
+			assert.deepEqual(report!.listsFetchedAt, { esp: fetchedAt });
+			assert.deepEqual([(report!.systems as Record<string, IDataObject>).esp!.missingInVendor, (report!.systems as Record<string, IDataObject>).esp!.changedSinceListed], [1, 1]);
+			assert.ok(!(await ledger.tags.ofContact(id.late!)).some((t) => t.tag === RECONCILED_TAG), 'late is not tagged reconciled-after-failure');
+
+			// Left empty: the lists count as fetched when this execution started — after both acks.
+			await tick();
+			const before = Date.now();
+			const byDefault = await sweep({ operation: 'compare', launch }, lists);
+			const after = Date.now();
+			assert.equal(byDefault.error(SWEEP), undefined);
+			const defaultAt = Date.parse(String((byDefault.output(SWEEP, REPORT)[0]!.listsFetchedAt as IDataObject).esp));
+			assert.ok(defaultAt >= before && defaultAt <= after, `${new Date(defaultAt).toISOString()} lies within the execution`);
+			assert.deepEqual(byDefault.output(SWEEP, FIXES).map((f) => (f.contact as IDataObject).email), ['late@example.com'], 'delivered before this execution and still absent: re-sent');
+
+			const bad = await sweep({ operation: 'compare', launch, listsFetchedAt: 'last night' }, lists);
+			assert.match(bad.error(SWEEP)!.message, /^Lists Fetched At: "last night" is not a date and time/);
+			assert.match(bad.error(SWEEP)!.description ?? '', /Fix the "Lists Fetched At" parameter/);
+		});
+
 		it('refuses a list it cannot read, naming the field to set, and sweeps nothing', async () => {
 			const launch = 'bad-compare';
 			await ledger.contacts.upsert({ launch, email: 'kept@example.com' });

@@ -26,6 +26,7 @@ export const LABELS: FieldLabels = {
 	leaseMs: 'Lease (Seconds)',
 	leaseSeconds: 'Lease (Seconds)',
 	batchSize: 'Batch Size',
+	listedAt: 'Lists Fetched At',
 	fixBatchSize: 'Entries per Fix Item',
 	espFields: 'Email Platform Fields',
 	crmFields: 'CRM Fields',

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import {
+	LedgerInputError,
 	purchaseFactSource,
 	type CheckoutOrderRecord,
 	type DeliveryEnrollmentRecord,
@@ -47,6 +48,16 @@ export const description: INodeProperties[] = [
 		displayOptions: show,
 	},
 	{
+		displayName: 'Lists Fetched At',
+		name: 'listsFetchedAt',
+		type: 'dateTime',
+		default: '',
+		placeholder: 'e.g. 2026-11-27T03:00:00Z',
+		description:
+			'When the vendor lists were fetched. A contact whose sync was delivered after this time, or who signed up after it, is not judged by these lists (the next sweep compares them), so nobody is sent twice or tagged reconciled-after-failure for a race. Leave empty when the lists are fetched in this same execution: the execution\'s start time is used. Set it when the lists come from earlier, e.g. a file exported last night.',
+		displayOptions: show,
+	},
+	{
 		displayName: 'Batch Size',
 		name: 'batchSize',
 		type: 'number',
@@ -56,6 +67,30 @@ export const description: INodeProperties[] = [
 		displayOptions: show,
 	},
 ];
+
+/**
+ * When the lists were fetched, in ms: the parameter when set, else the start of this execution —
+ * the lists wired into this node were fetched during it, so nothing delivered before that time can
+ * be missing from them because of the timing. Without an execution context (older n8n) the ledger
+ * falls back to the sweep's own start.
+ */
+function listedAtOf(ctx: IExecuteFunctions): number | undefined {
+	const value: unknown = ctx.getNodeParameter('listsFetchedAt', 0, '');
+	if (value === '' || value === null || value === undefined) return ctx.getExecutionContext?.()?.establishedAt;
+	// A date picker gives an ISO string; an expression may give a Luxon DateTime, a Date or ms.
+	const ms =
+		typeof value === 'number'
+			? value
+			: value instanceof Date
+				? value.getTime()
+				: typeof value === 'object' && typeof (value as { toMillis?: unknown }).toMillis === 'function'
+					? (value as { toMillis: () => number }).toMillis()
+					: typeof value === 'string'
+						? Date.parse(value)
+						: Number.NaN;
+	if (!Number.isFinite(ms)) throw new LedgerInputError('listedAt', `"${String(value)}" is not a date and time; use e.g. 2026-11-27T03:00:00Z, or leave it empty for the execution's start`);
+	return ms;
+}
 
 /** Findings that became (or found) outbox work, and findings a person has to look at. */
 const FIX_FINDINGS = new Set(['missing_in_vendor', 'tag_drift', 'grant', 'revoke']);
@@ -77,7 +112,8 @@ function inputItems(ctx: IExecuteFunctions, index: number): INodeExecutionData[]
  */
 export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<SweepOutputs> {
 	const launch = launchOf(this, 0);
-	const input: SweepInput = { launch, purchases: purchaseFactSource, batchSize: Number(this.getNodeParameter('batchSize', 0, 1000)), source: sourceOf(this) };
+	const listedAt = listedAtOf(this);
+	const input: SweepInput = { launch, purchases: purchaseFactSource, batchSize: Number(this.getNodeParameter('batchSize', 0, 1000)), source: sourceOf(this), listedAt };
 	const compared: Partial<Record<VendorSystem, number>> = {};
 	const skipped: string[] = [];
 	for (const [index, system] of SYSTEM_INPUTS.entries()) {
@@ -150,6 +186,7 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<
 			launch,
 			compared,
 			notCompared: skipped,
+			listsFetchedAt: Object.fromEntries(Object.entries(report.listedAt).map(([system, ms]) => [system, new Date(ms).toISOString()])),
 			systems: report.systems as IDataObject,
 			fixes: report.fixes,
 			fixEntries: fixFindings.size,
