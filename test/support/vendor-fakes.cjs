@@ -104,6 +104,7 @@ function fake(name, origin, handle) {
 // ── Kit (ConvertKit) v3, as n8n's ConvertKit node calls it, and v4 bulk ──
 // Kit keeps one subscriber per email address (case-insensitive): a second subscribe updates it.
 const kitSubscribers = new Map();
+const kitTags = new Map(); // lowercased name → { id, name, created_at }
 function kitSubscriber(email, fields, firstName) {
 	const key = String(email).toLowerCase();
 	const existing = kitSubscribers.get(key);
@@ -142,8 +143,25 @@ fake('kit', 'https://api.kit.com', ({ method, path, body }) => {
 		return [200, { subscribers: done.map((s) => ({ id: s.id, email_address: s.email_address, first_name: s.first_name, state: s.state, created_at: s.created_at })), failures }, upserted(done)];
 	}
 	if (method === 'POST' && path.startsWith('/v4/subscribers')) {
+		if (!body || !body.email_address) return [422, { errors: ['Email address is invalid'] }];
 		const subscriber = kitSubscriber(body.email_address, body.fields, body.first_name);
 		return [200, { subscriber: { id: subscriber.id, email_address: subscriber.email_address, fields: subscriber.fields } }, upserted([{ email: body.email_address, id: subscriber.id, created: subscriber.created }])];
+	}
+	// v4 tags: POST /v4/tags answers the tag of that name (200) or creates it (201); tag and untag by email.
+	if (method === 'POST' && path === '/v4/tags') {
+		if (!body || !body.name) return [422, { errors: ["Name can't be blank"] }];
+		const existing = kitTags.get(String(body.name).toLowerCase());
+		const tag = existing || { id: 300 + kitTags.size, name: body.name, created_at: new Date().toISOString() };
+		kitTags.set(String(body.name).toLowerCase(), tag);
+		return [existing ? 200 : 201, { tag }];
+	}
+	const tagging = /^\/v4\/tags\/(\d+)\/subscribers$/.exec(path);
+	if (tagging && (method === 'POST' || method === 'DELETE')) {
+		const tag = [...kitTags.values()].find((t) => t.id === Number(tagging[1]));
+		const subscriber = body && body.email_address && kitSubscribers.get(String(body.email_address).toLowerCase());
+		if (!tag || !subscriber) return [404, { errors: ['Not Found'] }];
+		subscriber.tags = (subscriber.tags || []).filter((name) => name !== tag.name).concat(method === 'POST' ? [tag.name] : []);
+		return method === 'POST' ? [201, { subscriber: { id: subscriber.id, email_address: subscriber.email_address, tagged_at: new Date().toISOString() } }] : [204, ''];
 	}
 	// v4 list, cursor-paginated: ?per_page=…&after=<end_cursor of the previous page>
 	if (method === 'GET' && path.startsWith('/v4/subscribers')) {
