@@ -235,6 +235,23 @@ for (const driver of DRIVERS) {
 			assert.ok(defaultAt >= before && defaultAt <= after, `${new Date(defaultAt).toISOString()} lies within the execution`);
 			assert.deepEqual(byDefault.output(SWEEP, FIXES).map((f) => (f.contact as IDataObject).email), ['late@example.com'], 'delivered before this execution and still absent: re-sent');
 
+			// The race itself, in one execution: the drain acks a sync after the execution started and
+			// before the list reaches the sweep. Left empty, the parameter still keeps that contact out.
+			const racer = (await ledger.contacts.upsert({ launch, email: 'racer@example.com' })).contactId;
+			const racerEntry = await ledger.outbox.enqueue({ launch, kind: 'esp_sync', idempotencyKey: `capture:${racer}`, contactId: racer });
+			const [claimedRacer] = await ledger.outbox.claim({ launch, ids: [racerEntry.id], limit: 1, leaseMs: 60_000, workerId: 'drain' });
+			await tick();
+			const raceWorkflow = sweepWorkflow({ operation: 'compare', launch }, lists);
+			raceWorkflow.nodes.push({ id: 'a1', name: 'Drain acks', type: 'n8n-nodes-waitlist-ledger.accessOutbox', typeVersion: 1, position: [110, 0], parameters: { operation: 'ack', launch } });
+			raceWorkflow.connections[START] = { main: [[{ node: 'Drain acks', type: 'main', index: 0 }]] };
+			raceWorkflow.connections['Drain acks'] = { main: [[{ node: 'Kit subscribers', type: 'main', index: 0 }]] };
+			const race = await runWorkflow(raceWorkflow, { trigger: { node: START, items: [{ json: { id: claimedRacer!.id, claimToken: claimedRacer!.claimToken } }] }, credentials: ledgerCredentialFor(db.config) });
+			assert.equal(race.error(SWEEP), undefined);
+			assert.equal((await ledger.outbox.get(racerEntry.id))?.status, 'done', 'acked inside the execution');
+			assert.deepEqual(race.output(SWEEP, FIXES), [], 'racer was delivered after the execution started: not re-sent');
+			assert.equal(((race.output(SWEEP, REPORT)[0]!.systems as Record<string, IDataObject>).esp!.changedSinceListed as number) >= 1, true);
+			assert.ok(!(await ledger.tags.ofContact(racer)).some((t) => t.tag === RECONCILED_TAG), 'racer is not tagged reconciled-after-failure');
+
 			const bad = await sweep({ operation: 'compare', launch, listsFetchedAt: 'last night' }, lists);
 			assert.match(bad.error(SWEEP)!.message, /^Lists Fetched At: "last night" is not a date and time/);
 			assert.match(bad.error(SWEEP)!.description ?? '', /Fix the "Lists Fetched At" parameter/);
