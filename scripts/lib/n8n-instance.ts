@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 import type { N8nRuntime } from './n8n-runtime';
+import { parseWorkflowList, runN8nCli } from './n8n-workflows';
 
 const execFileAsync = promisify(execFile);
 
@@ -184,20 +185,6 @@ export function listTemplateFiles(dir = join(PACKAGE_ROOT, 'workflows')): string
 		.map((f) => join(dir, f));
 }
 
-async function n8nCli(runtime: N8nRuntime, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
-	try {
-		// The CLI prints its results (e.g. list:workflow) through the logger at info level.
-		const { stdout } = await execFileAsync(runtime.nodeBin, [runtime.n8nEntry, ...args], {
-			env: { ...env, N8N_LOG_LEVEL: 'info' },
-			maxBuffer: 64 * 1024 * 1024,
-		});
-		return stdout;
-	} catch (error) {
-		const e = error as { stdout?: string; stderr?: string; message: string };
-		throw new Error(`n8n ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-	}
-}
-
 /**
  * Imports the workflows and publishes each one: n8n 2.x runs only the published version of a
  * workflow's webhooks. A workflow that already exists is unpublished first, because n8n refuses to
@@ -211,16 +198,15 @@ export async function importAndPublish(
 ): Promise<void> {
 	if (workflows.length === 0) return;
 	if (!freshUserFolder) {
-		const listed = await n8nCli(runtime, env, ['list:workflow']);
-		const existing = new Set(listed.split('\n').map((line) => line.split('|')[0]?.trim()));
-		for (const wf of workflows) if (existing.has(wf.id)) await n8nCli(runtime, env, ['unpublish:workflow', `--id=${wf.id}`]);
+		const existing = new Set(parseWorkflowList(await runN8nCli(runtime, env, ['list:workflow'])).map((wf) => wf.id));
+		for (const wf of workflows) if (existing.has(wf.id)) await runN8nCli(runtime, env, ['unpublish:workflow', `--id=${wf.id}`]);
 	}
 	const staging = join(String(env.N8N_USER_FOLDER), '.import');
 	rmSync(staging, { recursive: true, force: true });
 	mkdirSync(staging, { recursive: true });
 	for (const wf of workflows) writeFileSync(join(staging, `${wf.id}.json`), readFileSync(wf.path));
-	await n8nCli(runtime, env, ['import:workflow', '--separate', `--input=${staging}`]);
-	for (const wf of workflows) await n8nCli(runtime, env, ['publish:workflow', `--id=${wf.id}`]);
+	await runN8nCli(runtime, env, ['import:workflow', '--separate', `--input=${staging}`]);
+	for (const wf of workflows) await runN8nCli(runtime, env, ['publish:workflow', `--id=${wf.id}`]);
 	rmSync(staging, { recursive: true, force: true });
 }
 

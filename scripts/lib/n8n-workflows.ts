@@ -30,17 +30,20 @@ export interface ListedWorkflow {
 	published: boolean;
 }
 
-async function listCommand(runtime: N8nRuntime, env: NodeJS.ProcessEnv, flags: string[]): Promise<string> {
+/**
+ * Runs one n8n CLI command and returns what it printed. The CLI prints results (e.g. list:workflow)
+ * and its failures (e.g. "connect ECONNREFUSED 127.0.0.1:5432") through its logger, so it runs at
+ * info level; a failure's first line names the command and the cause, the full output follows.
+ */
+export async function runN8nCli(runtime: N8nRuntime, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
 	try {
-		// The CLI prints its results through its logger, at info level.
-		const { stdout } = await execFileAsync(runtime.nodeBin, [runtime.n8nEntry, 'list:workflow', ...flags], { env: { ...env, N8N_LOG_LEVEL: 'info' }, maxBuffer: 16 * 1024 * 1024 });
+		const { stdout } = await execFileAsync(runtime.nodeBin, [runtime.n8nEntry, ...args], { env: { ...env, N8N_LOG_LEVEL: 'info' }, maxBuffer: 64 * 1024 * 1024 });
 		return stdout;
 	} catch (error) {
-		// n8n reports the cause through its logger too (stdout), e.g. "connect ECONNREFUSED 127.0.0.1:5432".
 		const e = error as { stdout?: string; stderr?: string; message: string };
 		const lines = `${e.stderr ?? ''}\n${e.stdout ?? ''}`.split('\n').map((line) => line.trim());
 		const detail = lines.find((line) => line !== '' && !line.startsWith('at ')) ?? e.message;
-		throw new Error(`n8n list:workflow failed: ${detail}`);
+		throw new Error(`n8n ${args.join(' ')} failed: ${detail}\n${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
 	}
 }
 
@@ -50,7 +53,7 @@ async function listCommand(runtime: N8nRuntime, env: NodeJS.ProcessEnv, flags: s
  * run at once.
  */
 export async function listWorkflows(runtime: N8nRuntime, env: NodeJS.ProcessEnv): Promise<ListedWorkflow[]> {
-	const [all, published] = await Promise.all([listCommand(runtime, env, []), listCommand(runtime, env, ['--active=true', '--onlyId'])]);
+	const [all, published] = await Promise.all([runN8nCli(runtime, env, ['list:workflow']), runN8nCli(runtime, env, ['list:workflow', '--active=true', '--onlyId'])]);
 	const workflows = parseWorkflowList(all);
 	const ids = new Set(workflows.map((w) => w.id));
 	// Only ids that are workflows count: a one-word log line must not.

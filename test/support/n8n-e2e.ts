@@ -13,14 +13,13 @@
  * The pack must be built first (`npm test` does it). Execution results are read from n8n's own
  * SQLite database, the same rows the editor's "Executions" list shows.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { promisify } from 'node:util';
 
 import { ensureN8nRuntime, type N8nRuntime } from '../../scripts/lib/n8n-runtime';
+import { runN8nCli } from '../../scripts/lib/n8n-workflows';
 import {
 	PACKAGE_ROOT,
 	findFreePort,
@@ -138,15 +137,8 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 		const credentialsFile = join(userFolder, 'credentials.json');
 		writeFileSync(credentialsFile, JSON.stringify(options.credentials));
 		// The CLI initialises n8n's database on first use; the fakes are not needed for it.
-		const cliEnv = { ...env, NODE_OPTIONS: process.env.NODE_OPTIONS ?? '', N8N_LOG_LEVEL: 'info' };
-		try {
-			await promisify(execFile)(runtime.nodeBin, [runtime.n8nEntry, 'import:credentials', `--input=${credentialsFile}`], { env: cliEnv, maxBuffer: 64 * 1024 * 1024 });
-		} catch (error) {
-			const e = error as { stdout?: string; stderr?: string; message: string };
-			throw new Error(`n8n import:credentials failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-		} finally {
-			rmSync(credentialsFile, { force: true }); // it holds the secrets in clear
-		}
+		const cliEnv = { ...env, NODE_OPTIONS: process.env.NODE_OPTIONS ?? '' };
+		await runN8nCli(runtime, cliEnv, ['import:credentials', `--input=${credentialsFile}`]);
 	}
 	await importAndPublish(runtime, env, workflows, { freshUserFolder: true });
 
