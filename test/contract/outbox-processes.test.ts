@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 
 import { Ledger } from '../../ledger';
 import { openStore } from '../../ledger/store';
+import { startBarrierWorker } from '../support/barrier-worker';
 import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
 
 interface WorkerResult {
@@ -11,33 +11,7 @@ interface WorkerResult {
 	claimCalls: number;
 }
 
-interface StartedWorker {
-	ready: Promise<void>;
-	go(): void;
-	result: Promise<WorkerResult>;
-}
-
-/** Spawns a claim worker; it opens the ledger, says "ready", and claims only after go(). */
-function startClaimWorker(args: object): StartedWorker {
-	const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/outbox-claim-worker.ts', JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'] });
-	let out = '';
-	let err = '';
-	let markReady: () => void = () => undefined;
-	const ready = new Promise<void>((resolve) => (markReady = resolve));
-	child.stdout.on('data', (d: Buffer) => {
-		out += d.toString();
-		if (out.startsWith('ready\n')) markReady();
-	});
-	child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-	const result = new Promise<WorkerResult>((resolve, reject) => {
-		child.on('error', reject);
-		child.on('exit', (code) => {
-			if (code !== 0) reject(new Error(`claim worker exited with ${code}: ${err}`));
-			else resolve(JSON.parse(out.replace(/^ready\n/, '').trim()) as WorkerResult);
-		});
-	});
-	return { ready, go: () => child.stdin.end('go\n'), result };
-}
+const startClaimWorker = (args: object) => startBarrierWorker<WorkerResult>('test/support/outbox-claim-worker.ts', args);
 
 async function runClaimWorkers(argsList: object[]): Promise<WorkerResult[]> {
 	const workers = argsList.map(startClaimWorker);

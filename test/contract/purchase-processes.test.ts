@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
 import { Ledger } from '../../ledger';
 import { openStore } from '../../ledger/store';
 import { stripe } from '../support/purchase-fixtures';
+import { startBarrierWorker } from '../support/barrier-worker';
 import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
 
 interface Outcome {
@@ -14,27 +14,7 @@ interface Outcome {
 	decision: string | null;
 }
 
-/** Spawns a delivery worker; it opens the ledger, says "ready", and delivers only after go(). */
-function startWorker(args: object): { ready: Promise<void>; go(): void; result: Promise<Outcome[]> } {
-	const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/purchase-delivery-worker.ts', JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'] });
-	let out = '';
-	let err = '';
-	let markReady: () => void = () => undefined;
-	const ready = new Promise<void>((resolve) => (markReady = resolve));
-	child.stdout.on('data', (d: Buffer) => {
-		out += d.toString();
-		if (out.startsWith('ready\n')) markReady();
-	});
-	child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-	const result = new Promise<Outcome[]>((resolve, reject) => {
-		child.on('error', reject);
-		child.on('exit', (code) => {
-			if (code !== 0) reject(new Error(`delivery worker exited with ${code}: ${err}`));
-			else resolve(JSON.parse(out.replace(/^ready\n/, '').trim()) as Outcome[]);
-		});
-	});
-	return { ready, go: () => child.stdin.end('go\n'), result };
-}
+const startWorker = (args: object) => startBarrierWorker<Outcome[]>('test/support/purchase-delivery-worker.ts', args);
 
 const SECRET = 'whsec_processes';
 const PROCESSES = 4;

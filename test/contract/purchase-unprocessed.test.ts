@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 
 import { Ledger } from '../../ledger';
 import { openStore } from '../../ledger/store';
 import { gumroad, stripe } from '../support/purchase-fixtures';
 import { stripeSign } from '../support/purchase-signing';
+import { startBarrierWorker } from '../support/barrier-worker';
 import { DRIVERS, freshDatabase, freshLedger, type TestDatabase, type TestLedger } from '../support/stores';
 
 interface ReplayedSummary {
@@ -15,27 +15,7 @@ interface ReplayedSummary {
 	error: string | null;
 }
 
-/** Spawns a replay worker (test/support/purchase-replay-worker.ts); it replays only after go(). */
-function startReplayWorker(args: object): { ready: Promise<void>; go(): void; result: Promise<ReplayedSummary[]> } {
-	const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/purchase-replay-worker.ts', JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'] });
-	let out = '';
-	let err = '';
-	let markReady: () => void = () => undefined;
-	const ready = new Promise<void>((resolve) => (markReady = resolve));
-	child.stdout.on('data', (d: Buffer) => {
-		out += d.toString();
-		if (out.startsWith('ready\n')) markReady();
-	});
-	child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-	const result = new Promise<ReplayedSummary[]>((resolve, reject) => {
-		child.on('error', reject);
-		child.on('exit', (code) => {
-			if (code !== 0) reject(new Error(`replay worker exited with ${code}: ${err}`));
-			else resolve(JSON.parse(out.replace(/^ready\n/, '').trim()) as ReplayedSummary[]);
-		});
-	});
-	return { ready, go: () => child.stdin.end('go\n'), result };
-}
+const startReplayWorker = (args: object) => startBarrierWorker<ReplayedSummary[]>('test/support/purchase-replay-worker.ts', args);
 
 async function outboxKinds(ledger: Ledger, launch: string): Promise<string[]> {
 	const rows = await ledger.store.query<{ kind: string }>("SELECT kind FROM outbox WHERE launch = $1 AND kind IN ('grant', 'revoke') ORDER BY seq", [launch]);
