@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { Ledger } from '../../ledger';
+import type { Ledger, OutboxEntry } from '../../ledger';
 
 /**
  * What a vendor step needs to know about an outbox entry's contact: the email to upsert, the name
@@ -39,4 +39,24 @@ export async function withContacts<T extends IDataObject & { contactId?: unknown
 		(entry as IDataObject).contact = id ? (cache.get(id) ?? null) : null;
 	}
 	return entries;
+}
+
+/** An entry as an output item: everything a vendor step needs, plus the claim proof when claimed. */
+export function entryJson(entry: OutboxEntry & { claimToken?: string }): IDataObject {
+	return {
+		id: entry.id,
+		kind: entry.kind,
+		idempotencyKey: entry.idempotencyKey,
+		contactId: entry.contactId,
+		payload: entry.payload as IDataObject,
+		status: entry.status,
+		attempts: entry.attempts,
+		maxAttempts: entry.maxAttempts,
+		...(entry.claimToken ? { claimToken: entry.claimToken } : {}),
+		leaseUntil: entry.leaseUntil,
+		nextAttemptAt: entry.nextAttemptAt,
+		lastError: entry.lastError,
+		responseId: entry.responseId,
+		createdAt: entry.createdAt,
+	};
 }

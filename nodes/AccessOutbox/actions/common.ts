@@ -1,6 +1,6 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
-import { LedgerInputError, type Ledger, type OutboxEntry } from '../../../ledger';
+import { LedgerInputError, type Ledger } from '../../../ledger';
 import { launchOf, textParameter } from '../../shared/execution';
 
 /**
@@ -73,26 +73,6 @@ export function requiredText(ctx: IExecuteFunctions, name: string, field: string
 export function numberParameter(ctx: IExecuteFunctions, name: string, itemIndex: number, fallback: number): number {
 	const value = ctx.getNodeParameter(name, itemIndex, fallback) as unknown;
 	return typeof value === 'number' ? value : Number(value);
-}
-
-/** An entry as an output item: everything a vendor step needs, plus the claim proof when claimed. */
-export function entryJson(entry: OutboxEntry & { claimToken?: string }): IDataObject {
-	return {
-		id: entry.id,
-		kind: entry.kind,
-		idempotencyKey: entry.idempotencyKey,
-		contactId: entry.contactId,
-		payload: entry.payload as IDataObject,
-		status: entry.status,
-		attempts: entry.attempts,
-		maxAttempts: entry.maxAttempts,
-		...(entry.claimToken ? { claimToken: entry.claimToken } : {}),
-		leaseUntil: entry.leaseUntil,
-		nextAttemptAt: entry.nextAttemptAt,
-		lastError: entry.lastError,
-		responseId: entry.responseId,
-		createdAt: entry.createdAt,
-	};
 }
 
 /** What every operation file exports as `execute`. */

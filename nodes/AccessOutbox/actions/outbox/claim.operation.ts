@@ -1,8 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
-import { withContacts } from '../../../shared/outboxContacts';
-import { entryJson, forEachItem, launchOf, numberParameter, text } from '../common';
+import { entryJson, withContacts } from '../../../shared/outboxContacts';
+import { forEachItem, launchOf, numberParameter, text } from '../common';
 
 const show = { show: { operation: ['claim'] } };
 

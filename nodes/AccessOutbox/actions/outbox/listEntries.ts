@@ -1,7 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { LedgerInputError, type Ledger, type OutboxStatus } from '../../../../ledger';
-import { entryJson, forEachItem, launchOf, numberParameter, text } from '../common';
+import { entryJson } from '../../../shared/outboxContacts';
+import { forEachItem, launchOf, numberParameter, text } from '../common';
 
 export function listProperties(operation: string): INodeProperties[] {
 	const show = { show: { operation: [operation] } };

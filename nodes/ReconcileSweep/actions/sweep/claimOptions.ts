@@ -1,8 +1,7 @@
 import type { IDataObject, IDisplayOptions, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { LedgerInputError, type ClaimedOutboxEntry, type Ledger } from '../../../../ledger';
-import { entryJson } from '../../../AccessOutbox/actions/common';
-import { withContacts } from '../../../shared/outboxContacts';
+import { entryJson, withContacts } from '../../../shared/outboxContacts';
 
 /** How claimed entries leave the node; shared by both operations (shown where `show` says). */
 export function claimProperties(show: IDisplayOptions & { show: NonNullable<IDisplayOptions['show']> }): INodeProperties[] {
