@@ -229,6 +229,8 @@ describe('[sqlite] outbox-drain and scheduled-reconciliation templates in-proces
 		const launch = 'default';
 		const id: Record<string, string> = {};
 		for (const name of ['ana', 'ben', 'cleo']) id[name] = (await ledger.contacts.upsert({ launch, email: `${name}@example.com` })).contactId;
+		// Signed up before the run starts (one in its very millisecond would wait for the next sweep).
+		await new Promise((resolve) => setTimeout(resolve, 5));
 		const kitPages: string[] = [];
 		nock('https://api.kit.com')
 			.get('/v4/subscribers')

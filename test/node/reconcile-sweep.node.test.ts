@@ -144,6 +144,9 @@ for (const driver of DRIVERS) {
 		it('batches fixes per kind for vendor batch APIs; without Claim Fixes they only wait in the outbox', async () => {
 			const launch = 'batches';
 			for (let i = 0; i < 5; i++) await ledger.contacts.upsert({ launch, email: `p${i}@example.com` });
+			// A contact added in the very millisecond the run starts counts as "after the lists were
+			// fetched" and waits for the next sweep; these signed up before it.
+			await new Promise((resolve) => setTimeout(resolve, 5));
 			const lists: Lists = { 'HubSpot contacts': [hubspot('hs-x', 'someone-else@example.com')] };
 			const unclaimed = await sweep({ operation: 'compare', launch, claimFixes: false }, lists);
 			const waiting = unclaimed.output(SWEEP, FIXES);
