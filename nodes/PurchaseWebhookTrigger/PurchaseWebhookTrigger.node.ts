@@ -25,6 +25,7 @@ import { ledgerFor, waitlistLedgerConnectionTest } from '../shared/ledgerAccess'
 import { DEFAULT_TOLERANCE, PROVIDER_CREDENTIALS, purchaseTriggerProperties } from './description';
 import { confirmGumroadSale } from './gumroad';
 import { purchaseWebhookSecretTest } from './secretTest';
+import { pathFromParameter } from '../shared/webhookPaths';
 
 interface ExpressLikeResponse {
 	status(code: number): ExpressLikeResponse;
@@ -80,7 +81,11 @@ export class PurchaseWebhookTrigger implements INodeType {
 		name: 'purchaseWebhookTrigger',
 		icon: { light: 'file:purchase.svg', dark: 'file:purchase.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1 behaves exactly like 1. It exists because n8n treats every version-1 webhook node like its
+		// own Webhook v1 and evaluates a legacy "binary data" expression on each request — an isolate
+		// call per request under the default expression engine (see nodes/shared/webhookPaths.ts).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["provider"] + " → /webhook/" + $parameter["path"]}}',
 		description:
 			'Receives payment webhooks (Stripe, Lemon Squeezy, Paddle, Shopify, Gumroad, generic HMAC), checks their signature and keeps each one in the ledger before answering; repeats are answered but not run again',
@@ -99,7 +104,7 @@ export class PurchaseWebhookTrigger implements INodeType {
 			{ name: 'gumroadPingApi', required: true, displayOptions: { show: { provider: ['gumroad'] } } },
 			{ name: 'hmacWebhookSecretApi', required: true, testedBy: 'purchaseWebhookSecretTest', displayOptions: { show: { provider: ['generic'] } } },
 		],
-		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: '={{$parameter["path"]}}', isFullPath: true }],
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true }],
 		properties: purchaseTriggerProperties,
 	};
 

@@ -24,6 +24,7 @@ import { captureProperties } from './description';
 import { header, readSignupBody, remoteAddress, wantsHtml, withQuery, type IncomingRequest } from './http';
 import { renderForm, renderThankYou, type FormField, type RenderedPage } from './page';
 import { renderSnippet } from './snippet';
+import { pathFromParameter, snippetPathFromParameter } from '../shared/webhookPaths';
 
 /** How long this signup's own run holds its sync entries before the drain may take them over. */
 const SYNC_LEASE_MS = 10 * 60_000;
@@ -91,7 +92,11 @@ export class WaitlistCaptureTrigger implements INodeType {
 		name: 'waitlistCaptureTrigger',
 		icon: { light: 'file:capture.svg', dark: 'file:capture.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1 behaves exactly like 1. It exists because n8n treats every version-1 webhook node like its
+		// own Webhook v1 and evaluates a legacy "binary data" expression on each request — an isolate
+		// call per request under the default expression engine (see nodes/shared/webhookPaths.ts).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{"/webhook/" + $parameter["path"]}}',
 		description: 'Receives waitlist signups (hosted form, landing-page snippet or POST) and saves each one in the ledger before answering',
 		defaults: { name: 'Waitlist Capture Trigger' },
@@ -100,10 +105,10 @@ export class WaitlistCaptureTrigger implements INodeType {
 		// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
 		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' }],
 		webhooks: [
-			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', path: '={{$parameter["path"]}}', isFullPath: true },
-			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: '={{$parameter["path"]}}', isFullPath: true },
+			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true },
+			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true },
 			// n8n knows two webhook names; the snippet is a second GET told apart by its path.
-			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', path: '={{$parameter["path"]}}/snippet.js', isFullPath: true },
+			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...snippetPathFromParameter(), isFullPath: true },
 		],
 		properties: captureProperties,
 	};

@@ -1,0 +1,29 @@
+import * as workflow from 'n8n-workflow';
+import type { IWebhookDescription, INodeParameters } from 'n8n-workflow';
+
+/**
+ * Webhook description paths read from the node's "Path" parameter.
+ *
+ * Written as a plain `={{$parameter["path"]}}` template, n8n evaluates the path with its expression
+ * engine on every request — under the default `vm` engine that is an isolate call per request, a
+ * quarter of n8n's CPU per request in a profile (docs/benchmarks.md). n8n 2.41+ lets a node declare
+ * a native resolver beside the template (`webhookDescriptionFields`, as n8n's own Webhook node does):
+ * the editor still evaluates the template, the server reads the parameter directly whenever the
+ * node's parameters hold no expression. On an n8n without that API the plain template is used, which
+ * behaves as before.
+ */
+type Helpers = Pick<typeof workflow, 'webhookDescriptionFields' | 'fromParameter' | 'fromFunction'>;
+const helpers = workflow as Partial<Helpers>;
+const nativeResolvers = typeof helpers.webhookDescriptionFields === 'function' && typeof helpers.fromParameter === 'function' && typeof helpers.fromFunction === 'function';
+
+/** The node's "Path" parameter as the webhook path. */
+export function pathFromParameter(): Pick<IWebhookDescription, 'path'> {
+	if (!nativeResolvers) return { path: '={{$parameter["path"]}}' };
+	return helpers.webhookDescriptionFields!({ path: helpers.fromParameter!('path') });
+}
+
+/** "<Path>/snippet.js". The function is inlined into the editor's template: it must stay self-contained. */
+export function snippetPathFromParameter(): Pick<IWebhookDescription, 'path'> {
+	if (!nativeResolvers) return { path: '={{$parameter["path"]}}/snippet.js' };
+	return helpers.webhookDescriptionFields!({ path: helpers.fromFunction!((parameters: INodeParameters) => `${String(parameters.path)}/snippet.js`) });
+}
