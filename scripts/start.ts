@@ -70,19 +70,21 @@ async function main(): Promise<void> {
 		process.exit(1);
 	});
 
+	const published = workflows.filter((wf) => !wf.draft);
 	await waitUntilReady(
 		n8n,
-		workflows.flatMap((wf) => wf.webhookPaths),
+		published.flatMap((wf) => wf.webhookPaths),
 		180_000,
 	);
 	const base = `http://localhost:${port}`;
 	console.log('\nn8n is ready.\n');
 	console.log(`  Editor:    ${base}/  (first visit: create the owner account)`);
-	for (const wf of workflows) {
+	for (const wf of published) {
 		for (const hook of wf.webhookPaths) {
 			console.log(`  ${hook.base === 'form' ? 'Form:   ' : 'Webhook:'}   ${hook.method.padEnd(4)} ${base}/${hook.base ?? 'webhook'}/${hook.path}   (${wf.name}${hook.label ? `: ${hook.label}` : ''})`);
 		}
 	}
+	for (const wf of workflows.filter((w) => w.draft)) console.log(`  Not published: "${wf.name}" — ${wf.draft}`);
 	console.log('\n  Data:');
 	console.log(`    n8n (workflows, executions): ${join(dataDir, '.n8n', 'database.sqlite')}`);
 	console.log(`    waitlist ledger:             ${join(dataDir, '.n8n', 'waitlist-ledger.sqlite')}`);

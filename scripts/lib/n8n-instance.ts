@@ -56,6 +56,13 @@ export function n8nEnv(
 		// down — yet the visitors' signups were refused. A longer ping timeout keeps n8n answering;
 		// a database that is really gone still fails the ping and is still reported.
 		DB_PING_TIMEOUT_MS: process.env.DB_PING_TIMEOUT_MS ?? '60000',
+		// n8n 2.41 takes an expression isolate for the whole webhook phase of every request to a
+		// community trigger, even when nothing in it evaluates an expression, and builds a fresh
+		// isolate whenever its pool (1 by default) is in use — that was most of n8n's CPU per
+		// spike-mode signup. Lazy acquisition takes one only when an expression is evaluated; a pool of
+		// 4 keeps runs that do evaluate from building isolates one after another (docs/benchmarks.md).
+		N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: process.env.N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE ?? 'true',
+		N8N_EXPRESSION_ENGINE_POOL_SIZE: process.env.N8N_EXPRESSION_ENGINE_POOL_SIZE ?? '4',
 		...extra,
 	};
 }
@@ -144,11 +151,19 @@ export interface WorkflowFile {
 	path: string;
 	/** `base` "form": an n8n Form Trigger, served under /form/ instead of /webhook/. */
 	webhookPaths: Array<{ method: string; path: string; label?: string; base?: 'webhook' | 'form' }>;
+	/**
+	 * Imported but not published, with the reason shown to the user: a template meant to replace
+	 * another one at a time of the user's choosing (the launch-day capture shares the signup
+	 * template's URL, and n8n lets only one published workflow hold a URL). Set in the template's JSON
+	 * as `meta.waitlistLedger.draft`.
+	 */
+	draft?: string;
 }
 
 interface WorkflowJson {
 	id?: string;
 	name?: string;
+	meta?: { waitlistLedger?: { draft?: unknown } };
 	nodes?: Array<{ type: string; parameters?: Record<string, unknown>; webhookId?: string }>;
 }
 
@@ -174,7 +189,8 @@ export function readWorkflowFiles(paths: string[]): WorkflowFile[] {
 				}
 			}
 		}
-		return { id: json.id, name: json.name ?? json.id, path, webhookPaths };
+		const draft = json.meta?.waitlistLedger?.draft;
+		return { id: json.id, name: json.name ?? json.id, path, webhookPaths, ...(typeof draft === 'string' && draft ? { draft } : {}) };
 	});
 }
 
@@ -186,7 +202,7 @@ export function listTemplateFiles(dir = join(PACKAGE_ROOT, 'workflows')): string
 }
 
 /**
- * Imports the workflows and publishes each one: n8n 2.x runs only the published version of a
+ * Imports the workflows and publishes each one but drafts: n8n 2.x runs only the published version of a
  * workflow's webhooks. A workflow that already exists is unpublished first, because n8n refuses to
  * overwrite a published workflow from the CLI ("You do not have permission to deactivate").
  */
@@ -206,7 +222,7 @@ export async function importAndPublish(
 	mkdirSync(staging, { recursive: true });
 	for (const wf of workflows) writeFileSync(join(staging, `${wf.id}.json`), readFileSync(wf.path));
 	await runN8nCli(runtime, env, ['import:workflow', '--separate', `--input=${staging}`]);
-	for (const wf of workflows) await runN8nCli(runtime, env, ['publish:workflow', `--id=${wf.id}`]);
+	for (const wf of workflows) if (!wf.draft) await runN8nCli(runtime, env, ['publish:workflow', `--id=${wf.id}`]);
 	rmSync(staging, { recursive: true, force: true });
 }
 

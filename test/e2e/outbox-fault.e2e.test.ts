@@ -1,6 +1,6 @@
 /**
- * Issue 5's fault test on a real n8n: the signup template (spike mode), the outbox drain, the scheduled
- * reconciliation and the kill-switch form, published together, with Kit and HubSpot failing 30 % of
+ * Issue 5's fault test on a real n8n: the launch-day capture template (the capture trigger alone, in
+ * spike mode), the outbox drain, the scheduled reconciliation and the kill-switch form, published together, with Kit and HubSpot failing 30 % of
  * their write calls and the course platform down for a while (vendor fakes inside the n8n process).
  *
  * The templates are imported as shipped, with three test settings changed in the imported copy only:
@@ -18,10 +18,11 @@ import { HOLDING_TAG, Ledger } from '../../ledger';
 import { openStore } from '../../ledger/store';
 import { PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
 import { startE2eN8n, type E2eN8n, type VendorRequest } from '../support/n8n-e2e';
-import { FAKE_VENDOR_CREDENTIALS, signupTemplate, type TemplateJson } from '../support/signup-template';
+import { FAKE_VENDOR_CREDENTIALS, type TemplateJson } from '../support/signup-template';
 import { runSignupLoad, signupPlan } from '../support/signup-load';
 
 const SIGNUPS = 1000;
+const LAUNCH_DAY_CAPTURE_ID = 'wlLaunchDayCapt1';
 const DRAIN_ID = 'wlOutboxDrain001';
 const RECONCILE_ID = 'wlReconcileHour1';
 const KILL_SWITCH_ID = 'wlKillSwitch0001';
@@ -132,11 +133,10 @@ describe('real n8n: outbox drain, scheduled reconciliation and kill switch under
 	before(async () => {
 		downFile = join(tmpdir(), `wl-delivery-down-${process.pid}`);
 		writeFileSync(downFile, 'down');
-		// Spike mode: each signup is saved and answered without a workflow run, and its Kit and HubSpot
+		// Launch day: each signup is saved and answered without a workflow run, and its Kit and HubSpot
 		// syncs wait in the outbox — the drain's batch calls are the only way they reach the vendors.
-		const signup = forTest(signupTemplate({ spikeMode: true }));
 		n8n = await startE2eN8n({
-			workflows: [signup, template('outbox-drain.json', 3), template('scheduled-reconciliation.json', 15), template('kill-switch.json')],
+			workflows: [template('launch-day-capture.json'), template('outbox-drain.json', 3), template('scheduled-reconciliation.json', 15), template('kill-switch.json')],
 			credentials: CREDENTIALS,
 			// Kit and HubSpot fail 30 % of their writes (500, 429 + Retry-After, timeouts). List reads are
 			// left whole: n8n's paginated fetch has no per-page retry, so a failed page fails the whole
@@ -145,6 +145,7 @@ describe('real n8n: outbox drain, scheduled reconciliation and kill switch under
 		});
 		const load = await runSignupLoad(n8n.webhookUrl('waitlist-signup'), plan.emails, 8);
 		assert.deepEqual([...new Set(load.statuses)], [201], 'every signup was answered 201 Created');
+		assert.equal(n8n.executions(LAUNCH_DAY_CAPTURE_ID).length, 0, 'the launch-day capture answered without starting a run');
 		ledger = new Ledger(await openStore({ driver: 'sqlite', path: n8n.ledgerPath }));
 	});
 	after(async () => {

@@ -7,7 +7,8 @@
  *
  * Environment (set by startE2eN8n({ vendorFakes: {...} })):
  *   WL_FAKES_LOG          file to append requests to (required)
- *   WL_FAKES_FAIL_RATE    0..1: share of calls answered with a failure (500, 429 + Retry-After, timeout)
+ *   WL_FAKES_FAIL_RATE    0..1: share of calls answered with a failure (500, 429 + Retry-After, timeout,
+ *                         in turn; a failing fake's first three calls fail, one of each kind)
  *   WL_FAKES_DOWN         comma list of fakes that refuse every call for now ("delivery")
  *   WL_FAKES_DOWN_FILE    a file: while it exists, the fakes in WL_FAKES_DOWN are down
  *   WL_FAKES_FAIL_FAKES   comma list of fakes the fail rate applies to (all by default), e.g. "kit,hubspot"
@@ -49,14 +50,24 @@ function record(entry) {
 	appendFileSync(LOG, `${JSON.stringify({ at: Date.now(), ...entry })}\n`);
 }
 
+// Injected failures take turns per fake (500, 429, timeout, …), and a failing fake's first three
+// matching calls fail (one of each kind) before the rate applies: every kind occurs however few calls
+// a batching client makes (ten HubSpot batch calls carry 1,000 contacts).
+const FAILURE_KINDS = [
+	{ status: 500, body: { error: 'internal error' } },
+	{ status: 429, body: { error: 'rate limited' }, headers: { 'Retry-After': '1' } },
+	{ timeout: true },
+];
+const failuresSoFar = new Map();
+
 /** Decides this call's fate: undefined = answer normally, or a failure to send. */
 function failure(fake, method) {
 	if (isDown(fake)) return { status: 503, body: { error: `${fake} is down` } };
-	if (FAIL_RATE <= 0 || (FAIL_FAKES && !FAIL_FAKES.has(fake)) || !FAIL_METHODS.has(method) || random() >= FAIL_RATE) return undefined;
-	const kind = random();
-	if (kind < 0.4) return { status: 500, body: { error: 'internal error' } };
-	if (kind < 0.75) return { status: 429, body: { error: 'rate limited' }, headers: { 'Retry-After': '1' } };
-	return { timeout: true };
+	if (FAIL_RATE <= 0 || (FAIL_FAKES && !FAIL_FAKES.has(fake)) || !FAIL_METHODS.has(method)) return undefined;
+	const n = failuresSoFar.get(fake) ?? 0;
+	if (n >= FAILURE_KINDS.length && random() >= FAIL_RATE) return undefined;
+	failuresSoFar.set(fake, n + 1);
+	return FAILURE_KINDS[n % FAILURE_KINDS.length];
 }
 
 function parseBody(body) {
