@@ -9,12 +9,20 @@
  * are printed for it: answered/s (what a visitor sees) and completed/s (until every execution,
  * vendor calls and acks included, has finished) — the honest sustained rate.
  *
- * It runs once per n8n expression engine (`--engines=vm,legacy`): n8n 2.41 evaluates expressions in
- * an isolated-vm isolate by default ("vm", pool of 1), and every request to a community webhook
- * trigger acquires that isolate for the whole webhook phase — only n8n's own Webhook node may skip it.
- * "legacy" is the in-process evaluator (N8N_EXPRESSION_ENGINE=legacy): faster, without the sandbox.
+ * Sides: the bare workflow; the template in normal mode; the same template in spike mode; the capture
+ * trigger alone in spike mode (a launch-day capture workflow: n8n rebuilds every node of a workflow
+ * for each request, so the template's 15 other nodes cost even when they never run); and n8n's own
+ * floor for a community trigger — `GET …/snippet.js` of the spike-mode template's trigger, which n8n
+ * routes exactly like a signup (webhook lookup, published workflow, the trigger's webhook()) and the
+ * trigger answers from memory: no ledger, no validation, no run. No answer through n8n's webhook
+ * path to a trigger in that workflow can be cheaper.
  *
- *   npm run bench -- capture-throughput [--n=600] [--concurrency=20] [--slices=3] [--engines=vm,legacy]
+ * It runs once per engine setting (`--engines=vm,vm+n8n-defaults,legacy`): "vm" (n8n 2.41's isolate
+ * engine) and "legacy" (in-process, no sandbox) with the launch-day settings `npm start` uses (lazy
+ * isolate acquisition, pool of 4 — see scripts/lib/n8n-instance.ts); "vm+n8n-defaults" with n8n's
+ * own defaults, under which every community-trigger request takes an isolate.
+ *
+ *   npm run bench -- capture-throughput [--n=600] [--concurrency=20] [--slices=3] [--engines=vm,vm+n8n-defaults,legacy]
  */
 import { startE2eN8n } from '../test/support/n8n-e2e';
 import { percentile, runSignupLoad, signupPlan, type LoadResult } from '../test/support/signup-load';
@@ -24,7 +32,7 @@ const arg = (name: string, fallback: number) => Number(process.argv.find((a) => 
 const N = arg('n', 600);
 const CONCURRENCY = arg('concurrency', 20);
 const SLICES = arg('slices', 3);
-const ENGINES = (process.argv.find((a) => a.startsWith('--engines='))?.split('=')[1] ?? 'vm,legacy').split(',').filter(Boolean);
+const ENGINES = (process.argv.find((a) => a.startsWith('--engines='))?.split('=')[1] ?? 'vm,vm+n8n-defaults').split(',').filter(Boolean);
 
 const BARE = {
 	id: 'wlBenchBareHook1',
@@ -39,6 +47,8 @@ const BARE = {
 
 interface Side {
 	name: string;
+	/** 'get-snippet': GET …/snippet.js instead of a signup POST (the floor side). */
+	load?: 'get-snippet';
 	path: string;
 	workflowId: string;
 	waitForExecutions: boolean;
@@ -50,12 +60,32 @@ async function main(): Promise<void> {
 	for (const engine of ENGINES) await benchEngine(engine);
 }
 
+/**
+ * "vm" and "legacy" run with the launch-day settings `npm start` uses (scripts/lib/n8n-instance.ts:
+ * lazy isolate acquisition, a pool of 4). "vm+n8n-defaults" runs the vm engine with n8n's own
+ * defaults (an isolate per community-trigger request, pool of 1) for comparison.
+ */
+function engineEnv(engine: string): Record<string, string> {
+	const [name, ...flags] = engine.split('+');
+	return {
+		N8N_EXPRESSION_ENGINE: name!,
+		...(flags.includes('n8n-defaults') ? { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'false', N8N_EXPRESSION_ENGINE_POOL_SIZE: '1' } : {}),
+	};
+}
+
+/** The capture trigger alone, in spike mode: a launch-day capture workflow with nothing after the trigger. */
+function triggerAlone() {
+	const wf = signupTemplate({ id: 'wlBenchAlone0001', name: 'Bench: trigger alone', path: 'bench-alone', webhookId: 'b0000000-0000-4000-8000-0000000000cc', spikeMode: true, launch: 'bench-alone' });
+	return { ...wf, nodes: wf.nodes.filter((n) => n.type === 'n8n-nodes-waitlist-ledger.waitlistCaptureTrigger'), connections: {} };
+}
+
 async function benchEngine(engine: string): Promise<void> {
 	const n8n = await startE2eN8n({
-		env: { N8N_EXPRESSION_ENGINE: engine },
+		env: engineEnv(engine),
 		workflows: [
 			signupTemplate({ launch: 'bench-template' }),
 			signupTemplate({ id: 'wlBenchSpike0001', name: 'Bench: spike', path: 'bench-spike', webhookId: 'b0000000-0000-4000-8000-0000000000bb', spikeMode: true, launch: 'bench-spike' }),
+			triggerAlone(),
 			BARE,
 		],
 		credentials: FAKE_VENDOR_CREDENTIALS,
@@ -66,9 +96,14 @@ async function benchEngine(engine: string): Promise<void> {
 			{ name: 'bare Webhook → Respond', path: 'bench-bare', workflowId: BARE.id, waitForExecutions: false, results: [], completedMs: 0 },
 			{ name: 'signup template (normal)', path: 'waitlist-signup', workflowId: 'wlSignupCapture1', waitForExecutions: true, results: [], completedMs: 0 },
 			{ name: 'signup template (spike mode)', path: 'bench-spike', workflowId: 'wlBenchSpike0001', waitForExecutions: false, results: [], completedMs: 0 },
+			{ name: 'capture trigger alone (spike mode)', path: 'bench-alone', workflowId: 'wlBenchAlone0001', waitForExecutions: false, results: [], completedMs: 0 },
+			{ name: "n8n's floor: GET …/snippet.js of the same trigger", load: 'get-snippet', path: 'bench-spike', workflowId: 'wlBenchSpike0001', waitForExecutions: false, results: [], completedMs: 0 },
 		];
 		// Warm-up: first requests load node code and prepare statements.
-		for (const side of sides) await runSignupLoad(n8n.webhookUrl(side.path), signupPlan(40, 0, `warm-${side.path}`).emails, 5);
+		for (const side of sides) {
+			if (side.load === 'get-snippet') await runGetLoad(`${n8n.webhookUrl(side.path)}/snippet.js`, 40, 5);
+			else await runSignupLoad(n8n.webhookUrl(side.path), signupPlan(40, 0, `warm-${side.path}`).emails, 5);
+		}
 		await n8n.waitForExecutions('wlSignupCapture1', 40, 600_000);
 		const per = Math.ceil(N / SLICES);
 		for (let slice = 0; slice < SLICES; slice++) {
@@ -76,8 +111,12 @@ async function benchEngine(engine: string): Promise<void> {
 				const done = side.waitForExecutions ? n8n.executions(side.workflowId).filter((e) => e.status !== 'running' && e.status !== 'new').length : 0;
 				const started = performance.now();
 				// Fresh emails each slice: every signup is a new contact with two vendor syncs (the costly case).
-				const result = await runSignupLoad(n8n.webhookUrl(side.path), signupPlan(per, 0, `b${slice}-${side.path}`).emails, CONCURRENCY);
-				if (result.statuses.some((s) => s !== 201)) throw new Error(`${side.name}: unexpected statuses ${[...new Set(result.statuses)].join(', ')}`);
+				const result =
+					side.load === 'get-snippet'
+						? await runGetLoad(`${n8n.webhookUrl(side.path)}/snippet.js`, per, CONCURRENCY)
+						: await runSignupLoad(n8n.webhookUrl(side.path), signupPlan(per, 0, `b${slice}-${side.path}`).emails, CONCURRENCY);
+				const expected = side.load === 'get-snippet' ? 200 : 201;
+				if (result.statuses.some((s) => s !== expected)) throw new Error(`${side.name}: unexpected statuses ${[...new Set(result.statuses)].join(', ')}`);
 				side.results.push(result);
 				if (side.waitForExecutions) await n8n.waitForExecutions(side.workflowId, done + per, 1_800_000);
 				side.completedMs += performance.now() - started;
@@ -96,17 +135,38 @@ async function benchEngine(engine: string): Promise<void> {
 			};
 		});
 		const bare = rows[0]!;
-		console.log(`\nn8n 2.41.1 on SQLite, expression engine "${engine}", ${N} signups per workflow in ${SLICES} slices (each side's backlog finished before the next), concurrency ${CONCURRENCY}\n`);
-		console.log('| workflow | signups | answered/s | completed/s | p50 ms | p99 ms | ratio vs bare (completed) |');
+		console.log(`\nn8n 2.41.1 on SQLite, expression engine "${engine}" (${JSON.stringify(engineEnv(engine))} over the launch-day settings), ${N} signups per workflow in ${SLICES} slices (each side's backlog finished before the next), concurrency ${CONCURRENCY}\n`);
+		console.log('| workflow | requests | answered/s | completed/s | p50 ms | p99 ms | ratio vs bare (completed) |');
 		console.log('|---|---:|---:|---:|---:|---:|---:|');
 		for (const r of rows) {
 			console.log(`| ${r.name} | ${r.n} | ${r.answered.toFixed(1)} | ${r.completed.toFixed(1)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${(r.completed / bare.completed).toFixed(2)} |`);
 		}
 		console.log(`\ntemplate/bare (completed): ${(rows[1]!.completed / bare.completed).toFixed(2)} (target ≥ 0.8); answered: ${(rows[1]!.answered / bare.answered).toFixed(2)}`);
 		console.log(`spike/bare: ${(rows[2]!.completed / bare.completed).toFixed(2)}× (target ≥ 10×) [engine ${engine}]`);
+		console.log(`spike/bare, capture trigger alone: ${(rows[3]!.completed / bare.completed).toFixed(2)}× (target ≥ 10×) [engine ${engine}]`);
+		console.log(`floor/bare: ${(rows[4]!.completed / bare.completed).toFixed(2)}× — n8n's own cost per request to a community trigger that answers from memory (in the 16-node template); spike mode reaches ${((rows[2]!.completed / rows[4]!.completed) * 100).toFixed(0)} % of it`);
 	} finally {
 		await n8n.stop();
 	}
+}
+
+/** `total` GETs at a fixed concurrency, closed loop (the floor side). */
+async function runGetLoad(url: string, total: number, concurrency: number): Promise<LoadResult> {
+	const statuses: number[] = new Array(total);
+	const latenciesMs: number[] = new Array(total);
+	let next = 0;
+	const started = performance.now();
+	const worker = async () => {
+		for (let i = next++; i < total; i = next++) {
+			const t0 = performance.now();
+			const res = await fetch(url);
+			await res.text();
+			latenciesMs[i] = performance.now() - t0;
+			statuses[i] = res.status;
+		}
+	};
+	await Promise.all(Array.from({ length: concurrency }, worker));
+	return { statuses, latenciesMs, bodies: [], elapsedMs: performance.now() - started };
 }
 
 main().catch((error: unknown) => {
