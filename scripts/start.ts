@@ -40,7 +40,8 @@ async function main(): Promise<void> {
 	const stamp = join(dataDir, '.n8n', '.templates-imported');
 	const digest = digestOfWorkflows(workflows);
 	if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== digest) {
-		console.log(`Importing and publishing ${workflows.length} template(s) …`);
+		const drafts = workflows.filter((wf) => wf.draft).length;
+		console.log(`Importing ${workflows.length} template(s) and publishing ${workflows.length - drafts} …`);
 		await importAndPublish(runtime, env, workflows);
 		writeFileSync(stamp, digest);
 	} else {
