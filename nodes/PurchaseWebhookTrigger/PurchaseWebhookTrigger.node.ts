@@ -81,11 +81,11 @@ export class PurchaseWebhookTrigger implements INodeType {
 		name: 'purchaseWebhookTrigger',
 		icon: { light: 'file:purchase.svg', dark: 'file:purchase.dark.svg' },
 		group: ['trigger'],
-		// 1.1 behaves exactly like 1. It exists because n8n treats every version-1 webhook node like its
-		// own Webhook v1 and evaluates a legacy "binary data" expression on each request — an isolate
-		// call per request under the default expression engine (see nodes/shared/webhookPaths.ts).
-		version: [1, 1.1],
-		defaultVersion: 1.1,
+		// Stays 1: n8n leaves the body unparsed only for a version-1 webhook node whose hidden
+		// `options.binaryData` is set (the "Raw Body" parameter), which is how the trigger sees malformed
+		// and oversized bodies to answer and record them. From 1.1 on n8n parses JSON itself and answers
+		// a malformed body 422 before the trigger runs — nothing recorded.
+		version: 1,
 		subtitle: '={{$parameter["provider"] + " → /webhook/" + $parameter["path"]}}',
 		description:
 			'Receives payment webhooks (Stripe, Lemon Squeezy, Paddle, Shopify, Gumroad, generic HMAC), checks their signature and keeps each one in the ledger before answering; repeats are answered but not run again',
