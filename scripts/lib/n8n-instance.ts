@@ -56,13 +56,6 @@ export function n8nEnv(
 		// down — yet the visitors' signups were refused. A longer ping timeout keeps n8n answering;
 		// a database that is really gone still fails the ping and is still reported.
 		DB_PING_TIMEOUT_MS: process.env.DB_PING_TIMEOUT_MS ?? '60000',
-		// n8n 2.41 takes an expression isolate for the whole webhook phase of every request to a
-		// community trigger, even when nothing in it evaluates an expression, and builds a fresh
-		// isolate whenever its pool (1 by default) is in use — that was most of n8n's CPU per
-		// spike-mode signup. Lazy acquisition takes one only when an expression is evaluated; a pool of
-		// 4 keeps runs that do evaluate from building isolates one after another (docs/benchmarks.md).
-		N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: process.env.N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE ?? 'true',
-		N8N_EXPRESSION_ENGINE_POOL_SIZE: process.env.N8N_EXPRESSION_ENGINE_POOL_SIZE ?? '4',
 		...extra,
 	};
 }
