@@ -65,6 +65,22 @@ export class ContactsApi {
 		return getContact(this.store, contactId);
 	}
 
+	/**
+	 * The contact `contactId` lives on in: itself while active, or — after one or more merges — the
+	 * contact its merges lead to. Null for an unknown id. The one place nodes turn a possibly merged
+	 * contact id into the one vendors, tokens and grants should use.
+	 */
+	async current(contactId: string): Promise<ContactRecord | null> {
+		const seen = new Set<string>();
+		let contact = await getContact(this.store, contactId);
+		// `seen` only guards against a corrupted chain; merge and unmerge never make a cycle.
+		while (contact?.mergedInto && !seen.has(contact.id)) {
+			seen.add(contact.id);
+			contact = await getContact(this.store, contact.mergedInto);
+		}
+		return contact;
+	}
+
 	/** By any identifier: email, phone, customer_id, purchase_token, ext:<system>. */
 	find(input: { launch: string; kind: string; value: string }): Promise<ContactRecord | null> {
 		return this.store.transaction((tx) => findContact(tx, input));

@@ -10,9 +10,8 @@ import type { Ledger, OutboxEntry } from '../../ledger';
  */
 export async function contactForVendor(ledger: Ledger, contactId: string | null): Promise<IDataObject | null> {
 	if (!contactId) return null;
-	let contact = await ledger.contacts.get(contactId);
 	// A merged contact lives on in the one it was merged into; that one is what vendors should have.
-	for (let hops = 0; contact?.mergedInto && hops < 5; hops++) contact = await ledger.contacts.get(contact.mergedInto);
+	const contact = await ledger.contacts.current(contactId);
 	if (!contact) return null;
 	const profile = contact.profile as IDataObject;
 	return {

@@ -138,6 +138,16 @@ for (const driver of DRIVERS) {
 			assert.notEqual(byId.output(NODE)[0]!.token, out.token, 'every checkout gets its own token');
 		});
 
+		it('a checkout token for a contact id that was merged since belongs to the contact it was merged into', async () => {
+			const merged = await ledger.contacts.upsert({ launch, email: 'old.address@example.com' });
+			const survivor = await ledger.contacts.upsert({ launch, email: 'new.address@example.com' });
+			await ledger.contacts.merge({ launch, sourceContactId: merged.contactId, targetContactId: survivor.contactId });
+			const token = await run({ resource: 'checkout', operation: 'createToken', identifyBy: 'contactId', contactId: merged.contactId });
+			ok(token);
+			assert.equal(token.output(NODE)[0]!.contactId, survivor.contactId);
+			assert.equal((await ledger.contacts.find({ launch, kind: 'purchase_token', value: String(token.output(NODE)[0]!.token) }))?.id, survivor.contactId);
+		});
+
 		it('matches by token: a different email paid with is linked to the contact and recorded; the delivery again changes nothing', async () => {
 			const { contactId } = await ledger.contacts.upsert({ launch, email: 'waitlist@example.com' });
 			const token = await run({ resource: 'checkout', operation: 'createToken', identifyBy: 'contactId', contactId });

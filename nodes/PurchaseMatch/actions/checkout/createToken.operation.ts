@@ -55,13 +55,15 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex
 	let contactId: string;
 	let created = false;
 	if (textParameter(this, 'identifyBy', itemIndex) === 'contactId') {
-		contactId = requiredText(this, 'contactId', itemIndex, '{{ $json.contactId }}');
-		const contact = await ledger.contacts.get(contactId);
-		if (!contact || contact.launch !== launch) throw new LedgerInputError('contactId', `no contact "${contactId}" in launch "${launch}"; use the contactId of an earlier Waitlist node`);
+		const given = requiredText(this, 'contactId', itemIndex, '{{ $json.contactId }}');
+		// A contact merged since that id was read: the token belongs to the one it now lives on in.
+		const contact = await ledger.contacts.current(given);
+		if (!contact || contact.launch !== launch) throw new LedgerInputError('contactId', `no contact "${given}" in launch "${launch}"; use the contactId of an earlier Waitlist node`);
+		contactId = contact.id;
 	} else {
 		const email = requiredText(this, 'email', itemIndex, '"ada@example.com" or {{ $json.body.email }}');
 		const found = await ledger.contacts.find({ launch, kind: 'email', value: email });
-		if (found) contactId = found.status === 'merged' && found.mergedInto ? found.mergedInto : found.id;
+		if (found) contactId = (await ledger.contacts.current(found.id))?.id ?? found.id;
 		else if (this.getNodeParameter('createContact', itemIndex, true) === true) {
 			const upserted = await ledger.contacts.upsert({ launch, email, source });
 			contactId = upserted.contactId;
