@@ -18,7 +18,7 @@ import {
 	type ProductInput,
 	type PurchaseDecision,
 } from './access';
-import { getInboxEntry, listInbox, receiveWebhook, recordConfirmation, recordDelivery, type InboxEntry, type InboxFilter, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
+import { deferInboxReplay, getInboxEntry, listInbox, receiveWebhook, recordConfirmation, recordDelivery, type InboxEntry, type InboxFilter, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
 import { purchasesMergeStep } from './merge';
 import type { PurchaseEvent } from './normalize';
 
@@ -118,7 +118,8 @@ export class PurchasesApi {
 	/**
 	 * Verified deliveries still waiting to be processed after `olderThanMs` (10 minutes by default):
 	 * their run failed or was stopped before Purchase Match processed them. Oldest first. Deliveries
-	 * whose sale confirmation is still pending are left to the provider's repeat (see recordConfirmation).
+	 * whose sale confirmation is still pending are left to the provider's repeat (see recordConfirmation),
+	 * and those whose last replay failed wait until their next replay is due (replayPauseMs).
 	 */
 	unprocessed(input: { launch: string; olderThanMs?: number; now?: number; limit?: number }): Promise<InboxEntry[]> {
 		const now = input.now ?? Date.now();
@@ -126,6 +127,7 @@ export class PurchasesApi {
 			status: 'received',
 			receivedBefore: now - Math.max(0, input.olderThanMs ?? 10 * 60_000),
 			confirmationPending: false,
+			dueForReplayAt: now,
 			limit: input.limit,
 		});
 	}
@@ -134,16 +136,20 @@ export class PurchasesApi {
 	 * Processes the `unprocessed` deliveries, each exactly as `process` does (its own transaction,
 	 * the entry locked and its status re-read): a delivery that another replay or a late original run
 	 * processed first comes back as a duplicate that did nothing. One failing entry does not stop the
-	 * others; it is returned with its error and stays received.
+	 * others; it is returned with its error and stays received, its next replay due after a pause that
+	 * grows with each failure (10 minutes, doubling, at most 6 hours) — never given up.
 	 */
 	async replayUnprocessed(input: { launch: string; olderThanMs?: number; now?: number; limit?: number } & ApplyPurchaseOptions): Promise<ReplayOutcome[]> {
 		const { launch, olderThanMs, now, limit, ...options } = input;
 		const outcomes: ReplayOutcome[] = [];
-		for (const entry of await this.unprocessed({ launch, olderThanMs, now, limit })) {
+		const at = now ?? Date.now();
+		for (const entry of await this.unprocessed({ launch, olderThanMs, now: at, limit })) {
 			try {
 				outcomes.push({ entry, decision: await this.process(entry.id, options) });
 			} catch (caught) {
-				outcomes.push({ entry, error: caught instanceof Error ? caught : new Error(String(caught)) });
+				const error = caught instanceof Error ? caught : new Error(String(caught));
+				const deferred = await this.store.transaction((tx) => deferInboxReplay(tx, entry.id, at));
+				outcomes.push({ entry: deferred ?? entry, error });
 			}
 		}
 		return outcomes;

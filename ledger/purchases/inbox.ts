@@ -32,6 +32,10 @@ export interface InboxEntry {
 	processedAt: number | null;
 	/** When an unsigned delivery (Gumroad) was confirmed through the provider's API; null if not (yet). */
 	confirmedAt: number | null;
+	/** Replays of this delivery that failed (see deferInboxReplay). */
+	replayAttempts: number;
+	/** Epoch ms before which a replay leaves it alone; null: due whenever it is unprocessed. */
+	nextReplayAt: number | null;
 }
 
 export interface RecordDeliveryInput {
@@ -73,6 +77,8 @@ type InboxRow = {
 	received_at: number;
 	processed_at: number | null;
 	confirmed_at: number | null;
+	replay_attempts?: number | null;
+	next_replay_at?: number | null;
 };
 
 const MAX_BODY_CHARS = 1_000_000;
@@ -96,6 +102,8 @@ function toEntry(r: InboxRow): InboxEntry {
 		receivedAt: Number(r.received_at),
 		processedAt: r.processed_at === null ? null : Number(r.processed_at),
 		confirmedAt: r.confirmed_at === null || r.confirmed_at === undefined ? null : Number(r.confirmed_at),
+		replayAttempts: Number(r.replay_attempts ?? 0),
+		nextReplayAt: r.next_replay_at === null || r.next_replay_at === undefined ? null : Number(r.next_replay_at),
 	};
 }
 
@@ -238,6 +246,8 @@ export interface InboxFilter {
 	 * decide it unconfirmed for good).
 	 */
 	confirmationPending?: false;
+	/** Epoch ms: leave out entries whose next replay (after a failed one) is due later than this. */
+	dueForReplayAt?: number;
 	limit?: number;
 }
 
@@ -251,6 +261,10 @@ export async function listInbox(
 	if (filter.receivedBefore !== undefined) {
 		params.push(filter.receivedBefore);
 		sql += ` AND received_at < $${params.length}`;
+	}
+	if (filter.dueForReplayAt !== undefined) {
+		params.push(filter.dueForReplayAt);
+		sql += ` AND (next_replay_at IS NULL OR next_replay_at <= $${params.length})`;
 	}
 	if (filter.confirmationPending === false) {
 		params.push(`${CONFIRMATION_PENDING}%`);
@@ -268,6 +282,21 @@ export async function listInbox(
 	params.push(Math.max(1, Math.min(filter.limit ?? 1000, 10_000)));
 	sql += ` ORDER BY received_at, id LIMIT $${params.length}`;
 	return (await tx.query<InboxRow>(sql, params)).map(toEntry);
+}
+
+/** The pause after the n-th failed replay: 10 minutes, doubling, at most 6 hours. */
+export function replayPauseMs(failedReplays: number): number {
+	return Math.min(10 * 60_000 * 2 ** Math.max(0, failedReplays - 1), 6 * 60 * 60_000);
+}
+
+/**
+ * Records a failed replay of a still-received entry and when the next one is due. The entry stays
+ * received — it is never given up, only tried less often. Returns the entry as it is now.
+ */
+export async function deferInboxReplay(tx: SqlExecutor, id: string, now: number): Promise<InboxEntry | null> {
+	const [row] = await tx.query<{ replay_attempts: number }>("UPDATE purchase_inbox SET replay_attempts = replay_attempts + 1 WHERE id = $1 AND status = 'received' RETURNING replay_attempts", [id]);
+	if (row) await tx.execute('UPDATE purchase_inbox SET next_replay_at = $2 WHERE id = $1', [id, now + replayPauseMs(Number(row.replay_attempts))]);
+	return getInboxEntry(tx, id);
 }
 
 /** Marks a received entry as handled (processed / ignored), with what was decided. */

@@ -120,6 +120,36 @@ for (const driver of DRIVERS) {
 			assert.equal((await t.ledger.purchases.inboxEntry(broken.id))?.status, 'received', 'kept for a person to look at');
 		});
 
+		it('a delivery whose replay keeps failing is retried after a pause that doubles (10, 20, 40 … minutes, at most 6 h), never dropped; once readable it is decided', async () => {
+			const launch = 'replay-backoff';
+			await t.ledger.purchases.defineProduct({ launch, productId: 'course' });
+			await t.ledger.contacts.upsert({ launch, email: 'ada@example.com' });
+			const received = Date.now() - 20 * MINUTE;
+			const signed = stripeSign(JSON.stringify(stripe.checkoutCompleted('evt_backoff', { order: 'pi_backoff' })), KEY, received);
+			const broken = await t.ledger.purchases.receive({ launch, provider: 'stripe', secret: KEY, now: received, ...signed });
+			await t.ledger.store.execute('UPDATE purchase_inbox SET raw_body = $1 WHERE id = $2', ['not json', broken.id]);
+
+			let now = Date.now();
+			const replayIds = async (at: number) => (await t.ledger.purchases.replayUnprocessed({ launch, now: at })).map((o) => [o.entry.id, o.entry.replayAttempts, o.entry.nextReplayAt, o.error?.message ?? o.decision?.decision]);
+			assert.deepEqual(await replayIds(now), [[broken.id, 1, now + 10 * MINUTE, 'body: is not JSON']]);
+			assert.deepEqual(await replayIds(now + 1 * MINUTE), [], 'not tried again by the next run a minute later');
+			assert.deepEqual(await replayIds(now + 9 * MINUTE), []);
+			now += 10 * MINUTE;
+			assert.deepEqual(await replayIds(now), [[broken.id, 2, now + 20 * MINUTE, 'body: is not JSON']], 'due again after 10 minutes, then 20');
+			for (let failures = 3; failures <= 8; failures++) {
+				now += 6 * 60 * MINUTE;
+				const pause = Math.min(10 * 2 ** (failures - 1), 360) * MINUTE;
+				assert.deepEqual(await replayIds(now), [[broken.id, failures, now + pause, 'body: is not JSON']], `failure ${failures}: next in ${pause / MINUTE} min`);
+			}
+			assert.equal((await t.ledger.purchases.inboxEntry(broken.id))?.status, 'received', 'still waiting, never given up');
+
+			await t.ledger.store.execute('UPDATE purchase_inbox SET raw_body = $1 WHERE id = $2', [signed.rawBody, broken.id]);
+			now += 6 * 60 * MINUTE;
+			const [fixed] = await t.ledger.purchases.replayUnprocessed({ launch, now });
+			assert.equal(fixed?.decision?.decision, 'grant');
+			assert.deepEqual(await outboxKinds(t.ledger, launch), ['grant']);
+		});
+
 		it('a delivery of a person forgotten before it was processed is closed (ignored, forgotten), not replayed', async () => {
 			const launch = 'replay-forgotten';
 			await t.ledger.purchases.defineProduct({ launch, productId: 'course' });

@@ -331,8 +331,13 @@ for (const driver of DRIVERS) {
 			const { output, json } = single(result);
 			assert.equal(output, OUT.review);
 			assert.deepEqual([json.reason, json.error, json.inboxId, json.eventId, json.replayed], ['replay_failed', 'body: is not JSON', received.id, 'evt_replay_broken', true]);
-			assert.match(String(json.message), new RegExp(`tried again on the next run.*inbox entry ${received.id}`));
+			assert.match(String(json.message), new RegExp(`tried again after \\S+ \\(failed replays so far: 1\\).*inbox entry ${received.id}`));
+			assert.equal(json.replayAttempts, 1);
+			assert.ok(Date.parse(String(json.nextReplayAt)) > Date.now() + 9 * 60_000, 'next replay in about 10 minutes');
 			assert.equal((await ledger.purchases.inboxEntry(received.id))?.status, 'received');
+			const again = await run({ resource: 'purchase', operation: 'replayUnprocessed', launch: brokenLaunch });
+			ok(again);
+			assert.deepEqual([0, 1, 2, 3].flatMap((o) => again.output(NODE, o)), [], 'the next run leaves it alone: no second Review item');
 		});
 
 		describe('bad input: an error naming the field; with continue on fail, an error item paired to its input', () => {

@@ -50,7 +50,8 @@ function olderThanMs(ctx: IExecuteFunctions, itemIndex: number): number {
  * Processes the deliveries a failed run left behind through the ledger's own process() — the call
  * Match Purchase makes — so each decision leaves on Grant / Revoke / No Change / Review like a
  * matched purchase. A delivery that cannot be processed goes to Review with the error and stays in
- * the inbox for the next run.
+ * the inbox; the ledger replays it again after a pause that grows with each failure, so it comes
+ * back to Review now and then, not on every run.
  */
 export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {
 	const launch = launchOf(this, itemIndex);
@@ -67,8 +68,10 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex
 			json: {
 				decision: 'review',
 				reason: 'replay_failed',
-				message: `This payment could not be processed: ${error.message}. It stays in the inbox and is tried again on the next run; if it keeps failing, look at inbox entry ${entry.id} and run Match Purchase on it once fixed.`,
+				message: `This payment could not be processed: ${error.message}. It stays in the inbox and is tried again${entry.nextReplayAt ? ` after ${new Date(entry.nextReplayAt).toISOString()}` : ' on the next run'} (failed replays so far: ${entry.replayAttempts}); look at inbox entry ${entry.id} and run Match Purchase on it once fixed.`,
 				error: error.message,
+				replayAttempts: entry.replayAttempts,
+				nextReplayAt: entry.nextReplayAt ? new Date(entry.nextReplayAt).toISOString() : null,
 				launch: entry.launch,
 				...about,
 			},
