@@ -225,10 +225,11 @@ describe('[sqlite] outbox-drain and scheduled-reconciliation templates in-proces
 		assert.equal(fixes.get(id.cy!)!.status, 'done');
 	});
 
-	it('scheduled reconciliation: pages through Kit, HubSpot and Stripe, syncs the contact Kit lacks through the same vendor step, and tags it', async () => {
+	it('scheduled reconciliation: pages through Kit, HubSpot and Stripe, tags the contact Kit lacks and hands its sync to the outbox drain, which sends it with its UTM fields', async () => {
 		const launch = 'default';
 		const id: Record<string, string> = {};
-		for (const name of ['ana', 'ben', 'cleo']) id[name] = (await ledger.contacts.upsert({ launch, email: `${name}@example.com` })).contactId;
+		const utm = { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring', utm_content: 'hero', utm_term: 'course' };
+		for (const name of ['ana', 'ben', 'cleo']) id[name] = (await ledger.contacts.upsert({ launch, email: `${name}@example.com`, fields: { first_name: name }, attribution: utm })).contactId;
 		// Signed up before the run starts (one in its very millisecond would wait for the next sweep).
 		await new Promise((resolve) => setTimeout(resolve, 5));
 		const kitPages: string[] = [];
@@ -245,10 +246,6 @@ describe('[sqlite] outbox-drain and scheduled-reconciliation templates in-proces
 					? [200, { subscribers: [{ id: 2, email_address: 'ben@example.com' }], pagination: { has_next_page: false, end_cursor: 'cursor-2' } }]
 					: [200, { subscribers: [{ id: 1, email_address: 'ANA@example.com' }], pagination: { has_next_page: true, end_cursor: 'cursor-1' } }];
 			});
-		const kitBodies: Array<{ subscribers: Array<{ email_address: string }> }> = [];
-		nock('https://api.kit.com')
-			.post('/v4/bulk/subscribers', (body: { subscribers: Array<{ email_address: string }> }) => (kitBodies.push(body), true))
-			.reply(200, () => ({ subscribers: kitBodies[kitBodies.length - 1]!.subscribers.map((s, i) => ({ id: 50 + i, email_address: s.email_address })), failures: [] }));
 		nock('https://api.hubapi.com')
 			.get('/crm/v3/objects/contacts')
 			.query(true)
@@ -263,10 +260,20 @@ describe('[sqlite] outbox-drain and scheduled-reconciliation templates in-proces
 		assert.deepEqual(report!.compared, { esp: 2, crm: 3 });
 		assert.deepEqual(report!.notCompared, ['Checkout Orders', 'Delivery Enrollments'], 'an empty Stripe list is not compared');
 		assert.equal(((report!.systems as Record<string, { missingInVendor: number }>).esp!).missingInVendor, 1);
-		assert.deepEqual(kitBodies, [{ subscribers: [{ email_address: 'cleo@example.com', first_name: null, state: 'active' }] }]);
+		// The fix waits for the drain, handed back unattempted: this workflow writes nothing to Kit.
 		const fixes = await ledger.outbox.list({ launch, kinds: 'esp_sync' });
-		assert.deepEqual(fixes.map((e) => [e.contactId, e.status, e.responseId]), [[id.cleo, 'done', '50']]);
+		assert.deepEqual(fixes.map((e) => [e.contactId, e.status, e.attempts]), [[id.cleo, 'pending', 0]]);
 		assert.ok((await ledger.tags.ofContact(id.cleo!)).some((t) => t.tag === 'reconciled-after-failure'));
 		assert.deepEqual(result.output('Needs a person'), []);
+		assert.ok(nock.isDone(), 'every list page was read');
+
+		const kitBodies: KitSubscriberBody[] = [];
+		nock('https://api.kit.com')
+			.post('/v4/subscribers', (body: KitSubscriberBody) => (kitBodies.push(body), true))
+			.reply(201, () => ({ subscriber: { id: 50, email_address: kitBodies[kitBodies.length - 1]!.email_address } }));
+		const drain = await runWorkflow(template('outbox-drain.json'), { trigger: { node: 'Every minute', items: [{ json: {} }] }, credentials: { ...ledgerCredentialFor(db.config), ...VENDOR_CREDENTIALS } });
+		assert.equal(drain.run.data.resultData.error, undefined);
+		assert.deepEqual(kitBodies, [{ email_address: 'cleo@example.com', first_name: 'cleo', state: 'active', fields: utm }], "Kit's upsert with the first-touch UTM fields");
+		assert.deepEqual((await ledger.outbox.list({ launch, kinds: 'esp_sync' })).map((e) => [e.contactId, e.status, e.responseId]), [[id.cleo, 'done', '50']]);
 	});
 });
