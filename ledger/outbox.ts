@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LedgerInputError } from './errors';
 import { recordEvents, type NewLedgerEvent } from './events';
 import type { MergeStep } from './merge-steps';
-import type { SqlExecutor, SqlValue } from './store';
+import { inList, type SqlExecutor, type SqlValue } from './store';
 import { applySystemTag, HOLDING_TAG, removeSystemTag } from './system-tags';
 
 /** What a vendor must be asked to do. One outbox for all of them, so one sweep can replay all. */
@@ -144,15 +144,6 @@ function kindList(kinds: unknown, field = 'kinds'): string[] | undefined {
 	if (!Array.isArray(list)) throw new LedgerInputError(field, 'must be a list of kinds such as ["grant", "esp_sync"]');
 	const out = list.map((k, i) => requiredText(k, `${field}[${i}]`, 100));
 	return out.length ? out : undefined;
-}
-
-function inList(values: readonly SqlValue[], params: SqlValue[]): string {
-	return values
-		.map((v) => {
-			params.push(v);
-			return `$${params.length}`;
-		})
-		.join(', ');
 }
 
 async function recordEventsChunked(tx: SqlExecutor, events: NewLedgerEvent[]): Promise<void> {

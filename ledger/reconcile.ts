@@ -5,7 +5,7 @@ import { recordEvents, type NewLedgerEvent } from './events';
 import { normalizeEmail, normalizeTagKey } from './normalize';
 import { enqueueOutboxEntries, outboxHealth, type OutboxHealth } from './outbox';
 import { openReviewItem } from './review';
-import type { SqlExecutor, SqlValue, Store } from './store';
+import { inList, type SqlExecutor, type SqlValue, type Store } from './store';
 import { applySystemTag, HOLDING_TAG, RECONCILED_TAG } from './system-tags';
 
 /**
@@ -141,15 +141,6 @@ function emptyReport(): SystemReport {
 	return { records: 0, invalid: 0, duplicates: 0, unknownInLedger: 0, missingInVendor: 0, tagDrift: 0, grants: 0, revokes: 0, review: 0, changedSinceListed: 0 };
 }
 
-function placeholders(values: readonly SqlValue[], params: SqlValue[]): string {
-	return values
-		.map((v) => {
-			params.push(v);
-			return `$${params.length}`;
-		})
-		.join(', ');
-}
-
 async function* batches<T>(stream: RecordStream<T>, size: number): AsyncGenerator<T[]> {
 	let batch: T[] = [];
 	for await (const record of stream) {
@@ -208,7 +199,7 @@ async function writeFindings(tx: SqlExecutor, run: SweepRun, findings: Finding[]
 		const params: SqlValue[] = [];
 		const rows = findings.slice(i, i + 500).map((f) => {
 			run.findingSeq++;
-			return `(${placeholders([run.id, run.findingSeq, run.launch, f.kind, f.system, f.contactId, JSON.stringify(f.data), now], params)})`;
+			return `(${inList([run.id, run.findingSeq, run.launch, f.kind, f.system, f.contactId, JSON.stringify(f.data), now], params)})`;
 		});
 		await tx.execute(`INSERT INTO reconcile_findings (run_id, seq, launch, kind, system, contact_id, data, created_at) VALUES ${rows.join(', ')}`, params);
 	}
@@ -224,7 +215,7 @@ async function contactsByEmail(tx: SqlExecutor, launch: string, emails: readonly
 	for (let i = 0; i < unique.length; i += 900) {
 		const params: SqlValue[] = [launch];
 		const rows = await tx.query<{ value: string; contact_id: string }>(
-			`SELECT value, contact_id FROM identifiers WHERE launch = $1 AND kind = 'email' AND value IN (${placeholders(unique.slice(i, i + 900), params)})`,
+			`SELECT value, contact_id FROM identifiers WHERE launch = $1 AND kind = 'email' AND value IN (${inList(unique.slice(i, i + 900), params)})`,
 			params,
 		);
 		for (const r of rows) byEmail.set(r.value, r.contact_id);
@@ -233,7 +224,7 @@ async function contactsByEmail(tx: SqlExecutor, launch: string, emails: readonly
 	const ids = [...new Set(byEmail.values())];
 	for (let i = 0; i < ids.length; i += 900) {
 		const params: SqlValue[] = [];
-		const rows = await tx.query<{ id: string }>(`SELECT id FROM contacts WHERE id IN (${placeholders(ids.slice(i, i + 900), params)}) AND status = 'active'`, params);
+		const rows = await tx.query<{ id: string }>(`SELECT id FROM contacts WHERE id IN (${inList(ids.slice(i, i + 900), params)}) AND status = 'active'`, params);
 		for (const r of rows) active.add(r.id);
 	}
 	for (const [email, id] of byEmail) if (!active.has(id)) byEmail.delete(email);
@@ -247,7 +238,7 @@ async function markSeen(tx: SqlExecutor, run: SweepRun, system: VendorSystem, ro
 	const inserted = new Set<string>();
 	for (let i = 0; i < rows.length; i += 500) {
 		const params: SqlValue[] = [run.id, system];
-		const values = rows.slice(i, i + 500).map((r) => `($1, $2, ${placeholders([r.key, r.contactId], params)})`);
+		const values = rows.slice(i, i + 500).map((r) => `($1, $2, ${inList([r.key, r.contactId], params)})`);
 		const result = await tx.query<{ record_key: string }>(
 			`INSERT INTO reconcile_seen (run_id, system, record_key, contact_id) VALUES ${values.join(', ')}
 			 ON CONFLICT (run_id, system, record_key) DO NOTHING RETURNING record_key`,
@@ -338,8 +329,8 @@ async function entryStates(
 	for (let i = 0; i < ids.length; i += 500) {
 		const params: SqlValue[] = [launch];
 		const rows = await tx.query<{ contact_id: string; kind: string; idempotency_key: string; status: string; updated_at: number | string }>(
-			`SELECT contact_id, kind, idempotency_key, status, updated_at FROM outbox WHERE launch = $1 AND kind IN (${placeholders(kinds, params)})
-			 AND status NOT IN ('dead', 'discarded') AND contact_id IN (${placeholders(ids.slice(i, i + 500), params)})`,
+			`SELECT contact_id, kind, idempotency_key, status, updated_at FROM outbox WHERE launch = $1 AND kind IN (${inList(kinds, params)})
+			 AND status NOT IN ('dead', 'discarded') AND contact_id IN (${inList(ids.slice(i, i + 500), params)})`,
 			params,
 		);
 		for (const r of rows) {
@@ -403,7 +394,7 @@ async function contactBatch(tx: SqlExecutor, run: SweepRun, system: 'esp' | 'crm
 	const ids = [...new Set(withTags.map((v) => contacts.get(v.email)!))];
 	for (let i = 0; i < ids.length; i += 500) {
 		const params: SqlValue[] = [];
-		const rows = await tx.query<{ contact_id: string; tag: string }>(`SELECT contact_id, tag FROM contact_tags WHERE contact_id IN (${placeholders(ids.slice(i, i + 500), params)})`, params);
+		const rows = await tx.query<{ contact_id: string; tag: string }>(`SELECT contact_id, tag FROM contact_tags WHERE contact_id IN (${inList(ids.slice(i, i + 500), params)})`, params);
 		for (const r of rows) (ledgerTags.get(r.contact_id) ?? ledgerTags.set(r.contact_id, new Set()).get(r.contact_id)!).add(r.tag);
 	}
 	const healed: Parameters<typeof markHealed>[2] = [];
@@ -575,7 +566,7 @@ async function missingInVendor(store: Store, run: SweepRun, system: 'esp' | 'crm
 			if (contacts.length === 0) return contacts;
 			const params: SqlValue[] = [run.id, system];
 			const seen = await tx.query<{ contact_id: string }>(
-				`SELECT DISTINCT contact_id FROM reconcile_seen WHERE run_id = $1 AND system = $2 AND contact_id IN (${placeholders(contacts.map((c) => c.id), params)})`,
+				`SELECT DISTINCT contact_id FROM reconcile_seen WHERE run_id = $1 AND system = $2 AND contact_id IN (${inList(contacts.map((c) => c.id), params)})`,
 				params,
 			);
 			const seenIds = new Set(seen.map((r) => r.contact_id));
@@ -712,7 +703,7 @@ export async function listSweepFindings(
 ): Promise<SweepFinding[]> {
 	const params: SqlValue[] = [runId, options.afterSeq ?? 0];
 	let sql = 'SELECT seq, kind, system, contact_id, data FROM reconcile_findings WHERE run_id = $1 AND seq > $2';
-	if (options.kinds?.length) sql += ` AND kind IN (${placeholders(options.kinds, params)})`;
+	if (options.kinds?.length) sql += ` AND kind IN (${inList(options.kinds, params)})`;
 	params.push(Math.min(Math.max(1, options.limit ?? 1000), 10_000));
 	sql += ` ORDER BY seq LIMIT $${params.length}`;
 	const rows = await tx.query<{ seq: number; kind: string; system: string | null; contact_id: string | null; data: string }>(sql, params);

@@ -1,6 +1,6 @@
 import { registerForgetStep } from '../forget';
 import { registerMergeStep } from '../merge-steps';
-import type { SqlExecutor, Store } from '../store';
+import { inList, type SqlExecutor, type SqlValue, type Store } from '../store';
 import {
 	applyPurchaseEvent,
 	createCheckoutToken,
@@ -28,9 +28,10 @@ import type { PurchaseEvent } from './normalize';
 const FORGOTTEN_BODY = '{"forgotten":true}';
 registerForgetStep('purchases', async (tx: SqlExecutor, context) => {
 	if (context.contactIds.length === 0) return;
-	const inList = context.contactIds.map((_, i) => `$${i + 1}`).join(', ');
-	await tx.execute(`UPDATE purchases SET email = NULL, customer_id = NULL WHERE contact_id IN (${inList})`, context.contactIds);
-	await tx.execute(`UPDATE purchase_inbox SET raw_body = $${context.contactIds.length + 1}, headers = '{}' WHERE contact_id IN (${inList})`, [...context.contactIds, FORGOTTEN_BODY]);
+	const purchaseParams: SqlValue[] = [];
+	await tx.execute(`UPDATE purchases SET email = NULL, customer_id = NULL WHERE contact_id IN (${inList(context.contactIds, purchaseParams)})`, purchaseParams);
+	const inboxParams: SqlValue[] = [FORGOTTEN_BODY];
+	await tx.execute(`UPDATE purchase_inbox SET raw_body = $1, headers = '{}' WHERE contact_id IN (${inList(context.contactIds, inboxParams)})`, inboxParams);
 	const contains = tx.dialect === 'postgres' ? 'strpos(raw_body, $2) > 0' : 'instr(raw_body, $2) > 0';
 	// Form-encoded bodies (Gumroad) percent-encode the value.
 	const needles = new Set(context.values.filter((v) => v.length >= 3).flatMap((v) => [v, encodeURIComponent(v)]));

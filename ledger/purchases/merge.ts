@@ -1,7 +1,7 @@
 import { recordEvents } from '../events';
 import type { MergeStep, MergeStepContext } from '../merge-steps';
 import { openReviewItem } from '../review';
-import type { SqlExecutor, SqlValue } from '../store';
+import { inList, type SqlExecutor, type SqlValue } from '../store';
 import { settleAccess, toAccess, type AccessPin, type AccessRecord, type AccessRow, type AccessState } from './access';
 
 /**
@@ -71,15 +71,6 @@ async function writeAccess(tx: SqlExecutor, launch: string, contactId: string, p
 		   pin = excluded.pin, pin_reason = excluded.pin_reason, pinned_by = excluded.pinned_by, updated_at = excluded.updated_at`,
 		[launch, contactId, productId, s.state, s.version, s.revokeAfter, s.pin, s.pinReason, s.pinnedBy, now],
 	);
-}
-
-function inList(values: readonly SqlValue[], params: SqlValue[]): string {
-	return values
-		.map((v) => {
-			params.push(v);
-			return `$${params.length}`;
-		})
-		.join(', ');
 }
 
 /** Moves purchases by id from one contact to another (only those still on `from`), 500 at a time. */
