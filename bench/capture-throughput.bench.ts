@@ -25,7 +25,7 @@
  *   npm run bench -- capture-throughput [--n=600] [--concurrency=20] [--slices=3] [--engines=vm,legacy,vm+lazy]
  */
 import { startE2eN8n } from '../test/support/n8n-e2e';
-import { percentile, runSignupLoad, signupPlan, type LoadResult } from '../test/support/signup-load';
+import { percentile, runGetLoad, runSignupLoad, signupPlan, type LoadResult } from '../test/support/signup-load';
 import { FAKE_VENDOR_CREDENTIALS, signupTemplate } from '../test/support/signup-template';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -148,25 +148,6 @@ async function benchEngine(engine: string): Promise<void> {
 	} finally {
 		await n8n.stop();
 	}
-}
-
-/** `total` GETs at a fixed concurrency, closed loop (the floor side). */
-async function runGetLoad(url: string, total: number, concurrency: number): Promise<LoadResult> {
-	const statuses: number[] = new Array(total);
-	const latenciesMs: number[] = new Array(total);
-	let next = 0;
-	const started = performance.now();
-	const worker = async () => {
-		for (let i = next++; i < total; i = next++) {
-			const t0 = performance.now();
-			const res = await fetch(url);
-			await res.text();
-			latenciesMs[i] = performance.now() - t0;
-			statuses[i] = res.status;
-		}
-	};
-	await Promise.all(Array.from({ length: concurrency }, worker));
-	return { statuses, latenciesMs, bodies: [], elapsedMs: performance.now() - started };
 }
 
 main().catch((error: unknown) => {

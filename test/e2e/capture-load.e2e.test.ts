@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { Ledger } from '../../ledger';
-import { openStore } from '../../ledger/store';
+import type { Ledger } from '../../ledger';
 import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
 import { runSignupLoad, signupPlan } from '../support/signup-load';
 import { FAKE_VENDOR_CREDENTIALS, signupTemplate } from '../support/signup-template';
@@ -30,14 +29,6 @@ describe('real n8n: 2,000 signups with 20 % repeats at concurrency 50 lose nothi
 	});
 	after(async () => n8n?.stop());
 
-	const withLedger = async <T>(fn: (ledger: Ledger) => Promise<T>): Promise<T> => {
-		const ledger = new Ledger(await openStore({ driver: 'sqlite', path: n8n.ledgerPath }));
-		try {
-			return await fn(ledger);
-		} finally {
-			await ledger.close();
-		}
-	};
 	const statusCounts = async (ledger: Ledger, launch: string) => {
 		const counts: Record<string, number> = {};
 		for (const kind of ['esp_sync', 'crm_sync']) {
@@ -59,7 +50,7 @@ describe('real n8n: 2,000 signups with 20 % repeats at concurrency 50 lose nothi
 		assert.deepEqual(histogram(result.statuses), { 200: TOTAL - plan.unique, 201: plan.unique }, `answers: ${JSON.stringify(result.bodies.filter((b, i) => result.statuses[i]! >= 300).slice(0, 3))}`);
 		assert.equal(result.statuses.filter((s) => s === 201).length, plan.unique);
 		assert.equal(result.statuses.filter((s) => s === 200).length, TOTAL - plan.unique);
-		await withLedger(async (ledger) => {
+		await n8n.withLedger(async (ledger) => {
 			assert.equal(await ledger.contacts.count('load-spike'), plan.unique);
 			assert.deepEqual(await statusCounts(ledger, 'load-spike'), { 'esp_sync:pending': plan.unique, 'crm_sync:pending': plan.unique }, 'one Kit and one HubSpot entry per contact, none claimed');
 		});
@@ -80,7 +71,7 @@ describe('real n8n: 2,000 signups with 20 % repeats at concurrency 50 lose nothi
 		// behind the answers, at its own pace — minutes for 2,000 on this machine) have reached. An
 		// entry not yet done is never lost: its execution acks it, or the sweep re-claims it when
 		// the lease expires (test/e2e/outbox-fault.e2e.test.ts drives that path to the end).
-		await withLedger(async (ledger) => {
+		await n8n.withLedger(async (ledger) => {
 			assert.equal(await ledger.contacts.count('load-normal'), plan.unique);
 			const counts = await statusCounts(ledger, 'load-normal');
 			const perKind = (kind: string) => Object.entries(counts).filter(([k]) => k.startsWith(`${kind}:`)).reduce((sum, [, n]) => sum + n, 0);

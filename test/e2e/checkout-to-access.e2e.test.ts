@@ -5,8 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { Ledger } from '../../ledger';
-import { openStore } from '../../ledger/store';
 import {
 	CHECKOUT_CREDENTIALS,
 	DISCORD_GUILD,
@@ -19,6 +17,7 @@ import {
 	lemonThinkificTemplate,
 } from '../support/checkout-template';
 import { startE2eN8n, type E2eN8n, type ExecutionSummary, type VendorRequest } from '../support/n8n-e2e';
+import { waitFor } from '../support/wait';
 import { lemonSqueezy, stripe } from '../support/purchase-fixtures';
 
 const STRIPE_WF = 'wlCheckoutAccess';
@@ -38,16 +37,6 @@ function lemonSigned(payload: { meta: { event_name: string } }): { body: string;
 	return { body, headers: { 'X-Signature': createHmac('sha256', LEMON_TEST_SIGNING).update(body).digest('hex'), 'X-Event-Name': payload.meta.event_name } };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await probe();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 300));
-	}
-}
-
 const calls = (n8n: E2eN8n, fake: VendorRequest['fake'], method: string, pathPattern: RegExp) =>
 	n8n.vendorRequests().filter((r) => r.fake === fake && r.method === method && pathPattern.test(r.path));
 
@@ -56,14 +45,6 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 	// Kajabi answers 503 to everything while this file exists.
 	const kajabiDown = join(tmpdir(), `wl-kajabi-down-${process.pid}`);
 
-	const withLedger = async <T>(fn: (ledger: Ledger) => Promise<T>): Promise<T> => {
-		const ledger = new Ledger(await openStore({ driver: 'sqlite', path: n8n.ledgerPath }));
-		try {
-			return await fn(ledger);
-		} finally {
-			await ledger.close();
-		}
-	};
 
 	/** Executions of a workflow that started at the given trigger (the schedule runs every few seconds besides). */
 	const runsFrom = (workflowId: string, trigger: string): ExecutionSummary[] =>
@@ -85,7 +66,7 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 			vendorFakes: { down: ['kajabi'], downFile: kajabiDown },
 		});
 		// Step 0 of each template ("Define the product"), as the user runs it once from the editor.
-		await withLedger(async (ledger) => {
+		await n8n.withLedger(async (ledger) => {
 			await ledger.purchases.defineProduct({ launch: 'default', productId: 'course', name: 'My course', amount: 5900, currency: 'USD', aliases: { stripe: ['prod_course'] } });
 			await ledger.purchases.defineProduct({ launch: LEMON_LAUNCH, productId: 'course', name: 'My course', amount: 5900, currency: 'USD', aliases: { lemonsqueezy: ['42'] } });
 		});
@@ -113,10 +94,10 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 		token = form.client_reference_id!;
 		assert.match(token, /^wlt_[0-9a-f]{32}$/);
 		assert.deepEqual([form.mode, form['metadata[wl_token]'], form.customer_email, form['line_items[0][price]']], ['payment', token, 'ada@example.com', 'price_1Course']);
-		contactId = await withLedger(async (ledger) => (await ledger.contacts.find({ launch: 'default', kind: 'purchase_token', value: token }))!.id);
-		assert.equal(await withLedger(async (ledger) => (await ledger.contacts.find({ launch: 'default', kind: 'email', value: 'ada@example.com' }))?.id), contactId);
+		contactId = await n8n.withLedger(async (ledger) => (await ledger.contacts.find({ launch: 'default', kind: 'purchase_token', value: token }))!.id);
+		assert.equal(await n8n.withLedger(async (ledger) => (await ledger.contacts.find({ launch: 'default', kind: 'email', value: 'ada@example.com' }))?.id), contactId);
 		// Ada connected her Discord account on the waitlist page (the template grants the role to this id).
-		await withLedger((ledger) => ledger.contacts.link({ launch: 'default', contactId, kind: 'ext:discord', value: DISCORD_USER }));
+		await n8n.withLedger((ledger) => ledger.contacts.link({ launch: 'default', contactId, kind: 'ext:discord', value: DISCORD_USER }));
 	});
 
 	it('checkout.session.completed delivered 3 times at once → one Kajabi activation, one Discord role, HubSpot customer, Kit tag, entry acked', async () => {
@@ -128,7 +109,7 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 		assert.deepEqual(statuses, ['duplicate', 'duplicate', 'received']);
 
 		const grant = await waitFor('the grant entry to be acked', () =>
-			withLedger(async (ledger) => {
+			n8n.withLedger(async (ledger) => {
 				const entries = await ledger.outbox.list({ launch: 'default', contactId });
 				const g = entries.find((e) => e.kind === 'grant');
 				return g?.status === 'done' ? g : undefined;
@@ -151,7 +132,7 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 		const paidRuns = runsFrom(STRIPE_WF, 'Stripe webhook');
 		assert.equal(paidRuns.length, 1, 'the repeated deliveries started no execution');
 		assert.deepEqual(paidRuns[0]!.nodes['Match purchase']![0]!.map((d) => (d as { matchedBy: string }).matchedBy), ['token']);
-		await withLedger(async (ledger) => {
+		await n8n.withLedger(async (ledger) => {
 			assert.equal((await ledger.purchases.access({ launch: 'default', contactId, productId: 'course' }))?.state, 'granted');
 			assert.equal((await ledger.contacts.find({ launch: 'default', kind: 'email', value: 'ada.paid@example.com' }))?.id, contactId, 'the email paid with is linked');
 		});
@@ -165,7 +146,7 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 		assert.deepEqual([decided.reason, decided.accessState], ['refunded', 'revoke_pending'], 'access stays during the refund window');
 
 		const revoke = await waitFor('the revoke entry to be acked', () =>
-			withLedger(async (ledger) => {
+			n8n.withLedger(async (ledger) => {
 				const entries = await ledger.outbox.list({ launch: 'default', contactId });
 				const r = entries.find((e) => e.kind === 'revoke');
 				return r?.status === 'done' ? r : undefined;
@@ -176,14 +157,14 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 		assert.equal(calls(n8n, 'kajabi', 'POST', new RegExp(`^${KAJABI_OFFER_PATH}/deactivate$`)).length, 1, 'exactly one deactivation');
 		assert.equal(calls(n8n, 'discord', 'DELETE', new RegExp(`/members/${DISCORD_USER}/roles/${DISCORD_ROLE}$`)).length, 1, 'the role removed once');
 		assert.equal(calls(n8n, 'kajabi', 'POST', /\/activate$/).length, 1, 'no second activation');
-		await withLedger(async (ledger) => {
+		await n8n.withLedger(async (ledger) => {
 			assert.equal((await ledger.purchases.access({ launch: 'default', contactId, productId: 'course' }))?.state, 'revoked');
 			assert.deepEqual((await ledger.outbox.list({ launch: 'default', contactId })).map((e) => [e.kind, e.status]), [['grant', 'done'], ['revoke', 'done']]);
 		});
 	});
 
 	it('bad input: an amount or currency that does not fit the product, or an unknown product → Review, nothing delivered', async () => {
-		const { contactId: bea } = await withLedger((ledger) => ledger.contacts.upsert({ launch: 'default', email: 'bea@example.com' }));
+		const { contactId: bea } = await n8n.withLedger((ledger) => ledger.contacts.upsert({ launch: 'default', email: 'bea@example.com' }));
 		const cases = [
 			{ id: 'evt_e2e_cheap', o: { amount: 100, order: 'pi_cheap' }, reason: 'amount_mismatch' },
 			{ id: 'evt_e2e_eur', o: { currency: 'eur', order: 'pi_eur' }, reason: 'currency_mismatch' },
@@ -201,7 +182,7 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 		assert.deepEqual(reviews.map((r) => [r.eventId, r.reason]).sort(), cases.map((c) => [c.id, c.reason]).sort());
 		await scheduleRunsAfterNow(STRIPE_WF, 1);
 		assert.deepEqual(n8n.vendorRequests().slice(before), [], 'no vendor was called');
-		await withLedger(async (ledger) => {
+		await n8n.withLedger(async (ledger) => {
 			assert.deepEqual(await ledger.outbox.list({ launch: 'default', contactId: bea }), []);
 			const open = await ledger.review.list('default', { status: 'open' });
 			assert.deepEqual(open.filter((r) => r.kind === 'purchase').map((r) => r.reason).sort(), ['amount_mismatch', 'currency_mismatch', 'unknown_product']);
@@ -209,7 +190,7 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 	});
 
 	it('Kajabi down: the grant fails into the ledger (kept, retried later); once Kajabi is back the schedule delivers it once', async () => {
-		const { dee, deeToken } = await withLedger(async (ledger) => {
+		const { dee, deeToken } = await n8n.withLedger(async (ledger) => {
 			const { contactId: id } = await ledger.contacts.upsert({ launch: 'default', email: 'dee@example.com' });
 			return { dee: id, deeToken: (await ledger.purchases.createCheckoutToken({ launch: 'default', contactId: id })).token };
 		});
@@ -217,7 +198,7 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 		const paid = stripeSigned(stripe.checkoutCompleted('evt_e2e_down', { token: deeToken, email: 'dee@example.com', customer: 'cus_dee', order: 'pi_dee', product: 'prod_course' }));
 		assert.equal((await n8n.post('stripe-purchases', paid.body, paid.headers)).status, 200);
 		const failed = await waitFor('the grant to fail into the ledger', () =>
-			withLedger(async (ledger) => (await ledger.outbox.list({ launch: 'default', contactId: dee })).find((e) => e.kind === 'grant' && e.status === 'failed')),
+			n8n.withLedger(async (ledger) => (await ledger.outbox.list({ launch: 'default', contactId: dee })).find((e) => e.kind === 'grant' && e.status === 'failed')),
 		);
 		assert.match(String(failed.lastError), /503|down|Service Unavailable/i);
 		const deeActivations = () => calls(n8n, 'kajabi', 'POST', /\/activate$/).filter((r) => (r.body as { email: string }).email === 'dee@example.com');
@@ -226,7 +207,7 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 
 		rmSync(kajabiDown, { force: true });
 		await waitFor('the retried grant to be acked', () =>
-			withLedger(async (ledger) => ((await ledger.outbox.list({ launch: 'default', contactId: dee })).some((e) => e.kind === 'grant' && e.status === 'done') ? true : undefined)),
+			n8n.withLedger(async (ledger) => ((await ledger.outbox.list({ launch: 'default', contactId: dee })).some((e) => e.kind === 'grant' && e.status === 'done') ? true : undefined)),
 		);
 		await scheduleRunsAfterNow(STRIPE_WF, 2);
 		assert.deepEqual(deeActivations().map((r) => r.outcome), ['failed', 'ok'], 'one failed call, then one delivery');
@@ -252,9 +233,9 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 		const answers = await Promise.all([1, 2].map(() => n8n.post('lemonsqueezy-purchases', order.body, order.headers)));
 		assert.deepEqual(answers.map((r) => r.status), [200, 200]);
 		await waitFor('the Thinkific enrollment', () => (calls(n8n, 'thinkific', 'POST', /\/enrollments$/).length > 0 ? true : undefined));
-		const cy = await withLedger(async (ledger) => (await ledger.contacts.find({ launch: LEMON_LAUNCH, kind: 'purchase_token', value: lsToken }))!.id);
+		const cy = await n8n.withLedger(async (ledger) => (await ledger.contacts.find({ launch: LEMON_LAUNCH, kind: 'purchase_token', value: lsToken }))!.id);
 		await waitFor('the Lemon Squeezy grant to be acked', () =>
-			withLedger(async (ledger) => ((await ledger.outbox.list({ launch: LEMON_LAUNCH, contactId: cy })).some((e) => e.kind === 'grant' && e.status === 'done') ? true : undefined)),
+			n8n.withLedger(async (ledger) => ((await ledger.outbox.list({ launch: LEMON_LAUNCH, contactId: cy })).some((e) => e.kind === 'grant' && e.status === 'done') ? true : undefined)),
 		);
 		await scheduleRunsAfterNow(LEMON_WF, 2);
 		assert.equal(calls(n8n, 'thinkific', 'POST', /\/users$/).length, 1, 'one Thinkific user');
@@ -271,7 +252,7 @@ describe('real n8n: the checkout-to-access templates (vendor fakes in the n8n pr
 		assert.equal((await n8n.post('lemonsqueezy-purchases', refund.body, refund.headers)).status, 200);
 		await waitFor('the enrollment to be expired', () => (calls(n8n, 'thinkific', 'PUT', /\/enrollments\/\d+$/).length > 0 ? true : undefined));
 		await waitFor('the Lemon Squeezy revoke to be acked', () =>
-			withLedger(async (ledger) => ((await ledger.outbox.list({ launch: LEMON_LAUNCH, contactId: cy })).some((e) => e.kind === 'revoke' && e.status === 'done') ? true : undefined)),
+			n8n.withLedger(async (ledger) => ((await ledger.outbox.list({ launch: LEMON_LAUNCH, contactId: cy })).some((e) => e.kind === 'revoke' && e.status === 'done') ? true : undefined)),
 		);
 		await scheduleRunsAfterNow(LEMON_WF, 2);
 		assert.equal(calls(n8n, 'thinkific', 'PUT', /\/enrollments\/\d+$/).length, 1, 'expired once');

@@ -13,10 +13,9 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { Ledger } from '../../ledger';
-import { openStore } from '../../ledger/store';
 import { CHECKOUT_CREDENTIALS, DISCORD_GUILD, DISCORD_ROLE, KAJABI_OFFER_PATH, STRIPE_TEST_WHSEC, checkoutTemplate } from '../support/checkout-template';
 import { startE2eN8n, type E2eN8n, type ExecutionSummary } from '../support/n8n-e2e';
+import { waitFor } from '../support/wait';
 import { stripe } from '../support/purchase-fixtures';
 import type { TemplateJson } from '../support/signup-template';
 
@@ -74,39 +73,21 @@ function stripeSigned(payload: object): { body: string; headers: Record<string, 
 	return { body, headers: { 'Stripe-Signature': `t=${t},v1=${createHmac('sha256', STRIPE_TEST_WHSEC).update(`${t}.${body}`).digest('hex')}` } };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await probe();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 300));
-	}
-}
-
 describe('real n8n: a payment whose run failed before Match purchase is replayed by the schedule, once', () => {
 	let n8n: E2eN8n;
 
-	const withLedger = async <T>(fn: (ledger: Ledger) => Promise<T>): Promise<T> => {
-		const ledger = new Ledger(await openStore({ driver: 'sqlite', path: n8n.ledgerPath }));
-		try {
-			return await fn(ledger);
-		} finally {
-			await ledger.close();
-		}
-	};
 	const runsFrom = (trigger: string): ExecutionSummary[] => n8n.executions(WF).filter((e) => e.status !== 'running' && e.status !== 'new' && trigger in e.nodes);
 	const activationsFor = (email: string) =>
 		n8n.vendorRequests().filter((r) => r.fake === 'kajabi' && r.method === 'POST' && r.path === `${KAJABI_OFFER_PATH}/activate` && (r.body as { email?: string }).email === email);
 
 	before(async () => {
 		n8n = await startE2eN8n({ workflows: [templateFailingOneDelivery()], credentials: CHECKOUT_CREDENTIALS, vendorFakes: {} });
-		await withLedger((ledger) => ledger.purchases.defineProduct({ launch: 'default', productId: 'course', name: 'My course', amount: 5900, currency: 'USD', aliases: { stripe: ['prod_course'] } }));
+		await n8n.withLedger((ledger) => ledger.purchases.defineProduct({ launch: 'default', productId: 'course', name: 'My course', amount: 5900, currency: 'USD', aliases: { stripe: ['prod_course'] } }));
 	});
 	after(async () => n8n?.stop());
 
 	it('the failed run grants nothing; the schedule matches the payment after the threshold; Kajabi and Discord are called once; a payment whose run went fine is not replayed', async () => {
-		const { ada, bea, adaToken, beaToken } = await withLedger(async (ledger) => {
+		const { ada, bea, adaToken, beaToken } = await n8n.withLedger(async (ledger) => {
 			const adaId = (await ledger.contacts.upsert({ launch: 'default', email: 'ada@example.com' })).contactId;
 			await ledger.contacts.link({ launch: 'default', contactId: adaId, kind: 'ext:discord', value: DISCORD_USER });
 			const beaId = (await ledger.contacts.upsert({ launch: 'default', email: 'bea@example.com' })).contactId;
@@ -132,7 +113,7 @@ describe('real n8n: a payment whose run failed before Match purchase is replayed
 		assert.equal('Match purchase' in failed.nodes, false, 'the failed run never reached Match purchase');
 
 		const grantDone = (contactId: string) =>
-			withLedger(async (ledger) => {
+			n8n.withLedger(async (ledger) => {
 				const grant = (await ledger.outbox.list({ launch: 'default', contactId })).find((e) => e.kind === 'grant');
 				return grant?.status === 'done' ? grant : undefined;
 			});
@@ -156,7 +137,7 @@ describe('real n8n: a payment whose run failed before Match purchase is replayed
 			.vendorRequests()
 			.filter((r) => r.fake === 'discord' && r.method === 'PUT' && r.path === `/api/v10/guilds/${DISCORD_GUILD}/members/${DISCORD_USER}/roles/${DISCORD_ROLE}`);
 		assert.equal(roles.length, 1, 'exactly one Discord role added');
-		await withLedger(async (ledger) => {
+		await n8n.withLedger(async (ledger) => {
 			assert.equal((await ledger.purchases.inboxEntry(inboxId))?.status, 'processed');
 			assert.equal((await ledger.purchases.access({ launch: 'default', contactId: ada, productId: 'course' }))?.state, 'granted');
 			assert.deepEqual((await ledger.outbox.list({ launch: 'default', contactId: ada })).filter((e) => e.kind === 'grant').length, 1);

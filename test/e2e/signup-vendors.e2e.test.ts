@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { Ledger } from '../../ledger';
-import { openStore } from '../../ledger/store';
 import { startE2eN8n, type E2eN8n, type VendorRequest } from '../support/n8n-e2e';
 import { FAKE_VENDOR_CREDENTIALS, signupTemplate } from '../support/signup-template';
 
@@ -39,14 +37,6 @@ describe('real n8n: the signup template syncs Kit and HubSpot (vendor fakes in t
 		await n8n?.stop();
 	});
 
-	const withLedger = async <T>(fn: (ledger: Ledger) => Promise<T>): Promise<T> => {
-		const ledger = new Ledger(await openStore({ driver: 'sqlite', path: n8n.ledgerPath }));
-		try {
-			return await fn(ledger);
-		} finally {
-			await ledger.close();
-		}
-	};
 
 	it('sends each new signup to Kit and HubSpot in their documented shapes with the UTMs, and acks both entries', async () => {
 		const ada = await n8n.post('waitlist-signup', {
@@ -91,7 +81,7 @@ describe('real n8n: the signup template syncs Kit and HubSpot (vendor fakes in t
 		assert.ok(requests.every((r) => r.outcome === 'ok'));
 
 		const ids = [(await ada.json()) as { contactId: string }, (await grace.json()) as { contactId: string }].map((b) => b.contactId);
-		await withLedger(async (ledger) => {
+		await n8n.withLedger(async (ledger) => {
 			for (const contactId of ids) {
 				const entries = await ledger.outbox.list({ launch: 'default', contactId });
 				assert.deepEqual(entries.map((e) => `${e.kind}:${e.status}`).sort(), ['crm_sync:done', 'esp_sync:done']);
@@ -126,7 +116,7 @@ describe('real n8n: the signup template syncs Kit and HubSpot (vendor fakes in t
 			const runs = await n8n.waitForExecutions(WORKFLOW_ID, 5);
 			assert.equal(runs[4]!.status, 'success', 'a vendor failure is handled, not an execution failure');
 			const { contactId } = (await res.json()) as { contactId: string };
-			await withLedger(async (ledger) => {
+			await n8n.withLedger(async (ledger) => {
 				const entries = await ledger.outbox.list({ launch: 'default', contactId });
 				const esp = entries.find((e) => e.kind === 'esp_sync')!;
 				assert.equal(esp.status, 'failed');

@@ -18,6 +18,8 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
+import { Ledger } from '../../ledger';
+import { openStore } from '../../ledger/store';
 import { ensureN8nRuntime, type N8nRuntime } from '../../scripts/lib/n8n-runtime';
 import { runN8nCli } from '../../scripts/lib/n8n-workflows';
 import {
@@ -92,6 +94,8 @@ export interface E2eN8n {
 	/** What the vendor fakes received so far, in order ([] without `vendorFakes`). */
 	vendorRequests(): VendorRequest[];
 	waitForExecutions(workflowId: string, count: number, timeoutMs?: number): Promise<ExecutionSummary[]>;
+	/** Runs `fn` with a ledger opened on the n8n's embedded ledger file, closed afterwards. */
+	withLedger<T>(fn: (ledger: Ledger) => Promise<T>): Promise<T>;
 	stop(): Promise<void>;
 }
 
@@ -187,6 +191,14 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 		runtime,
 		process: n8n,
 		webhookUrl: (path) => `${baseUrl}/webhook/${path}`,
+		withLedger: async (fn) => {
+			const ledger = new Ledger(await openStore({ driver: 'sqlite', path: ledgerPath }));
+			try {
+				return await fn(ledger);
+			} finally {
+				await ledger.close();
+			}
+		},
 		post: (path, body, headers = {}) =>
 			fetch(`${baseUrl}/webhook/${path}`, {
 				method: 'POST',

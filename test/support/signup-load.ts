@@ -29,21 +29,33 @@ export interface LoadResult {
 }
 
 export async function runSignupLoad(url: string, emails: string[], concurrency: number, extra: Record<string, string> = {}): Promise<LoadResult> {
-	const statuses: number[] = new Array(emails.length);
-	const latenciesMs: number[] = new Array(emails.length);
-	const bodies: LoadResult['bodies'] = new Array(emails.length);
+	return runClosedLoop(emails.length, concurrency, (i) =>
+		fetch(url, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ email: emails[i], utm_source: 'load', utm_medium: 'email', utm_campaign: 'launch-day', ...extra }),
+		}),
+	);
+}
+
+/** `total` GETs of `url`, closed loop at a fixed concurrency (the bench's floor side). */
+export function runGetLoad(url: string, total: number, concurrency: number): Promise<LoadResult> {
+	return runClosedLoop(total, concurrency, () => fetch(url));
+}
+
+/** Sends request i for i in [0, total) with `concurrency` in flight; records every answer's status, latency and JSON body. */
+async function runClosedLoop(total: number, concurrency: number, send: (i: number) => Promise<Response>): Promise<LoadResult> {
+	const statuses: number[] = new Array(total);
+	const latenciesMs: number[] = new Array(total);
+	const bodies: LoadResult['bodies'] = new Array(total);
 	let next = 0;
 	const started = performance.now();
 	const worker = async () => {
 		for (;;) {
 			const i = next++;
-			if (i >= emails.length) return;
+			if (i >= total) return;
 			const t0 = performance.now();
-			const res = await fetch(url, {
-				method: 'POST',
-				headers: { 'content-type': 'application/json' },
-				body: JSON.stringify({ email: emails[i], utm_source: 'load', utm_medium: 'email', utm_campaign: 'launch-day', ...extra }),
-			});
+			const res = await send(i);
 			const text = await res.text();
 			latenciesMs[i] = performance.now() - t0;
 			statuses[i] = res.status;
