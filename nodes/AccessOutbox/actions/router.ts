@@ -1,37 +1,34 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { ledgerFor } from '../../shared/ledgerAccess';
-import type { OutboxOperation } from './common';
+import { runForEachItem, runSettledPerLaunch } from '../../shared/runner';
+import { OUTBOX_OUTPUTS, type OutboxItemOperation, type OutboxSettlement } from './common';
 import * as outbox from './outbox/Outbox.resource';
 
-const OPERATIONS: Record<string, OutboxOperation> = {
-	ack: outbox.ack.execute,
+const PER_ITEM: Record<string, OutboxItemOperation> = {
 	claim: outbox.claim.execute,
 	discardHeld: outbox.discardHeld.execute,
 	enqueue: outbox.enqueue.execute,
-	fail: outbox.fail.execute,
 	listDead: outbox.listDead.execute,
 	listHeld: outbox.listHeld.execute,
 	pause: outbox.pause.execute,
-	release: outbox.release.execute,
 	releaseHeld: outbox.releaseHeld.execute,
 	requeueDead: outbox.requeueDead.execute,
 	resume: outbox.resume.execute,
 	status: outbox.status.execute,
 };
 
+// Each settlement reads its own input type; the runner only hands it back to the same settlement.
+const SETTLED_PER_LAUNCH: Record<string, OutboxSettlement<unknown>> = {
+	ack: outbox.ack.settlement,
+	fail: outbox.fail.settlement,
+	release: outbox.release.settlement,
+};
+
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const operation = this.getNodeParameter('operation', 0) as string;
-	const run = OPERATIONS[operation];
-	if (!run) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
-	const items = this.getInputData();
-	let ledger;
-	try {
-		ledger = await ledgerFor(this);
-	} catch (error) {
-		throw new NodeOperationError(this.getNode(), error as Error, {
-			description: 'Could not open the ledger. Check the Waitlist Ledger credential and that its database is reachable.',
-		});
-	}
-	return [await run.call(this, ledger, items)];
+	const perItem = PER_ITEM[operation];
+	if (perItem) return runForEachItem(this, OUTBOX_OUTPUTS, perItem);
+	const settlement = SETTLED_PER_LAUNCH[operation];
+	if (settlement) return runSettledPerLaunch(this, OUTBOX_OUTPUTS, settlement);
+	throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
 }

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { launchProperty } from './common';
+import { launchProperty } from '../../shared/parameters';
 import * as outbox from './outbox/Outbox.resource';
 
 /** Every parameter of version 1: the launch, the operation, and each operation's own fields. */

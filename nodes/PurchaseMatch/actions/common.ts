@@ -1,12 +1,11 @@
-import { LedgerInputError, PAYMENT_PROVIDERS, PURCHASE_EVENT_TYPES, type Ledger, type PurchaseDecision, type PurchaseEvent } from '../../../ledger';
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { LedgerInputError, PAYMENT_PROVIDERS, PURCHASE_EVENT_TYPES, type PurchaseDecision, type PurchaseEvent } from '../../../ledger';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { toNodeError, type FieldLabels } from '../../shared/execution';
-import { ledgerFor } from '../../shared/ledgerAccess';
+import type { FieldLabels, ItemOperation, NodeOutputs, Routed as RoutedTo } from '../../shared/runner';
 
-/** The four outputs of the decision operations, in order. */
+/** The four outputs of the decision operations, in order: keys (the ledger's decisions) and names. */
+const DECISION_KEYS = ['grant', 'revoke', 'no_change', 'review'] as const;
 export const OUTPUT_NAMES = ['Grant', 'Revoke', 'No Change', 'Review'] as const;
-export const DECISION_OUTPUT = { grant: 0, revoke: 1, no_change: 2, review: 3 } as const;
 
 /** Operations whose items leave on Grant / Revoke / No Change / Review; every other one has one "Done" output. */
 export const DECISION_OPERATIONS = ['match', 'replay', 'replayUnprocessed', 'dueRevocations', 'pin', 'unpin'];
@@ -19,15 +18,12 @@ export const OUTPUTS_EXPRESSION: `={{${string}}}` = `={{ ${JSON.stringify(DECISI
 	OUTPUT_NAMES.map((displayName) => ({ type: 'main', displayName })),
 )} : [{ "type": "main", "displayName": "Done" }] }}`;
 
-export type OutputKey = keyof typeof DECISION_OUTPUT | 'done';
+export type PurchaseOutput = (typeof DECISION_KEYS)[number] | 'done';
 
-export interface Routed {
-	output: OutputKey;
-	json: IDataObject;
-}
+export type Routed = RoutedTo<PurchaseOutput>;
 
 /** What every operation file exports as `execute`: one input item in, any number of routed items out. */
-export type PurchaseOperation = (this: IExecuteFunctions, ledger: Ledger, itemIndex: number) => Promise<Routed[]>;
+export type PurchaseOperation = ItemOperation<PurchaseOutput>;
 
 /** Ledger field names → the parameter the user sees. */
 export const FIELD_LABELS: FieldLabels = {
@@ -51,31 +47,11 @@ export const FIELD_LABELS: FieldLabels = {
 	olderThanMinutes: 'Unprocessed For (Minutes)',
 };
 
-/**
- * Runs the operation for every input item. Decision operations fill four outputs, the others one;
- * with "continue on fail" an error becomes `{ error, field }` on the first output, with its pairedItem.
- */
-export async function runPurchaseOperation(ctx: IExecuteFunctions, operation: PurchaseOperation, decisionOutputs: boolean): Promise<INodeExecutionData[][]> {
-	const items = ctx.getInputData();
-	const outputs: INodeExecutionData[][] = decisionOutputs ? [[], [], [], []] : [[]];
-	let ledger: Ledger | undefined;
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			// Opened on first use, inside the item's try: a broken credential is reported like any failure.
-			ledger ??= await ledgerFor(ctx);
-			for (const routed of await operation.call(ctx, ledger, itemIndex)) {
-				const index = routed.output === 'done' || !decisionOutputs ? 0 : DECISION_OUTPUT[routed.output];
-				outputs[index]!.push({ json: routed.json, pairedItem: { item: itemIndex } });
-			}
-		} catch (caught) {
-			const { error, field } = toNodeError(ctx, caught, itemIndex, FIELD_LABELS);
-			if (!ctx.continueOnFail()) throw error;
-			// n8n moves an item to the Error output only when its json has no keys but error / message / details.
-			const json: IDataObject = ctx.getNode().onError === 'continueErrorOutput' ? { error: error.message, details: { field } } : { error: error.message, field };
-			outputs[0]!.push({ json, pairedItem: { item: itemIndex } });
-		}
-	}
-	return outputs;
+/** The outputs of an operation, as OUTPUTS_EXPRESSION draws them; error items leave on the first. */
+export function outputsOf(operation: string): NodeOutputs<PurchaseOutput> {
+	return DECISION_OPERATIONS.includes(operation)
+		? { keys: DECISION_KEYS, errorOutput: 'grant', labels: FIELD_LABELS }
+		: { keys: ['done'], errorOutput: 'done', labels: FIELD_LABELS };
 }
 
 /** Why a purchase went to review (or changed nothing), in words, with what to do next. */
@@ -128,19 +104,6 @@ export function decisionJson(launch: string, decision: PurchaseDecision, extra: 
 
 export function routeDecision(launch: string, decision: PurchaseDecision, extra: IDataObject = {}): Routed {
 	return { output: decision.decision, json: decisionJson(launch, decision, extra) };
-}
-
-export function contactIdProperty(operations: string[], description = 'The ledger ID of the contact, e.g. {{ $json.contactId }} from an earlier Waitlist node'): INodeProperties {
-	return {
-		displayName: 'Contact ID',
-		name: 'contactId',
-		type: 'string',
-		default: '',
-		required: true,
-		placeholder: 'e.g. {{ $json.contactId }}',
-		description,
-		displayOptions: { show: { operation: operations } },
-	};
 }
 
 export function productIdProperty(operations: string[]): INodeProperties {

@@ -1,8 +1,9 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
+import { runForEachItem } from '../../shared/runner';
 import * as access from './access/Access.resource';
 import * as checkout from './checkout/Checkout.resource';
-import { DECISION_OPERATIONS, runPurchaseOperation, type PurchaseOperation } from './common';
+import { outputsOf, type PurchaseOperation } from './common';
 import type { PurchaseMatchOperations } from './node.type';
 import * as product from './product/Product.resource';
 import * as purchase from './purchase/Purchase.resource';
@@ -19,5 +20,5 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const operation = this.getNodeParameter('operation', 0) as string;
 	const execute = (OPERATIONS[resource] as Record<string, PurchaseOperation> | undefined)?.[operation];
 	if (!execute) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported for "${resource}"`);
-	return runPurchaseOperation(this, execute, DECISION_OPERATIONS.includes(operation));
+	return runForEachItem(this, outputsOf(operation), execute);
 }

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { launchProperty } from '../../shared/execution';
+import { launchProperty } from '../../shared/parameters';
 import * as access from './access/Access.resource';
 import * as checkout from './checkout/Checkout.resource';
 import * as product from './product/Product.resource';

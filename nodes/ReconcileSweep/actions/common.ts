@@ -1,24 +1,15 @@
-import { type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
-import type { Ledger } from '../../../ledger';
-import type { FieldLabels } from '../../shared/execution';
+import type { FieldLabels, NodeOutputs, Routed, RunOperation } from '../../shared/runner';
 
-/** Output indexes, in the order of the node's outputNames. */
-export const FIXES = 0;
-export const REPORT = 1;
-export const REVIEW = 2;
-
-export interface SweepOutputs {
-	fixes: INodeExecutionData[];
-	report: IDataObject;
-	review: IDataObject[];
-}
+/** Output keys, in the order of the node's outputNames (Fixes, Report, Review). */
+export type SweepOutput = 'fixes' | 'report' | 'review';
 
 /** What every operation file exports as `execute`: the whole run, once, whatever the item count. */
-export type SweepOperation = (this: IExecuteFunctions, ledger: Ledger) => Promise<SweepOutputs>;
+export type SweepOperation = RunOperation<SweepOutput>;
 
 /** Ledger and node field names → the parameter the user sees. */
-export const LABELS: FieldLabels = {
+const LABELS: FieldLabels = {
 	launch: 'Launch',
 	kinds: 'Kinds',
 	limit: 'Most Entries',
@@ -34,27 +25,34 @@ export const LABELS: FieldLabels = {
 	deliveryFields: 'Delivery Fields',
 };
 
-/** The worker id recorded on claims: which workflow and execution holds them. */
-export function workerIdOf(ctx: IExecuteFunctions): string {
-	return `n8n:${ctx.getWorkflow().id ?? 'workflow'}:${ctx.getExecutionId() ?? 'manual'}`;
+/** A failed sweep leaves its error where the summary would have been: on Report. */
+export const SWEEP_OUTPUTS: NodeOutputs<SweepOutput> = { keys: ['fixes', 'report', 'review'], errorOutput: 'report', labels: LABELS };
+
+/** A sweep's results as routed items: the fixes, one Report item, the review items. */
+export function sweepResults(result: { fixes: IDataObject[]; report: IDataObject; review: IDataObject[] }): Array<Routed<SweepOutput>> {
+	return [
+		...result.fixes.map((json) => ({ output: 'fixes' as const, json })),
+		{ output: 'report', json: result.report },
+		...result.review.map((json) => ({ output: 'review' as const, json })),
+	];
 }
 
 /**
- * Entry items for the Fixes output: one per entry, or one per `size` entries of the same kind
+ * Entries for the Fixes output: one per entry, or one per `size` entries of the same kind
  * ({ kind, count, entries }) for vendor batch APIs — HubSpot's batch upsert takes 100 per call.
  */
-export function fixItems(entries: IDataObject[], mode: string, size: number): INodeExecutionData[] {
-	if (mode !== 'batch') return entries.map((json) => ({ json }));
+export function fixItems(entries: IDataObject[], mode: string, size: number): IDataObject[] {
+	if (mode !== 'batch') return entries;
 	const byKind = new Map<string, IDataObject[]>();
 	for (const entry of entries) {
 		const kind = String(entry.kind);
 		byKind.set(kind, [...(byKind.get(kind) ?? []), entry]);
 	}
-	const out: INodeExecutionData[] = [];
+	const out: IDataObject[] = [];
 	for (const [kind, list] of byKind) {
 		for (let i = 0; i < list.length; i += size) {
 			const chunk = list.slice(i, i + size);
-			out.push({ json: { kind, count: chunk.length, entries: chunk } });
+			out.push({ kind, count: chunk.length, entries: chunk });
 		}
 	}
 	return out;

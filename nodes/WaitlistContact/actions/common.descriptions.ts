@@ -1,21 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { FieldLabels } from '../../shared/execution';
-import { requiredText, textParameter } from '../../shared/execution';
-
-/** The contact id parameter, as each operation that acts on one contact shows it. */
-export function contactIdProperty(overrides: Partial<INodeProperties> = {}): INodeProperties {
-	return {
-		displayName: 'Contact ID',
-		name: 'contactId',
-		type: 'string',
-		default: '',
-		required: true,
-		placeholder: 'e.g. {{ $json.contactId }}',
-		description: 'The ledger ID of the contact, as returned by an earlier Waitlist node (its contactId field)',
-		...overrides,
-	};
-}
+import { requiredText, textParameter } from '../../shared/parameters';
+import type { FieldLabels } from '../../shared/runner';
 
 /** Kind + value of an identifier (find, link). `ext` asks for the system's name. */
 export const identifierProperties: INodeProperties[] = [

@@ -1,12 +1,12 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { runForEachItem, type FieldLabels, type OperationExecute } from '../../shared/execution';
+import { DONE_REVIEW_KEYS, runForEachItem, type FieldLabels, type ItemOperation } from '../../shared/runner';
 import { CONTACT_FIELD_LABELS } from './common.descriptions';
 import * as contact from './contact/Contact.resource';
 import * as launchSetting from './launchSetting/LaunchSetting.resource';
 import type { ContactNodeOperations } from './node.type';
 
-const OPERATIONS: { [R in keyof ContactNodeOperations]: Record<ContactNodeOperations[R], OperationExecute> } = {
+const OPERATIONS: { [R in keyof ContactNodeOperations]: Record<ContactNodeOperations[R], ItemOperation> } = {
 	contact: {
 		upsert: contact.upsert.execute,
 		get: contact.get.execute,
@@ -28,7 +28,7 @@ const LABELS: Record<keyof ContactNodeOperations, FieldLabels> = {
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const resource = this.getNodeParameter('resource', 0, 'contact') as keyof ContactNodeOperations;
 	const operation = this.getNodeParameter('operation', 0) as string;
-	const execute = (OPERATIONS[resource] as Record<string, OperationExecute> | undefined)?.[operation];
+	const execute = (OPERATIONS[resource] as Record<string, ItemOperation> | undefined)?.[operation];
 	if (!execute) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported for "${resource}"`);
-	return runForEachItem(this, execute, LABELS[resource]);
+	return runForEachItem(this, { keys: DONE_REVIEW_KEYS, errorOutput: 'done', labels: LABELS[resource] }, execute);
 }

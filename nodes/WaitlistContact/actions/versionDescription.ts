@@ -1,6 +1,6 @@
 import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
 
-import { launchProperty } from '../../shared/execution';
+import { launchProperty } from '../../shared/parameters';
 import * as contact from './contact/Contact.resource';
 import * as launchSetting from './launchSetting/LaunchSetting.resource';
 

@@ -1,17 +1,8 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { LedgerInputError } from '../../../ledger';
-import { splitList, type FieldLabels } from '../../shared/execution';
-
-export const contactIdProperty: INodeProperties = {
-	displayName: 'Contact ID',
-	name: 'contactId',
-	type: 'string',
-	default: '',
-	required: true,
-	placeholder: 'e.g. {{ $json.contactId }}',
-	description: 'The ledger ID of the contact, as returned by an earlier Waitlist node (its contactId field)',
-};
+import { splitList } from '../../shared/parameters';
+import type { FieldLabels } from '../../shared/runner';
 
 export const tagsProperty: INodeProperties = {
 	displayName: 'Tags',

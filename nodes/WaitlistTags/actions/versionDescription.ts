@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { launchProperty } from '../../shared/execution';
+import { launchProperty } from '../../shared/parameters';
 import * as registry from './registry/Registry.resource';
 import * as tag from './tag/Tag.resource';
 

@@ -1,10 +1,11 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
-import type { Ledger } from '../../../../ledger';
-import { claimProofOf, entryIdProperty, settleInBatches, text } from '../common';
+import { claimProofOf, claimProofProperties, textParameter } from '../../../shared/parameters';
+import { done } from '../../../shared/runner';
+import type { OutboxSettlement } from '../common';
 
 export const description: INodeProperties[] = [
-	...entryIdProperty('ack'),
+	...claimProofProperties('ack'),
 	{
 		displayName: 'Vendor Response ID',
 		name: 'responseId',
@@ -17,11 +18,11 @@ export const description: INodeProperties[] = [
 ];
 
 /** Outcome per item: done, already_done, lease_lost (another run holds it now) or not_found. */
-export async function execute(this: IExecuteFunctions, ledger: Ledger, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	return settleInBatches(
-		this,
-		items,
-		(i) => ({ ...claimProofOf(this, i), responseId: text(this, 'responseId', i) || null }),
-		async (launch, acks) => (await ledger.outbox.ack(launch, acks)).map((r) => ({ ...r })),
-	);
-}
+export const settlement: OutboxSettlement<{ id: string; claimToken: string; responseId: string | null }> = {
+	read(itemIndex) {
+		return { ...claimProofOf(this, itemIndex), responseId: textParameter(this, 'responseId', itemIndex) || null };
+	},
+	async settle(ledger, launch, acks) {
+		return (await ledger.outbox.ack(launch, acks)).map((result) => done({ ...result }));
+	},
+};

@@ -1,8 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
-import type { Ledger } from '../../../../ledger';
-import { entryJson, withContacts } from '../../../shared/outboxContacts';
-import { forEachItem, launchOf, numberParameter, text } from '../common';
+import { claimedJson, claimOptionProperties, leaseMsOf, workerIdOf } from '../../../shared/claimOptions';
+import { launchOf, numberParameter, textParameter } from '../../../shared/parameters';
+import { done } from '../../../shared/runner';
+import type { OutboxItemOperation } from '../common';
 
 const show = { show: { operation: ['claim'] } };
 
@@ -25,50 +26,23 @@ export const description: INodeProperties[] = [
 		description: 'Most entries to claim at once — one vendor batch call\'s worth (HubSpot batch upsert takes 100)',
 		displayOptions: show,
 	},
-	{
-		displayName: 'Lease (Seconds)',
-		name: 'leaseSeconds',
-		type: 'number',
-		default: 300,
-		typeOptions: { minValue: 1, maxValue: 86400 },
-		description: 'How long this run holds the entries. Ack or fail them before it ends; after it, another run may claim them again.',
-		displayOptions: show,
-	},
-	{
-		displayName: 'Output',
-		name: 'outputMode',
-		type: 'options',
-		default: 'entries',
-		options: [
-			{ name: 'One Item per Entry', value: 'entries', description: 'For vendor calls one entry at a time' },
-			{ name: 'One Item with All Entries', value: 'batch', description: 'For vendor batch APIs: {entries: [...]}; ack them with a Split Out first' },
-		],
-		displayOptions: show,
-	},
-	{
-		displayName: 'Include Contact',
-		name: 'includeContact',
-		type: 'boolean',
-		default: false,
-		description:
-			'Whether to add each entry\'s contact as the ledger has it now (email, first name, campaign fields, tags) under "contact", for the vendor step that follows',
-		displayOptions: show,
-	},
+	...claimOptionProperties({
+		show,
+		batchOutput: { name: 'One Item with All Entries', value: 'batch', description: 'For vendor batch APIs: {entries: [...]}; ack them with a Split Out first' },
+		includeContactDefault: false,
+	}),
 ];
 
-export async function execute(this: IExecuteFunctions, ledger: Ledger, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	const workerId = `n8n:${this.getWorkflow().id ?? 'workflow'}:${this.getExecutionId() ?? 'manual'}`;
-	return forEachItem(this, items, async (i) => {
-		const entries = await ledger.outbox.claim({
-			launch: launchOf(this, i),
-			kinds: text(this, 'kinds', i) || undefined,
-			limit: numberParameter(this, 'batchSize', i, 100),
-			leaseMs: Math.round(numberParameter(this, 'leaseSeconds', i, 300) * 1000),
-			workerId,
-		});
-		let json = entries.map(entryJson);
-		if (this.getNodeParameter('includeContact', i, false) === true) json = await withContacts(ledger, json);
-		if (this.getNodeParameter('outputMode', i, 'entries') === 'batch') return entries.length ? [{ count: entries.length, entries: json }] : [];
-		return json;
+/** Due entries for this run, one item each, or one item with all of them for a vendor batch API. */
+export const execute: OutboxItemOperation = async function (ledger, itemIndex) {
+	const entries = await ledger.outbox.claim({
+		launch: launchOf(this, itemIndex),
+		kinds: textParameter(this, 'kinds', itemIndex) || undefined,
+		limit: numberParameter(this, 'batchSize', itemIndex, 100),
+		leaseMs: leaseMsOf(this, itemIndex),
+		workerId: workerIdOf(this),
 	});
-}
+	const json = await claimedJson(this, ledger, entries, itemIndex, false);
+	if (this.getNodeParameter('outputMode', itemIndex, 'entries') === 'batch') return entries.length ? [done({ count: entries.length, entries: json })] : [];
+	return json.map(done);
+};

@@ -1,7 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { LedgerInputError, type Ledger } from '../../../../ledger';
-import { forEachItem, launchOf, requiredText, sourceOf, text } from '../common';
+import { LedgerInputError } from '../../../../ledger';
+import { jsonParameter, launchOf, requiredText, sourceOf, textParameter } from '../../../shared/parameters';
+import { done } from '../../../shared/runner';
+import type { OutboxItemOperation } from '../common';
 
 const show = { show: { operation: ['enqueue'] } };
 
@@ -54,34 +56,21 @@ export const description: INodeProperties[] = [
 ];
 
 function payloadOf(ctx: IExecuteFunctions, itemIndex: number): object {
-	const raw = ctx.getNodeParameter('payload', itemIndex, '{}') as unknown;
-	let value: unknown = raw;
-	if (typeof raw === 'string') {
-		if (raw.trim() === '') return {};
-		let problem: string | undefined;
-		try {
-			value = JSON.parse(raw) as unknown;
-		} catch (error) {
-			problem = (error as Error).message;
-		}
-		// Thrown outside the catch: it is the user's input, reported as such by the node.
-		if (problem !== undefined) throw new LedgerInputError('payload', `is not valid JSON (${problem}); write it like {"productId": "course-101"}`);
-	}
+	const value = jsonParameter(ctx, 'payload', itemIndex, 'payload', '{"productId": "course-101"}') ?? {};
 	if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new LedgerInputError('payload', 'must be a JSON object such as {"productId": "course-101"}');
 	return value;
 }
 
-export async function execute(this: IExecuteFunctions, ledger: Ledger, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	return forEachItem(this, items, async (i) => {
-		const result = await ledger.outbox.enqueue({
-			launch: launchOf(this, i),
-			kind: requiredText(this, 'kind', 'kind', i, 'grant or esp_sync'),
-			idempotencyKey: requiredText(this, 'idempotencyKey', 'idempotencyKey', i, 'grant:{{ $json.contactId }}:course-101'),
-			contactId: text(this, 'contactId', i) || null,
-			payload: payloadOf(this, i),
-			maxAttempts: this.getNodeParameter('maxAttempts', i, 8) as number,
-			source: sourceOf(this),
-		});
-		return { ...result };
+/** One entry per item; the same idempotency key again returns the entry that is already there. */
+export const execute: OutboxItemOperation = async function (ledger, itemIndex) {
+	const result = await ledger.outbox.enqueue({
+		launch: launchOf(this, itemIndex),
+		kind: requiredText(this, 'kind', itemIndex, 'grant or esp_sync'),
+		idempotencyKey: requiredText(this, 'idempotencyKey', itemIndex, 'grant:{{ $json.contactId }}:course-101'),
+		contactId: textParameter(this, 'contactId', itemIndex) || null,
+		payload: payloadOf(this, itemIndex),
+		maxAttempts: this.getNodeParameter('maxAttempts', itemIndex, 8) as number,
+		source: sourceOf(this),
 	});
-}
+	return [done({ ...result })];
+};

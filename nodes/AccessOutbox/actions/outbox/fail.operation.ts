@@ -1,12 +1,14 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { parseRetryAfter, type Ledger } from '../../../../ledger';
-import { claimProofOf, entryIdProperty, settleInBatches, sourceOf, text } from '../common';
+import { parseRetryAfter } from '../../../../ledger';
+import { claimProofOf, claimProofProperties, sourceOf, textParameter } from '../../../shared/parameters';
+import { done } from '../../../shared/runner';
+import type { OutboxSettlement } from '../common';
 
 const show = { show: { operation: ['fail'] } };
 
 export const description: INodeProperties[] = [
-	...entryIdProperty('fail'),
+	...claimProofProperties('fail'),
 	{
 		displayName: 'Error',
 		name: 'error',
@@ -61,18 +63,22 @@ export const description: INodeProperties[] = [
 ];
 
 /** Outcome per item: retry (with nextAttemptAt), dead, lease_lost, already_done or not_found. */
-export async function execute(this: IExecuteFunctions, ledger: Ledger, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	return settleInBatches(
-		this,
-		items,
-		(i) => {
-			const retryAfter = text(this, 'retryAfter', i);
-			parseRetryAfter(retryAfter); // checked per item, so one bad header fails only its item
-			return { ...claimProofOf(this, i), error: text(this, 'error', i), retryAfter: retryAfter || null, permanent: this.getNodeParameter('permanent', i, false) === true };
-		},
-		async (launch, failures) => (await ledger.outbox.fail(launch, failures, { source: sourceOf(this), ...retryPolicyOf(this) })).map((r) => ({ ...r })),
-	);
-}
+export const settlement: OutboxSettlement<{ id: string; claimToken: string; error: string; retryAfter: string | null; permanent: boolean }> = {
+	read(itemIndex) {
+		const retryAfter = textParameter(this, 'retryAfter', itemIndex);
+		parseRetryAfter(retryAfter); // checked per item, so one bad header fails only its item
+		return {
+			...claimProofOf(this, itemIndex),
+			error: textParameter(this, 'error', itemIndex),
+			retryAfter: retryAfter || null,
+			permanent: this.getNodeParameter('permanent', itemIndex, false) === true,
+		};
+	},
+	async settle(ledger, launch, failures) {
+		const results = await ledger.outbox.fail(launch, failures, { source: sourceOf(this), ...retryPolicyOf(this) });
+		return results.map((result) => done({ ...result }));
+	},
+};
 
 /** The backoff options, read once per run (they are plain settings, not per-item data). */
 function retryPolicyOf(ctx: IExecuteFunctions): { baseDelayMs?: number; maxDelayMs?: number } {

@@ -1,7 +1,8 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
-import type { Ledger } from '../../../../ledger';
-import { forEachItem, launchOf, personProperties, sourceOf, text } from '../common';
+import { launchOf, sourceOf, textParameter } from '../../../shared/parameters';
+import { done } from '../../../shared/runner';
+import { personProperties, type OutboxItemOperation } from '../common';
 
 /** Shared by Release Held and Discard Held: which entries, who and why. */
 export function heldEntryProperties(operation: string): INodeProperties[] {
@@ -19,12 +20,15 @@ export function heldEntryProperties(operation: string): INodeProperties[] {
 	];
 }
 
-export function settleHeld(action: 'releaseHeld' | 'discardHeld') {
-	return async function (this: IExecuteFunctions, ledger: Ledger, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-		return forEachItem(this, items, async (i) => {
-			const input = { launch: launchOf(this, i), ids: text(this, 'entryIds', i), by: text(this, 'by', i), reason: text(this, 'reason', i), source: sourceOf(this) };
-			const { ids } = await ledger.outbox[action](input);
-			return { [action === 'releaseHeld' ? 'released' : 'discarded']: ids };
+export function settleHeld(action: 'releaseHeld' | 'discardHeld'): OutboxItemOperation {
+	return async function (ledger, itemIndex) {
+		const { ids } = await ledger.outbox[action]({
+			launch: launchOf(this, itemIndex),
+			ids: textParameter(this, 'entryIds', itemIndex),
+			by: textParameter(this, 'by', itemIndex),
+			reason: textParameter(this, 'reason', itemIndex),
+			source: sourceOf(this),
 		});
+		return [done({ [action === 'releaseHeld' ? 'released' : 'discarded']: ids })];
 	};
 }

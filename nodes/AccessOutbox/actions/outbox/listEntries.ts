@@ -1,8 +1,10 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
-import { LedgerInputError, type Ledger, type OutboxStatus } from '../../../../ledger';
+import { LedgerInputError, type OutboxStatus } from '../../../../ledger';
 import { entryJson } from '../../../shared/outboxContacts';
-import { forEachItem, launchOf, numberParameter, text } from '../common';
+import { launchOf, numberParameter, textParameter } from '../../../shared/parameters';
+import { done } from '../../../shared/runner';
+import type { OutboxItemOperation } from '../common';
 
 export function listProperties(operation: string): INodeProperties[] {
 	const show = { show: { operation: [operation] } };
@@ -28,18 +30,16 @@ export function listProperties(operation: string): INodeProperties[] {
 	];
 }
 
-export function listByStatus(status: OutboxStatus) {
-	return async function (this: IExecuteFunctions, ledger: Ledger, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-		return forEachItem(this, items, async (i) => {
-			const limit = numberParameter(this, 'limit', i, 50);
-			if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new LedgerInputError('listLimit', `must be a whole number from 1 to 1000; got ${limit}`);
-			const entries = await ledger.outbox.list({
-				launch: launchOf(this, i),
-				statuses: [status],
-				kinds: text(this, 'kinds', i) || undefined,
-				limit,
-			});
-			return entries.map(entryJson);
+export function listByStatus(status: OutboxStatus): OutboxItemOperation {
+	return async function (ledger, itemIndex) {
+		const limit = numberParameter(this, 'limit', itemIndex, 50);
+		if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new LedgerInputError('listLimit', `must be a whole number from 1 to 1000; got ${limit}`);
+		const entries = await ledger.outbox.list({
+			launch: launchOf(this, itemIndex),
+			statuses: [status],
+			kinds: textParameter(this, 'kinds', itemIndex) || undefined,
+			limit,
 		});
+		return entries.map((entry) => done(entryJson(entry)));
 	};
 }

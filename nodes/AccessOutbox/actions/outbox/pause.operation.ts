@@ -1,7 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
-import type { Ledger, PauseScope } from '../../../../ledger';
-import { forEachItem, launchOf, personProperties, sourceOf, text } from '../common';
+import type { PauseScope } from '../../../../ledger';
+import { launchOf, sourceOf, textParameter } from '../../../shared/parameters';
+import { done } from '../../../shared/runner';
+import { personProperties, type OutboxItemOperation } from '../common';
 
 export const description: INodeProperties[] = [
 	{
@@ -22,15 +24,13 @@ export const description: INodeProperties[] = [
  * Kill switch on: held kinds are not handed out; new ones are held and their contacts tagged
  * access-on-hold until resume (or a person releases or discards them one by one).
  */
-export async function execute(this: IExecuteFunctions, ledger: Ledger, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	return forEachItem(this, items, async (i) => {
-		const { state, heldNow } = await ledger.outbox.pause({
-			launch: launchOf(this, i),
-			scope: this.getNodeParameter('scope', i, 'grants') as PauseScope,
-			by: text(this, 'by', i),
-			reason: text(this, 'reason', i),
-			source: sourceOf(this),
-		});
-		return { ...state, heldNow };
+export const execute: OutboxItemOperation = async function (ledger, itemIndex) {
+	const { state, heldNow } = await ledger.outbox.pause({
+		launch: launchOf(this, itemIndex),
+		scope: this.getNodeParameter('scope', itemIndex, 'grants') as PauseScope,
+		by: textParameter(this, 'by', itemIndex),
+		reason: textParameter(this, 'reason', itemIndex),
+		source: sourceOf(this),
 	});
-}
+	return [done({ ...state, heldNow })];
+};

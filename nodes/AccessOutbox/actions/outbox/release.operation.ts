@@ -1,10 +1,12 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
-import { LedgerInputError, type Ledger } from '../../../../ledger';
-import { claimProofOf, entryIdProperty, numberParameter, settleInBatches } from '../common';
+import { LedgerInputError } from '../../../../ledger';
+import { claimProofOf, claimProofProperties, numberParameter } from '../../../shared/parameters';
+import { done } from '../../../shared/runner';
+import type { OutboxSettlement } from '../common';
 
 export const description: INodeProperties[] = [
-	...entryIdProperty('release'),
+	...claimProofProperties('release'),
 	{
 		displayName: 'Delay (Seconds)',
 		name: 'delaySeconds',
@@ -16,15 +18,14 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, ledger: Ledger, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	return settleInBatches(
-		this,
-		items,
-		(i) => {
-			const seconds = numberParameter(this, 'delaySeconds', i, 0);
-			if (!Number.isFinite(seconds) || seconds < 0) throw new LedgerInputError('delayMs', 'must be 0 or more seconds');
-			return { ...claimProofOf(this, i), delayMs: Math.round(seconds * 1000) };
-		},
-		async (launch, proofs) => (await ledger.outbox.release(launch, proofs)).map((r) => ({ ...r })),
-	);
-}
+/** Gives claimed entries back without counting an attempt. */
+export const settlement: OutboxSettlement<{ id: string; claimToken: string; delayMs: number }> = {
+	read(itemIndex) {
+		const seconds = numberParameter(this, 'delaySeconds', itemIndex, 0);
+		if (!Number.isFinite(seconds) || seconds < 0) throw new LedgerInputError('delayMs', 'must be 0 or more seconds');
+		return { ...claimProofOf(this, itemIndex), delayMs: Math.round(seconds * 1000) };
+	},
+	async settle(ledger, launch, proofs) {
+		return (await ledger.outbox.release(launch, proofs)).map((result) => done({ ...result }));
+	},
+};

@@ -1,7 +1,8 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
-import type { Ledger } from '../../../../ledger';
-import { forEachItem, launchOf, sourceOf, text } from '../common';
+import { launchOf, sourceOf, textParameter } from '../../../shared/parameters';
+import { done } from '../../../shared/runner';
+import type { OutboxItemOperation } from '../common';
 
 const show = { show: { operation: ['requeueDead'] } };
 
@@ -26,15 +27,12 @@ export const description: INodeProperties[] = [
 ];
 
 /** Puts dead entries back in the queue with fresh attempts. */
-export async function execute(this: IExecuteFunctions, ledger: Ledger, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	return forEachItem(this, items, async (i) => {
-		const ids = text(this, 'entryIds', i);
-		const { requeued } = await ledger.outbox.requeueDead({
-			launch: launchOf(this, i),
-			ids: ids || undefined,
-			kinds: text(this, 'kinds', i) || undefined,
-			source: sourceOf(this),
-		});
-		return { requeued, count: requeued.length };
+export const execute: OutboxItemOperation = async function (ledger, itemIndex) {
+	const { requeued } = await ledger.outbox.requeueDead({
+		launch: launchOf(this, itemIndex),
+		ids: textParameter(this, 'entryIds', itemIndex) || undefined,
+		kinds: textParameter(this, 'kinds', itemIndex) || undefined,
+		source: sourceOf(this),
 	});
-}
+	return [done({ requeued, count: requeued.length })];
+};

@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { contactIdProperty, productIdProperty, refundWindowProperty } from '../common';
+import { byProperty, contactIdProperty } from '../../../shared/parameters';
+import { productIdProperty, refundWindowProperty } from '../common';
 import * as get from './get.operation';
 import * as pin from './pin.operation';
 import * as unpin from './unpin.operation';
@@ -23,10 +24,10 @@ export const description: INodeProperties[] = [
 			{ name: 'Unpin', value: 'unpin', description: 'Remove a pin: access follows the payments again', action: 'Unpin access' },
 		],
 	},
-	contactIdProperty(ACCESS_OPERATIONS),
+	contactIdProperty({ displayOptions: { show: { operation: ACCESS_OPERATIONS } } }),
 	productIdProperty(ACCESS_OPERATIONS),
 	...pin.description,
 	...unpin.description,
-	pin.byProperty,
+	byProperty(['pin', 'unpin'], "the contact's history", 'e.g. sam@example.com'),
 	refundWindowProperty(['unpin']),
 ];

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
-import { launchOf, requiredText } from '../../../shared/execution';
+import { launchOf, requiredText } from '../../../shared/parameters';
 import type { Routed } from '../common';
 
 export const description: INodeProperties[] = [];

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { AccessPin, Ledger } from '../../../../ledger';
-import { launchOf, requiredText, textParameter } from '../../../shared/execution';
+import { launchOf, reasonProperty, requiredText, textParameter } from '../../../shared/parameters';
 import { routeDecision, type Routed } from '../common';
 
 const show = { show: { operation: ['pin'] } };
@@ -18,28 +18,8 @@ export const description: INodeProperties[] = [
 		],
 		displayOptions: show,
 	},
-	{
-		displayName: 'Reason',
-		name: 'reason',
-		type: 'string',
-		default: '',
-		required: true,
-		placeholder: 'e.g. Scholarship approved by Sam',
-		description: 'Why a person overrides the payments; kept in the contact\'s history',
-		displayOptions: show,
-	},
+	reasonProperty(['pin'], "the contact's history", 'e.g. Scholarship approved by Sam', 'Why a person overrides the payments'),
 ];
-
-export const byProperty: INodeProperties = {
-	displayName: 'By',
-	name: 'by',
-	type: 'string',
-	default: '',
-	required: true,
-	placeholder: 'e.g. sam@example.com',
-	description: 'Who decides; kept in the contact\'s history',
-	displayOptions: { show: { operation: ['pin', 'unpin'] } },
-};
 
 /** A person's decision; payment events do not change it until it is removed (Unpin). */
 export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {

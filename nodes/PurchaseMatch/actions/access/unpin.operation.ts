@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
-import { launchOf, requiredText, textParameter } from '../../../shared/execution';
+import { launchOf, requiredText, textParameter } from '../../../shared/parameters';
 import { refundWindowMs, routeDecision, type Routed } from '../common';
 
 export const description: INodeProperties[] = [

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { LedgerInputError, type Ledger } from '../../../../ledger';
-import { launchOf, requiredText, sourceOf, textParameter } from '../../../shared/execution';
+import { contactIdProperty, launchOf, requiredText, sourceOf, textParameter } from '../../../shared/parameters';
 import type { Routed } from '../common';
 
 const show = { show: { operation: ['createToken'] } };
@@ -36,16 +36,7 @@ export const description: INodeProperties[] = [
 		description: 'Whether someone who is not on the waitlist yet is added as a contact (so their purchase can be matched); off: an unknown email is an error',
 		displayOptions: { show: { operation: ['createToken'], identifyBy: ['email'] } },
 	},
-	{
-		displayName: 'Contact ID',
-		name: 'contactId',
-		type: 'string',
-		default: '',
-		required: true,
-		placeholder: 'e.g. {{ $json.contactId }}',
-		description: 'The ledger ID of the contact, from an earlier Waitlist node',
-		displayOptions: { show: { operation: ['createToken'], identifyBy: ['contactId'] } },
-	},
+	contactIdProperty({ displayOptions: { show: { operation: ['createToken'], identifyBy: ['contactId'] } } }),
 ];
 
 /** A new opaque token bound to the contact, and the fields each checkout provider carries back in its webhook. */

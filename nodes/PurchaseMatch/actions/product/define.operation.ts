@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { LedgerInputError, PAYMENT_PROVIDERS, type Ledger } from '../../../../ledger';
-import { launchOf, requiredText, splitList, textParameter } from '../../../shared/execution';
+import { launchOf, requiredText, splitList, textParameter } from '../../../shared/parameters';
 import type { Routed } from '../common';
 
 const show = { show: { operation: ['defineProduct'] } };

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { LedgerInputError, type Ledger } from '../../../../ledger';
-import { launchOf } from '../../../shared/execution';
+import { launchOf } from '../../../shared/parameters';
 import { routeDecision, type Routed } from '../common';
 
 export const description: INodeProperties[] = [

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
-import { launchOf, requiredText, sourceOf, textParameter } from '../../../shared/execution';
+import { launchOf, requiredText, sourceOf, textParameter } from '../../../shared/parameters';
 import { purchaseEventFrom, refundWindowMs, refundWindowProperty, routeDecision, type Routed } from '../common';
 
 export const description: INodeProperties[] = [

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { LedgerInputError, type Ledger } from '../../../../ledger';
-import { launchOf } from '../../../shared/execution';
+import { launchOf } from '../../../shared/parameters';
 import { refundWindowMs, routeDecision, type Routed } from '../common';
 
 const show = { show: { operation: ['replayUnprocessed'] } };

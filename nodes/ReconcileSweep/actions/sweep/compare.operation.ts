@@ -11,9 +11,10 @@ import {
 	type VendorContactRecord,
 	type VendorSystem,
 } from '../../../../ledger';
-import { launchOf, sourceOf } from '../../../shared/execution';
-import { fixItems, workerIdOf, type SweepOutputs } from '../common';
-import { claimedJson, claimProperties, leaseMsOf } from './claimOptions';
+import { claimedJson, leaseMsOf, workerIdOf } from '../../../shared/claimOptions';
+import { launchOf, sourceOf } from '../../../shared/parameters';
+import { fixItems, sweepResults, type SweepOperation } from '../common';
+import { claimProperties } from './claimProperties';
 import { checkMapping, fieldProperties, fieldsOf, recordMapper, records, SYSTEM_INPUTS, SYSTEM_NAMES } from './vendorRecords';
 
 const show = { show: { operation: ['compare'] } };
@@ -106,25 +107,21 @@ function inputItems(ctx: IExecuteFunctions, index: number): INodeExecutionData[]
 }
 
 /**
- * Part (b): the vendor lists that arrived are compared with the ledger (the engine streams them in
- * batches); every difference becomes an outbox entry, a review item or a count in the Report. The
- * entries it created are claimed here, so the vendor steps after this node send them right away.
+ * Hands the lists that arrived to the sweep input, each read through its field mapping. Returns how
+ * many records each system had, and the systems not compared.
  */
-export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<SweepOutputs> {
-	const launch = launchOf(this, 0);
-	const listedAt = listedAtOf(this);
-	const input: SweepInput = { launch, purchases: purchaseFactSource, batchSize: Number(this.getNodeParameter('batchSize', 0, 1000)), source: sourceOf(this), listedAt };
+function addVendorLists(ctx: IExecuteFunctions, input: SweepInput): { compared: Partial<Record<VendorSystem, number>>; skipped: string[] } {
 	const compared: Partial<Record<VendorSystem, number>> = {};
 	const skipped: string[] = [];
 	for (const [index, system] of SYSTEM_INPUTS.entries()) {
-		const items = inputItems(this, index);
+		const items = inputItems(ctx, index);
 		// An empty list is more often a failed or unwired fetch than a vendor with nobody in it, and
 		// "missing everywhere" would re-send every contact: only lists with items are compared.
 		if (items.length === 0) {
 			skipped.push(SYSTEM_NAMES[system]);
 			continue;
 		}
-		const fields = fieldsOf((name) => this.getNodeParameter(name, 0, {}), system);
+		const fields = fieldsOf((name) => ctx.getNodeParameter(name, 0, {}), system);
 		const map = recordMapper(system, fields);
 		checkMapping(system, items, map, fields);
 		compared[system] = items.length;
@@ -132,18 +129,15 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<
 		else if (system === 'checkout') input.checkout = records(items, map) as Iterable<CheckoutOrderRecord>;
 		else input.delivery = records(items, map) as Iterable<DeliveryEnrollmentRecord>;
 	}
+	return { compared, skipped };
+}
 
-	// Dead syncs that a later sync of the same contact delivered (often the previous sweep's fix) are
-	// closed first, so the dead letter only shows what still needs a person.
-	const superseded = await ledger.outbox.settleSuperseded({ launch, source: sourceOf(this) });
-	const report = await ledger.reconcile.sweep(input);
-
-	const reviewUnknown = this.getNodeParameter('reviewUnknown', 0, false) === true;
+/** The run's findings, page by page: fixes by outbox entry (first finding wins), and review items. */
+async function sortFindings(ledger: Ledger, runId: string, reviewUnknown: boolean): Promise<{ fixFindings: Map<string, SweepFinding>; review: IDataObject[] }> {
 	const review: IDataObject[] = [];
 	const fixFindings = new Map<string, SweepFinding>();
-	const unclaimedFixes: IDataObject[] = [];
 	for (let afterSeq = 0; ; ) {
-		const page = await ledger.reconcile.findings(report.runId, { afterSeq, limit: 1000 });
+		const page = await ledger.reconcile.findings(runId, { afterSeq, limit: 1000 });
 		if (page.length === 0) break;
 		afterSeq = page[page.length - 1]!.seq;
 		for (const finding of page) {
@@ -151,35 +145,57 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<
 			if (FIX_FINDINGS.has(finding.kind)) {
 				if (entryId && !fixFindings.has(entryId)) fixFindings.set(entryId, finding);
 			} else if (REVIEW_FINDINGS.has(finding.kind) || (reviewUnknown && finding.kind === 'unknown_in_ledger')) {
-				review.push({ finding: finding.kind, system: finding.system, contactId: finding.contactId, ...(finding.data as IDataObject), runId: report.runId });
+				review.push({ finding: finding.kind, system: finding.system, contactId: finding.contactId, ...(finding.data as IDataObject), runId });
 			}
 		}
 	}
+	return { fixFindings, review };
+}
 
-	let fixes: INodeExecutionData[] = [];
-	let claimed = 0;
-	if (this.getNodeParameter('claimFixes', 0, true) === true) {
-		const ids = [...fixFindings.keys()];
-		const json: IDataObject[] = [];
-		for (let i = 0; i < ids.length; i += 1000) {
-			const chunk = ids.slice(i, i + 1000);
-			// Entries held by the kill switch, or already in another run's hands, are not handed out.
-			const entries = await ledger.outbox.claim({ launch, ids: chunk, limit: chunk.length, leaseMs: leaseMsOf(this), workerId: workerIdOf(this) });
-			for (const entry of await claimedJson(this, ledger, entries)) {
-				const finding = fixFindings.get(String(entry.id));
-				json.push({ ...entry, finding: finding?.kind ?? null, system: finding?.system ?? null });
-			}
-		}
-		claimed = json.length;
-		const mode = this.getNodeParameter('outputMode', 0, 'entries') as string;
-		fixes = fixItems(json, mode, Number(this.getNodeParameter('fixBatchSize', 0, 100)));
-	} else {
-		for (const [entryId, finding] of fixFindings) unclaimedFixes.push({ entryId, finding: finding.kind, system: finding.system, contactId: finding.contactId, outcome: finding.data.outcome as string });
-		fixes = unclaimedFixes.map((json) => ({ json }));
+/**
+ * The Fixes output: with "Claim Fixes" the entries the sweep created, claimed for the vendor steps
+ * after this node; without it, what was found (the entries wait in the outbox for the next drain).
+ */
+async function fixesOf(ctx: IExecuteFunctions, ledger: Ledger, launch: string, fixFindings: Map<string, SweepFinding>): Promise<{ fixes: IDataObject[]; claimed: number }> {
+	if (ctx.getNodeParameter('claimFixes', 0, true) !== true) {
+		const fixes = [...fixFindings].map(([entryId, finding]) => ({ entryId, finding: finding.kind, system: finding.system, contactId: finding.contactId, outcome: finding.data.outcome as string }));
+		return { fixes, claimed: 0 };
 	}
+	const ids = [...fixFindings.keys()];
+	const json: IDataObject[] = [];
+	for (let i = 0; i < ids.length; i += 1000) {
+		const chunk = ids.slice(i, i + 1000);
+		// Entries held by the kill switch, or already in another run's hands, are not handed out.
+		const entries = await ledger.outbox.claim({ launch, ids: chunk, limit: chunk.length, leaseMs: leaseMsOf(ctx, 0), workerId: workerIdOf(ctx) });
+		for (const entry of await claimedJson(ctx, ledger, entries, 0, true)) {
+			const finding = fixFindings.get(String(entry.id));
+			json.push({ ...entry, finding: finding?.kind ?? null, system: finding?.system ?? null });
+		}
+	}
+	const mode = ctx.getNodeParameter('outputMode', 0, 'entries') as string;
+	return { fixes: fixItems(json, mode, Number(ctx.getNodeParameter('fixBatchSize', 0, 100))), claimed: json.length };
+}
 
-	return {
-		fixes: fixes.map((item) => ({ ...item, pairedItem: { item: 0 } })),
+/**
+ * Part (b): the vendor lists that arrived are compared with the ledger (the engine streams them in
+ * batches); every difference becomes an outbox entry, a review item or a count in the Report. The
+ * entries it created are claimed here, so the vendor steps after this node send them right away.
+ */
+export const execute: SweepOperation = async function (ledger) {
+	const launch = launchOf(this, 0);
+	const listedAt = listedAtOf(this);
+	const input: SweepInput = { launch, purchases: purchaseFactSource, batchSize: Number(this.getNodeParameter('batchSize', 0, 1000)), source: sourceOf(this), listedAt };
+	const { compared, skipped } = addVendorLists(this, input);
+
+	// Dead syncs that a later sync of the same contact delivered (often the previous sweep's fix) are
+	// closed first, so the dead letter only shows what still needs a person.
+	const superseded = await ledger.outbox.settleSuperseded({ launch, source: sourceOf(this) });
+	const report = await ledger.reconcile.sweep(input);
+	const { fixFindings, review } = await sortFindings(ledger, report.runId, this.getNodeParameter('reviewUnknown', 0, false) === true);
+	const { fixes, claimed } = await fixesOf(this, ledger, launch, fixFindings);
+
+	return sweepResults({
+		fixes,
 		report: {
 			operation: 'compare',
 			runId: report.runId,
@@ -198,5 +214,5 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<
 			outbox: report.outbox as unknown as IDataObject,
 		},
 		review,
-	};
-}
+	});
+};

@@ -1,9 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import type { Ledger } from '../../../../ledger';
-import { launchOf, sourceOf, textParameter } from '../../../shared/execution';
-import { fixItems, workerIdOf, type SweepOutputs } from '../common';
-import { claimedJson, claimProperties, leaseMsOf } from './claimOptions';
+import { claimedJson, leaseMsOf, workerIdOf } from '../../../shared/claimOptions';
+import { launchOf, sourceOf, textParameter } from '../../../shared/parameters';
+import { fixItems, sweepResults, type SweepOperation } from '../common';
+import { claimProperties } from './claimProperties';
 
 const show = { show: { operation: ['findDueWork'] } };
 
@@ -34,7 +34,7 @@ export const description: INodeProperties[] = [
  * claims whose lease ran out (the run that held them stopped), and entries nobody drained yet — is
  * claimed for this run and handed to the vendor steps. The Report says what the outbox looked like.
  */
-export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<SweepOutputs> {
+export const execute: SweepOperation = async function (ledger) {
 	const launch = launchOf(this, 0);
 	// Dead syncs a later sync of the same contact delivered are closed (see outbox-supersede.ts).
 	const superseded = await ledger.outbox.settleSuperseded({ launch, source: sourceOf(this) });
@@ -43,15 +43,15 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<
 		launch,
 		kinds: textParameter(this, 'kinds', 0) || undefined,
 		limit: Number(this.getNodeParameter('maxEntries', 0, 500)),
-		leaseMs: leaseMsOf(this),
+		leaseMs: leaseMsOf(this, 0),
 		workerId: workerIdOf(this),
 	});
-	const json = await claimedJson(this, ledger, entries);
+	const json = await claimedJson(this, ledger, entries, 0, true);
 	const byKind: IDataObject = {};
 	for (const entry of entries) byKind[entry.kind] = Number(byKind[entry.kind] ?? 0) + 1;
 	const mode = this.getNodeParameter('outputMode', 0, 'entries') as string;
-	return {
-		fixes: fixItems(json, mode, Number(this.getNodeParameter('fixBatchSize', 0, 100))).map((item) => ({ ...item, pairedItem: { item: 0 } })),
+	return sweepResults({
+		fixes: fixItems(json, mode, Number(this.getNodeParameter('fixBatchSize', 0, 100))),
 		report: {
 			operation: 'findDueWork',
 			launch,
@@ -65,5 +65,5 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger): Promise<
 			outbox: before as unknown as IDataObject,
 		},
 		review: [],
-	};
-}
+	});
+};

@@ -1,7 +1,8 @@
 import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
-import { done, launchOf, requiredText, type Routed } from '../../../shared/execution';
+import { launchOf, requiredText } from '../../../shared/parameters';
+import { done, type Routed } from '../../../shared/runner';
 import { identifierKindOf, identifierProperties } from '../common.descriptions';
 import { contactJson } from './get.operation';
 

@@ -1,8 +1,8 @@
 import { updateDisplayOptions, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import { LedgerInputError, type LedgerEvent, type Ledger } from '../../../../ledger';
-import { done, launchOf, requiredText, textParameter, type Routed } from '../../../shared/execution';
-import { contactIdProperty } from '../common.descriptions';
+import { contactIdProperty, launchOf, requiredText, textParameter } from '../../../shared/parameters';
+import { done, type Routed } from '../../../shared/runner';
 import { contactInLaunch } from './get.operation';
 
 const properties: INodeProperties[] = [

@@ -1,8 +1,9 @@
 import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
-import { done, launchOf, requiredText, review, sourceOf, type Routed } from '../../../shared/execution';
-import { contactIdProperty, identifierKindOf, identifierProperties } from '../common.descriptions';
+import { contactIdProperty, launchOf, requiredText, sourceOf } from '../../../shared/parameters';
+import { done, review, type Routed } from '../../../shared/runner';
+import { identifierKindOf, identifierProperties } from '../common.descriptions';
 import { reviewItemJson } from '../../../shared/review';
 
 const properties: INodeProperties[] = [

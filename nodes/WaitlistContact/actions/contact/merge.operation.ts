@@ -1,8 +1,8 @@
 import { updateDisplayOptions, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
-import { done, launchOf, requiredText, sourceOf, textParameter, type Routed } from '../../../shared/execution';
-import { contactIdProperty } from '../common.descriptions';
+import { contactIdProperty, launchOf, requiredText, sourceOf, textParameter } from '../../../shared/parameters';
+import { done, type Routed } from '../../../shared/runner';
 
 const properties: INodeProperties[] = [
 	contactIdProperty({

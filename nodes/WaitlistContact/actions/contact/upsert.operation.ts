@@ -1,7 +1,8 @@
 import { updateDisplayOptions, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import { ATTRIBUTION_KEYS, LedgerInputError, type Ledger, type UpsertContactResult } from '../../../../ledger';
-import { done, jsonParameter, launchOf, review, sourceOf, splitList, textParameter, type Routed } from '../../../shared/execution';
+import { jsonParameter, launchOf, sourceOf, splitList, textParameter } from '../../../shared/parameters';
+import { done, review, type Routed } from '../../../shared/runner';
 import { reviewItemJson, unknownTagReview } from '../../../shared/review';
 
 const ATTRIBUTION_LABELS: Record<(typeof ATTRIBUTION_KEYS)[number], { name: string; example: string }> = {

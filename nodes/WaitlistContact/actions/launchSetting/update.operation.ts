@@ -2,7 +2,8 @@ import { updateDisplayOptions, type IDataObject, type IExecuteFunctions, type IN
 import { isSupportedCountry } from 'libphonenumber-js';
 
 import { LedgerInputError, type LaunchSettings, type LaunchSettingsPatch, type Ledger, type MergePolicy } from '../../../../ledger';
-import { done, launchOf, sourceOf, type FieldLabels, type Routed } from '../../../shared/execution';
+import { launchOf, sourceOf } from '../../../shared/parameters';
+import { done, type FieldLabels, type Routed } from '../../../shared/runner';
 import { settingsJson } from './get.operation';
 
 /** The ledger's merge policies as a non-engineer reads them (sorted by name, as n8n's lint wants). */

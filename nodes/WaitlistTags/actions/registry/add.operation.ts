@@ -1,7 +1,8 @@
 import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import type { Ledger, TagKind } from '../../../../ledger';
-import { done, launchOf, requiredText, sourceOf, splitList, textParameter, type Routed } from '../../../shared/execution';
+import { launchOf, requiredText, sourceOf, splitList, textParameter } from '../../../shared/parameters';
+import { done, type Routed } from '../../../shared/runner';
 import { registryTagJson } from './list.operation';
 
 const properties: INodeProperties[] = [

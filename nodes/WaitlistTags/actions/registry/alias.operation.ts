@@ -1,7 +1,8 @@
 import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
-import { done, launchOf, requiredText, sourceOf, type Routed } from '../../../shared/execution';
+import { launchOf, requiredText, sourceOf } from '../../../shared/parameters';
+import { done, type Routed } from '../../../shared/runner';
 
 const properties: INodeProperties[] = [
 	{

@@ -1,7 +1,8 @@
 import { updateDisplayOptions, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
-import { done, launchOf, type Routed } from '../../../shared/execution';
+import { launchOf } from '../../../shared/parameters';
+import { done, type Routed } from '../../../shared/runner';
 
 const properties: INodeProperties[] = [
 	{

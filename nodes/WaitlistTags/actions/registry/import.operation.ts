@@ -1,7 +1,8 @@
 import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import { LedgerInputError, type Ledger } from '../../../../ledger';
-import { done, jsonParameter, launchOf, sourceOf, type Routed } from '../../../shared/execution';
+import { jsonParameter, launchOf, sourceOf } from '../../../shared/parameters';
+import { done, type Routed } from '../../../shared/runner';
 
 const properties: INodeProperties[] = [
 	{

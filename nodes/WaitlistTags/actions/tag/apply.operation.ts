@@ -1,11 +1,12 @@
 import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
-import { done, launchOf, requiredText, review, sourceOf, type Routed } from '../../../shared/execution';
-import { contactIdProperty, tagsOf, tagsProperty } from '../common.descriptions';
+import { contactIdProperty, launchOf, requiredText, sourceOf } from '../../../shared/parameters';
+import { done, review, type Routed } from '../../../shared/runner';
+import { tagsOf, tagsProperty } from '../common.descriptions';
 import { unknownTagReview } from '../../../shared/review';
 
-const properties: INodeProperties[] = [contactIdProperty, tagsProperty];
+const properties: INodeProperties[] = [contactIdProperty(), tagsProperty];
 
 export const description = updateDisplayOptions({ show: { resource: ['tag'], operation: ['apply'] } }, properties);
 

@@ -1,7 +1,8 @@
 import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import type { Ledger, ResolvedTag } from '../../../../ledger';
-import { done, launchOf, review, type Routed } from '../../../shared/execution';
+import { launchOf } from '../../../shared/parameters';
+import { done, review, type Routed } from '../../../shared/runner';
 import { tagsOf, tagsProperty } from '../common.descriptions';
 import { unknownTagReview } from '../../../shared/review';
 

@@ -1,10 +1,11 @@
 import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
-import { done, launchOf, requiredText, sourceOf, type Routed } from '../../../shared/execution';
-import { contactIdProperty, tagsOf, tagsProperty } from '../common.descriptions';
+import { contactIdProperty, launchOf, requiredText, sourceOf } from '../../../shared/parameters';
+import { done, type Routed } from '../../../shared/runner';
+import { tagsOf, tagsProperty } from '../common.descriptions';
 
-const properties: INodeProperties[] = [contactIdProperty, tagsProperty];
+const properties: INodeProperties[] = [contactIdProperty(), tagsProperty];
 
 export const description = updateDisplayOptions({ show: { resource: ['tag'], operation: ['remove'] } }, properties);
 
