@@ -1,5 +1,7 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
+import { signingSecretProperty } from './signingSecret';
+
 /**
  * For a checkout or payment tool not in the list that signs its webhooks with an HMAC: the secret and
  * how the signature is made (which header, which hash, hex or base64, over the body or timestamp.body).
@@ -14,15 +16,10 @@ export class HmacWebhookSecretApi implements ICredentialType {
 	documentationUrl = 'https://github.com/waitlist-ledger/n8n-nodes-waitlist-ledger#purchase-webhook-trigger';
 
 	properties: INodeProperties[] = [
-		{
+		signingSecretProperty({
 			displayName: 'Secret',
-			name: 'signingSecret',
-			type: 'string',
-			typeOptions: { password: true },
-			default: '',
-			required: true,
 			description: "The webhook signing secret from the sending tool's webhook settings",
-		},
+		}),
 		{
 			displayName: 'Signature Header',
 			name: 'header',

@@ -1,5 +1,7 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
+import { signingSecretProperty } from './signingSecret';
+
 /** The signing secret typed into a Lemon Squeezy webhook; the trigger checks X-Signature with it. */
 export class LemonSqueezyWebhookSecretApi implements ICredentialType {
 	name = 'lemonSqueezyWebhookSecretApi';
@@ -11,15 +13,10 @@ export class LemonSqueezyWebhookSecretApi implements ICredentialType {
 	documentationUrl = 'https://github.com/waitlist-ledger/n8n-nodes-waitlist-ledger#purchase-webhook-trigger';
 
 	properties: INodeProperties[] = [
-		{
+		signingSecretProperty({
 			displayName: 'Signing Secret',
-			name: 'signingSecret',
-			type: 'string',
-			typeOptions: { password: true },
-			default: '',
-			required: true,
 			description:
 				'In Lemon Squeezy: Settings → Webhooks → your webhook (the URL of this trigger) → "Signing secret". You choose it yourself when you create the webhook (6 to 40 characters); paste the same text here.',
-		},
+		}),
 	];
 }

@@ -1,5 +1,7 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
+import { signingSecretProperty } from './signingSecret';
+
 /** The secret key of a Paddle Billing notification destination; the trigger checks Paddle-Signature with it. */
 export class PaddleWebhookSecretApi implements ICredentialType {
 	name = 'paddleWebhookSecretApi';
@@ -11,16 +13,11 @@ export class PaddleWebhookSecretApi implements ICredentialType {
 	documentationUrl = 'https://github.com/waitlist-ledger/n8n-nodes-waitlist-ledger#purchase-webhook-trigger';
 
 	properties: INodeProperties[] = [
-		{
+		signingSecretProperty({
 			displayName: 'Secret Key',
-			name: 'signingSecret',
-			type: 'string',
-			typeOptions: { password: true },
-			default: '',
-			required: true,
 			placeholder: 'pdl_ntfset_…',
 			description:
 				'In Paddle (Billing, not Classic): Developer Tools → Notifications → your destination (the URL of this trigger) → ⋯ → Edit destination → Secret key. Sandbox and live have different keys.',
-		},
+		}),
 	];
 }

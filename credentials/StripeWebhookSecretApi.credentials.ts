@@ -1,5 +1,7 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
+import { signingSecretProperty } from './signingSecret';
+
 /** The signing secret of one Stripe webhook endpoint (whsec_…); the Purchase Webhook Trigger checks Stripe-Signature with it. */
 export class StripeWebhookSecretApi implements ICredentialType {
 	name = 'stripeWebhookSecretApi';
@@ -11,16 +13,11 @@ export class StripeWebhookSecretApi implements ICredentialType {
 	documentationUrl = 'https://github.com/waitlist-ledger/n8n-nodes-waitlist-ledger#purchase-webhook-trigger';
 
 	properties: INodeProperties[] = [
-		{
+		signingSecretProperty({
 			displayName: 'Signing Secret',
-			name: 'signingSecret',
-			type: 'string',
-			typeOptions: { password: true },
-			default: '',
-			required: true,
 			placeholder: 'whsec_…',
 			description:
 				'In the Stripe Dashboard: Developers → Webhooks → your endpoint (the URL of this trigger) → Signing secret → Reveal. It starts with whsec_. Each endpoint has its own secret; test mode and live mode differ.',
-		},
+		}),
 	];
 }
