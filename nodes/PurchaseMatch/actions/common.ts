@@ -106,7 +106,7 @@ export function routeDecision(launch: string, decision: PurchaseDecision, extra:
 	return { output: decision.decision, json: decisionJson(launch, decision, extra) };
 }
 
-export function productIdProperty(operations: string[]): INodeProperties {
+export function productIdProperty(operations: string[], description = 'Your name for the product, as defined with Product → Define'): INodeProperties {
 	return {
 		displayName: 'Product ID',
 		name: 'productId',
@@ -114,7 +114,7 @@ export function productIdProperty(operations: string[]): INodeProperties {
 		default: '',
 		required: true,
 		placeholder: 'e.g. course-101',
-		description: 'Your name for the product, as defined with Product → Define',
+		description,
 		displayOptions: { show: { operation: operations } },
 	};
 }

@@ -4,6 +4,11 @@ import { LedgerInputError } from '../../../ledger';
 import { splitList } from '../../shared/parameters';
 import type { FieldLabels } from '../../shared/runner';
 
+/** One tag by name (registry operations); each says what kind of tag it wants. */
+export function tagProperty(placeholder: string, description: string): INodeProperties {
+	return { displayName: 'Tag', name: 'tag', type: 'string', default: '', required: true, placeholder, description };
+}
+
 export const tagsProperty: INodeProperties = {
 	displayName: 'Tags',
 	name: 'tags',

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { LedgerInputError, PAYMENT_PROVIDERS, type Ledger } from '../../../../ledger';
 import { launchOf, requiredText, splitList, textParameter } from '../../../shared/parameters';
-import type { Routed } from '../common';
+import { productIdProperty, type Routed } from '../common';
 
 const show = { show: { operation: ['defineProduct'] } };
 
@@ -16,16 +16,7 @@ const PROVIDER_NAMES: Record<string, string> = {
 };
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Product ID',
-		name: 'productId',
-		type: 'string',
-		default: '',
-		required: true,
-		placeholder: 'e.g. course-101',
-		description: 'Your own short name for the product; access is kept per contact and product',
-		displayOptions: show,
-	},
+	productIdProperty(['defineProduct'], 'Your own short name for the product; access is kept per contact and product'),
 	{
 		displayName: 'Product Name',
 		name: 'productName',

@@ -3,18 +3,11 @@ import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } fr
 import type { Ledger, TagKind } from '../../../../ledger';
 import { launchOf, requiredText, sourceOf, splitList, textParameter } from '../../../shared/parameters';
 import { done, type Routed } from '../../../shared/runner';
+import { tagProperty } from '../common.descriptions';
 import { registryTagJson } from './list.operation';
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'Tag',
-		name: 'tag',
-		type: 'string',
-		default: '',
-		required: true,
-		placeholder: 'e.g. Early Bird',
-		description: 'The tag\'s name. It is stored in a clean form ("Early Bird" → early-bird). For a pattern, use * (e.g. clicked-email-*).',
-	},
+	tagProperty('e.g. Early Bird', 'The tag\'s name. It is stored in a clean form ("Early Bird" → early-bird). For a pattern, use * (e.g. clicked-email-*).'),
 	{
 		displayName: 'Kind',
 		name: 'kind',

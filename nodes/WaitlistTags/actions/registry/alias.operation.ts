@@ -3,17 +3,10 @@ import { updateDisplayOptions, type IExecuteFunctions, type INodeProperties } fr
 import type { Ledger } from '../../../../ledger';
 import { launchOf, requiredText, sourceOf } from '../../../shared/parameters';
 import { done, type Routed } from '../../../shared/runner';
+import { tagProperty } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'Tag',
-		name: 'tag',
-		type: 'string',
-		default: '',
-		required: true,
-		placeholder: 'e.g. early-bird',
-		description: 'A tag already in the registry',
-	},
+	tagProperty('e.g. early-bird', 'A tag already in the registry'),
 	{
 		displayName: 'Alias',
 		name: 'alias',
