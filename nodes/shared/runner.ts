@@ -109,7 +109,9 @@ class ItemResults<K extends string> {
 	}
 
 	add(itemIndex: number, routed: Array<Routed<K>>): void {
-		this.byItem[itemIndex]!.push(...routed);
+		// One by one: a sweep can route 100,000 fixes, too many for push(...routed)'s arguments.
+		const results = this.byItem[itemIndex]!;
+		for (const item of routed) results.push(item);
 	}
 
 	/** Stops the node with the error, or with "continue on fail" keeps it as this item's result. */
