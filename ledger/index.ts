@@ -1,7 +1,7 @@
 export { LedgerInputError } from './errors';
 export { ATTRIBUTION_KEYS, type Touch } from './attribution';
 export { listEvents, listLaunchEvents, recordEvent, recordEvents, type EventFilter, type LedgerEvent, type NewLedgerEvent } from './events';
-export { ForgottenIdentityError, forgottenAt, isForgotten, registerForgetStep, type ForgetContext, type ForgetStep } from './forget';
+export { ForgottenIdentityError, forgottenAt, isForgotten, registerForgetStep, type ForgetContext, type ForgetStep } from './contacts/forget';
 export {
 	findContact,
 	getContact,
@@ -15,10 +15,10 @@ export {
 	type UpsertContactInput,
 	type UpsertContactResult,
 	type UpsertManyOutcome,
-} from './identity';
-export { isEmptyValue, mergeFieldValue } from './merge';
+} from './contacts/upsert';
+export { isEmptyValue, mergeFieldValue } from './contacts/field-merge';
 export { normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey, type NormalizedIdentifier } from './normalize';
-export { listReviewItems, openReviewItem, resolveReviewItem, type ReviewItem } from './review';
+export { listReviewItems, openReviewItem, resolveReviewItem, type ReviewItem } from './review/review';
 export {
 	DEFAULT_LAUNCH_SETTINGS,
 	getLaunchSettings,
@@ -27,8 +27,8 @@ export {
 	type LaunchSettingsPatch,
 	type MergePolicy,
 	type UnknownTagPolicy,
-} from './settings';
-export { applyTags, planTags, resolveTags, writeTagPlan, type RegistryDocument, type RegistryTag, type ResolvedTag, type TagChangeResult, type TagKind } from './tags';
+} from './settings/settings';
+export { applyTags, planTags, resolveTags, writeTagPlan, type RegistryDocument, type RegistryTag, type ResolvedTag, type TagChangeResult, type TagKind } from './tags/resolve';
 export {
 	DEFAULT_MAX_ATTEMPTS,
 	OUTBOX_STATUSES,
@@ -49,8 +49,8 @@ export {
 	type OutboxStatus,
 	type PauseScope,
 	type PauseState,
-} from './outbox';
-export { OutboxApi } from './outbox-api';
+} from './outbox/enqueue';
+export { OutboxApi } from './outbox/api';
 export { HOLDING_TAG, RECONCILED_TAG } from './system-tags';
 export {
 	ReconcileApi,
@@ -66,7 +66,7 @@ export {
 	type SystemReport,
 	type VendorContactRecord,
 	type VendorSystem,
-} from './reconcile';
+} from './reconcile/sweep';
 export {
 	DEFAULT_CAPTURE_POLICY,
 	DEFAULT_PAID_MEDIUMS,
@@ -78,8 +78,8 @@ export {
 	type FieldError,
 	type SignupVerdict,
 	type ValidSignup,
-} from './capture';
-export { CaptureApi } from './capture-api';
+} from './capture/capture';
+export { CaptureApi } from './capture/api';
 export {
 	DEFAULT_TOLERANCE_SECONDS,
 	PAYMENT_PROVIDERS,

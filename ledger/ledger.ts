@@ -1,7 +1,7 @@
-import { ContactsApi, ReviewApi, SettingsApi, TagsApi } from './contacts-api';
-import { OutboxApi } from './outbox-api';
-import { ReconcileApi } from './reconcile';
-import { CaptureApi } from './capture-api';
+import { ContactsApi, ReviewApi, SettingsApi, TagsApi } from './contacts/api';
+import { OutboxApi } from './outbox/api';
+import { ReconcileApi } from './reconcile/sweep';
+import { CaptureApi } from './capture/api';
 import { PurchasesApi } from './purchases/api';
 import { schemaVersion, type Store } from './store';
 

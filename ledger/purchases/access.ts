@@ -2,10 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 import { LedgerInputError } from '../errors';
 import { recordEvents, type NewLedgerEvent } from '../events';
-import { findContact, getContact, linkIdentifier, lockContacts } from '../identity';
-import { enqueueOutboxEntry } from '../outbox';
-import type { PurchaseFact, PurchaseFactSource } from '../reconcile';
-import { openReviewItem } from '../review';
+import { findContact, getContact, linkIdentifier, lockContacts } from '../contacts/upsert';
+import { enqueueOutboxEntry } from '../outbox/enqueue';
+import type { PurchaseFact, PurchaseFactSource } from '../reconcile/sweep';
+import { openReviewItem } from '../review/review';
 import type { SqlExecutor, SqlValue } from '../store';
 import { finishInboxEntry, getInboxEntry, validateLaunch, validateProvider } from './inbox';
 import { CHECKOUT_TOKEN_KEY, normalizePurchaseEvent, parseWebhookBody, type PurchaseEvent } from './normalize';

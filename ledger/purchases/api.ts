@@ -1,5 +1,5 @@
-import { registerForgetStep } from '../forget';
-import { registerMergeStep } from '../merge-steps';
+import { registerForgetStep } from '../contacts/forget';
+import { registerMergeStep } from '../contacts/steps';
 import { inList, type SqlExecutor, type SqlValue, type Store } from '../store';
 import {
 	applyPurchaseEvent,

@@ -1,6 +1,6 @@
 import { recordEvents } from '../events';
-import type { MergeStep, MergeStepContext } from '../merge-steps';
-import { openReviewItem } from '../review';
+import type { MergeStep, MergeStepContext } from '../contacts/steps';
+import { openReviewItem } from '../review/review';
 import { inList, type SqlExecutor, type SqlValue } from '../store';
 import { settleAccess, toAccess, type AccessPin, type AccessRecord, type AccessRow, type AccessState } from './access';
 

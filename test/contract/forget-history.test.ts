@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { ForgottenIdentityError, isForgotten } from '../../ledger/forget';
-import { enqueueOutboxEntry } from '../../ledger/outbox';
+import { ForgottenIdentityError, isForgotten } from '../../ledger/contacts/forget';
+import { enqueueOutboxEntry } from '../../ledger/outbox/enqueue';
 import type { SqlExecutor } from '../../ledger/store';
 import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
 

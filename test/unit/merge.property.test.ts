@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
 import { applyTouch, normalizeTouch, type Touch } from '../../ledger/attribution';
-import { isEmptyValue, mergeFieldValue, mergeProfile } from '../../ledger/merge';
-import { MERGE_POLICIES } from '../../ledger/settings';
+import { isEmptyValue, mergeFieldValue, mergeProfile } from '../../ledger/contacts/field-merge';
+import { MERGE_POLICIES } from '../../ledger/settings/settings';
 
 const emptyValue = fc.constantFrom<unknown>(undefined, null, '', '   ', '\n\t', [], [null, ''], ['  ']);
 const nonEmptyValue = fc.oneof(

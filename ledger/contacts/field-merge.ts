@@ -1,4 +1,4 @@
-import type { MergePolicy } from './settings';
+import type { MergePolicy } from '../settings/settings';
 
 /**
  * How one profile field's stored value meets an incoming one. Pure, so the central promise — no

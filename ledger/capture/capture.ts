@@ -2,14 +2,14 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 
 import { z } from 'zod';
 
-import { ATTRIBUTION_KEYS, type AttributionKey } from './attribution';
-import { LedgerInputError } from './errors';
-import { registerForgetStep } from './forget';
-import { lockContacts, upsertContact, type UpsertContactResult } from './identity';
-import { normalizeEmail, normalizePhone } from './normalize';
-import { claimDueOutboxEntries, enqueueOutboxEntry } from './outbox';
-import { getLaunchSettings } from './settings';
-import type { SqlExecutor } from './store';
+import { ATTRIBUTION_KEYS, type AttributionKey } from '../attribution';
+import { LedgerInputError } from '../errors';
+import { registerForgetStep } from '../contacts/forget';
+import { lockContacts, upsertContact, type UpsertContactResult } from '../contacts/upsert';
+import { normalizeEmail, normalizePhone } from '../normalize';
+import { claimDueOutboxEntries, enqueueOutboxEntry } from '../outbox/enqueue';
+import { getLaunchSettings } from '../settings/settings';
+import type { SqlExecutor } from '../store';
 
 /**
  * Signup capture rules: what a signup must carry, what counts as a bot, what happens to attribution

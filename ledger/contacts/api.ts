@@ -1,4 +1,4 @@
-import { listEvents, listLaunchEvents, type EventFilter, type LedgerEvent } from './events';
+import { listEvents, listLaunchEvents, type EventFilter, type LedgerEvent } from '../events';
 import { forgetContact } from './forget';
 import {
 	countContacts,
@@ -18,10 +18,10 @@ import {
 	type UpsertContactInput,
 	type UpsertContactResult,
 	type UpsertManyOutcome,
-} from './identity';
-import { getReviewItem, listReviewItems, resolveReviewItem, type ReviewItem } from './review';
-import { getLaunchSettings, updateLaunchSettings, type LaunchSettings, type LaunchSettingsPatch } from './settings';
-import type { Store } from './store';
+} from './upsert';
+import { getReviewItem, listReviewItems, resolveReviewItem, type ReviewItem } from '../review/review';
+import { getLaunchSettings, updateLaunchSettings, type LaunchSettings, type LaunchSettingsPatch } from '../settings/settings';
+import type { Store } from '../store';
 import {
 	addRegistryTag,
 	addTagAlias,
@@ -42,7 +42,7 @@ import {
 	type ResolvedTag,
 	type TagChangeResult,
 	type TagPlan,
-} from './tags';
+} from '../tags/resolve';
 
 /** Contacts and identity: one method per use case, each in its own transaction. */
 export class ContactsApi {

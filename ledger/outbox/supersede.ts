@@ -1,5 +1,5 @@
-import { recordEvents } from './events';
-import type { SqlExecutor, SqlValue } from './store';
+import { recordEvents } from '../events';
+import type { SqlExecutor, SqlValue } from '../store';
 
 /**
  * Sync kinds whose every entry sends the contact as it is at send time (an upsert of the whole

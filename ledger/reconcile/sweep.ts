@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-import { LedgerInputError } from './errors';
-import { recordEvents, type NewLedgerEvent } from './events';
-import { normalizeEmail, normalizeTagKey } from './normalize';
-import { enqueueOutboxEntries, outboxHealth, type OutboxHealth } from './outbox';
-import { openReviewItem } from './review';
-import { inList, type SqlExecutor, type SqlValue, type Store } from './store';
-import { applySystemTag, HOLDING_TAG, RECONCILED_TAG } from './system-tags';
+import { LedgerInputError } from '../errors';
+import { recordEvents, type NewLedgerEvent } from '../events';
+import { normalizeEmail, normalizeTagKey } from '../normalize';
+import { enqueueOutboxEntries, outboxHealth, type OutboxHealth } from '../outbox/enqueue';
+import { openReviewItem } from '../review/review';
+import { inList, type SqlExecutor, type SqlValue, type Store } from '../store';
+import { applySystemTag, HOLDING_TAG, RECONCILED_TAG } from '../system-tags';
 
 /**
  * The reconcile sweep: compares what vendors have with what the ledger says and turns every

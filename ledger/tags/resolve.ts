@@ -1,8 +1,8 @@
-import { LedgerInputError } from './errors';
-import { recordEvents, type NewLedgerEvent } from './events';
-import { normalizeTagKey, tagKeyBase } from './normalize';
-import { getLaunchSettings, type LaunchSettings, type UnknownTagPolicy } from './settings';
-import type { SqlExecutor, SqlValue } from './store';
+import { LedgerInputError } from '../errors';
+import { recordEvents, type NewLedgerEvent } from '../events';
+import { normalizeTagKey, tagKeyBase } from '../normalize';
+import { getLaunchSettings, type LaunchSettings, type UnknownTagPolicy } from '../settings/settings';
+import type { SqlExecutor, SqlValue } from '../store';
 
 /**
  * The tag registry of a launch: canonical tags, their aliases, and what happens to everything else.

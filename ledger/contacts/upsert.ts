@@ -1,14 +1,14 @@
-import { applyTouch, normalizeTouch, type Touch } from './attribution';
-import { LedgerInputError } from './errors';
-import { timeOrderedUuid } from './ids';
-import { recordEvents, type NewLedgerEvent } from './events';
+import { applyTouch, normalizeTouch, type Touch } from '../attribution';
+import { LedgerInputError } from '../errors';
+import { timeOrderedUuid } from '../ids';
+import { recordEvents, type NewLedgerEvent } from '../events';
 import { assertNotForgotten } from './forget';
-import { isEmptyValue, mergeProfile } from './merge';
-import { runMergeSteps, runUnmergeSteps } from './merge-steps';
-import { normalizeIdentifier, type NormalizedIdentifier } from './normalize';
-import { openReviewItem, resolveReviewItem, type ReviewItem } from './review';
-import { getLaunchSettings, policyFor, settingsFromData, type LaunchSettings } from './settings';
-import type { SqlExecutor, SqlValue, Store } from './store';
+import { isEmptyValue, mergeProfile } from './field-merge';
+import { runMergeSteps, runUnmergeSteps } from './steps';
+import { normalizeIdentifier, type NormalizedIdentifier } from '../normalize';
+import { openReviewItem, resolveReviewItem, type ReviewItem } from '../review/review';
+import { getLaunchSettings, policyFor, settingsFromData, type LaunchSettings } from '../settings/settings';
+import type { SqlExecutor, SqlValue, Store } from '../store';
 import {
 	appliedTagOutcome,
 	planResolvedTags,
@@ -24,9 +24,9 @@ import {
 	type SettingsAndTags,
 	type TagChangeResult,
 	type TagPlan,
-} from './tags';
+} from '../tags/resolve';
 
-export { normalizeEmail, normalizePhone, normalizeIdentifier, type NormalizedEmail, type NormalizedIdentifier } from './normalize';
+export { normalizeEmail, normalizePhone, normalizeIdentifier, type NormalizedEmail, type NormalizedIdentifier } from '../normalize';
 
 export interface IdentifierInput {
 	/** email, phone, customer_id, purchase_token or ext:<system> (e.g. ext:mailchimp). */

@@ -1,9 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
-import { LedgerInputError } from './errors';
-import { recordEvents } from './events';
-import type { NormalizedIdentifier } from './normalize';
-import type { SqlExecutor } from './store';
+import { LedgerInputError } from '../errors';
+import { recordEvents } from '../events';
+import type { NormalizedIdentifier } from '../normalize';
+import type { SqlExecutor } from '../store';
 
 /**
  * Forget (erase). Personal data is removed from contacts, identifiers, event payloads, review items,

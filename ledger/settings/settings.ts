@@ -1,6 +1,6 @@
-import { LedgerInputError } from './errors';
-import { recordEvent } from './events';
-import type { SqlExecutor } from './store';
+import { LedgerInputError } from '../errors';
+import { recordEvent } from '../events';
+import type { SqlExecutor } from '../store';
 
 export type CanonicalKey = 'email' | 'phone' | 'customer_id';
 export type MergePolicy = 'fill-empty' | 'first-wins' | 'last-wins' | 'never' | 'union';

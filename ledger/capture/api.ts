@@ -8,7 +8,7 @@ import {
 	type CaptureResult,
 	type RecordedRejection,
 } from './capture';
-import type { Store } from './store';
+import type { Store } from '../store';
 
 /** Signup capture: one transaction per accepted signup, committed before the HTTP answer. */
 export class CaptureApi {

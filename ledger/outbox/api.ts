@@ -28,10 +28,10 @@ import {
 	type PauseInput,
 	type PauseState,
 	type RetryPolicy,
-} from './outbox';
-import { registerMergeStep } from './merge-steps';
-import { settleSupersededSyncs } from './outbox-supersede';
-import type { Store } from './store';
+} from './enqueue';
+import { registerMergeStep } from '../contacts/steps';
+import { settleSupersededSyncs } from './supersede';
+import type { Store } from '../store';
 
 /**
  * The outbox as the nodes use it: each method is one transaction. Batches (claim N, ack N) are one

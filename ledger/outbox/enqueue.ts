@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
-import { LedgerInputError } from './errors';
-import { recordEvents, type NewLedgerEvent } from './events';
-import type { MergeStep } from './merge-steps';
-import { inList, type SqlExecutor, type SqlValue } from './store';
-import { applySystemTag, HOLDING_TAG, removeSystemTag } from './system-tags';
+import { LedgerInputError } from '../errors';
+import { recordEvents, type NewLedgerEvent } from '../events';
+import type { MergeStep } from '../contacts/steps';
+import { inList, type SqlExecutor, type SqlValue } from '../store';
+import { applySystemTag, HOLDING_TAG, removeSystemTag } from '../system-tags';
 
 /** What a vendor must be asked to do. One outbox for all of them, so one sweep can replay all. */
 export type OutboxKind = 'grant' | 'revoke' | 'esp_sync' | 'crm_sync' | 'tag_sync' | 'delivery_sync' | (string & {});

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from './store';
+import type { SqlExecutor } from '../store';
 
 /**
  * Modules that keep rows per contact in their own tables (purchases, access, outbox …) register a

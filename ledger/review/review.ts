@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-import { LedgerInputError } from './errors';
-import { recordEvent } from './events';
-import type { SqlExecutor, SqlValue } from './store';
+import { LedgerInputError } from '../errors';
+import { recordEvent } from '../events';
+import type { SqlExecutor, SqlValue } from '../store';
 
 /**
  * Decisions the ledger will not take alone: a link that would join two contacts or break a
