@@ -11,3 +11,18 @@ export class LedgerInputError extends Error {
 		this.name = 'LedgerInputError';
 	}
 }
+
+/**
+ * Thrown when a replayed (or back-dated) write targets a person who was forgotten. Not an input
+ * error: the caller should drop the entry as done.
+ */
+export class ForgottenIdentityError extends Error {
+	readonly code = 'forgotten';
+	constructor(
+		readonly launch: string,
+		readonly kind: string,
+	) {
+		super(`a ${kind} in this entry belongs to a person who was forgotten in launch "${launch}"; the entry is not applied`);
+		this.name = 'ForgottenIdentityError';
+	}
+}

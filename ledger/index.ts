@@ -1,7 +1,8 @@
-export { LedgerInputError } from './errors';
+export { ForgottenIdentityError, LedgerInputError } from './errors';
 export { ATTRIBUTION_KEYS, type Touch } from './attribution';
 export { listEvents, listLaunchEvents, recordEvent, recordEvents, type EventFilter, type LedgerEvent, type NewLedgerEvent } from './events';
-export { ForgottenIdentityError, forgottenAt, isForgotten, registerForgetStep, type ForgetContext, type ForgetStep } from './contacts/forget';
+export { forgottenAt, isForgotten } from './contacts/tombstones';
+export type { ContactSteps, ForgetContext, ForgetStep, MergeStep, MergeStepContext } from './contacts/steps';
 export {
 	findContact,
 	getContact,
@@ -120,6 +121,6 @@ export {
 	type PurchaseDecision,
 } from './purchases/access';
 export { PurchasesApi, type ReplayOutcome } from './purchases/api';
-export { Ledger } from './ledger';
+export { CONTACT_STEPS, Ledger } from './ledger';
 export { closeAllLedgers, closeLedgersOnExit, getLedger } from './registry';
 export { createStore, defaultSqlitePath, openStore, LATEST_SCHEMA_VERSION, type StoreConfig } from './store';

@@ -1,11 +1,26 @@
-import { ContactsApi, ReviewApi, SettingsApi, TagsApi } from './contacts/api';
-import { OutboxApi } from './outbox/api';
-import { ReconcileApi } from './reconcile/sweep';
 import { CaptureApi } from './capture/api';
+import { captureRejectionsForgetStep } from './capture/rejections';
+import { ContactsApi, ReviewApi, SettingsApi, TagsApi } from './contacts/api';
+import type { ContactSteps } from './contacts/steps';
+import { OutboxApi } from './outbox/api';
+import { outboxForgetStep, outboxMergeStep } from './outbox/contact-steps';
 import { PurchasesApi } from './purchases/api';
+import { purchasesForgetStep } from './purchases/forget';
+import { purchasesMergeStep } from './purchases/merge';
+import { ReconcileApi } from './reconcile/sweep';
 import { schemaVersion, type Store } from './store';
 
 export { ContactsApi, ReviewApi, SettingsApi, TagsApi };
+
+/**
+ * What merge, unmerge and forget do beyond the contact's own rows: every resource that keeps rows per
+ * contact lists its step here. Merge runs in this order, unmerge backwards: the outbox moves first, so
+ * the purchases step's settle finds the grants sent to the merged-away contact's address.
+ */
+export const CONTACT_STEPS: ContactSteps = {
+	merge: [outboxMergeStep, purchasesMergeStep],
+	forget: [outboxForgetStep, captureRejectionsForgetStep, purchasesForgetStep],
+};
 
 /**
  * The ledger's public face. Each domain area hangs off it as its own API object (contacts, tags,
@@ -22,7 +37,7 @@ export class Ledger {
 	readonly purchases: PurchasesApi;
 
 	constructor(readonly store: Store) {
-		this.contacts = new ContactsApi(store);
+		this.contacts = new ContactsApi(store, CONTACT_STEPS);
 		this.tags = new TagsApi(store);
 		this.settings = new SettingsApi(store);
 		this.review = new ReviewApi(store);

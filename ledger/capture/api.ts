@@ -1,14 +1,6 @@
-import {
-	captureContext,
-	captureSecret,
-	captureSignup,
-	listCaptureRejections,
-	recordCaptureRejection,
-	type CaptureRejection,
-	type CaptureResult,
-	type RecordedRejection,
-} from './capture';
 import type { Store } from '../store';
+import { captureContext, captureSecret, captureSignup, type CaptureResult } from './capture';
+import { listCaptureRejections, recordCaptureRejection, type CaptureRejection, type RecordedRejection } from './rejections';
 
 /** Signup capture: one transaction per accepted signup, committed before the HTTP answer. */
 export class CaptureApi {

@@ -4,7 +4,6 @@ import { z } from 'zod';
 
 import { ATTRIBUTION_KEYS, type AttributionKey } from '../attribution';
 import { LedgerInputError } from '../errors';
-import { registerForgetStep } from '../contacts/forget';
 import { lockContacts, upsertContact, type UpsertContactResult } from '../contacts/upsert';
 import { normalizeEmail, normalizePhone } from '../normalize';
 import { claimDueOutboxEntries, enqueueOutboxEntry } from '../outbox/enqueue';
@@ -332,72 +331,6 @@ export async function captureSignup(
 	return { ...result, attribution, consent, pendingSync, claimedSync };
 }
 
-export interface CaptureRejection {
-	launch: string;
-	status: number;
-	reason: string;
-	errors: FieldError[];
-	contentType?: string | null;
-	/** What was received, as text (cut to 16 KB): kept so a wrongly refused signup can be recovered. */
-	payload?: string | null;
-	remoteAddress?: string | null;
-	userAgent?: string | null;
-}
-
-const MAX_KEPT_PAYLOAD = 16 * 1024;
-
-export async function recordCaptureRejection(tx: SqlExecutor, rejection: CaptureRejection): Promise<number> {
-	const [row] = await tx.query<{ id: number }>(
-		`INSERT INTO capture_rejections (launch, status, reason, errors, content_type, payload, remote_address, user_agent, created_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		[
-			rejection.launch,
-			rejection.status,
-			rejection.reason,
-			JSON.stringify(rejection.errors),
-			rejection.contentType ?? null,
-			rejection.payload == null ? null : rejection.payload.slice(0, MAX_KEPT_PAYLOAD),
-			rejection.remoteAddress ?? null,
-			rejection.userAgent?.slice(0, 500) ?? null,
-			Date.now(),
-		],
-	);
-	return Number(row?.id);
-}
-
-export interface RecordedRejection extends Omit<CaptureRejection, 'payload'> {
-	id: number;
-	payload: string | null;
-	createdAt: number;
-}
-
-export async function listCaptureRejections(tx: SqlExecutor, launch: string, limit = 100): Promise<RecordedRejection[]> {
-	const rows = await tx.query<{
-		id: number;
-		launch: string;
-		status: number;
-		reason: string;
-		errors: string;
-		content_type: string | null;
-		payload: string | null;
-		remote_address: string | null;
-		user_agent: string | null;
-		created_at: number;
-	}>('SELECT * FROM capture_rejections WHERE launch = $1 ORDER BY id DESC LIMIT $2', [launch, limit]);
-	return rows.map((r) => ({
-		id: Number(r.id),
-		launch: r.launch,
-		status: Number(r.status),
-		reason: r.reason,
-		errors: JSON.parse(r.errors) as FieldError[],
-		contentType: r.content_type,
-		payload: r.payload,
-		remoteAddress: r.remote_address,
-		userAgent: r.user_agent,
-		createdAt: Number(r.created_at),
-	}));
-}
-
 /** The launch's canonical key and phone country, which decide what a signup must carry. */
 export async function captureContext(tx: SqlExecutor, launch: string): Promise<{ canonicalKey: 'email' | 'phone' | 'customer_id'; defaultCountry: string }> {
 	const settings = await getLaunchSettings(tx, launch);
@@ -414,21 +347,3 @@ export async function captureSecret(tx: SqlExecutor, launch: string): Promise<st
 	const [row] = await tx.query<{ secret: string }>('SELECT secret FROM capture_secrets WHERE launch = $1', [launch]);
 	return row!.secret;
 }
-
-// A refused signup keeps what was sent, which may include the person's email or phone; forgetting
-// them must clear it too. Bodies may be URL-encoded, so both spellings are searched.
-registerForgetStep('capture_rejections', async (tx, context) => {
-	const needles = new Set<string>();
-	for (const value of context.values) {
-		if (!value || value.length < 3) continue;
-		needles.add(value.toLowerCase());
-		needles.add(encodeURIComponent(value).toLowerCase());
-	}
-	for (const needle of needles) {
-		await tx.execute(
-			`UPDATE capture_rejections SET payload = '[forgotten]', remote_address = NULL, user_agent = NULL
-			 WHERE launch = $1 AND payload IS NOT NULL AND LOWER(payload) LIKE $2 ESCAPE '\\'`,
-			[context.launch, `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
-		);
-	}
-});

@@ -1,5 +1,6 @@
 import { listEvents, listLaunchEvents, type EventFilter, type LedgerEvent } from '../events';
 import { forgetContact } from './forget';
+import type { ContactSteps } from './steps';
 import {
 	countContacts,
 	countContactsByLaunch,
@@ -44,9 +45,15 @@ import {
 	type TagPlan,
 } from '../tags/resolve';
 
-/** Contacts and identity: one method per use case, each in its own transaction. */
+/**
+ * Contacts and identity: one method per use case, each in its own transaction. `steps` are what merge,
+ * unmerge and forget do to other resources' rows (handed over by the Ledger).
+ */
 export class ContactsApi {
-	constructor(private readonly store: Store) {}
+	constructor(
+		private readonly store: Store,
+		private readonly steps: ContactSteps,
+	) {}
 
 	upsert(input: UpsertContactInput): Promise<UpsertContactResult> {
 		return upsertContactAlone(this.store, input);
@@ -95,15 +102,15 @@ export class ContactsApi {
 	}
 
 	merge(input: MergeContactsInput): Promise<{ contactId: string; changes: UpsertContactResult['changes'] }> {
-		return this.store.transaction((tx) => mergeContacts(tx, input));
+		return this.store.transaction((tx) => mergeContacts(tx, input, this.steps.merge));
 	}
 
 	unmerge(input: { launch: string; contactId: string; source?: string }): Promise<{ contactId: string; restoredFrom: string; keptOnTarget: string[]; reviewIds: string[] }> {
-		return this.store.transaction((tx) => unmergeContact(tx, input));
+		return this.store.transaction((tx) => unmergeContact(tx, input, this.steps.merge));
 	}
 
 	forget(input: { launch: string; contactId: string; source?: string }): Promise<{ contactIds: string[]; identifiersForgotten: number }> {
-		return this.store.transaction((tx) => forgetContact(tx, input));
+		return this.store.transaction((tx) => forgetContact(tx, input, this.steps.forget));
 	}
 
 	count(launch: string): Promise<number> {

@@ -2,9 +2,9 @@ import { applyTouch, normalizeTouch, type Touch } from '../attribution';
 import { LedgerInputError } from '../errors';
 import { timeOrderedUuid } from '../ids';
 import { recordEvents, type NewLedgerEvent } from '../events';
-import { assertNotForgotten } from './forget';
 import { isEmptyValue, mergeProfile } from './field-merge';
-import { runMergeSteps, runUnmergeSteps } from './steps';
+import { runMergeSteps, runUnmergeSteps, type MergeStep } from './steps';
+import { assertNotForgotten } from './tombstones';
 import { normalizeIdentifier, type NormalizedIdentifier } from '../normalize';
 import { openReviewItem, resolveReviewItem, type ReviewItem } from '../review/review';
 import { getLaunchSettings, policyFor, settingsFromData, type LaunchSettings } from '../settings/settings';
@@ -781,7 +781,7 @@ interface MergeEventData {
 	sourceTags: string[];
 	targetTagsBefore: string[];
 	reviewId?: string;
-	/** What each registered merge step (purchases, access, outbox …) moved, for unmerge. */
+	/** What each merge step (purchases, access, outbox …) moved, by step name, for unmerge. */
 	steps?: Record<string, unknown>;
 }
 
@@ -829,10 +829,14 @@ export interface MergeContactsInput {
  * profile is merged field by field under the launch's policies (each value keeps its observation
  * time, so first-/last-wins compare when each value was seen), and the source is marked merged.
  * Rows other modules keep per contact (purchases, access and pins, inbox entries, open outbox
- * entries) move with it through their merge steps (merge-steps.ts). The event on the source records
+ * entries) move with it through their merge steps (steps.ts). The event on the source records
  * both contacts' before-state and what each step moved, so unmerge can restore it.
  */
-export async function mergeContacts(tx: SqlExecutor, input: MergeContactsInput): Promise<{ contactId: string; changes: UpsertContactResult['changes'] }> {
+export async function mergeContacts(
+	tx: SqlExecutor,
+	input: MergeContactsInput,
+	steps: readonly MergeStep[],
+): Promise<{ contactId: string; changes: UpsertContactResult['changes'] }> {
 	const launch = validateLaunch(input.launch);
 	const { sourceContactId: sourceId, targetContactId: targetId } = input;
 	if (sourceId === targetId) throw new LedgerInputError('targetContactId', 'is the same contact as the source; pick two different contacts');
@@ -876,7 +880,7 @@ export async function mergeContacts(tx: SqlExecutor, input: MergeContactsInput):
 	await tx.execute('DELETE FROM contact_tags WHERE contact_id = $1', [sourceId]);
 	await writeSnapshot(tx, targetId, targetAfter, { status: 'active', mergedInto: null }, now);
 	await tx.execute(`UPDATE contacts SET status = 'merged', merged_into = $1, updated_at = $2 WHERE id = $3`, [targetId, now, sourceId]);
-	const steps = await runMergeSteps(tx, { launch, sourceId, targetId, now, source: input.source });
+	const stepRecords = await runMergeSteps(tx, steps, { launch, sourceId, targetId, now, source: input.source });
 	const data: MergeEventData = {
 		mergedInto: targetId,
 		before: { source: snapshot(source), target: snapshot(target) },
@@ -885,7 +889,7 @@ export async function mergeContacts(tx: SqlExecutor, input: MergeContactsInput):
 		sourceTags,
 		targetTagsBefore,
 		...(input.reviewId ? { reviewId: input.reviewId } : {}),
-		steps,
+		steps: stepRecords,
 	};
 	await recordEvents(tx, [
 		{ launch, contactId: sourceId, type: 'contact.merged', source: input.source, data, at: now },
@@ -914,6 +918,7 @@ export async function mergeContacts(tx: SqlExecutor, input: MergeContactsInput):
 export async function unmergeContact(
 	tx: SqlExecutor,
 	input: { launch: string; contactId: string; source?: string },
+	steps: readonly MergeStep[],
 ): Promise<{ contactId: string; restoredFrom: string; keptOnTarget: string[]; reviewIds: string[] }> {
 	const launch = validateLaunch(input.launch);
 	const [pre] = await tx.query<{ merged_into: string | null; status: string; launch: string }>('SELECT merged_into, status, launch FROM contacts WHERE id = $1', [
@@ -992,7 +997,7 @@ export async function unmergeContact(
 		);
 		if (!(data.targetTagsBefore ?? []).includes(tag)) await tx.execute('DELETE FROM contact_tags WHERE contact_id = $1 AND tag = $2', [targetId, tag]);
 	}
-	const { reviewIds } = await runUnmergeSteps(tx, { launch, sourceId: input.contactId, targetId, now, source: input.source }, data.steps);
+	const { reviewIds } = await runUnmergeSteps(tx, steps, { launch, sourceId: input.contactId, targetId, now, source: input.source }, data.steps);
 	await recordEvents(tx, [
 		{ launch, contactId: input.contactId, type: 'contact.unmerged', source: input.source, data: { from: targetId, reviewIds }, at: now },
 		{ launch, contactId: targetId, type: 'contact.unmerged_from', source: input.source, data: { restored: input.contactId, keptOnTarget: kept, reviewIds }, at: now },

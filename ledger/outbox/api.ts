@@ -8,7 +8,6 @@ import {
 	getPauseState,
 	listOutboxEntries,
 	outboxHealth,
-	outboxMergeStep,
 	pauseOutbox,
 	releaseOutboxEntries,
 	requeueDeadEntries,
@@ -29,7 +28,6 @@ import {
 	type PauseState,
 	type RetryPolicy,
 } from './enqueue';
-import { registerMergeStep } from '../contacts/steps';
 import { settleSupersededSyncs } from './supersede';
 import type { Store } from '../store';
 
@@ -37,9 +35,6 @@ import type { Store } from '../store';
  * The outbox as the nodes use it: each method is one transaction. Batches (claim N, ack N) are one
  * transaction too, so a drain of 100 entries costs two round trips of transactions, not 200.
  */
-// A merge moves the person's outbox entries with them (see outboxMergeStep).
-registerMergeStep('outbox', outboxMergeStep);
-
 export class OutboxApi {
 	constructor(private readonly store: Store) {}
 

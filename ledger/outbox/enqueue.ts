@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 
 import { LedgerInputError } from '../errors';
 import { recordEvents, type NewLedgerEvent } from '../events';
-import type { MergeStep } from '../contacts/steps';
 import { inList, type SqlExecutor, type SqlValue } from '../store';
 import { applySystemTag, HOLDING_TAG, removeSystemTag } from '../system-tags';
 
@@ -844,25 +843,3 @@ export async function outboxHealth(tx: SqlExecutor, launch: string, now = Date.n
 	}
 	return { launch, byStatus, dueNow, expiredLeases, oldestDueMs: oldest === Infinity ? 0 : Math.max(0, now - oldest), pause: await getPauseState(tx, launch) };
 }
-
-// ── merge ───────────────────────────────────────────────────────────────────────────────────────
-
-/**
- * A merge moves every outbox entry of the merged-away contact to the surviving one — open entries so
- * their work (and the held-entries tag) follows the person, finished ones so a later revoke can find
- * the address its grant went to. Idempotency keys stay as they were. Unmerge moves those entries back.
- */
-export const outboxMergeStep: MergeStep = {
-	async merge(tx, { launch, sourceId, targetId }) {
-		const moved = await tx.query<{ id: string }>('UPDATE outbox SET contact_id = $1 WHERE launch = $2 AND contact_id = $3 RETURNING id', [targetId, launch, sourceId]);
-		return { ids: moved.map((m) => m.id) };
-	},
-	async unmerge(tx, { sourceId, targetId }, record) {
-		const ids = (record as { ids?: string[] }).ids ?? [];
-		for (let i = 0; i < ids.length; i += 500) {
-			const params: SqlValue[] = [sourceId, targetId];
-			await tx.execute(`UPDATE outbox SET contact_id = $1 WHERE contact_id = $2 AND id IN (${inList(ids.slice(i, i + 500), params)})`, params);
-		}
-		return { reviewIds: [] };
-	},
-};

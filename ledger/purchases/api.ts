@@ -1,6 +1,4 @@
-import { registerForgetStep } from '../contacts/forget';
-import { registerMergeStep } from '../contacts/steps';
-import { inList, type SqlExecutor, type SqlValue, type Store } from '../store';
+import type { Store } from '../store';
 import {
 	applyPurchaseEvent,
 	createCheckoutToken,
@@ -19,36 +17,7 @@ import {
 	type PurchaseDecision,
 } from './access';
 import { deferInboxReplay, getInboxEntry, listInbox, receiveWebhook, recordConfirmation, recordDelivery, type InboxEntry, type InboxFilter, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
-import { purchasesMergeStep } from './merge';
 import type { PurchaseEvent } from './normalize';
-
-// Forget redacts what purchases kept about a person: the email and customer id on their purchases
-// and the raw webhook bodies (which carry name, email, address) of deliveries matched to them — or
-// that merely mention one of their identifiers (unmatched, rejected), found by searching the body.
-const FORGOTTEN_BODY = '{"forgotten":true}';
-registerForgetStep('purchases', async (tx: SqlExecutor, context) => {
-	if (context.contactIds.length === 0) return;
-	const purchaseParams: SqlValue[] = [];
-	await tx.execute(`UPDATE purchases SET email = NULL, customer_id = NULL WHERE contact_id IN (${inList(context.contactIds, purchaseParams)})`, purchaseParams);
-	const inboxParams: SqlValue[] = [FORGOTTEN_BODY];
-	await tx.execute(`UPDATE purchase_inbox SET raw_body = $1, headers = '{}' WHERE contact_id IN (${inList(context.contactIds, inboxParams)})`, inboxParams);
-	const contains = tx.dialect === 'postgres' ? 'strpos(raw_body, $2) > 0' : 'instr(raw_body, $2) > 0';
-	// Form-encoded bodies (Gumroad) percent-encode the value.
-	const needles = new Set(context.values.filter((v) => v.length >= 3).flatMap((v) => [v, encodeURIComponent(v)]));
-	for (const needle of needles) {
-		await tx.execute(`UPDATE purchase_inbox SET raw_body = $3, headers = '{}' WHERE launch = $1 AND ${contains}`, [context.launch, needle, FORGOTTEN_BODY]);
-	}
-	// A redacted delivery that was never processed can no longer be read: it is closed as ignored
-	// (decision "forgotten"), so a replay of unprocessed deliveries does not fail on it every run.
-	await tx.execute("UPDATE purchase_inbox SET status = 'ignored', decision = 'forgotten', processed_at = $3 WHERE launch = $1 AND status = 'received' AND raw_body = $2", [
-		context.launch,
-		FORGOTTEN_BODY,
-		context.at,
-	]);
-});
-
-// A merge moves the person's purchases, inbox entries and access (rules in merge.ts).
-registerMergeStep('purchases', purchasesMergeStep);
 
 /** Purchases: webhook inbox, checkout tokens, matching and access. One transaction per call. */
 export class PurchasesApi {

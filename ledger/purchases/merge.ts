@@ -5,7 +5,7 @@ import { inList, type SqlExecutor, type SqlValue } from '../store';
 import { settleAccess, toAccess, type AccessPin, type AccessRecord, type AccessRow, type AccessState } from './access';
 
 /**
- * Merge and unmerge for purchases and access (registered in api.ts).
+ * Merge and unmerge for purchases and access (a merge step the Ledger hands to contacts).
  *
  * Merge: the merged-away contact's purchases and inbox entries move to the surviving contact, and so
  * does its access per product. When both contacts have an access row for one product, the two become
@@ -212,4 +212,4 @@ async function unmergePurchases(tx: SqlExecutor, ctx: MergeStepContext, raw: unk
 	return { reviewIds };
 }
 
-export const purchasesMergeStep: MergeStep = { merge: mergePurchases, unmerge: unmergePurchases };
+export const purchasesMergeStep: MergeStep = { name: 'purchases', merge: mergePurchases, unmerge: unmergePurchases };

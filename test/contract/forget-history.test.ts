@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { ForgottenIdentityError, isForgotten } from '../../ledger/contacts/forget';
+import { ForgottenIdentityError } from '../../ledger/errors';
+import { isForgotten } from '../../ledger/contacts/tombstones';
 import { enqueueOutboxEntry } from '../../ledger/outbox/enqueue';
 import type { SqlExecutor } from '../../ledger/store';
 import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
