@@ -3,20 +3,12 @@ export { ATTRIBUTION_KEYS, type Touch } from './attribution';
 export { listEvents, listLaunchEvents, recordEvent, recordEvents, type EventFilter, type LedgerEvent, type NewLedgerEvent } from './events';
 export { forgottenAt, isForgotten } from './contacts/tombstones';
 export type { ContactSteps, ForgetContext, ForgetStep, MergeStep, MergeStepContext } from './contacts/steps';
-export {
-	findContact,
-	getContact,
-	linkIdentifier,
-	upsertContact,
-	type ContactRecord,
-	type IdentifierInput,
-	type LinkIdentifierInput,
-	type LinkIdentifierResult,
-	type MergeContactsInput,
-	type UpsertContactInput,
-	type UpsertContactResult,
-	type UpsertManyOutcome,
-} from './contacts/upsert';
+export { linkIdentifier, type LinkIdentifierInput, type LinkIdentifierResult } from './contacts/identifiers';
+export type { IdentifierInput, UpsertContactInput } from './contacts/input';
+export type { MergeContactsInput } from './contacts/merge';
+export { findContact, getContact, type ContactRecord } from './contacts/records';
+export { upsertContact, type UpsertContactResult } from './contacts/upsert';
+export type { UpsertManyOutcome } from './contacts/upsert-many';
 export { isEmptyValue, mergeFieldValue } from './contacts/field-merge';
 export { normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey, type NormalizedIdentifier } from './normalize';
 export { listReviewItems, openReviewItem, resolveReviewItem, type ReviewItem } from './review/review';
@@ -52,9 +44,9 @@ export {
 	type PauseState,
 } from './outbox/enqueue';
 export { OutboxApi } from './outbox/api';
+export { ReconcileApi } from './reconcile/api';
 export { HOLDING_TAG, RECONCILED_TAG } from './system-tags';
 export {
-	ReconcileApi,
 	runReconcileSweep,
 	type CheckoutOrderRecord,
 	type DeliveryEnrollmentRecord,

@@ -1,14 +1,17 @@
 import { CaptureApi } from './capture/api';
 import { captureRejectionsForgetStep } from './capture/rejections';
-import { ContactsApi, ReviewApi, SettingsApi, TagsApi } from './contacts/api';
+import { ContactsApi } from './contacts/api';
 import type { ContactSteps } from './contacts/steps';
 import { OutboxApi } from './outbox/api';
 import { outboxForgetStep, outboxMergeStep } from './outbox/contact-steps';
 import { PurchasesApi } from './purchases/api';
 import { purchasesForgetStep } from './purchases/forget';
 import { purchasesMergeStep } from './purchases/merge';
-import { ReconcileApi } from './reconcile/sweep';
+import { ReconcileApi } from './reconcile/api';
+import { ReviewApi } from './review/api';
+import { SettingsApi } from './settings/api';
 import { schemaVersion, type Store } from './store';
+import { TagsApi } from './tags/api';
 
 export { ContactsApi, ReviewApi, SettingsApi, TagsApi };
 

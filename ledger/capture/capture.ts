@@ -4,7 +4,8 @@ import { z } from 'zod';
 
 import { ATTRIBUTION_KEYS, type AttributionKey } from '../attribution';
 import { LedgerInputError } from '../errors';
-import { lockContacts, upsertContact, type UpsertContactResult } from '../contacts/upsert';
+import { lockContacts } from '../contacts/records';
+import { upsertContact, type UpsertContactResult } from '../contacts/upsert';
 import { normalizeEmail, normalizePhone } from '../normalize';
 import { claimDueOutboxEntries, enqueueOutboxEntry } from '../outbox/enqueue';
 import { getLaunchSettings } from '../settings/settings';

@@ -1,49 +1,15 @@
 import { listEvents, listLaunchEvents, type EventFilter, type LedgerEvent } from '../events';
-import { forgetContact } from './forget';
-import type { ContactSteps } from './steps';
-import {
-	countContacts,
-	countContactsByLaunch,
-	findContact,
-	getContact,
-	linkIdentifier,
-	mergeContacts,
-	unlinkIdentifier,
-	unmergeContact,
-	upsertContactAlone,
-	upsertContactsInOrder,
-	type ContactRecord,
-	type LinkIdentifierInput,
-	type LinkIdentifierResult,
-	type MergeContactsInput,
-	type UpsertContactInput,
-	type UpsertContactResult,
-	type UpsertManyOutcome,
-} from './upsert';
-import { getReviewItem, listReviewItems, resolveReviewItem, type ReviewItem } from '../review/review';
-import { getLaunchSettings, updateLaunchSettings, type LaunchSettings, type LaunchSettingsPatch } from '../settings/settings';
 import type { Store } from '../store';
-import {
-	addRegistryTag,
-	addTagAlias,
-	applyTags,
-	exportRegistry,
-	importRegistry,
-	listContactTags,
-	listQuarantinedTags,
-	listRegistry,
-	planTags,
-	removeTags,
-	resolveTags,
-	tagList,
-	type AddTagInput,
-	type QuarantinedTag,
-	type RegistryDocument,
-	type RegistryTag,
-	type ResolvedTag,
-	type TagChangeResult,
-	type TagPlan,
-} from '../tags/resolve';
+import { forgetContact } from './forget';
+import { linkIdentifier, unlinkIdentifier, type LinkIdentifierInput, type LinkIdentifierResult } from './identifiers';
+import type { UpsertContactInput } from './input';
+import { mergeContacts, type MergeContactsInput } from './merge';
+import { countContacts, countContactsByLaunch, findContact, getContact, type ContactRecord } from './records';
+import type { ContactSteps } from './steps';
+import { unmergeContact } from './unmerge';
+import type { UpsertContactResult } from './upsert';
+import { upsertContactAlone } from './upsert-alone';
+import { upsertContactsInOrder, type UpsertManyOutcome } from './upsert-many';
 
 /**
  * Contacts and identity: one method per use case, each in its own transaction. `steps` are what merge,
@@ -128,85 +94,5 @@ export class ContactsApi {
 
 	launchHistory(launch: string, filter?: EventFilter): Promise<LedgerEvent[]> {
 		return listLaunchEvents(this.store, launch, filter);
-	}
-}
-
-/** Tags on contacts and the per-launch tag registry. */
-export class TagsApi {
-	constructor(private readonly store: Store) {}
-
-	apply(input: { launch: string; contactId: string; tags: string[] | string; source?: string }): Promise<TagChangeResult> {
-		return this.store.transaction((tx) => applyTags(tx, input));
-	}
-
-	remove(input: { launch: string; contactId: string; tags: string[] | string; source?: string }): Promise<{ removed: string[]; notPresent: string[] }> {
-		return this.store.transaction((tx) => removeTags(tx, input));
-	}
-
-	/** What each tag would become, without writing anything. */
-	normalize(input: { launch: string; tags: string[] | string }): Promise<ResolvedTag[]> {
-		return this.store.transaction((tx) => resolveTags(tx, input.launch, tagList(input.tags)));
-	}
-
-	/** What applying these tags would do under the launch's unknown-tag policy, without writing; throws on reject. */
-	plan(input: { launch: string; tags: string[] | string }): Promise<TagPlan> {
-		return this.store.transaction((tx) => planTags(tx, input.launch, tagList(input.tags)));
-	}
-
-	ofContact(contactId: string): Promise<{ tag: string; source: string | null; appliedAt: number }[]> {
-		return listContactTags(this.store, contactId);
-	}
-
-	add(input: AddTagInput): Promise<{ tag: RegistryTag; created: boolean }> {
-		return this.store.transaction((tx) => addRegistryTag(tx, input));
-	}
-
-	alias(input: { launch: string; tag: string; alias: string; source?: string }): Promise<{ alias: string; tag: string; created: boolean }> {
-		return this.store.transaction((tx) => addTagAlias(tx, input));
-	}
-
-	list(launch: string): Promise<RegistryTag[]> {
-		return listRegistry(this.store, launch);
-	}
-
-	export(launch: string): Promise<RegistryDocument> {
-		return exportRegistry(this.store, launch);
-	}
-
-	import(input: { launch: string; registry: unknown; source?: string }): Promise<{ added: string[]; aliased: string[]; unchanged: string[] }> {
-		return this.store.transaction((tx) => importRegistry(tx, input.launch, input.registry, { source: input.source }));
-	}
-
-	quarantined(launch: string): Promise<QuarantinedTag[]> {
-		return listQuarantinedTags(this.store, launch);
-	}
-}
-
-export class SettingsApi {
-	constructor(private readonly store: Store) {}
-
-	get(launch: string): Promise<LaunchSettings> {
-		return getLaunchSettings(this.store, launch);
-	}
-
-	update(launch: string, patch: LaunchSettingsPatch, options: { source?: string } = {}): Promise<LaunchSettings> {
-		return this.store.transaction((tx) => updateLaunchSettings(tx, launch, patch, options));
-	}
-}
-
-/** Links the ledger would not make alone. Resolve by merging (contacts.merge with reviewId) or with a note. */
-export class ReviewApi {
-	constructor(private readonly store: Store) {}
-
-	list(launch: string, filter?: { status?: 'open' | 'resolved'; contactId?: string; limit?: number }): Promise<ReviewItem[]> {
-		return listReviewItems(this.store, launch, filter);
-	}
-
-	get(id: string): Promise<ReviewItem | null> {
-		return getReviewItem(this.store, id);
-	}
-
-	resolve(id: string, resolution: string, options: { source?: string } = {}): Promise<ReviewItem> {
-		return this.store.transaction((tx) => resolveReviewItem(tx, id, resolution, options));
 	}
 }

@@ -2,7 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 import { LedgerInputError } from '../errors';
 import { recordEvents, type NewLedgerEvent } from '../events';
-import { findContact, getContact, linkIdentifier, lockContacts } from '../contacts/upsert';
+import { linkIdentifier } from '../contacts/identifiers';
+import { findContact, getContact, lockContacts } from '../contacts/records';
 import { enqueueOutboxEntry } from '../outbox/enqueue';
 import type { PurchaseFact, PurchaseFactSource } from '../reconcile/sweep';
 import { openReviewItem } from '../review/review';

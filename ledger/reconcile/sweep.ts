@@ -709,16 +709,3 @@ export async function listSweepFindings(
 	const rows = await tx.query<{ seq: number; kind: string; system: string | null; contact_id: string | null; data: string }>(sql, params);
 	return rows.map((r) => ({ seq: Number(r.seq), kind: r.kind, system: r.system as VendorSystem | null, contactId: r.contact_id, data: JSON.parse(r.data) as Record<string, unknown> }));
 }
-
-/** Reconcile as the nodes use it. */
-export class ReconcileApi {
-	constructor(private readonly store: Store) {}
-
-	sweep(input: SweepInput): Promise<SweepReport> {
-		return runReconcileSweep(this.store, input);
-	}
-
-	findings(runId: string, options?: { kinds?: string[]; afterSeq?: number; limit?: number }): Promise<SweepFinding[]> {
-		return listSweepFindings(this.store, runId, options);
-	}
-}
