@@ -60,18 +60,9 @@ export {
 	type VendorContactRecord,
 	type VendorSystem,
 } from './reconcile/sweep';
-export {
-	DEFAULT_CAPTURE_POLICY,
-	DEFAULT_PAID_MEDIUMS,
-	signFormTimestamp,
-	validateSignup,
-	type AttributionWithoutConsent,
-	type CapturePolicy,
-	type CaptureResult,
-	type FieldError,
-	type SignupVerdict,
-	type ValidSignup,
-} from './capture/capture';
+export { DEFAULT_CAPTURE_POLICY, DEFAULT_PAID_MEDIUMS, attributionToStore, type AttributionWithoutConsent, type CapturePolicy } from './capture/policy';
+export { signFormTimestamp, validateSignup, type FieldError, type SignupVerdict, type ValidSignup } from './capture/validate';
+export type { CaptureResult } from './capture/capture';
 export { CaptureApi } from './capture/api';
 export {
 	DEFAULT_TOLERANCE_SECONDS,

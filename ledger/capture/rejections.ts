@@ -1,6 +1,6 @@
 import type { ForgetStep } from '../contacts/steps';
 import type { SqlExecutor } from '../store';
-import type { FieldError } from './capture';
+import type { FieldError } from './validate';
 
 /** Refused signups, kept with why and what was sent, so a wrongly refused person can be recovered. */
 export interface CaptureRejection {

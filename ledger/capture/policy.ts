@@ -1,0 +1,64 @@
+import { createHmac } from 'node:crypto';
+
+import type { AttributionKey } from '../attribution';
+import type { ValidSignup } from './validate';
+
+/**
+ * Signup capture rules: what a signup must carry, what counts as a bot, what happens to attribution
+ * without consent, and which vendor syncs a signup implies. The Waitlist Capture Trigger only
+ * parses HTTP and renders answers; every decision about a signup is made in capture/.
+ */
+
+/** utm_medium values that mean paid traffic, which must say where it came from (utm_source). */
+export const DEFAULT_PAID_MEDIUMS = ['cpc', 'ppc', 'paid', 'paid_social', 'paidsocial', 'paid-social', 'paid_search', 'display', 'cpm', 'cpv'];
+
+/** Click ids and URLs identify one visit or person, so without consent they are only kept hashed. */
+const PERSONAL_ATTRIBUTION_KEYS: readonly AttributionKey[] = ['gclid', 'fbclid', 'ttclid', 'msclkid', 'referrer', 'landing_url'];
+
+export type AttributionWithoutConsent = 'raw' | 'hashed' | 'drop';
+
+export interface CapturePolicy {
+	paidMediums: string[];
+	requireSourceForPaid: boolean;
+	/** A field humans never see; a bot that fills it is refused. Empty string turns the check off. */
+	honeypotField: string;
+	/** Submissions faster than this after the form was shown are refused as automated. 0 = off. */
+	minSubmitMs: number;
+	/** Name of the consent checkbox / field. */
+	consentField: string;
+	/** What is stored of attribution when consent was not given. */
+	attributionWithoutConsent: AttributionWithoutConsent;
+	/** Secret for hashed attribution and for the hosted form's signed timestamp. */
+	secret: string;
+	/** Vendor syncs each new or changed signup needs (outbox kinds), e.g. ['esp_sync', 'crm_sync']. */
+	syncKinds: string[];
+	/** Profile fields kept from the form; others are ignored (never stored by accident). */
+	profileFields: string[];
+	/** Refuse a signup whose consent box is not ticked (the hosted form's "Consent Required"). */
+	requireConsent?: boolean;
+}
+
+export const DEFAULT_CAPTURE_POLICY: CapturePolicy = {
+	paidMediums: DEFAULT_PAID_MEDIUMS,
+	requireSourceForPaid: true,
+	honeypotField: 'website',
+	minSubmitMs: 2_000,
+	consentField: 'consent',
+	attributionWithoutConsent: 'raw',
+	secret: '',
+	syncKinds: ['esp_sync', 'crm_sync'],
+	profileFields: ['first_name', 'last_name', 'name', 'company', 'country'],
+};
+
+/** Attribution as it may be stored, given consent and the policy (see PERSONAL_ATTRIBUTION_KEYS). */
+export function attributionToStore(signup: ValidSignup, policy: CapturePolicy): Partial<Record<AttributionKey, string>> {
+	if (signup.consentGiven || policy.attributionWithoutConsent === 'raw') return { ...signup.attribution };
+	const kept: Partial<Record<AttributionKey, string>> = {};
+	for (const [key, value] of Object.entries(signup.attribution) as Array<[AttributionKey, string]>) {
+		if (!PERSONAL_ATTRIBUTION_KEYS.includes(key)) kept[key] = value;
+		else if (policy.attributionWithoutConsent === 'hashed') {
+			kept[key] = `hmac:${createHmac('sha256', policy.secret || 'waitlist-ledger').update(value).digest('hex').slice(0, 32)}`;
+		}
+	}
+	return kept;
+}
