@@ -21,7 +21,10 @@ export {
 	type MergePolicy,
 	type UnknownTagPolicy,
 } from './settings/settings';
-export { applyTags, planTags, resolveTags, writeTagPlan, type RegistryDocument, type RegistryTag, type ResolvedTag, type TagChangeResult, type TagKind } from './tags/resolve';
+export { applyTags } from './tags/contact-tags';
+export { planTags, writeTagPlan, type TagChangeResult, type TagPlan } from './tags/plan';
+export type { RegistryDocument, RegistryTag } from './tags/registry';
+export { resolveTags, type ResolvedTag, type TagKind } from './tags/resolve';
 export {
 	DEFAULT_MAX_ATTEMPTS,
 	OUTBOX_STATUSES,

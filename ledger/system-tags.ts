@@ -1,7 +1,9 @@
 import { LedgerInputError } from './errors';
 import { recordEvents, type NewLedgerEvent } from './events';
 import type { SqlExecutor, SqlValue } from './store';
-import { addRegistryTag, writeTagPlan, type TagKind } from './tags/resolve';
+import { writeTagPlan } from './tags/plan';
+import { addRegistryTag } from './tags/registry';
+import type { TagKind } from './tags/resolve';
 
 /**
  * Tags the ledger itself puts on contacts (the kill switch's holding segment, the sweep's

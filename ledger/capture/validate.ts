@@ -68,7 +68,6 @@ function readShownAt(value: unknown, secret: string): number | 'forged' | undefi
 	return a.length === b.length && timingSafeEqual(a, b) ? ms : 'forged';
 }
 
-
 type Refusal = Extract<SignupVerdict, { ok: false }>;
 
 /** A bot's signup: the honeypot is filled, or the form came back faster than a person fills it in. */

@@ -1,7 +1,8 @@
 import type { NewLedgerEvent } from '../events';
 import type { NormalizedIdentifier } from '../normalize';
 import type { SqlExecutor, SqlValue } from '../store';
-import { appliedTagOutcome, settingsAndTagsSql, tagsToApply, type RegistryRow, type ResolvedTag, type TagChangeResult, type TagPlan } from '../tags/resolve';
+import { appliedTagOutcome, tagsToApply, type TagChangeResult, type TagPlan } from '../tags/plan';
+import { settingsAndTagsSql, type RegistryRow, type ResolvedTag } from '../tags/resolve';
 
 /**
  * PostgreSQL: claims the canonical identifier and, only if the claim succeeded, inserts the contact,

@@ -1,25 +1,8 @@
 import type { Store } from '../store';
-import {
-	addRegistryTag,
-	addTagAlias,
-	applyTags,
-	exportRegistry,
-	importRegistry,
-	listContactTags,
-	listQuarantinedTags,
-	listRegistry,
-	planTags,
-	removeTags,
-	resolveTags,
-	tagList,
-	type AddTagInput,
-	type QuarantinedTag,
-	type RegistryDocument,
-	type RegistryTag,
-	type ResolvedTag,
-	type TagChangeResult,
-	type TagPlan,
-} from './resolve';
+import { applyTags, listContactTags, listQuarantinedTags, removeTags, type QuarantinedTag } from './contact-tags';
+import { planTags, type TagChangeResult, type TagPlan } from './plan';
+import { addRegistryTag, addTagAlias, exportRegistry, importRegistry, listRegistry, type AddTagInput, type RegistryDocument, type RegistryTag } from './registry';
+import { resolveTags, tagList, type ResolvedTag } from './resolve';
 
 /** Tags on contacts and the per-launch tag registry. */
 export class TagsApi {
