@@ -25,27 +25,13 @@ export { applyTags } from './tags/contact-tags';
 export { planTags, writeTagPlan, type TagChangeResult, type TagPlan } from './tags/plan';
 export type { RegistryDocument, RegistryTag } from './tags/registry';
 export { resolveTags, type ResolvedTag, type TagKind } from './tags/resolve';
-export {
-	DEFAULT_MAX_ATTEMPTS,
-	OUTBOX_STATUSES,
-	enqueueOutboxEntry,
-	outboxRetryDelay,
-	parseRetryAfter,
-	type AckResult,
-	type ClaimedOutboxEntry,
-	type ClaimOutboxInput,
-	type ClaimProof,
-	type EnqueueOutboxInput,
-	type EnqueueOutboxResult,
-	type FailOutboxInput,
-	type FailResult,
-	type OutboxEntry,
-	type OutboxHealth,
-	type OutboxKind,
-	type OutboxStatus,
-	type PauseScope,
-	type PauseState,
-} from './outbox/enqueue';
+export type { ClaimOutboxInput } from './outbox/claim';
+export { DEFAULT_MAX_ATTEMPTS, enqueueOutboxEntry, type EnqueueOutboxInput, type EnqueueOutboxResult } from './outbox/enqueue';
+export { OUTBOX_STATUSES, type ClaimedOutboxEntry, type OutboxEntry, type OutboxKind, type OutboxStatus } from './outbox/entry';
+export type { OutboxHealth } from './outbox/health';
+export type { PauseScope, PauseState } from './outbox/kill-switch';
+export { outboxRetryDelay, parseRetryAfter } from './outbox/retry';
+export type { AckResult, ClaimProof, FailOutboxInput, FailResult } from './outbox/settle';
 export { OutboxApi } from './outbox/api';
 export { ReconcileApi } from './reconcile/api';
 export { HOLDING_TAG, RECONCILED_TAG } from './system-tags';

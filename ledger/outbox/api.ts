@@ -1,35 +1,13 @@
-import {
-	ackOutboxEntries,
-	claimDueOutboxEntries,
-	enqueueOutboxEntries,
-	enqueueOutboxEntry,
-	failOutboxEntries,
-	getOutboxEntry,
-	getPauseState,
-	listOutboxEntries,
-	outboxHealth,
-	pauseOutbox,
-	releaseOutboxEntries,
-	requeueDeadEntries,
-	resumeOutbox,
-	settleHeldEntries,
-	type AckResult,
-	type ClaimedOutboxEntry,
-	type ClaimOutboxInput,
-	type ClaimProof,
-	type EnqueueOutboxInput,
-	type EnqueueOutboxResult,
-	type FailOutboxInput,
-	type FailResult,
-	type ListOutboxInput,
-	type OutboxEntry,
-	type OutboxHealth,
-	type PauseInput,
-	type PauseState,
-	type RetryPolicy,
-} from './enqueue';
-import { settleSupersededSyncs } from './supersede';
 import type { Store } from '../store';
+import { claimDueOutboxEntries, type ClaimOutboxInput } from './claim';
+import { enqueueOutboxEntries, enqueueOutboxEntry, type EnqueueOutboxInput, type EnqueueOutboxResult } from './enqueue';
+import type { ClaimedOutboxEntry, OutboxEntry } from './entry';
+import { outboxHealth, type OutboxHealth } from './health';
+import { getPauseState, pauseOutbox, resumeOutbox, settleHeldEntries, type PauseInput, type PauseState } from './kill-switch';
+import { getOutboxEntry, listOutboxEntries, requeueDeadEntries, type ListOutboxInput } from './list';
+import type { RetryPolicy } from './retry';
+import { ackOutboxEntries, failOutboxEntries, releaseOutboxEntries, type AckResult, type ClaimProof, type FailOutboxInput, type FailResult } from './settle';
+import { settleSupersededSyncs } from './supersede';
 
 /**
  * The outbox as the nodes use it: each method is one transaction. Batches (claim N, ack N) are one
@@ -99,7 +77,7 @@ export class OutboxApi {
 		return this.store.transaction((tx) => settleHeldEntries(tx, { ...input, action: 'discard' }));
 	}
 
-	/** Dead ESP/CRM sync entries a later sync of the same contact delivered: marked done (see outbox-supersede.ts). */
+	/** Dead ESP/CRM sync entries a later sync of the same contact delivered: marked done (see supersede.ts). */
 	settleSuperseded(input: { launch: string; source?: string }): Promise<Array<{ id: string; contactId: string; kind: string; supersededBy: string }>> {
 		return this.store.transaction((tx) => settleSupersededSyncs(tx, input));
 	}

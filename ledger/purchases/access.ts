@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
+import { requiredText } from '../checks';
 import { LedgerInputError } from '../errors';
 import { recordEvents, type NewLedgerEvent } from '../events';
 import { linkIdentifier } from '../contacts/identifiers';
@@ -145,12 +146,6 @@ export function toAccess(r: AccessRow): AccessRecord {
 		pinnedBy: r.pinned_by,
 		updatedAt: Number(r.updated_at),
 	};
-}
-
-function requiredText(value: unknown, field: string, max = 500): string {
-	if (typeof value !== 'string' || value.trim() === '') throw new LedgerInputError(field, 'is required');
-	if (value.length > max) throw new LedgerInputError(field, `is longer than ${max} characters`);
-	return value.trim();
 }
 
 // ── products ────────────────────────────────────────────────────────────────────────────────────
