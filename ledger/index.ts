@@ -35,20 +35,20 @@ export type { AckResult, ClaimProof, FailOutboxInput, FailResult } from './outbo
 export { OutboxApi } from './outbox/api';
 export { ReconcileApi } from './reconcile/api';
 export { HOLDING_TAG, RECONCILED_TAG } from './system-tags';
-export {
-	runReconcileSweep,
-	type CheckoutOrderRecord,
-	type DeliveryEnrollmentRecord,
-	type PurchaseFact,
-	type PurchaseFactSource,
-	type RecordStream,
-	type SweepFinding,
-	type SweepInput,
-	type SweepReport,
-	type SystemReport,
-	type VendorContactRecord,
-	type VendorSystem,
-} from './reconcile/sweep';
+export { runReconcileSweep } from './reconcile/sweep';
+export type {
+	CheckoutOrderRecord,
+	DeliveryEnrollmentRecord,
+	PurchaseFact,
+	PurchaseFactSource,
+	RecordStream,
+	SweepFinding,
+	SweepInput,
+	SweepReport,
+	SystemReport,
+	VendorContactRecord,
+	VendorSystem,
+} from './reconcile/types';
 export { DEFAULT_CAPTURE_POLICY, DEFAULT_PAID_MEDIUMS, attributionToStore, type AttributionWithoutConsent, type CapturePolicy } from './capture/policy';
 export { signFormTimestamp, validateSignup, type FieldError, type SignupVerdict, type ValidSignup } from './capture/validate';
 export type { CaptureResult } from './capture/capture';

@@ -6,7 +6,7 @@ import { recordEvents, type NewLedgerEvent } from '../events';
 import { linkIdentifier } from '../contacts/identifiers';
 import { findContact, getContact, lockContacts } from '../contacts/records';
 import { enqueueOutboxEntry } from '../outbox/enqueue';
-import type { PurchaseFact, PurchaseFactSource } from '../reconcile/sweep';
+import type { PurchaseFact, PurchaseFactSource } from '../reconcile/types';
 import { openReviewItem } from '../review/review';
 import type { SqlExecutor, SqlValue } from '../store';
 import { finishInboxEntry, getInboxEntry, validateLaunch, validateProvider } from './inbox';

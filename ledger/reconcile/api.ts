@@ -1,5 +1,7 @@
 import type { Store } from '../store';
-import { listSweepFindings, runReconcileSweep, type SweepFinding, type SweepInput, type SweepReport } from './sweep';
+import { listSweepFindings } from './findings';
+import { runReconcileSweep } from './sweep';
+import type { SweepFinding, SweepInput, SweepReport } from './types';
 
 /** Reconcile as the nodes use it. */
 export class ReconcileApi {
