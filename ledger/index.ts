@@ -70,28 +70,15 @@ export {
 } from './purchases/verify';
 export { CHECKOUT_TOKEN_KEY, PURCHASE_EVENT_TYPES, normalizePurchaseEvent, parseWebhookBody, type PurchaseEvent, type PurchaseEventType } from './purchases/normalize';
 export { CONFIRMATION_PENDING, recordConfirmation, recordDelivery, receiveWebhook, type SaleConfirmation, type InboxEntry, type InboxFilter, type InboxStatus, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult } from './purchases/inbox';
-export {
-	accessTarget,
-	applyPurchaseEvent,
-	createCheckoutToken,
-	dueRevocations,
-	matchPurchase,
-	nextAccessState,
-	pinAccess,
-	processInboxEntry,
-	purchaseFactSource,
-	unpinAccess,
-	type AccessDecision,
-	type AccessPin,
-	type AccessRecord,
-	type AccessState,
-	type ApplyPurchaseOptions,
-	type CheckoutToken,
-	type MatchedBy,
-	type Product,
-	type ProductInput,
-	type PurchaseDecision,
-} from './purchases/access';
+export type { AccessRecord } from './purchases/access';
+export { accessTarget, nextAccessState, type AccessDecision, type AccessPin, type AccessState } from './purchases/access-state';
+export { applyPurchaseEvent, processInboxEntry, type ApplyPurchaseOptions } from './purchases/apply';
+export { createCheckoutToken, type CheckoutToken } from './purchases/checkout-token';
+export type { PurchaseDecision } from './purchases/decision';
+export { purchaseFactSource } from './purchases/sweep-facts';
+export { matchPurchase, type MatchedBy } from './purchases/match';
+export { dueRevocations, pinAccess, unpinAccess } from './purchases/pins';
+export type { Product, ProductInput } from './purchases/products';
 export { PurchasesApi, type ReplayOutcome } from './purchases/api';
 export { CONTACT_STEPS, Ledger } from './ledger';
 export { closeAllLedgers, closeLedgersOnExit, getLedger } from './registry';

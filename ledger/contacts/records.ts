@@ -1,7 +1,7 @@
 import type { Touch } from '../attribution';
 import { normalizeIdentifier } from '../normalize';
 import { getLaunchSettings } from '../settings/settings';
-import type { SqlExecutor } from '../store';
+import { forUpdate, type SqlExecutor } from '../store';
 import { identifierOptions, validateLaunch } from './input';
 
 /** Contact rows as stored, read and locked; the contact as callers see it (ContactRecord). */
@@ -46,15 +46,11 @@ function parseJson<T>(text: string | null, fallback: T): T {
 	return text ? (JSON.parse(text) as T) : fallback;
 }
 
-export function lockSuffix(tx: SqlExecutor): string {
-	return tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
-}
-
 /** Reads contacts and, on PostgreSQL, locks them in id order (a fixed order cannot deadlock). */
 export async function lockContacts(tx: SqlExecutor, ids: readonly string[]): Promise<Map<string, ContactRow>> {
 	const unique = [...new Set(ids)].sort();
 	const placeholders = unique.map((_, i) => `$${i + 1}`).join(', ');
-	const rows = await tx.query<ContactRow>(`SELECT ${CONTACT_COLUMNS} FROM contacts WHERE id IN (${placeholders}) ORDER BY id${lockSuffix(tx)}`, unique);
+	const rows = await tx.query<ContactRow>(`SELECT ${CONTACT_COLUMNS} FROM contacts WHERE id IN (${placeholders}) ORDER BY id${forUpdate(tx)}`, unique);
 	return new Map(rows.map((r) => [r.id, r]));
 }
 

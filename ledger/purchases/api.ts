@@ -1,23 +1,12 @@
 import type { Store } from '../store';
-import {
-	applyPurchaseEvent,
-	createCheckoutToken,
-	defineProduct,
-	dueRevocations,
-	getAccess,
-	pinAccess,
-	processInboxEntry,
-	unpinAccess,
-	type AccessRecord,
-	type ApplyPurchaseOptions,
-	type CheckoutToken,
-	type PinInput,
-	type Product,
-	type ProductInput,
-	type PurchaseDecision,
-} from './access';
+import { getAccess, type AccessRecord } from './access';
+import { applyPurchaseEvent, processInboxEntry, type ApplyPurchaseOptions } from './apply';
+import { createCheckoutToken, type CheckoutToken } from './checkout-token';
+import type { PurchaseDecision } from './decision';
 import { deferInboxReplay, getInboxEntry, listInbox, receiveWebhook, recordConfirmation, recordDelivery, type InboxEntry, type InboxFilter, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
 import type { PurchaseEvent } from './normalize';
+import { dueRevocations, pinAccess, unpinAccess, type PinInput } from './pins';
+import { defineProduct, type Product, type ProductInput } from './products';
 
 /** Purchases: webhook inbox, checkout tokens, matching and access. One transaction per call. */
 export class PurchasesApi {

@@ -1,8 +1,9 @@
 import { recordEvents } from '../events';
 import type { MergeStep, MergeStepContext } from '../contacts/steps';
 import { openReviewItem } from '../review/review';
-import { inList, type SqlExecutor, type SqlValue } from '../store';
-import { settleAccess, toAccess, type AccessPin, type AccessRecord, type AccessRow, type AccessState } from './access';
+import { forUpdate, inList, type SqlExecutor, type SqlValue } from '../store';
+import { settleAccess, toAccess, type AccessRecord, type AccessRow } from './access';
+import type { AccessPin, AccessState } from './access-state';
 
 /**
  * Merge and unmerge for purchases and access (a merge step the Ledger hands to contacts).
@@ -53,14 +54,12 @@ interface PurchasesMergeRecord {
 	products: ProductMove[];
 }
 
-const lockSuffix = (tx: SqlExecutor) => (tx.dialect === 'postgres' ? ' FOR UPDATE' : '');
-
 function snapshotOf(a: AccessRecord): AccessSnapshot {
 	return { state: a.state, version: a.version, revokeAfter: a.revokeAfter, pin: a.pin, pinReason: a.pinReason, pinnedBy: a.pinnedBy };
 }
 
 async function accessRow(tx: SqlExecutor, launch: string, contactId: string, productId: string): Promise<AccessRecord | null> {
-	const [row] = await tx.query<AccessRow>(`SELECT * FROM access WHERE launch = $1 AND contact_id = $2 AND product_id = $3${lockSuffix(tx)}`, [launch, contactId, productId]);
+	const [row] = await tx.query<AccessRow>(`SELECT * FROM access WHERE launch = $1 AND contact_id = $2 AND product_id = $3${forUpdate(tx)}`, [launch, contactId, productId]);
 	return row ? toAccess(row) : null;
 }
 
@@ -89,7 +88,7 @@ async function mergePurchases(tx: SqlExecutor, ctx: MergeStepContext): Promise<P
 		[targetId, launch, sourceId],
 	);
 	const inbox = await tx.query<{ id: string }>('UPDATE purchase_inbox SET contact_id = $1 WHERE launch = $2 AND contact_id = $3 RETURNING id', [targetId, launch, sourceId]);
-	const sourceRows = (await tx.query<AccessRow>(`SELECT * FROM access WHERE launch = $1 AND contact_id = $2 ORDER BY product_id${lockSuffix(tx)}`, [launch, sourceId])).map(toAccess);
+	const sourceRows = (await tx.query<AccessRow>(`SELECT * FROM access WHERE launch = $1 AND contact_id = $2 ORDER BY product_id${forUpdate(tx)}`, [launch, sourceId])).map(toAccess);
 	const productIds = [...new Set([...sourceRows.map((r) => r.productId), ...purchases.map((p) => p.product_id).filter((p): p is string => p !== null)])].sort();
 	const products: ProductMove[] = [];
 	for (const productId of productIds) {
@@ -161,7 +160,7 @@ async function unmergePurchases(tx: SqlExecutor, ctx: MergeStepContext, raw: unk
 	for (let i = 0; i < movedIds.length; i += 500) {
 		const params: SqlValue[] = [targetId];
 		const rows = await tx.query<{ id: string; product_id: string | null }>(
-			`SELECT id, product_id FROM purchases WHERE contact_id = $1 AND id IN (${inList(movedIds.slice(i, i + 500), params)})${lockSuffix(tx)}`,
+			`SELECT id, product_id FROM purchases WHERE contact_id = $1 AND id IN (${inList(movedIds.slice(i, i + 500), params)})${forUpdate(tx)}`,
 			params,
 		);
 		for (const r of rows) current.set(r.id, r.product_id);

@@ -8,7 +8,7 @@ import type { Store, StoreConfig } from './types';
 
 export type { Dialect, PostgresConfig, Row, SqlExecutor, SqliteConfig, SqlValue, Store, StoreConfig } from './types';
 export { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations';
-export { inList } from './params';
+export { forUpdate, inList } from './params';
 export { PostgresStore } from './postgres';
 export { SqliteStore } from './sqlite';
 
