@@ -26,9 +26,8 @@
  * do a signup in fewer writes than its tables need, so its ratio is the most the ledger side could
  * reach on this machine with this data model.
  */
-import { Ledger } from '../ledger';
-import { openStore, type Store } from '../ledger/store';
-import { timeOrderedUuid } from '../ledger/ids';
+import { Ledger, openStore } from '../ledger';
+import { createRawContactsTable, FLOOR_LAUNCH, rawUpsertContact, writeSignupRowsAlone, type Store } from '../ledger/internal';
 import { DRIVERS, freshDatabase, type DriverName } from '../test/support/stores';
 import { arg, RssSampler } from './support';
 
@@ -61,11 +60,7 @@ const touchOf = (i: number) => ({ utm_source: i % 3 ? 'newsletter' : 'instagram'
 
 async function rawBaseline(store: Store, from: number, to: number, concurrency: number) {
 	return timed(from, to, concurrency, (i) =>
-		store.execute(
-			`INSERT INTO bench_raw_contacts (email, data, updated_at) VALUES ($1, $2, $3)
-			 ON CONFLICT (email) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
-			[emailOf(i), JSON.stringify({ first_name: `User ${i}`, ...touchOf(i), tags: ['early-bird', 'waitlist'] }), Date.now()],
-		),
+		rawUpsertContact(store, emailOf(i), JSON.stringify({ first_name: `User ${i}`, ...touchOf(i), tags: ['early-bird', 'waitlist'] }), Date.now()),
 	);
 }
 
@@ -79,46 +74,11 @@ const ledgerInput = (i: number) => ({
 });
 
 /**
- * The writes of one new signup and nothing else (the floor, see the header). Same rows and shapes as
- * the ledger writes for `ledgerInput(i)`; contact ids time-ordered like the ledger's.
+ * The writes of one new signup and nothing else (the floor, see the header and writeSignupRowsAlone):
+ * the same rows and shapes as the ledger writes for `ledgerInput(i)`, in launch FLOOR_LAUNCH.
  */
 async function writesAlone(store: Store, from: number, to: number, concurrency: number) {
-	return timed(from, to, concurrency, async (i) => {
-		const id = timeOrderedUuid();
-		const now = Date.now();
-		const email = emailOf(i);
-		const touch = JSON.stringify({ at: now, ...touchOf(i) });
-		const profile = JSON.stringify({ first_name: `User ${i}` });
-		const created = JSON.stringify({ identifier: { kind: 'email', value: email }, changes: { first_name: { before: null, after: `User ${i}` }, first_touch: { before: null, after: JSON.parse(touch) }, last_touch: { before: null, after: JSON.parse(touch) } } });
-		const tagEvent = (tag: string) => JSON.stringify({ tag, input: tag, via: 'known', before: false, after: true });
-		if (store.dialect === 'postgres') {
-			await store.execute(
-				`WITH claim AS (
-					INSERT INTO identifiers (launch, kind, value, contact_id, display_value, created_at) VALUES ('bench-floor', 'email', $1, $2, $1, $3)
-					ON CONFLICT DO NOTHING RETURNING contact_id),
-				c AS (INSERT INTO contacts (id, launch, email, profile, first_touch, last_touch, field_times, created_at, updated_at)
-					SELECT contact_id, 'bench-floor', $1, $4, $5, $5, $6, $3, $3 FROM claim),
-				t AS (INSERT INTO contact_tags (contact_id, tag, launch, source, applied_at)
-					SELECT contact_id, tag, 'bench-floor', 'bench', $3 FROM claim, (VALUES ('early-bird'), ('waitlist')) AS tags (tag))
-				INSERT INTO events (launch, contact_id, type, source, data, created_at)
-					SELECT 'bench-floor', contact_id, type, 'bench', data, $3 FROM claim, (VALUES ('contact.created', $7), ('tag.applied', $8), ('tag.applied', $9)) AS e (type, data)`,
-				[email, id, now, profile, touch, JSON.stringify({ first_name: now }), created, tagEvent('early-bird'), tagEvent('waitlist')],
-			);
-			return;
-		}
-		await store.transaction(async (tx) => {
-			await tx.execute(`INSERT INTO identifiers (launch, kind, value, contact_id, display_value, created_at) VALUES ('bench-floor', 'email', $1, $2, $1, $3)`, [email, id, now]);
-			await tx.execute(
-				`INSERT INTO contacts (id, launch, email, profile, first_touch, last_touch, field_times, created_at, updated_at) VALUES ($1, 'bench-floor', $2, $3, $4, $4, $5, $6, $6)`,
-				[id, email, profile, touch, JSON.stringify({ first_name: now }), now],
-			);
-			await tx.execute(`INSERT INTO contact_tags (contact_id, tag, launch, source, applied_at) VALUES ($1, 'early-bird', 'bench-floor', 'bench', $2), ($1, 'waitlist', 'bench-floor', 'bench', $2)`, [id, now]);
-			await tx.execute(
-				`INSERT INTO events (launch, contact_id, type, source, data, created_at) VALUES ('bench-floor', $1, 'contact.created', 'bench', $2, $5), ('bench-floor', $1, 'tag.applied', 'bench', $3, $5), ('bench-floor', $1, 'tag.applied', 'bench', $4, $5)`,
-				[id, created, tagEvent('early-bird'), tagEvent('waitlist'), now],
-			);
-		});
-	});
+	return timed(from, to, concurrency, (i) => writeSignupRowsAlone(store, { email: emailOf(i), firstName: `User ${i}`, touch: touchOf(i) }));
 }
 
 async function ledgerUpserts(ledger: Ledger, from: number, to: number, concurrency: number) {
@@ -179,7 +139,7 @@ async function main(): Promise<void> {
 				await ledger.tags.add({ launch: 'bench', tag: 'Early Bird', aliases: ['Early Bird (ad)'] });
 				await ledger.tags.add({ launch: 'bench', tag: 'waitlist' });
 				const c = CONCURRENCY[driver];
-				await store.execute('CREATE TABLE IF NOT EXISTS bench_raw_contacts (email TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at BIGINT NOT NULL)');
+				await createRawContactsTable(store);
 				const raw = { seconds: 0, peakRss: 0 };
 				const led = { seconds: 0, peakRss: 0 };
 				const batch = { seconds: 0, peakRss: 0 };
@@ -191,7 +151,7 @@ async function main(): Promise<void> {
 					const l = await ledgerUpserts(ledger, from, to, c);
 					// The batch side's emails: the same count, a range of their own.
 					const b = await ledgerUpsertMany(ledger, size + from, size + to, c);
-					// The floor's rows live in a launch of their own ('bench-floor'), same emails.
+					// The floor's rows live in a launch of their own (FLOOR_LAUNCH), same emails.
 					const f = await writesAlone(store, from, to, c);
 					floor.seconds += f.seconds;
 					raw.seconds += r.seconds;
@@ -203,7 +163,7 @@ async function main(): Promise<void> {
 				}
 				const count = await ledger.contacts.count('bench');
 				if (count !== 2 * size) throw new Error(`expected ${2 * size} contacts, found ${count}`);
-				const floorCount = await ledger.contacts.count('bench-floor');
+				const floorCount = await ledger.contacts.count(FLOOR_LAUNCH);
 				if (floorCount !== size) throw new Error(`writes alone: expected ${size} contacts, found ${floorCount}`);
 				const row: Row = {
 					driver,

@@ -19,8 +19,8 @@
  * about 10–20 executions/s on this machine; rates are per entry, so the ratio is unaffected. The two
  * sides run interleaved in slices so both see the same load from whatever else the machine does.
  */
-import { Ledger } from '../ledger';
-import { openStore } from '../ledger/store';
+import { Ledger, openStore } from '../ledger';
+import { countOutboxEntries } from '../ledger/internal';
 import { startE2eN8n, type E2eN8n } from '../test/support/n8n-e2e';
 import { arg } from './support';
 
@@ -103,8 +103,7 @@ function drainWorkflow(side: Side, index: number) {
 }
 
 async function doneCount(ledger: Ledger, launch: string): Promise<number> {
-	const [row] = await ledger.store.query<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE launch = $1 AND status = 'done'`, [launch]);
-	return Number(row?.n ?? 0);
+	return countOutboxEntries(ledger.store, launch, 'done');
 }
 
 /** Runs executions of the side's workflow until `target` of its entries are done; returns executions run. */

@@ -6,12 +6,12 @@
  *
  *   npm run bench -- outbox-sweep [--sizes=10000,100000] [--drivers=sqlite,postgres] [--claims=5000]
  *
- * Contacts are seeded with plain INSERTs (setup, not measured). Vendor lists: 1 % of contacts missing
+ * Contacts are seeded with plain INSERTs (seedPlainContacts; setup, not measured). Vendor lists: 1 % of contacts missing
  * in each list, 0.5 % duplicated, 1 % with tag drift, 0.5 % unknown emails; checkout orders for every
  * contact, 0.5 % with an email the ledger does not know.
  */
-import { Ledger, type CheckoutOrderRecord, type VendorContactRecord } from '../ledger';
-import { openStore, type SqlValue, type Store } from '../ledger/store';
+import { Ledger, openStore, type CheckoutOrderRecord, type VendorContactRecord } from '../ledger';
+import { seedPlainContacts } from '../ledger/internal';
 import { DRIVERS, freshDatabase, type DriverName } from '../test/support/stores';
 import { arg, RssSampler } from './support';
 
@@ -22,30 +22,6 @@ const LAUNCH = 'bench';
 
 const emailOf = (i: number) => `sweep.user${i}@example.com`;
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
-
-async function seed(store: Store, n: number): Promise<void> {
-	const now = Date.now();
-	await store.execute(`INSERT INTO tag_registry (launch, tag, kind, created_at) VALUES ($1, 'early-bird', 'segment', $2)`, [LAUNCH, now]);
-	for (let start = 0; start < n; start += 500) {
-		const count = Math.min(500, n - start);
-		await store.transaction(async (tx) => {
-			for (const [table, row] of [
-				['contacts (id, launch, email, created_at, updated_at)', (i: number) => [`c${i.toString().padStart(7, '0')}`, LAUNCH, emailOf(i), now, now]],
-				['identifiers (launch, kind, value, contact_id, created_at)', (i: number) => [LAUNCH, 'email', emailOf(i), `c${i.toString().padStart(7, '0')}`, now]],
-				['contact_tags (contact_id, tag, launch, applied_at)', (i: number) => [`c${i.toString().padStart(7, '0')}`, 'early-bird', LAUNCH, now]],
-			] as const) {
-				const params: SqlValue[] = [];
-				const values = Array.from({ length: count }, (_, k) => {
-					const fields = row(start + k);
-					const base = params.length;
-					params.push(...fields);
-					return `(${fields.map((_, j) => `$${base + j + 1}`).join(', ')})`;
-				});
-				await tx.execute(`INSERT INTO ${table} VALUES ${values.join(', ')}`, params);
-			}
-		});
-	}
-}
 
 /** A vendor contact list, generated lazily so the list itself never sits in memory. */
 async function* contactList(n: number, salt: number): AsyncGenerator<VendorContactRecord> {
@@ -67,7 +43,7 @@ async function sweepBench(driver: DriverName, n: number): Promise<{ seconds: num
 	const db = await freshDatabase(driver);
 	const ledger = new Ledger(await openStore(db.config));
 	try {
-		await seed(ledger.store, n);
+		await seedPlainContacts(ledger.store, { launch: LAUNCH, count: n, emailOf, tag: 'early-bird' });
 		global.gc?.();
 		const sampler = new RssSampler();
 		sampler.start();

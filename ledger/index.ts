@@ -1,41 +1,62 @@
+/**
+ * The ledger's public entry, the one nodes import: the Ledger facade and how to open one, the input
+ * and result types of its API objects, its errors, and the few constants and pure helpers the nodes'
+ * parameters and webhooks need. Transaction-level functions are not here; tests and benches reach
+ * them through ./internal.
+ */
+
+// The facade and opening it.
+export { Ledger } from './ledger';
+export { closeAllLedgers, closeLedgersOnExit, getLedger } from './registry';
+export { defaultSqlitePath, openStore, schemaVersion, type PostgresConfig, type SqliteConfig, type StoreConfig } from './store';
+
+// Errors.
 export { ForgottenIdentityError, LedgerInputError } from './errors';
-export { ATTRIBUTION_KEYS, type Touch } from './attribution';
-export { listEvents, listLaunchEvents, recordEvent, recordEvents, type EventFilter, type LedgerEvent, type NewLedgerEvent } from './events';
-export { forgottenAt, isForgotten } from './contacts/tombstones';
-export type { ContactSteps, ForgetContext, ForgetStep, MergeStep, MergeStepContext } from './contacts/steps';
-export { linkIdentifier, type LinkIdentifierInput, type LinkIdentifierResult } from './contacts/identifiers';
+
+// The API objects hanging off the facade, and what their methods take and give.
+export type { CaptureApi } from './capture/api';
+export type { ContactsApi } from './contacts/api';
+export type { OutboxApi } from './outbox/api';
+export type { PurchasesApi, ReplayOutcome } from './purchases/api';
+export type { ReconcileApi } from './reconcile/api';
+export type { ReviewApi } from './review/api';
+export type { SettingsApi } from './settings/api';
+export type { TagsApi } from './tags/api';
+
+export type { AttributionKey, Touch } from './attribution';
+export type { EventFilter, LedgerEvent } from './events';
+export type { NormalizedIdentifier } from './normalize';
+
+export type { LinkIdentifierInput, LinkIdentifierResult } from './contacts/identifiers';
 export type { IdentifierInput, UpsertContactInput } from './contacts/input';
 export type { MergeContactsInput } from './contacts/merge';
-export { findContact, getContact, type ContactRecord } from './contacts/records';
-export { upsertContact, type UpsertContactResult } from './contacts/upsert';
+export type { ContactRecord } from './contacts/records';
+export type { UpsertContactResult } from './contacts/upsert';
 export type { UpsertManyOutcome } from './contacts/upsert-many';
-export { isEmptyValue, mergeFieldValue } from './contacts/field-merge';
-export { normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey, type NormalizedIdentifier } from './normalize';
-export { listReviewItems, openReviewItem, resolveReviewItem, type ReviewItem } from './review/review';
-export {
-	DEFAULT_LAUNCH_SETTINGS,
-	getLaunchSettings,
-	updateLaunchSettings,
-	type LaunchSettings,
-	type LaunchSettingsPatch,
-	type MergePolicy,
-	type UnknownTagPolicy,
-} from './settings/settings';
-export { applyTags } from './tags/contact-tags';
-export { planTags, writeTagPlan, type TagChangeResult, type TagPlan } from './tags/plan';
-export type { RegistryDocument, RegistryTag } from './tags/registry';
-export { resolveTags, type ResolvedTag, type TagKind } from './tags/resolve';
+
+export type { ReviewItem, ReviewReason } from './review/review';
+export { DEFAULT_LAUNCH_SETTINGS, type CanonicalKey, type LaunchSettings, type LaunchSettingsPatch, type MergePolicy, type UnknownTagPolicy } from './settings/settings';
+
+export type { QuarantinedTag } from './tags/contact-tags';
+export type { TagChangeResult, TagPlan } from './tags/plan';
+export type { AddTagInput, RegistryDocument, RegistryTag } from './tags/registry';
+export type { ResolvedTag, TagKind } from './tags/resolve';
+
+export { ATTRIBUTION_KEYS } from './attribution';
+export type { CaptureResult } from './capture/capture';
+export { DEFAULT_CAPTURE_POLICY, DEFAULT_PAID_MEDIUMS, type AttributionWithoutConsent, type CapturePolicy } from './capture/policy';
+export type { CaptureRejection, RecordedRejection } from './capture/rejections';
+export { signFormTimestamp, validateSignup, type FieldError, type SignupVerdict, type ValidSignup } from './capture/validate';
+
 export type { ClaimOutboxInput } from './outbox/claim';
-export { DEFAULT_MAX_ATTEMPTS, enqueueOutboxEntry, type EnqueueOutboxInput, type EnqueueOutboxResult } from './outbox/enqueue';
-export { OUTBOX_STATUSES, type ClaimedOutboxEntry, type OutboxEntry, type OutboxKind, type OutboxStatus } from './outbox/entry';
+export type { EnqueueOutboxInput, EnqueueOutboxResult } from './outbox/enqueue';
+export type { ClaimedOutboxEntry, OutboxEntry, OutboxKind, OutboxStatus } from './outbox/entry';
 export type { OutboxHealth } from './outbox/health';
-export type { PauseScope, PauseState } from './outbox/kill-switch';
-export { outboxRetryDelay, parseRetryAfter } from './outbox/retry';
-export type { AckResult, ClaimProof, FailOutboxInput, FailResult } from './outbox/settle';
-export { OutboxApi } from './outbox/api';
-export { ReconcileApi } from './reconcile/api';
-export { HOLDING_TAG, RECONCILED_TAG } from './system-tags';
-export { runReconcileSweep } from './reconcile/sweep';
+export type { PauseInput, PauseScope, PauseState } from './outbox/kill-switch';
+export type { ListOutboxInput } from './outbox/list';
+export { parseRetryAfter, type RetryPolicy } from './outbox/retry';
+export type { AckResult, ClaimProof, FailOutboxInput, FailResult, SettleOutcome } from './outbox/settle';
+
 export type {
 	CheckoutOrderRecord,
 	DeliveryEnrollmentRecord,
@@ -49,37 +70,35 @@ export type {
 	VendorContactRecord,
 	VendorSystem,
 } from './reconcile/types';
-export { DEFAULT_CAPTURE_POLICY, DEFAULT_PAID_MEDIUMS, attributionToStore, type AttributionWithoutConsent, type CapturePolicy } from './capture/policy';
-export { signFormTimestamp, validateSignup, type FieldError, type SignupVerdict, type ValidSignup } from './capture/validate';
-export type { CaptureResult } from './capture/capture';
-export { CaptureApi } from './capture/api';
+
+export type { AccessRecord } from './purchases/access';
+export type { AccessDecision, AccessPin, AccessState } from './purchases/access-state';
+export type { ApplyPurchaseOptions } from './purchases/apply';
+export type { CheckoutToken } from './purchases/checkout-token';
+export type { PurchaseDecision } from './purchases/decision';
 export {
-	DEFAULT_TOLERANCE_SECONDS,
+	CONFIRMATION_PENDING,
+	type InboxEntry,
+	type InboxFilter,
+	type InboxStatus,
+	type ReceiveWebhookInput,
+	type ReceiveWebhookResult,
+	type RecordDeliveryInput,
+	type RecordDeliveryResult,
+	type SaleConfirmation,
+} from './purchases/inbox';
+export type { MatchedBy } from './purchases/match';
+export { PURCHASE_EVENT_TYPES, parseWebhookBody, type PurchaseEvent, type PurchaseEventType } from './purchases/normalize';
+export type { PinInput } from './purchases/pins';
+export type { Product, ProductInput } from './purchases/products';
+export { purchaseFactSource } from './purchases/sweep-facts';
+export {
 	PAYMENT_PROVIDERS,
-	headerValue,
-	keptHeaders,
-	verifyWebhook,
 	type GenericHmacOptions,
 	type HeaderBag,
 	type HmacAlgorithm,
 	type PaymentProvider,
 	type SignatureEncoding,
 	type VerifyFailureReason,
-	type VerifyInput,
 	type VerifyResult,
 } from './purchases/verify';
-export { CHECKOUT_TOKEN_KEY, PURCHASE_EVENT_TYPES, normalizePurchaseEvent, parseWebhookBody, type PurchaseEvent, type PurchaseEventType } from './purchases/normalize';
-export { CONFIRMATION_PENDING, recordConfirmation, recordDelivery, receiveWebhook, type SaleConfirmation, type InboxEntry, type InboxFilter, type InboxStatus, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult } from './purchases/inbox';
-export type { AccessRecord } from './purchases/access';
-export { accessTarget, nextAccessState, type AccessDecision, type AccessPin, type AccessState } from './purchases/access-state';
-export { applyPurchaseEvent, processInboxEntry, type ApplyPurchaseOptions } from './purchases/apply';
-export { createCheckoutToken, type CheckoutToken } from './purchases/checkout-token';
-export type { PurchaseDecision } from './purchases/decision';
-export { purchaseFactSource } from './purchases/sweep-facts';
-export { matchPurchase, type MatchedBy } from './purchases/match';
-export { dueRevocations, pinAccess, unpinAccess } from './purchases/pins';
-export type { Product, ProductInput } from './purchases/products';
-export { PurchasesApi, type ReplayOutcome } from './purchases/api';
-export { CONTACT_STEPS, Ledger } from './ledger';
-export { closeAllLedgers, closeLedgersOnExit, getLedger } from './registry';
-export { createStore, defaultSqlitePath, openStore, LATEST_SCHEMA_VERSION, type StoreConfig } from './store';

@@ -13,8 +13,6 @@ import { SettingsApi } from './settings/api';
 import { schemaVersion, type Store } from './store';
 import { TagsApi } from './tags/api';
 
-export { ContactsApi, ReviewApi, SettingsApi, TagsApi };
-
 /**
  * What merge, unmerge and forget do beyond the contact's own rows: every resource that keeps rows per
  * contact lists its step here. Merge runs in this order, unmerge backwards: the outbox moves first, so

@@ -7,8 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { Ledger } from '../ledger';
-import { openStore } from '../ledger/store';
+import { Ledger, openStore } from '../ledger';
 import { PACKAGE_NAME, PACKAGE_ROOT, findFreePort, n8nEnv } from './lib/n8n-instance';
 import { listWorkflows } from './lib/n8n-workflows';
 import { installedN8nRuntime } from './lib/n8n-runtime';

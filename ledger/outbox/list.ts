@@ -39,6 +39,12 @@ export async function listOutboxEntries(tx: SqlExecutor, input: ListOutboxInput)
 	return (await tx.query<OutboxRow>(sql, params)).map(toEntry);
 }
 
+/** How many of the launch's entries have this status (one COUNT, no rows read). */
+export async function countOutboxEntries(tx: SqlExecutor, launch: string, status: OutboxStatus): Promise<number> {
+	const [row] = await tx.query<{ n: number }>('SELECT COUNT(*) AS n FROM outbox WHERE launch = $1 AND status = $2', [launch, status]);
+	return Number(row?.n ?? 0);
+}
+
 export async function getOutboxEntry(tx: SqlExecutor, id: string): Promise<OutboxEntry | null> {
 	const [row] = await tx.query<OutboxRow>(`SELECT ${COLUMNS} FROM outbox WHERE id = $1`, [id]);
 	return row ? toEntry(row) : null;

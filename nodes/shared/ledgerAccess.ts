@@ -6,8 +6,7 @@ import type {
 	INodeCredentialTestResult,
 } from 'n8n-workflow';
 
-import { closeLedgersOnExit, defaultSqlitePath, getLedger, openStore, type Ledger, type StoreConfig } from '../../ledger';
-import { schemaVersion } from '../../ledger/store';
+import { closeLedgersOnExit, defaultSqlitePath, getLedger, openStore, schemaVersion, type Ledger, type StoreConfig } from '../../ledger';
 
 export const LEDGER_CREDENTIAL = 'waitlistLedgerApi';
 export const LEDGER_CONNECTION_TEST = 'waitlistLedgerConnectionTest';

@@ -4,8 +4,7 @@ import { after, before, describe, it } from 'node:test';
 
 import type { Browser } from 'playwright-core';
 
-import { Ledger } from '../../ledger';
-import { openStore } from '../../ledger/store';
+import { Ledger, openStore } from '../../ledger';
 import { ARTIFACTS_DIR, launchChromium, serveLandingSite, type LandingSite } from '../support/browser';
 import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
 

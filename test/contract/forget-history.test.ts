@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { ForgottenIdentityError } from '../../ledger/errors';
-import { isForgotten } from '../../ledger/contacts/tombstones';
-import { enqueueOutboxEntry } from '../../ledger/outbox/enqueue';
-import type { SqlExecutor } from '../../ledger/store';
+import { ForgottenIdentityError } from '../../ledger';
+import { enqueueOutboxEntry, isForgotten, type SqlExecutor } from '../../ledger/internal';
 import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
 
 /** Every row of every table, as text, so a test can search the whole database for a person. */

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 
-import { Ledger } from '../../ledger';
-import { openStore } from '../../ledger/store';
+import { Ledger, openStore } from '../../ledger';
 import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
 
 function runWorker(args: object): Promise<{ contactId: string; created: boolean }[]> {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { normalizePurchaseEvent, type PurchaseEvent } from '../../ledger';
-import type { SqlExecutor } from '../../ledger/store';
+import type { PurchaseEvent } from '../../ledger';
+import { normalizePurchaseEvent, type SqlExecutor } from '../../ledger/internal';
 import { stripe } from '../support/purchase-fixtures';
 import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { HOLDING_TAG, LedgerInputError, outboxRetryDelay, parseRetryAfter } from '../../ledger';
+import { LedgerInputError, parseRetryAfter } from '../../ledger';
+import { HOLDING_TAG, outboxRetryDelay } from '../../ledger/internal';
 import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
 
 const MINUTE = 60_000;

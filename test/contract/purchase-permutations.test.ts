@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { normalizePurchaseEvent, type AccessPin, type PurchaseEvent } from '../../ledger';
+import type { AccessPin, PurchaseEvent } from '../../ledger';
+import { normalizePurchaseEvent } from '../../ledger/internal';
 import { stripe } from '../support/purchase-fixtures';
 import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
 

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { Ledger } from '../../ledger';
-import { openStore } from '../../ledger/store';
+import { Ledger, openStore } from '../../ledger';
 import { stripe } from '../support/purchase-fixtures';
 import { startBarrierWorker } from '../support/barrier-worker';
 import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';

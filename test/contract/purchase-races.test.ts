@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { normalizePurchaseEvent, purchaseFactSource } from '../../ledger';
+import { purchaseFactSource } from '../../ledger';
+import { normalizePurchaseEvent } from '../../ledger/internal';
 import { stripe } from '../support/purchase-fixtures';
 import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { Ledger } from '../../ledger';
-import { openStore } from '../../ledger/store';
+import { Ledger, openStore } from '../../ledger';
 import { gumroad, stripe } from '../support/purchase-fixtures';
 import { stripeSign } from '../support/purchase-signing';
 import { startBarrierWorker } from '../support/barrier-worker';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { RECONCILED_TAG, type PurchaseFact, type PurchaseFactSource, type VendorContactRecord } from '../../ledger';
+import type { PurchaseFact, PurchaseFactSource, VendorContactRecord } from '../../ledger';
+import { RECONCILED_TAG } from '../../ledger/internal';
 import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
 
 /** A vendor list as a stream, the way a paginated API delivers it. */

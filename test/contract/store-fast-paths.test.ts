@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { Ledger } from '../../ledger';
-import { openStore, SqliteStore } from '../../ledger/store';
+import { Ledger, openStore } from '../../ledger';
+import { SqliteStore } from '../../ledger/internal';
 import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
 
 for (const driver of DRIVERS) {

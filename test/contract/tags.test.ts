@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { LedgerInputError } from '../../ledger/errors';
+import { LedgerInputError } from '../../ledger';
 import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
 
 for (const driver of DRIVERS) {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { UPSERT_MANY_CHUNK } from '../../ledger/contacts/upsert-many';
+import { UPSERT_MANY_CHUNK } from '../../ledger/internal';
 import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
 
 for (const driver of DRIVERS) {

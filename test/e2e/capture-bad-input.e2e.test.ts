@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { Ledger } from '../../ledger';
-import { openStore } from '../../ledger/store';
+import { Ledger, openStore } from '../../ledger';
 import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
 import { FAKE_VENDOR_CREDENTIALS, signupTemplate } from '../support/signup-template';
 

@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { HOLDING_TAG, Ledger } from '../../ledger';
-import { openStore } from '../../ledger/store';
+import { Ledger, openStore } from '../../ledger';
+import { HOLDING_TAG } from '../../ledger/internal';
 import { PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
 import { startE2eN8n, type E2eN8n, type VendorRequest } from '../support/n8n-e2e';
 import { FAKE_VENDOR_CREDENTIALS, type TemplateJson } from '../support/signup-template';

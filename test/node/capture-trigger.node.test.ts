@@ -7,7 +7,7 @@ import nock from 'nock';
 
 import { runWebhook, type WorkflowJson } from '../support/n8n-in-process';
 import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
-import { getLedger, closeAllLedgers } from '../../ledger';
+import { closeAllLedgers, getLedger } from '../../ledger';
 import { ledgerCredentialFor } from '../support/ledger-credential';
 
 const template = JSON.parse(readFileSync(join(__dirname, '..', '..', 'workflows', 'waitlist-signup.json'), 'utf8')) as WorkflowJson;

@@ -7,7 +7,8 @@ import { runWorkflow, type WorkflowRunResult } from '../support/n8n-in-process';
 import { AFTER_DONE, AFTER_REVIEW, START, actionWorkflow, items } from '../support/action-workflow';
 import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
 import { ledgerCredentialFor } from '../support/ledger-credential';
-import { closeAllLedgers, getLedger, normalizePurchaseEvent } from '../../ledger';
+import { closeAllLedgers, getLedger } from '../../ledger';
+import { normalizePurchaseEvent } from '../../ledger/internal';
 import { stripe } from '../support/purchase-fixtures';
 
 const NODE = 'Waitlist Contact';

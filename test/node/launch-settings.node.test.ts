@@ -7,7 +7,8 @@ import { runWorkflow, type WorkflowRunResult } from '../support/n8n-in-process';
 import { AFTER_DONE, AFTER_REVIEW, START, actionWorkflow, items } from '../support/action-workflow';
 import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
 import { ledgerCredentialFor } from '../support/ledger-credential';
-import { DEFAULT_LAUNCH_SETTINGS, closeAllLedgers, getLedger, listLaunchEvents, type Ledger } from '../../ledger';
+import { closeAllLedgers, DEFAULT_LAUNCH_SETTINGS, getLedger, type Ledger } from '../../ledger';
+import { listLaunchEvents } from '../../ledger/internal';
 
 const NODE = 'Waitlist Contact';
 const TAGS = 'Waitlist Tags';

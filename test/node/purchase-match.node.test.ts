@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { closeAllLedgers, getLedger, normalizePurchaseEvent, type Ledger } from '../../ledger';
+import { closeAllLedgers, getLedger, type Ledger } from '../../ledger';
+import { normalizePurchaseEvent } from '../../ledger/internal';
 import { ledgerCredentialFor } from '../support/ledger-credential';
 import { runWorkflow, type WorkflowJson, type WorkflowRunResult } from '../support/n8n-in-process';
 import { lemonSqueezy, stripe } from '../support/purchase-fixtures';

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { closeAllLedgers, getLedger, normalizePurchaseEvent, RECONCILED_TAG, type Ledger } from '../../ledger';
+import { closeAllLedgers, getLedger, type Ledger } from '../../ledger';
+import { normalizePurchaseEvent, RECONCILED_TAG } from '../../ledger/internal';
 import { ledgerCredentialFor } from '../support/ledger-credential';
 import { runWorkflow, type WorkflowJson } from '../support/n8n-in-process';
 import { stripe } from '../support/purchase-fixtures';

@@ -18,8 +18,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
-import { Ledger } from '../../ledger';
-import { openStore } from '../../ledger/store';
+import { Ledger, openStore } from '../../ledger';
 import { ensureN8nRuntime, type N8nRuntime } from '../../scripts/lib/n8n-runtime';
 import { runN8nCli } from '../../scripts/lib/n8n-workflows';
 import {

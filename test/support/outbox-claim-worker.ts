@@ -3,8 +3,7 @@
  * cross-process claim test. argv[2]: JSON { config, launch, loops, batch, worker }.
  * Prints one JSON line: every entry id this process claimed, in claim order (duplicates included).
  */
-import { Ledger } from '../../ledger';
-import { openStore, type StoreConfig } from '../../ledger/store';
+import { Ledger, openStore, type StoreConfig } from '../../ledger';
 
 interface ClaimJob {
 	config: StoreConfig;

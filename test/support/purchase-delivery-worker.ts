@@ -3,8 +3,7 @@
  * delivery, for the cross-process dedupe test. argv[2]: JSON { config, launch, rawBody, headers,
  * secret, deliveries }. Prints one JSON line: how many deliveries were new, and every decision.
  */
-import { Ledger } from '../../ledger';
-import { openStore, type StoreConfig } from '../../ledger/store';
+import { Ledger, openStore, type StoreConfig } from '../../ledger';
 
 interface DeliveryJob {
 	config: StoreConfig;

@@ -4,8 +4,7 @@
  * argv[2]: JSON { config, launch, olderThanMs }. Prints "ready", waits for a line on stdin, then
  * prints one JSON line: each replayed entry's event id, decision and whether it was a duplicate.
  */
-import { Ledger } from '../../ledger';
-import { openStore, type StoreConfig } from '../../ledger/store';
+import { Ledger, openStore, type StoreConfig } from '../../ledger';
 
 interface ReplayJob {
 	config: StoreConfig;

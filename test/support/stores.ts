@@ -10,8 +10,7 @@ import { join } from 'node:path';
 
 import { Client } from 'pg';
 
-import { Ledger } from '../../ledger';
-import { openStore, type PostgresConfig, type SqliteConfig, type StoreConfig } from '../../ledger/store';
+import { Ledger, openStore, type PostgresConfig, type SqliteConfig, type StoreConfig } from '../../ledger';
 
 export const PG_BASE = {
 	host: process.env.PGHOST ?? '127.0.0.1',

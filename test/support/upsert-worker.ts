@@ -2,8 +2,7 @@
  * A separate OS process that upserts one email many times at once, for the cross-process race test.
  * argv[2]: JSON { config: StoreConfig, launch, email, count, worker }. Prints one JSON line of results.
  */
-import { Ledger } from '../../ledger';
-import { openStore, type StoreConfig } from '../../ledger/store';
+import { Ledger, openStore, type StoreConfig } from '../../ledger';
 
 interface WorkerJob {
 	config: StoreConfig;

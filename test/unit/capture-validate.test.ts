@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { DEFAULT_CAPTURE_POLICY, signFormTimestamp, validateSignup, type CapturePolicy } from '../../ledger';
-import { attributionToStore } from '../../ledger/capture/policy';
+import { attributionToStore } from '../../ledger/internal';
 
 const policy: CapturePolicy = { ...DEFAULT_CAPTURE_POLICY, secret: 'test-secret' };
 const now = 1_800_000_000_000;

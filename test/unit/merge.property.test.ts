@@ -3,9 +3,8 @@ import { describe, it } from 'node:test';
 
 import fc from 'fast-check';
 
-import { applyTouch, normalizeTouch, type Touch } from '../../ledger/attribution';
-import { isEmptyValue, mergeFieldValue, mergeProfile } from '../../ledger/contacts/field-merge';
-import { MERGE_POLICIES } from '../../ledger/settings/settings';
+import type { Touch } from '../../ledger';
+import { applyTouch, isEmptyValue, MERGE_POLICIES, mergeFieldValue, mergeProfile, normalizeTouch } from '../../ledger/internal';
 
 const emptyValue = fc.constantFrom<unknown>(undefined, null, '', '   ', '\n\t', [], [null, ''], ['  ']);
 const nonEmptyValue = fc.oneof(

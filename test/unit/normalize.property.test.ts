@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 
 import fc from 'fast-check';
 
-import { LedgerInputError } from '../../ledger/errors';
-import { normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey } from '../../ledger/normalize';
+import { LedgerInputError } from '../../ledger';
+import { normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey } from '../../ledger/internal';
 
 /** Runs `f`; input errors (the value was rejected) count as "no output", anything else is a bug. */
 function attempt<T>(f: () => T): T | null {

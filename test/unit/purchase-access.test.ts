@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { accessTarget, nextAccessState, type AccessState } from '../../ledger';
+import type { AccessState } from '../../ledger';
+import { accessTarget, nextAccessState } from '../../ledger/internal';
 
 const NOW = 1_800_000_000_000;
 const paid = { captured: true, refundedAt: null, dispute: null } as const;

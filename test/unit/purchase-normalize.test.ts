@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { LedgerInputError } from '../../ledger';
-import { normalizePurchaseEvent, parseWebhookBody, type PurchaseEvent } from '../../ledger/purchases/normalize';
+import { LedgerInputError, parseWebhookBody, type PurchaseEvent } from '../../ledger';
+import { normalizePurchaseEvent } from '../../ledger/internal';
 import { gumroad, lemonSqueezy, paddle, shopify, stripe } from '../support/purchase-fixtures';
 
 const pick = (e: PurchaseEvent, keys: (keyof PurchaseEvent)[]) => Object.fromEntries(keys.map((k) => [k, e[k]]));

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 
-import { verifyWebhook, type GenericHmacOptions, type HeaderBag, type PaymentProvider, type VerifyResult } from '../../ledger/purchases/verify';
+import type { GenericHmacOptions, HeaderBag, PaymentProvider, VerifyResult } from '../../ledger';
+import { verifyWebhook } from '../../ledger/internal';
 
 const SECRET = 'whsec_test_secret_value';
 const NOW = 1_800_000_000_000;

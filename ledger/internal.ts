@@ -1,0 +1,68 @@
+/**
+ * The ledger's internal entry: what tests, benches and scripts use beyond the public entry (./index).
+ * Transaction-level functions (each runs inside the caller's transaction), the store and its SQL
+ * helpers, the rules' pure parts, the merge/forget step lists the Ledger hands to contacts, and the
+ * benches' baselines. Nodes never import this: they go through the Ledger facade.
+ */
+
+// Store, ids, events.
+export { createStore, forUpdate, inList, LATEST_SCHEMA_VERSION, migrate, PostgresStore, SqliteStore } from './store';
+export type { Dialect, Row, SqlExecutor, SqlValue, Store } from './store';
+export { createRawContactsTable, FLOOR_LAUNCH, rawUpsertContact, seedPlainContacts, writeSignupRowsAlone } from './store/baselines';
+export { timeOrderedUuid } from './ids';
+export { listEvents, listLaunchEvents, recordEvent, recordEvents, type NewLedgerEvent } from './events';
+
+// Shared rules.
+export { applyTouch, combineTouches, normalizeTouch, type AttributionInput, type TouchState } from './attribution';
+export { normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey, type NormalizedEmail } from './normalize';
+export { HOLDING_TAG, RECONCILED_TAG } from './system-tags';
+
+// What merge, unmerge and forget do to other resources' rows: the Ledger's lists and their parts.
+export { CONTACT_STEPS } from './ledger';
+export type { ContactSteps, ForgetContext, ForgetStep, MergeStep, MergeStepContext } from './contacts/steps';
+
+// Contacts.
+export { isEmptyValue, mergeFieldValue, mergeProfile, type ObservedValue, type ProfileState } from './contacts/field-merge';
+export { forgetContact } from './contacts/forget';
+export { linkIdentifier, unlinkIdentifier } from './contacts/identifiers';
+export { mergeContacts } from './contacts/merge';
+export { countContacts, findContact, getContact } from './contacts/records';
+export { forgottenAt, isForgotten } from './contacts/tombstones';
+export { unmergeContact } from './contacts/unmerge';
+export { upsertContact } from './contacts/upsert';
+export { upsertContactAlone } from './contacts/upsert-alone';
+export { UPSERT_MANY_CHUNK, upsertContactsInOrder } from './contacts/upsert-many';
+
+// Settings, review, tags.
+export { getLaunchSettings, MERGE_POLICIES, updateLaunchSettings } from './settings/settings';
+export { listReviewItems, openReviewItem, resolveReviewItem } from './review/review';
+export { applyTags, removeTags } from './tags/contact-tags';
+export { planTags, writeTagPlan } from './tags/plan';
+export { resolveTags, tagList } from './tags/resolve';
+
+// Capture.
+export { captureSignup } from './capture/capture';
+export { attributionToStore } from './capture/policy';
+export { listCaptureRejections, recordCaptureRejection } from './capture/rejections';
+
+// Outbox.
+export { claimDueOutboxEntries } from './outbox/claim';
+export { DEFAULT_MAX_ATTEMPTS, enqueueOutboxEntries, enqueueOutboxEntry } from './outbox/enqueue';
+export { OUTBOX_STATUSES } from './outbox/entry';
+export { countOutboxEntries, listOutboxEntries } from './outbox/list';
+export { outboxRetryDelay } from './outbox/retry';
+export { ackOutboxEntries, failOutboxEntries, releaseOutboxEntries } from './outbox/settle';
+
+// Reconcile.
+export { listSweepFindings } from './reconcile/findings';
+export { runReconcileSweep } from './reconcile/sweep';
+
+// Purchases.
+export { accessTarget, nextAccessState, type AccessTarget } from './purchases/access-state';
+export { applyPurchaseEvent, processInboxEntry } from './purchases/apply';
+export { createCheckoutToken } from './purchases/checkout-token';
+export { receiveWebhook, recordConfirmation, recordDelivery } from './purchases/inbox';
+export { matchPurchase } from './purchases/match';
+export { CHECKOUT_TOKEN_KEY, normalizePurchaseEvent } from './purchases/normalize';
+export { dueRevocations, pinAccess, unpinAccess } from './purchases/pins';
+export { DEFAULT_TOLERANCE_SECONDS, headerValue, keptHeaders, verifyWebhook, type VerifyInput } from './purchases/verify';
