@@ -54,6 +54,7 @@ export async function lockContacts(tx: SqlExecutor, ids: readonly string[]): Pro
 	return new Map(rows.map((r) => [r.id, r]));
 }
 
+/** What merges and upserts work on: a contact's profile (with each field's observation time), touches and consent, parsed. */
 export interface ContactState {
 	profile: Record<string, unknown>;
 	fieldTimes: Record<string, number>;
