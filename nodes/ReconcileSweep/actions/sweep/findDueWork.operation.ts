@@ -36,7 +36,7 @@ export const description: INodeProperties[] = [
  */
 export const execute: SweepOperation = async function (ledger) {
 	const launch = launchOf(this, 0);
-	// Dead syncs a later sync of the same contact delivered are closed (see outbox-supersede.ts).
+	// Dead syncs a later sync of the same contact delivered are closed (see ledger/outbox/supersede.ts).
 	const superseded = await ledger.outbox.settleSuperseded({ launch, source: sourceOf(this) });
 	const before = await ledger.outbox.health(launch);
 	const entries = await ledger.outbox.claim({
