@@ -1,5 +1,37 @@
 import { configWithoutCloudSupport } from '@n8n/node-cli/eslint';
 
+/**
+ * The pack's layers (ARCHITECTURE.md), enforced here so CI fails when one is crossed:
+ * - ledger/ is plain TypeScript: nothing from n8n;
+ * - nodes/ and credentials/ reach the ledger through its public entry only (ledger/index.ts), never
+ *   a database driver;
+ * - tests, benches and scripts use the public entry or the one internal entry (ledger/internal.ts);
+ * - SQL lives in ledger/ only. Tests are exempt: contract tests read rows to prove what the ledger
+ *   claims (e.g. that a forgotten email is nowhere).
+ */
+const N8N_IN_LEDGER = {
+	group: ['n8n-*', '@n8n/*', 'n8n-workflow', 'n8n-core'],
+	message: 'ledger/ has no n8n imports: put n8n types and errors in nodes/ and pass plain values in.',
+};
+const LEDGER_BEYOND_PUBLIC_ENTRY = {
+	group: ['**/ledger/*'],
+	message: 'Nodes and credentials use the ledger through its public entry only: import from "…/ledger" (add what you need to ledger/index.ts).',
+};
+const LEDGER_BEYOND_INTERNAL_ENTRY = {
+	group: ['**/ledger/*', '!**/ledger/internal'],
+	message: 'Tests, benches and scripts import the ledger from "…/ledger" or "…/ledger/internal" only.',
+};
+const DRIVERS_OUTSIDE_LEDGER = [
+	{ name: 'pg', message: 'Only ledger/store talks to PostgreSQL; go through the Ledger.' },
+	{ name: 'node:sqlite', message: 'Only ledger/store talks to SQLite; go through the Ledger.' },
+];
+// A string or template that reads as SQL: a statement keyword followed by its clause.
+const SQL = String.raw`/\b(SELECT\s[\s\S]*\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX)|ALTER\s+TABLE|DROP\s+(TABLE|SCHEMA))\b/`;
+const SQL_OUTSIDE_LEDGER = [
+	{ selector: `Literal[value=${SQL}]`, message: 'No SQL outside ledger/: add a ledger function (a bench baseline goes in ledger/, exported from ledger/internal.ts).' },
+	{ selector: `TemplateElement[value.raw=${SQL}]`, message: 'No SQL outside ledger/: add a ledger function (a bench baseline goes in ledger/, exported from ledger/internal.ts).' },
+];
+
 // This pack needs `pg` and `node:sqlite` for its durable ledger, so it is for self-hosted n8n only
 // ("strict": false in package.json) and uses the lint preset without n8n Cloud's import limits.
 export default [
@@ -48,5 +80,27 @@ export default [
 			'@n8n/community-nodes/no-dangerous-functions': 'off',
 			'no-console': 'off',
 		},
+	},
+	{
+		files: ['ledger/**/*.ts'],
+		rules: { 'no-restricted-imports': ['error', { patterns: [N8N_IN_LEDGER] }] },
+	},
+	{
+		files: ['nodes/**/*.ts', 'credentials/**/*.ts'],
+		rules: {
+			'no-restricted-imports': ['error', { paths: DRIVERS_OUTSIDE_LEDGER, patterns: [LEDGER_BEYOND_PUBLIC_ENTRY] }],
+			'no-restricted-syntax': ['error', ...SQL_OUTSIDE_LEDGER],
+		},
+	},
+	{
+		files: ['bench/**/*.ts', 'scripts/**/*.ts'],
+		rules: {
+			'no-restricted-imports': ['error', { paths: DRIVERS_OUTSIDE_LEDGER, patterns: [LEDGER_BEYOND_INTERNAL_ENTRY] }],
+			'no-restricted-syntax': ['error', ...SQL_OUTSIDE_LEDGER],
+		},
+	},
+	{
+		files: ['test/**/*.ts'],
+		rules: { 'no-restricted-imports': ['error', { patterns: [LEDGER_BEYOND_INTERNAL_ENTRY] }] },
 	},
 ];

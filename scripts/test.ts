@@ -1,7 +1,8 @@
 /**
  * `npm test`: every suite, in order, against real parts — SQLite and PostgreSQL for the ledger,
  * n8n-core in-process for nodes and templates, a real n8n process end to end.
- *   npm test                 all suites
+ *   npm test                 lint (the layering rules included), then all suites
+ *   npm test -- lint         only the lint
  *   npm test -- contract e2e only those suites
  *   npm test -- test/e2e/capture.e2e.test.ts   only those files
  */
@@ -50,6 +51,24 @@ async function main(): Promise<void> {
 		fileArgs.length ? fileArgs.some((f) => f.startsWith(s.dir)) : suiteArgs.length === 0 || suiteArgs.includes(s.name),
 	);
 
+	// The layers (ARCHITECTURE.md) are lint rules: a crossed layer fails the run before any suite.
+	const summary: string[] = [];
+	if (fileArgs.length === 0 && (suiteArgs.length === 0 || suiteArgs.includes('lint'))) {
+		console.log('▶ lint (n8n-node lint: eslint with the layering rules)');
+		const started = Date.now();
+		const lint = spawnSync('n8n-node', ['lint'], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
+		const ok = lint.status === 0;
+		summary.push(`  ${'lint'.padEnd(9)} ${ok ? 'passed' : 'FAILED'} (${Math.round((Date.now() - started) / 1000)} s)`);
+		if (!ok) {
+			console.log(`\nSuites:\n${summary.join('\n')}`);
+			process.exit(1);
+		}
+	}
+	if (selected.length === 0) {
+		console.log(`\nSuites:\n${summary.join('\n')}`);
+		return;
+	}
+
 	await assertPostgresReachable();
 	if (selected.some((s) => s.needsBuild)) {
 		console.log('▶ build (n8n-node build)');
@@ -57,7 +76,6 @@ async function main(): Promise<void> {
 	}
 	if (selected.some((s) => s.needsN8n)) await ensureN8nRuntime();
 
-	const summary: string[] = [];
 	let failed = false;
 	for (const suite of selected) {
 		const files = fileArgs.length ? fileArgs.filter((f) => f.startsWith(suite.dir)) : testFiles(suite.dir);
