@@ -102,3 +102,20 @@ export {
 	type VerifyFailureReason,
 	type VerifyResult,
 } from './purchases/verify';
+
+export type { MonitorApi } from './monitor/api';
+export {
+	ALERT_RULE_IDS,
+	DEFAULT_ALERT_SETTINGS,
+	type AlertRuleId,
+	type AlertSettings,
+	type AlertSettingsPatch,
+	type IngestionDropSettings,
+	type PercentRuleSettings,
+} from './monitor/alert-settings';
+export type { AlertItem, AlertStatus, AnnouncementRecord, DigestItem, EvaluationResult } from './monitor/alerts';
+export { DEFAULT_EXPORT_FIELDS, EXPORT_COLUMNS, type ExportContactsInput } from './monitor/export';
+export { monitorMetrics, prometheusText, type MetricSample } from './monitor/metrics';
+export { ALERT_RULES, type AlertState, type RuleInfo, type Severity, type Verdict } from './monitor/rules';
+export { UNPROCESSED_AFTER_MS, type MonitorSignals } from './monitor/signals';
+export type { HistoryInput, SnapshotRecord, TakeSnapshotResult } from './monitor/snapshots';

@@ -66,3 +66,9 @@ export { matchPurchase } from './purchases/match';
 export { CHECKOUT_TOKEN_KEY, normalizePurchaseEvent } from './purchases/normalize';
 export { dueRevocations, pinAccess, unpinAccess } from './purchases/pins';
 export { DEFAULT_TOLERANCE_SECONDS, headerValue, keptHeaders, verifyWebhook, type VerifyInput } from './purchases/verify';
+
+// Launch monitor.
+export { validateAlertSettings } from './monitor/alert-settings';
+export { csvCell } from './monitor/export';
+export { advanceAlert, initialState, judgeRule } from './monitor/rules';
+export { computeSignals, signalStatements } from './monitor/signals';

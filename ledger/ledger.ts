@@ -2,6 +2,7 @@ import { CaptureApi } from './capture/api';
 import { captureRejectionsForgetStep } from './capture/rejections';
 import { ContactsApi } from './contacts/api';
 import type { ContactSteps } from './contacts/steps';
+import { MonitorApi } from './monitor/api';
 import { OutboxApi } from './outbox/api';
 import { outboxForgetStep, outboxMergeStep } from './outbox/contact-steps';
 import { PurchasesApi } from './purchases/api';
@@ -36,6 +37,7 @@ export class Ledger {
 	readonly outbox: OutboxApi;
 	readonly reconcile: ReconcileApi;
 	readonly purchases: PurchasesApi;
+	readonly monitor: MonitorApi;
 
 	constructor(readonly store: Store) {
 		this.contacts = new ContactsApi(store, CONTACT_STEPS);
@@ -46,6 +48,7 @@ export class Ledger {
 		this.outbox = new OutboxApi(store);
 		this.reconcile = new ReconcileApi(store);
 		this.purchases = new PurchasesApi(store);
+		this.monitor = new MonitorApi(store);
 	}
 
 	schemaVersion(): Promise<number> {

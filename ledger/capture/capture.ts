@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AttributionKey } from '../attribution';
 import { lockContacts } from '../contacts/records';
 import { upsertContact, type UpsertContactResult } from '../contacts/upsert';
+import { recordEvent } from '../events';
 import { claimDueOutboxEntries } from '../outbox/claim';
 import { enqueueOutboxEntry } from '../outbox/enqueue';
 import { getLaunchSettings } from '../settings/settings';
@@ -82,6 +83,11 @@ export async function captureSignup(
 		isTest: input.isTest,
 		receivedAt: now,
 	});
+	if (!result.created) {
+		// A repeat signup of someone already on the list may change nothing else; the launch monitor
+		// counts repeats by this event (the events index on launch, type and time).
+		await recordEvent(tx, { launch: input.launch, contactId: result.contactId, type: 'signup.repeated', source: input.source, at: now });
+	}
 	const digest = await syncDigest(tx, result.contactId);
 	const pendingSync: CaptureResult['pendingSync'] = [];
 	for (const kind of input.policy.syncKinds) {

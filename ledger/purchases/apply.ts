@@ -91,7 +91,7 @@ function heldAs(event: PurchaseEvent, product: Product | null, confirmed: boolea
 /** A capture at the wrong price or currency: kept on the purchase, an event, and a review item; no facts, no access. */
 async function holdForPrice(a: Applying, purchase: PurchaseRow, product: Product, placed: Placement, holdReason: string): Promise<PurchaseDecision> {
 	const { event } = a;
-	await writeHeldPurchase(a.tx, purchase, { contactId: placed.contactId, productId: product.productId, amount: event.amount, currency: event.currency, now: a.now });
+	await writeHeldPurchase(a.tx, purchase, { contactId: placed.contactId, matchedBy: placed.matchedBy, productId: product.productId, amount: event.amount, currency: event.currency, now: a.now });
 	a.events.push({
 		launch: a.launch,
 		contactId: placed.contactId,
@@ -163,7 +163,7 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 	const { type, holdReason } = heldAs(event, product, Boolean(options.confirmed));
 	if (product && (holdReason === 'currency_mismatch' || holdReason === 'amount_mismatch')) return holdForPrice(a, purchase, product, placed, holdReason);
 
-	await writePurchaseFacts(tx, purchase, { ...event, type }, { contactId, productId: product?.productId ?? null, now: a.now, revokeAfterMs: a.revokeAfterMs });
+	await writePurchaseFacts(tx, purchase, { ...event, type }, { contactId, matchedBy: placed.matchedBy, productId: product?.productId ?? null, now: a.now, revokeAfterMs: a.revokeAfterMs });
 	a.events.push({ launch: a.launch, contactId, type: `purchase.${type}`, source: a.source, data: { ...a.base, productId: product?.productId ?? null, amount: event.amount, currency: event.currency, fullRefund: event.fullRefund, holdReason }, at: a.now });
 	if (!product) {
 		// Nothing names the product yet: an event that arrived before its purchase. Kept, not decided.

@@ -66,11 +66,12 @@ export async function writePurchaseFacts(
 	tx: SqlExecutor,
 	purchase: PurchaseRow,
 	event: PurchaseEvent,
-	c: { contactId: string | null; productId: string | null; now: number; revokeAfterMs: number },
+	c: { contactId: string | null; matchedBy: string | null; productId: string | null; now: number; revokeAfterMs: number },
 ): Promise<void> {
 	const changes = factsAfter(purchase, event, c.now, c.revokeAfterMs);
-	const sets: string[] = ['contact_id = COALESCE(contact_id, $1)', 'product_id = COALESCE(product_id, $2)', 'email = COALESCE(email, $3)', 'customer_id = COALESCE(customer_id, $4)', 'updated_at = $5'];
-	const params: SqlValue[] = [c.contactId, c.productId, event.email, event.customerId, c.now];
+	// matched_by: how the purchase found its contact (the launch monitor's reconciliation split), kept from the first match.
+	const sets: string[] = ['contact_id = COALESCE(contact_id, $1)', 'product_id = COALESCE(product_id, $2)', 'email = COALESCE(email, $3)', 'customer_id = COALESCE(customer_id, $4)', 'updated_at = $5', 'matched_by = COALESCE(matched_by, $6)'];
+	const params: SqlValue[] = [c.contactId, c.productId, event.email, event.customerId, c.now, c.matchedBy];
 	if (event.type === 'captured' || event.type === 'authorized' || event.type === 'partial_payment') {
 		params.push(event.amount, event.currency);
 		sets.push(`amount = COALESCE($${params.length - 1}, amount)`, `currency = COALESCE($${params.length}, currency)`);
@@ -87,14 +88,15 @@ export async function writePurchaseFacts(
 export async function writeHeldPurchase(
 	tx: SqlExecutor,
 	purchase: PurchaseRow,
-	c: { contactId: string | null; productId: string; amount: number | null; currency: string | null; now: number },
+	c: { contactId: string | null; matchedBy: string | null; productId: string; amount: number | null; currency: string | null; now: number },
 ): Promise<void> {
-	await tx.execute('UPDATE purchases SET contact_id = COALESCE(contact_id, $1), product_id = COALESCE(product_id, $2), amount = $3, currency = $4, updated_at = $5 WHERE id = $6', [
+	await tx.execute('UPDATE purchases SET contact_id = COALESCE(contact_id, $1), product_id = COALESCE(product_id, $2), amount = $3, currency = $4, updated_at = $5, matched_by = COALESCE(matched_by, $7) WHERE id = $6', [
 		c.contactId,
 		c.productId,
 		c.amount,
 		c.currency,
 		c.now,
 		purchase.id,
+		c.matchedBy,
 	]);
 }

@@ -1,5 +1,6 @@
 import { LedgerInputError } from '../errors';
 import { recordEvent } from '../events';
+import { DEFAULT_ALERT_SETTINGS, validateAlertSettings, type AlertSettings, type AlertSettingsPatch } from '../monitor/alert-settings';
 import type { SqlExecutor } from '../store';
 
 export type CanonicalKey = 'email' | 'phone' | 'customer_id';
@@ -28,6 +29,8 @@ export interface LaunchSettings {
 	mergePolicy: { default: MergePolicy; fields: Record<string, MergePolicy> };
 	/** What happens to a tag that is not in the launch's registry. */
 	unknownTagPolicy: UnknownTagPolicy;
+	/** The launch monitor's window and alert rules (thresholds, reminders, digest); see monitor/alert-settings.ts. */
+	alerts: AlertSettings;
 }
 
 export const DEFAULT_LAUNCH_SETTINGS: LaunchSettings = {
@@ -37,10 +40,11 @@ export const DEFAULT_LAUNCH_SETTINGS: LaunchSettings = {
 	identifierLimits: { email: 5, phone: 3, customer_id: 1 },
 	mergePolicy: { default: 'fill-empty', fields: {} },
 	unknownTagPolicy: 'reject',
+	alerts: DEFAULT_ALERT_SETTINGS,
 };
 
 export type LaunchSettingsPatch = {
-	[K in keyof LaunchSettings]?: LaunchSettings[K] extends Record<string, unknown> ? Partial<LaunchSettings[K]> : LaunchSettings[K];
+	[K in keyof LaunchSettings]?: K extends 'alerts' ? AlertSettingsPatch : LaunchSettings[K] extends Record<string, unknown> ? Partial<LaunchSettings[K]> : LaunchSettings[K];
 };
 
 function oneOf<T extends string>(allowed: readonly T[]) {
@@ -97,6 +101,7 @@ const SETTING_VALIDATORS: { [K in keyof LaunchSettings]: (value: unknown, curren
 		return next;
 	},
 	unknownTagPolicy: (v) => oneOf(UNKNOWN_TAG_POLICIES)('settings.unknownTagPolicy', v),
+	alerts: (v, current) => validateAlertSettings(v, current.alerts),
 };
 
 function withDefaults(stored: Record<string, unknown>): LaunchSettings {

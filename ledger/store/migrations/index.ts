@@ -10,10 +10,11 @@ import { purchaseRevokeAt } from './021-purchase-revoke-at';
 import { purchaseInboxConfirmed } from './022-purchase-inbox-confirmed';
 import { purchaseInboxReplay } from './023-purchase-inbox-replay';
 import { captureRejections } from './030-capture-rejections';
+import { monitorTables } from './040-monitor';
 
 /**
  * Every migration, in the order they apply. Add a new file per change (never edit a released one).
  * Version ranges per area keep parallel work from colliding: 1–9 identity/tags/events,
  * 10–19 outbox/settings, 20–29 purchases/inbox/access, 30–39 capture, 40+ monitoring.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, captureRejections].sort((a, b) => a.version - b.version);
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, captureRejections, monitorTables].sort((a, b) => a.version - b.version);
