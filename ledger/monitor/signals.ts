@@ -117,32 +117,37 @@ export interface SignalStatement {
 }
 
 /**
+ * A join that reads the left side first and looks each row up on the right by an index. SQLite
+ * plans without statistics (the ledger never runs ANALYZE) and may otherwise scan the big table and
+ * index the small one; CROSS JOIN is its documented way to fix the order. PostgreSQL plans by cost.
+ */
+const lookupJoin = (dialect: Dialect) => (dialect === 'sqlite' ? 'CROSS JOIN' : 'JOIN');
+
+/**
  * The people whose first contact was created in [$2, $3): contacts created in the window, walked up
  * to the contact they live on in (merged_into), then down to every contact merged into that one,
  * so the person's earliest contact decides. Each step is a primary-key or merged_into index lookup
- * per contact of the window.
+ * per contact of the window; creation times travel with the walk, so no step joins back.
  */
-function peopleCte(): string {
+function peopleCte(dialect: Dialect): string {
 	return `WITH RECURSIVE
 	win AS (
-		SELECT id, merged_into FROM contacts WHERE launch = $1 AND created_at >= $2 AND created_at < $3 AND is_test = 0
+		SELECT id, merged_into, created_at FROM contacts WHERE launch = $1 AND created_at >= $2 AND created_at < $3 AND is_test = 0
 	),
-	up (id, merged_into, hops) AS (
-		SELECT id, merged_into, 0 FROM win
+	up (id, merged_into, created_at, hops) AS (
+		SELECT id, merged_into, created_at, 0 FROM win
 		UNION ALL
-		SELECT c.id, c.merged_into, up.hops + 1 FROM up JOIN contacts c ON c.id = up.merged_into WHERE up.hops < 50
+		SELECT c.id, c.merged_into, c.created_at, up.hops + 1 FROM up ${lookupJoin(dialect)} contacts c ON c.id = up.merged_into WHERE up.hops < 50
 	),
-	roots AS (SELECT DISTINCT id FROM up WHERE merged_into IS NULL),
-	down (root, id, hops) AS (
-		SELECT id, id, 0 FROM roots
+	roots AS (SELECT DISTINCT id, created_at FROM up WHERE merged_into IS NULL),
+	down (root, id, created_at, hops) AS (
+		SELECT id, id, created_at, 0 FROM roots
 		UNION ALL
-		SELECT down.root, c.id, down.hops + 1 FROM down JOIN contacts c ON c.merged_into = down.id WHERE down.hops < 50
+		SELECT down.root, c.id, c.created_at, down.hops + 1 FROM down ${lookupJoin(dialect)} contacts c ON c.merged_into = down.id WHERE down.hops < 50
 	),
-	first_seen AS (
-		SELECT down.root, MIN(c.created_at) AS first_at FROM down JOIN contacts c ON c.id = down.id GROUP BY down.root
-	),
+	first_seen AS (SELECT root, MIN(created_at) AS first_at FROM down GROUP BY root),
 	people AS (
-		SELECT r.id, r.first_touch FROM first_seen f JOIN contacts r ON r.id = f.root
+		SELECT r.id, r.first_touch FROM first_seen f ${lookupJoin(dialect)} contacts r ON r.id = f.root
 		WHERE f.first_at >= $2 AND f.first_at < $3 AND r.status = 'active' AND r.is_test = 0
 	)`;
 }
@@ -154,10 +159,11 @@ export function signalStatements(c: StatementContext): SignalStatement[] {
 	const paidParams: SqlValue[] = [...window];
 	const paidList = c.paidMediums.length ? `LOWER(med) IN (${inList([...c.paidMediums], paidParams)})` : '1 = 0';
 	const grantProduct = j('o.payload', 'productId');
+	const join = lookupJoin(c.dialect);
 	return [
 		{
 			name: 'new_people',
-			sql: `${peopleCte()}
+			sql: `${peopleCte(c.dialect)}
 			SELECT COUNT(*) AS people,
 				SUM(CASE WHEN src IS NOT NULL THEN 1 ELSE 0 END) AS with_source,
 				SUM(CASE WHEN src IS NOT NULL AND med IS NOT NULL AND camp IS NOT NULL THEN 1 ELSE 0 END) AS complete,
@@ -167,10 +173,10 @@ export function signalStatements(c: StatementContext): SignalStatement[] {
 		},
 		{
 			name: 'vendor_sync',
-			sql: `${peopleCte()},
+			sql: `${peopleCte(c.dialect)},
 			sync AS (
 				SELECT o.kind, o.contact_id, MAX(CASE WHEN o.status IN (${OPEN}, 'held', 'dead') THEN 1 ELSE 0 END) AS waiting
-				FROM people p JOIN outbox o ON o.contact_id = p.id
+				FROM people p ${join} outbox o ON o.contact_id = p.id
 				WHERE o.kind IN ('esp_sync', 'crm_sync') AND o.created_at <= $4
 				GROUP BY o.kind, o.contact_id
 			)
@@ -179,7 +185,7 @@ export function signalStatements(c: StatementContext): SignalStatement[] {
 		},
 		{
 			name: 'repeats',
-			sql: `SELECT COUNT(*) AS n FROM events e JOIN contacts c ON c.id = e.contact_id
+			sql: `SELECT COUNT(*) AS n FROM events e ${join} contacts c ON c.id = e.contact_id
 			 WHERE e.launch = $1 AND e.type = 'signup.repeated' AND e.created_at >= $2 AND e.created_at < $3 AND c.is_test = 0`,
 			params: window,
 		},
@@ -216,7 +222,7 @@ export function signalStatements(c: StatementContext): SignalStatement[] {
 			// One per (contact, product): a later grant of the same product that was delivered settles it.
 			name: 'undelivered_grants',
 			sql: `SELECT COUNT(DISTINCT o.contact_id || '|' || ${grantProduct}) AS n, MIN(o.created_at) AS oldest
-			 FROM outbox o JOIN access a ON a.launch = o.launch AND a.contact_id = o.contact_id AND a.product_id = ${grantProduct}
+			 FROM outbox o ${join} access a ON a.launch = o.launch AND a.contact_id = o.contact_id AND a.product_id = ${grantProduct}
 			 WHERE o.launch = $1 AND o.kind = 'grant' AND o.status IN (${OPEN}, 'dead') AND o.created_at <= $2 AND a.state = 'granted'
 			   AND NOT EXISTS (
 				SELECT 1 FROM outbox d WHERE d.contact_id = o.contact_id AND d.kind = 'grant' AND d.status = 'done' AND d.seq > o.seq
