@@ -9,7 +9,8 @@ import { validateLaunch } from './snapshots';
  * page of lines (the header first).
  *
  * Cells are quoted per RFC 4180 when they need it, and a cell a spreadsheet would read as a formula
- * (starting with = + - @, a tab or a carriage return) gets a leading apostrophe.
+ * (starting with = or @, a tab or a carriage return, or + / - followed by more than a number) gets a
+ * leading apostrophe.
  */
 
 const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
@@ -45,7 +46,9 @@ export const EXPORT_COLUMNS = [
 export function csvCell(value: unknown): string {
 	if (value === null || value === undefined) return '';
 	let text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-	if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+	// A phone number (+14155552671) or a plain signed number cannot run anything; any other text
+	// starting with + or - can (+cmd|…), as can = and @.
+	if (/^[=@\t\r]/.test(text) || (/^[+-]/.test(text) && !/^[+-][\d\s().-]*$/.test(text))) text = `'${text}`;
 	return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
