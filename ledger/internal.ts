@@ -69,6 +69,7 @@ export { DEFAULT_TOLERANCE_SECONDS, headerValue, keptHeaders, verifyWebhook, typ
 
 // Launch monitor.
 export { validateAlertSettings } from './monitor/alert-settings';
+export { seedLaunchHistory } from './monitor/bench-seed';
 export { csvCell } from './monitor/export';
 export { advanceAlert, initialState, judgeRule } from './monitor/rules';
 export { computeSignals, signalStatements } from './monitor/signals';

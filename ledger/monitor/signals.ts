@@ -1,5 +1,5 @@
 import { LedgerInputError } from '../errors';
-import { inList, type Dialect, type SqlExecutor, type SqlValue } from '../store';
+import { inList, type Dialect, type SqlExecutor, type SqlValue, type Store } from '../store';
 import { jsonText, maybeTime, num, percent } from './sql';
 
 /**
@@ -277,12 +277,31 @@ const add = (counts: CountByKind, key: string, n: number) => {
 const perMinute = (n: number, ms: number) => Math.round((n * 60_000 * 100) / ms) / 100;
 const age = (now: number, at: number | null) => (at === null ? null : Math.max(0, now - at));
 
+/**
+ * Runs the signal statements. On PostgreSQL they share one read-only REPEATABLE READ transaction —
+ * every statement sees the same moment — with JIT off: the planner's estimates for the recursive
+ * merge walk are far above its real cost, and compiling the query took longer than running it.
+ * SQLite reads on the store directly (a transaction there would take the write lock).
+ */
+async function runStatements(db: SqlExecutor | Store, statements: SignalStatement[]): Promise<Map<string, Array<Record<string, unknown>>>> {
+	const run = async (tx: SqlExecutor) => {
+		const results = new Map<string, Array<Record<string, unknown>>>();
+		for (const statement of statements) results.set(statement.name, await tx.query(statement.sql, statement.params));
+		return results;
+	};
+	if (db.dialect !== 'postgres' || !('transaction' in db)) return run(db);
+	return db.transaction(async (tx) => {
+		await tx.execute('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+		await tx.execute('SET LOCAL jit = off');
+		return run(tx);
+	});
+}
+
 /** Computes the signals for one window (no writes). */
-export async function computeSignals(tx: SqlExecutor, input: SignalsInput): Promise<MonitorSignals> {
+export async function computeSignals(db: SqlExecutor | Store, input: SignalsInput): Promise<MonitorSignals> {
 	validateWindow(input);
 	const { launch, from, to, now } = input;
-	const results = new Map<string, Array<Record<string, unknown>>>();
-	for (const statement of signalStatements({ ...input, dialect: tx.dialect })) results.set(statement.name, await tx.query(statement.sql, statement.params));
+	const results = await runStatements(db, signalStatements({ ...input, dialect: db.dialect }));
 	const rows = (name: string) => results.get(name) ?? [];
 
 	const people = rows('new_people')[0] ?? {};

@@ -1,5 +1,5 @@
 import { LedgerInputError } from '../errors';
-import type { SqlExecutor } from '../store';
+import type { SqlExecutor, Store } from '../store';
 import { alertSettingsFromData, type AlertSettings } from './alert-settings';
 import { computeSignals, type MonitorSignals } from './signals';
 
@@ -76,7 +76,7 @@ async function findSnapshot(tx: SqlExecutor, launch: string, ms: number, start: 
 }
 
 /** Computes and keeps one window, unless it is kept already; returns the kept row and whether this call wrote it. */
-async function keepWindow(tx: SqlExecutor, launch: string, settings: AlertSettings, window: { from: number; to: number }, now: number): Promise<{ snapshot: SnapshotRecord; created: boolean }> {
+async function keepWindow(tx: SqlExecutor | Store, launch: string, settings: AlertSettings, window: { from: number; to: number }, now: number): Promise<{ snapshot: SnapshotRecord; created: boolean }> {
 	const ms = window.to - window.from;
 	const existing = await findSnapshot(tx, launch, ms, window.from);
 	if (existing) return { snapshot: existing, created: false };
@@ -106,7 +106,7 @@ export interface TakeSnapshotResult {
  * Keeps the last complete window before `now` (and the last complete hour), and prunes window rows
  * older than 7 days. Safe to call from several workers at once: each window is kept once.
  */
-export async function takeSnapshot(tx: SqlExecutor, input: { launch: string; now?: number; settings?: AlertSettings }): Promise<TakeSnapshotResult> {
+export async function takeSnapshot(tx: SqlExecutor | Store, input: { launch: string; now?: number; settings?: AlertSettings }): Promise<TakeSnapshotResult> {
 	const launch = validateLaunch(input.launch);
 	const now = validateNow(input.now);
 	const settings = input.settings ?? (await readAlertSettings(tx, launch));

@@ -1,0 +1,187 @@
+/**
+ * Launch monitor: what a snapshot (every signal of one window) costs at 10k, 100k and 1M contacts
+ * with the same activity in the window, and the CSV export of 100k contacts with its peak memory.
+ *
+ *   npm run bench -- monitor [--sizes=10000,100000,1000000] [--drivers=sqlite,postgres] [--export=100000] [--repeat=15]
+ *
+ * Baseline, in the same run: the same window activity on a ledger with no history at all (0
+ * contacts before the window). Printed per size: the median time of the signals computation (what a
+ * snapshot computes), one takeSnapshot (those signals, the hour's, the writes) and one evaluate
+ * (snapshot + rules + announcements), with ratios against the baseline; at the end the ratio
+ * 1M ÷ 10k (target ≤ 2: the cost follows the window, not the list).
+ *
+ * History is seeded in bulk inside the database (ledger/monitor/bench-seed.ts: per contact an email,
+ * a tag, a created event, a done ESP and CRM sync; one buyer in a hundred with a captured, matched
+ * purchase, granted access and a delivered grant). The window's activity goes through the ledger's
+ * API: 200 signups (a quarter without UTMs), 50 repeats, 20 refused signups, 20 purchases (5 matched
+ * to nobody), 10 failing ESP syncs.
+ *
+ * Export: the streamed CSV of N contacts, counted chunk by chunk, against the buffered baseline (the
+ * same chunks collected into one string, which is what streaming avoids); peak RSS of each (target ≤
+ * 200 MB streamed). Each export runs in a process of its own, so the snapshot runs do not colour it.
+ */
+import { spawnSync } from 'node:child_process';
+
+import { DEFAULT_CAPTURE_POLICY, Ledger, openStore, type PurchaseEvent } from '../ledger';
+import { seedLaunchHistory } from '../ledger/internal';
+import { DRIVERS, freshDatabase, type DriverName } from '../test/support/stores';
+import { arg, RssSampler } from './support';
+
+const SIZES = arg('sizes', '10000,100000,1000000').split(',').map(Number);
+const DRIVER_LIST = arg('drivers', DRIVERS.join(',')).split(',') as DriverName[];
+const EXPORT_SIZE = Number(arg('export', '100000'));
+const REPEAT = Number(arg('repeat', '15'));
+const LAUNCH = 'bench';
+
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function timedMs(work: () => Promise<unknown>): Promise<number> {
+	const started = process.hrtime.bigint();
+	await work();
+	return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/** The same activity in the measured window for every size. */
+async function windowActivity(ledger: Ledger): Promise<void> {
+	const policy = { ...DEFAULT_CAPTURE_POLICY, secret: 'bench', minSubmitMs: 0 };
+	const attribution = (i: number) => (i % 4 === 3 ? {} : { utm_source: i % 2 ? 'instagram' : 'newsletter', utm_medium: i % 2 ? 'paid_social' : 'email', utm_campaign: 'launch' });
+	for (let i = 0; i < 200; i++) {
+		await ledger.capture.capture({ launch: LAUNCH, signup: { email: `window${i}@example.com`, fields: {}, attribution: attribution(i), consentGiven: true }, policy, source: 'capture' });
+	}
+	for (let i = 0; i < 50; i++) await ledger.capture.capture({ launch: LAUNCH, signup: { email: `window${i}@example.com`, fields: {}, attribution: attribution(i), consentGiven: true }, policy, source: 'capture' });
+	for (let i = 0; i < 20; i++) await ledger.capture.recordRejection({ launch: LAUNCH, status: 400, reason: i % 2 ? 'honeypot' : 'invalid', errors: [] });
+	await ledger.purchases.defineProduct({ launch: LAUNCH, productId: 'course', amount: 5900, currency: 'USD' });
+	const now = Date.now();
+	for (let i = 0; i < 20; i++) {
+		const event: PurchaseEvent = {
+			provider: 'stripe',
+			eventId: `evt_${i}`,
+			type: 'captured',
+			providerType: 'checkout.session.completed',
+			orderId: `pi_window_${i}`,
+			productId: 'course',
+			amount: 5900,
+			currency: 'USD',
+			email: i < 15 ? `window${i}@example.com` : `stranger${i}@example.com`,
+			customerId: null,
+			checkoutToken: null,
+			occurredAt: now - 1000 + i,
+		};
+		await ledger.purchases.apply(LAUNCH, event);
+	}
+	const claimed = await ledger.outbox.claim({ launch: LAUNCH, kinds: 'esp_sync', limit: 10, leaseMs: 60_000, workerId: 'bench' });
+	await ledger.outbox.fail(LAUNCH, claimed.map((c) => ({ id: c.id, claimToken: c.claimToken, error: 'Kit 503: unavailable' })));
+}
+
+interface SizeResult {
+	n: number;
+	seedSeconds: number;
+	signals: number;
+	snapshot: number;
+	evaluate: number;
+}
+
+async function snapshotBench(driver: DriverName, n: number): Promise<SizeResult> {
+	const db = await freshDatabase(driver);
+	const ledger = new Ledger(await openStore(db.config));
+	try {
+		const seedStarted = Date.now();
+		// History ends before the last complete hour, so neither the window nor the hour a snapshot keeps holds any of it.
+		if (n > 0) await seedLaunchHistory(ledger.store, { launch: LAUNCH, contacts: n, before: Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000 - 1_000 });
+		const seedSeconds = (Date.now() - seedStarted) / 1000;
+		await windowActivity(ledger);
+		const now = Date.now() + 1;
+		const check = await ledger.monitor.signals({ launch: LAUNCH, now });
+		if (check.ingestion.newPeople !== 200 || check.ingestion.repeats !== 50 || check.reconciliation.captured !== 20) {
+			throw new Error(`window activity not as built: ${JSON.stringify({ ingestion: check.ingestion, reconciliation: check.reconciliation })}`);
+		}
+		for (let i = 0; i < 2; i++) await ledger.monitor.signals({ launch: LAUNCH, now }); // warm caches and prepared statements
+		const signals: number[] = [];
+		for (let i = 0; i < REPEAT; i++) signals.push(await timedMs(() => ledger.monitor.signals({ launch: LAUNCH, now })));
+		// Once each (a window is kept once): the snapshot of the window right after the activity (its
+		// signals, the hour's, and the writes), then an evaluation of the next window (snapshot + rules).
+		const snapshotAt = Math.ceil(now / 300_000) * 300_000 + 1_000;
+		const snapshot = await timedMs(() => ledger.monitor.takeSnapshot({ launch: LAUNCH, now: snapshotAt }));
+		const evaluate = await timedMs(() => ledger.monitor.evaluate({ launch: LAUNCH, now: snapshotAt + 300_000 }));
+		return { n, seedSeconds, signals: median(signals), snapshot, evaluate };
+	} finally {
+		await ledger.close();
+		await db.drop();
+	}
+}
+
+async function exportBench(driver: DriverName, n: number): Promise<void> {
+	const db = await freshDatabase(driver);
+	const ledger = new Ledger(await openStore(db.config));
+	try {
+		await seedLaunchHistory(ledger.store, { launch: LAUNCH, contacts: n, before: Date.now() });
+		const run = async (keep: boolean) => {
+			const sampler = new RssSampler();
+			const startRss = process.memoryUsage().rss;
+			sampler.start();
+			const started = process.hrtime.bigint();
+			let bytes = 0;
+			let lines = 0;
+			const kept: string[] = [];
+			for await (const chunk of ledger.monitor.exportContactsCsv({ launch: LAUNCH })) {
+				bytes += Buffer.byteLength(chunk);
+				lines += chunk.split('\r\n').length - 1;
+				if (keep) kept.push(chunk);
+			}
+			const whole = keep ? kept.join('') : '';
+			const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+			const peak = sampler.stop();
+			if (keep && whole.length === 0) throw new Error('nothing exported');
+			return { seconds, bytes, lines, peak, startRss };
+		};
+		const streamed = await run(false);
+		const buffered = await run(true);
+		if (streamed.lines !== n + 1) throw new Error(`exported ${streamed.lines - 1} contacts of ${n}`);
+		console.log(
+			`export  ${driver.padEnd(8)} ${n.toLocaleString('en').padStart(9)} contacts: streamed ${streamed.seconds.toFixed(1)} s (${Math.round(n / streamed.seconds).toLocaleString('en')} rows/s, ${mb(streamed.bytes)} of CSV), ` +
+				`peak RSS ${mb(streamed.peak)} (+${mb(streamed.peak - streamed.startRss)} over the ${mb(streamed.startRss)} before) — target ≤ 200 MB: ${streamed.peak <= 200 * 1024 * 1024 ? 'met' : 'MISSED'}; ` +
+				`buffered baseline peak RSS ${mb(buffered.peak)} (+${mb(buffered.peak - buffered.startRss)}), streamed/buffered growth ratio ${((streamed.peak - streamed.startRss) / Math.max(1, buffered.peak - buffered.startRss)).toFixed(2)}`,
+		);
+	} finally {
+		await ledger.close();
+		await db.drop();
+	}
+}
+
+async function main(): Promise<void> {
+	const exportOnly = arg('export-only', '');
+	if (exportOnly) return exportBench(exportOnly as DriverName, EXPORT_SIZE);
+	for (const driver of DRIVER_LIST) {
+		const baseline = await snapshotBench(driver, 0);
+		console.log(`snapshot ${driver.padEnd(8)} baseline (window activity only): signals ${ms(baseline.signals)}, takeSnapshot ${ms(baseline.snapshot)}, evaluate ${ms(baseline.evaluate)}`);
+		const results: SizeResult[] = [];
+		for (const n of SIZES) {
+			const r = await snapshotBench(driver, n);
+			results.push(r);
+			console.log(
+				`snapshot ${driver.padEnd(8)} ${n.toLocaleString('en').padStart(9)} contacts (seeded in ${r.seedSeconds.toFixed(0)} s): signals ${ms(r.signals)} (×${(r.signals / baseline.signals).toFixed(2)} baseline), ` +
+					`takeSnapshot ${ms(r.snapshot)} (×${(r.snapshot / baseline.snapshot).toFixed(2)}), evaluate ${ms(r.evaluate)} (×${(r.evaluate / baseline.evaluate).toFixed(2)})`,
+			);
+		}
+		const small = results.find((r) => r.n === 10_000);
+		const large = results.find((r) => r.n === 1_000_000) ?? results[results.length - 1];
+		if (small && large && large !== small) {
+			const ratio = large.signals / small.signals;
+			console.log(
+				`snapshot ${driver.padEnd(8)} ratio ${large.n.toLocaleString('en')} ÷ ${small.n.toLocaleString('en')}: signals ${ratio.toFixed(2)} (target ≤ 2: ${ratio <= 2 ? 'met' : 'MISSED'}), ` +
+					`takeSnapshot ${(large.snapshot / small.snapshot).toFixed(2)}, evaluate ${(large.evaluate / small.evaluate).toFixed(2)}`,
+			);
+		}
+		if (EXPORT_SIZE > 0) {
+			const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, `--export-only=${driver}`, `--export=${EXPORT_SIZE}`], { stdio: 'inherit' });
+			if (child.status !== 0) throw new Error(`the export run failed (${child.status ?? child.signal})`);
+		}
+	}
+}
+
+main().catch((error: unknown) => {
+	console.error(error);
+	process.exit(1);
+});
