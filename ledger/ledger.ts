@@ -3,6 +3,7 @@ import { captureRejectionsForgetStep } from './capture/rejections';
 import { ContactsApi } from './contacts/api';
 import type { ContactSteps } from './contacts/steps';
 import { MonitorApi } from './monitor/api';
+import { monitorForgetStep } from './monitor/forget';
 import { OutboxApi } from './outbox/api';
 import { outboxForgetStep, outboxMergeStep } from './outbox/contact-steps';
 import { PurchasesApi } from './purchases/api';
@@ -21,7 +22,7 @@ import { TagsApi } from './tags/api';
  */
 export const CONTACT_STEPS: ContactSteps = {
 	merge: [outboxMergeStep, purchasesMergeStep],
-	forget: [outboxForgetStep, captureRejectionsForgetStep, purchasesForgetStep],
+	forget: [outboxForgetStep, captureRejectionsForgetStep, purchasesForgetStep, monitorForgetStep],
 };
 
 /**

@@ -53,6 +53,23 @@ for (const driver of DRIVERS) {
 			assert.deepEqual((await t.ledger.monitor.history({ launch, now: now + 61_000 })).map((s) => s.windowMs), [60_000], 'history shows the windows of the current length');
 		});
 
+		it('forgetting a person redacts them from kept snapshots and announcements (a vendor error can name them)', async () => {
+			const launch = 'forget';
+			const { contactId } = await t.ledger.contacts.upsert({ launch, email: 'Zoe.Private@example.com' });
+			await t.ledger.outbox.enqueueMany([{ launch, kind: 'esp_sync', idempotencyKey: 'k1', contactId }]);
+			const [claimed] = await t.ledger.outbox.claim({ launch, limit: 1, leaseMs: 60_000, workerId: 'w' });
+			await t.ledger.outbox.fail(launch, [{ id: claimed!.id, claimToken: claimed!.claimToken, error: 'Kit 422: Zoe.Private@example.com is not a valid subscriber', permanent: true }]);
+			const result = await t.ledger.monitor.evaluate({ launch, now: Date.now() + 1 });
+			assert.match(result.fired[0]!.summary, /Zoe\.Private@example\.com/);
+			await t.ledger.contacts.forget({ launch, contactId });
+			const [kept] = await t.ledger.monitor.history({ launch, now: Date.now() + 1 });
+			const [announced] = await t.ledger.monitor.announcements(launch);
+			for (const text of [JSON.stringify(kept), JSON.stringify(announced)]) {
+				assert.doesNotMatch(text, /zoe\.private/i);
+				assert.match(text, /Kit 422: \[forgotten\] is not a valid subscriber/);
+			}
+		});
+
 		it('Prometheus text: gauges per launch with escaped labels', async () => {
 			const launch = 'metrics "quoted"\\';
 			await t.ledger.capture.recordRejection({ launch, status: 400, reason: 'honeypot', errors: [] });
