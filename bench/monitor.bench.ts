@@ -18,7 +18,8 @@
  *
  * Export: the streamed CSV of N contacts, counted chunk by chunk, against the buffered baseline (the
  * same chunks collected into one string, which is what streaming avoids); peak RSS of each (target ≤
- * 200 MB streamed). Each export runs in a process of its own, so the snapshot runs do not colour it.
+ * 200 MB streamed). Each export runs in a fresh process of its own, so neither the snapshot runs nor
+ * the other mode colour its memory.
  */
 import { spawnSync } from 'node:child_process';
 
@@ -112,47 +113,72 @@ async function snapshotBench(driver: DriverName, n: number): Promise<SizeResult>
 	}
 }
 
-async function exportBench(driver: DriverName, n: number): Promise<void> {
+interface ExportResult {
+	seconds: number;
+	bytes: number;
+	lines: number;
+	peak: number;
+	startRss: number;
+	/** V8 heap in use after a full collection once the export is done: what it kept. */
+	liveHeapAfter: number;
+}
+
+/** One export in this process: streamed (chunks counted, then dropped) or buffered (kept and joined). */
+async function exportRun(driver: DriverName, n: number, mode: 'streamed' | 'buffered'): Promise<ExportResult> {
 	const db = await freshDatabase(driver);
 	const ledger = new Ledger(await openStore(db.config));
 	try {
 		await seedLaunchHistory(ledger.store, { launch: LAUNCH, contacts: n, before: Date.now() });
-		const run = async (keep: boolean) => {
-			const sampler = new RssSampler();
-			const startRss = process.memoryUsage().rss;
-			sampler.start();
-			const started = process.hrtime.bigint();
-			let bytes = 0;
-			let lines = 0;
-			const kept: string[] = [];
-			for await (const chunk of ledger.monitor.exportContactsCsv({ launch: LAUNCH })) {
-				bytes += Buffer.byteLength(chunk);
-				lines += chunk.split('\r\n').length - 1;
-				if (keep) kept.push(chunk);
-			}
-			const whole = keep ? kept.join('') : '';
-			const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-			const peak = sampler.stop();
-			if (keep && whole.length === 0) throw new Error('nothing exported');
-			return { seconds, bytes, lines, peak, startRss };
-		};
-		const streamed = await run(false);
-		const buffered = await run(true);
-		if (streamed.lines !== n + 1) throw new Error(`exported ${streamed.lines - 1} contacts of ${n}`);
-		console.log(
-			`export  ${driver.padEnd(8)} ${n.toLocaleString('en').padStart(9)} contacts: streamed ${streamed.seconds.toFixed(1)} s (${Math.round(n / streamed.seconds).toLocaleString('en')} rows/s, ${mb(streamed.bytes)} of CSV), ` +
-				`peak RSS ${mb(streamed.peak)} (+${mb(streamed.peak - streamed.startRss)} over the ${mb(streamed.startRss)} before) — target ≤ 200 MB: ${streamed.peak <= 200 * 1024 * 1024 ? 'met' : 'MISSED'}; ` +
-				`buffered baseline peak RSS ${mb(buffered.peak)} (+${mb(buffered.peak - buffered.startRss)}), streamed/buffered growth ratio ${((streamed.peak - streamed.startRss) / Math.max(1, buffered.peak - buffered.startRss)).toFixed(2)}`,
-		);
+		const sampler = new RssSampler();
+		const startRss = process.memoryUsage().rss;
+		sampler.start();
+		const started = process.hrtime.bigint();
+		let bytes = 0;
+		let lines = 0;
+		const kept: string[] = [];
+		for await (const chunk of ledger.monitor.exportContactsCsv({ launch: LAUNCH })) {
+			bytes += Buffer.byteLength(chunk);
+			lines += chunk.split('\r\n').length - 1;
+			if (mode === 'buffered') kept.push(chunk);
+		}
+		const whole = mode === 'buffered' ? kept.join('') : '';
+		const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+		const peak = sampler.stop();
+		if (mode === 'buffered' && whole.length !== bytes) throw new Error('the buffered CSV lost characters');
+		if (lines !== n + 1) throw new Error(`exported ${lines - 1} contacts of ${n}`);
+		kept.length = 0;
+		global.gc?.();
+		return { seconds, bytes, lines, peak, startRss, liveHeapAfter: process.memoryUsage().heapUsed };
 	} finally {
 		await ledger.close();
 		await db.drop();
 	}
 }
 
+/** Each mode in a fresh process, so neither inherits the other's heap. */
+function exportBench(driver: DriverName, n: number): void {
+	const runIn = (mode: 'streamed' | 'buffered'): ExportResult => {
+		// --expose-gc only for the collection after the export (the peak is measured with V8's own timing).
+		const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, `--export-only=${driver}`, `--export-mode=${mode}`, `--export=${n}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+		if (child.status !== 0) throw new Error(`the ${mode} export failed (${child.status ?? child.signal})`);
+		return JSON.parse(child.stdout.trim().split('\n').pop()!) as ExportResult;
+	};
+	const streamed = runIn('streamed');
+	const buffered = runIn('buffered');
+	const growth = (r: ExportResult) => r.peak - r.startRss;
+	console.log(
+		`export  ${driver.padEnd(8)} ${n.toLocaleString('en').padStart(9)} contacts: streamed ${streamed.seconds.toFixed(1)} s (${Math.round(n / streamed.seconds).toLocaleString('en')} rows/s, ${mb(streamed.bytes)} of CSV), ` +
+			`peak RSS ${mb(streamed.peak)} (+${mb(growth(streamed))} over the ${mb(streamed.startRss)} before; live heap after a full GC ${mb(streamed.liveHeapAfter)}) — target ≤ 200 MB: ${streamed.peak <= 200 * 1024 * 1024 ? 'met' : 'MISSED'}; ` +
+			`buffered baseline peak RSS ${mb(buffered.peak)} (+${mb(growth(buffered))}); growth streamed ÷ buffered ${(growth(streamed) / Math.max(1, growth(buffered))).toFixed(2)}`,
+	);
+}
+
 async function main(): Promise<void> {
 	const exportOnly = arg('export-only', '');
-	if (exportOnly) return exportBench(exportOnly as DriverName, EXPORT_SIZE);
+	if (exportOnly) {
+		console.log(JSON.stringify(await exportRun(exportOnly as DriverName, EXPORT_SIZE, arg('export-mode', 'streamed') === 'buffered' ? 'buffered' : 'streamed')));
+		return;
+	}
 	for (const driver of DRIVER_LIST) {
 		const baseline = await snapshotBench(driver, 0);
 		console.log(`snapshot ${driver.padEnd(8)} baseline (window activity only): signals ${ms(baseline.signals)}, takeSnapshot ${ms(baseline.snapshot)}, evaluate ${ms(baseline.evaluate)}`);
@@ -174,10 +200,7 @@ async function main(): Promise<void> {
 					`takeSnapshot ${(large.snapshot / small.snapshot).toFixed(2)}, evaluate ${(large.evaluate / small.evaluate).toFixed(2)}`,
 			);
 		}
-		if (EXPORT_SIZE > 0) {
-			const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, `--export-only=${driver}`, `--export=${EXPORT_SIZE}`], { stdio: 'inherit' });
-			if (child.status !== 0) throw new Error(`the export run failed (${child.status ?? child.signal})`);
-		}
+		if (EXPORT_SIZE > 0) exportBench(driver, EXPORT_SIZE);
 	}
 }
 
