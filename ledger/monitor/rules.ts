@@ -138,94 +138,125 @@ const top = (counts: Record<string, number>) =>
 		.map(([k, n]) => `${k} ${n}`)
 		.join(', ');
 
+/** What one rule's judge reads: the latest snapshot, the windows before it (newest first), the alert's state. */
+interface Judging {
+	settings: AlertSettings;
+	snapshot: JudgedSnapshot;
+	previous: readonly JudgedSnapshot[];
+	state: AlertState;
+	firing: boolean;
+	signals: MonitorSignals;
+	/** The window's length in words, e.g. "5 min". */
+	span: string;
+}
+
+/** The ingestion baseline: the average of the windows before (or, while firing, the one it fired against); a verdict when it cannot be formed. */
+function ingestionBaseline(j: Judging): number | Verdict {
+	const r = j.settings.ingestionDrop;
+	const kept = j.firing ? (j.state.detail?.baseline ?? null) : null;
+	if (kept !== null) return kept;
+	const liveSince = j.signals.liveSince;
+	const windows = j.previous.slice(0, r.baselineWindows);
+	const unknown = (summary: string, baseline?: number): Verdict => ({ outcome: 'unknown', value: null, threshold: r.dropPercent, unit: '%', summary, ...(baseline === undefined ? {} : { baseline }) });
+	if (liveSince === null) return unknown('no signup yet: the launch is not live');
+	if (windows.length < r.baselineWindows || windows.some((w) => w.windowStart < liveSince)) {
+		return unknown(`not enough ${j.span} windows since the launch went live to form a baseline (${r.baselineWindows} needed)`);
+	}
+	const baseline = windows.reduce((a, w) => a + w.signups, 0) / windows.length;
+	if (baseline < r.minBaselineSignups) return unknown(`too few signups to judge a drop: ${round(baseline)} per ${j.span} on average, ${r.minBaselineSignups} needed`, baseline);
+	return baseline;
+}
+
+function judgeIngestionDrop(j: Judging): Verdict {
+	const r = j.settings.ingestionDrop;
+	const baseline = ingestionBaseline(j);
+	if (typeof baseline !== 'number') return baseline;
+	const current = j.snapshot.signups;
+	const drop = baseline > 0 ? round((1 - current / baseline) * 100) : 0;
+	const summary = `${current} signups in the last ${j.span}, ${drop > 0 ? `${drop} % below` : 'not below'} the baseline of ${round(baseline)} (average of the ${r.baselineWindows} windows before${j.firing ? ' it fired' : ''})`;
+	const verdict = { value: drop, threshold: r.dropPercent, unit: '%', summary, baseline };
+	// Compared in whole numbers: current ≤ baseline × (100 − drop) / 100.
+	if (j.firing) return { ...verdict, outcome: current * 100 >= baseline * (100 - r.resolveDropPercent) ? 'clear' : 'fire' };
+	return { ...verdict, outcome: current * 100 <= baseline * (100 - r.dropPercent) ? 'fire' : 'clear' };
+}
+
+function judgeReconciliation(j: Judging): Verdict {
+	const r = j.settings.reconciliation;
+	const c = j.signals.reconciliation;
+	const summary = `${c.matched} of ${c.captured} purchases in the last ${j.span} matched a waitlist contact (${c.percent ?? '–'} %: token ${c.byHow.token}, customer id ${c.byHow.customer_id}, email ${c.byHow.email}); ${c.reviewWaiting} wait in Review`;
+	const verdict = { value: c.percent, threshold: r.minPercent, unit: '%', summary };
+	const enough = c.captured >= r.minPurchases;
+	if (enough && c.matched * 100 < r.minPercent * c.captured) return { ...verdict, outcome: 'fire' };
+	if (!j.firing) return { ...verdict, outcome: enough ? 'clear' : 'unknown' };
+	if ((enough && c.matched * 100 >= r.resolvePercent * c.captured) || c.reviewWaiting === 0) return { ...verdict, outcome: 'clear' };
+	return { ...verdict, outcome: enough ? 'fire' : 'unknown' };
+}
+
+function judgeUtmFidelity(j: Judging): Verdict {
+	const r = j.settings.utmFidelity;
+	const u = j.signals.utm;
+	const summary = `${u.withSource} of ${u.newPeople} new signups in the last ${j.span} carried utm_source (${u.sourcePercent ?? '–'} %); ${u.withSourceMediumCampaign} had source, medium and campaign`;
+	const verdict = { value: u.sourcePercent, threshold: r.minPercent, unit: '%', summary };
+	if (u.newPeople < r.minSignups) return { ...verdict, outcome: 'unknown' };
+	const level = j.firing ? r.resolvePercent : r.minPercent;
+	return { ...verdict, outcome: u.withSource * 100 < level * u.newPeople ? 'fire' : 'clear' };
+}
+
+function judgePaidWithoutAccess(j: Judging): Verdict {
+	const r = j.settings.paidWithoutAccess;
+	const p = j.signals.delivery.paidWithoutAccess;
+	const oldest = p.oldestAgeMs ?? 0;
+	const summary = p.count
+		? `${p.count} paid purchase${p.count === 1 ? ' has' : 's have'} no access yet (${p.undelivered} grant${p.undelivered === 1 ? '' : 's'} not delivered, ${p.unmatched} buyer${p.unmatched === 1 ? '' : 's'} matched to nobody); the oldest waits ${minutes(oldest)} min`
+		: 'every paid purchase has its access';
+	return { outcome: p.count > 0 && oldest > r.maxAgeMinutes * 60_000 ? 'fire' : 'clear', value: minutes(oldest), threshold: r.maxAgeMinutes, unit: 'min', summary };
+}
+
+function judgeDeadLetters(j: Judging): Verdict {
+	const r = j.settings.deadLetters;
+	const d = j.signals.delivery.deadLetters;
+	const lastError = Object.entries(j.signals.vendorSync.failures)
+		.filter(([, f]) => f.dead > 0 && f.lastError)
+		.sort((a, b) => (b[1].lastErrorAt ?? 0) - (a[1].lastErrorAt ?? 0))[0];
+	const summary = d.count ? `${d.count} outbox entr${d.count === 1 ? 'y' : 'ies'} gave up (${top(d.byKind)})${lastError ? `; last error (${lastError[0]}): ${lastError[1].lastError}` : ''}` : 'no dead letters';
+	return { outcome: d.count > r.maxCount ? 'fire' : 'clear', value: d.count, threshold: r.maxCount, unit: 'entries', summary };
+}
+
+function judgeOutboxStuck(j: Judging): Verdict {
+	const r = j.settings.outboxPending;
+	const o = j.signals.delivery.outbox;
+	const oldest = o.oldestAgeMs ?? 0;
+	const slowest = Object.entries(o.byKind).sort((a, b) => (b[1].oldestAgeMs ?? 0) - (a[1].oldestAgeMs ?? 0))[0];
+	const summary = o.open ? `${o.open} outbox entr${o.open === 1 ? 'y waits' : 'ies wait'}; the oldest (${slowest?.[0] ?? '?'}) for ${minutes(oldest)} min` : 'nothing waits in the outbox';
+	return { outcome: o.open > 0 && oldest > r.maxAgeMinutes * 60_000 ? 'fire' : 'clear', value: minutes(oldest), threshold: r.maxAgeMinutes, unit: 'min', summary };
+}
+
+function judgeRefusedDeliveries(j: Judging): Verdict {
+	const r = j.settings.refusedDeliveries;
+	const d = j.signals.delivery.refusedDeliveries;
+	const summary = d.count ? `${d.count} payment deliver${d.count === 1 ? 'y' : 'ies'} refused in the last ${j.span} (${top(d.byReason)}; ${top(d.byProvider)})` : `no payment delivery refused in the last ${j.span}`;
+	return { outcome: d.count > r.maxCount ? 'fire' : 'clear', value: d.count, threshold: r.maxCount, unit: 'deliveries', summary };
+}
+
+const JUDGES: Record<AlertRuleId, (j: Judging) => Verdict> = {
+	ingestion_drop: judgeIngestionDrop,
+	reconciliation_low: judgeReconciliation,
+	utm_fidelity_low: judgeUtmFidelity,
+	paid_without_access: judgePaidWithoutAccess,
+	dead_letters: judgeDeadLetters,
+	outbox_stuck: judgeOutboxStuck,
+	refused_deliveries: judgeRefusedDeliveries,
+};
+
 /**
  * Judges one rule on the latest snapshot. `previous`: the snapshots of the windows before it (same
  * length, newest first) — the ingestion baseline. `state` matters for the rules with hysteresis:
  * a firing alert is held to its resolve level (and the drop to the baseline it fired against).
  */
 export function judgeRule(rule: AlertRuleId, settings: AlertSettings, snapshot: JudgedSnapshot, previous: readonly JudgedSnapshot[], state: AlertState): Verdict {
-	const block = settings[RULE_SETTINGS_KEY[rule]];
-	const firing = state.state === 'firing';
-	const s = snapshot.signals;
+	if (!settings[RULE_SETTINGS_KEY[rule]].enabled) return { outcome: 'disabled', value: null, threshold: null, unit: '', summary: 'this rule is turned off in the launch settings' };
 	const span = windowText(snapshot.windowMs);
-	if (!block.enabled) return { outcome: 'disabled', value: null, threshold: null, unit: '', summary: 'this rule is turned off in the launch settings' };
-	switch (rule) {
-		case 'ingestion_drop': {
-			const r = settings.ingestionDrop;
-			const current = snapshot.signups;
-			let baseline = firing ? (state.detail?.baseline ?? null) : null;
-			if (baseline === null) {
-				const liveSince = s.liveSince;
-				const windows = previous.slice(0, r.baselineWindows);
-				if (liveSince === null) return { outcome: 'unknown', value: null, threshold: r.dropPercent, unit: '%', summary: 'no signup yet: the launch is not live' };
-				if (windows.length < r.baselineWindows || windows.some((w) => w.windowStart < liveSince)) {
-					return { outcome: 'unknown', value: null, threshold: r.dropPercent, unit: '%', summary: `not enough ${span} windows since the launch went live to form a baseline (${r.baselineWindows} needed)` };
-				}
-				baseline = windows.reduce((a, w) => a + w.signups, 0) / windows.length;
-				if (baseline < r.minBaselineSignups) {
-					return { outcome: 'unknown', value: null, threshold: r.dropPercent, unit: '%', baseline, summary: `too few signups to judge a drop: ${round(baseline)} per ${span} on average, ${r.minBaselineSignups} needed` };
-				}
-			}
-			const drop = baseline > 0 ? round((1 - current / baseline) * 100) : 0;
-			const summary = `${current} signups in the last ${span}, ${drop > 0 ? `${drop} % below` : 'not below'} the baseline of ${round(baseline)} (average of the ${r.baselineWindows} windows before${firing ? ' it fired' : ''})`;
-			const verdict = { value: drop, threshold: r.dropPercent, unit: '%', summary, baseline };
-			// Compared in whole numbers: current ≤ baseline × (100 − drop) / 100.
-			if (firing) return { ...verdict, outcome: current * 100 >= baseline * (100 - r.resolveDropPercent) ? 'clear' : 'fire' };
-			return { ...verdict, outcome: current * 100 <= baseline * (100 - r.dropPercent) ? 'fire' : 'clear' };
-		}
-		case 'reconciliation_low': {
-			const r = settings.reconciliation;
-			const c = s.reconciliation;
-			const summary = `${c.matched} of ${c.captured} purchases in the last ${span} matched a waitlist contact (${c.percent ?? '–'} %: token ${c.byHow.token}, customer id ${c.byHow.customer_id}, email ${c.byHow.email}); ${c.reviewWaiting} wait in Review`;
-			const verdict = { value: c.percent, threshold: r.minPercent, unit: '%', summary };
-			const enough = c.captured >= r.minPurchases;
-			if (enough && c.matched * 100 < r.minPercent * c.captured) return { ...verdict, outcome: 'fire' };
-			if (!firing) return { ...verdict, outcome: enough ? 'clear' : 'unknown' };
-			if ((enough && c.matched * 100 >= r.resolvePercent * c.captured) || c.reviewWaiting === 0) return { ...verdict, outcome: 'clear' };
-			return { ...verdict, outcome: enough ? 'fire' : 'unknown' };
-		}
-		case 'utm_fidelity_low': {
-			const r = settings.utmFidelity;
-			const u = s.utm;
-			const summary = `${u.withSource} of ${u.newPeople} new signups in the last ${span} carried utm_source (${u.sourcePercent ?? '–'} %); ${u.withSourceMediumCampaign} had source, medium and campaign`;
-			const verdict = { value: u.sourcePercent, threshold: r.minPercent, unit: '%', summary };
-			if (u.newPeople < r.minSignups) return { ...verdict, outcome: 'unknown' };
-			const level = firing ? r.resolvePercent : r.minPercent;
-			return { ...verdict, outcome: u.withSource * 100 < level * u.newPeople ? 'fire' : 'clear' };
-		}
-		case 'paid_without_access': {
-			const r = settings.paidWithoutAccess;
-			const p = s.delivery.paidWithoutAccess;
-			const oldest = p.oldestAgeMs ?? 0;
-			const summary = p.count
-				? `${p.count} paid purchase${p.count === 1 ? ' has' : 's have'} no access yet (${p.undelivered} grant${p.undelivered === 1 ? '' : 's'} not delivered, ${p.unmatched} buyer${p.unmatched === 1 ? '' : 's'} matched to nobody); the oldest waits ${minutes(oldest)} min`
-				: 'every paid purchase has its access';
-			return { outcome: p.count > 0 && oldest > r.maxAgeMinutes * 60_000 ? 'fire' : 'clear', value: minutes(oldest), threshold: r.maxAgeMinutes, unit: 'min', summary };
-		}
-		case 'dead_letters': {
-			const r = settings.deadLetters;
-			const d = s.delivery.deadLetters;
-			const lastError = Object.entries(s.vendorSync.failures)
-				.filter(([, f]) => f.dead > 0 && f.lastError)
-				.sort((a, b) => (b[1].lastErrorAt ?? 0) - (a[1].lastErrorAt ?? 0))[0];
-			const summary = d.count ? `${d.count} outbox entr${d.count === 1 ? 'y' : 'ies'} gave up (${top(d.byKind)})${lastError ? `; last error (${lastError[0]}): ${lastError[1].lastError}` : ''}` : 'no dead letters';
-			return { outcome: d.count > r.maxCount ? 'fire' : 'clear', value: d.count, threshold: r.maxCount, unit: 'entries', summary };
-		}
-		case 'outbox_stuck': {
-			const r = settings.outboxPending;
-			const o = s.delivery.outbox;
-			const oldest = o.oldestAgeMs ?? 0;
-			const slowest = Object.entries(o.byKind).sort((a, b) => (b[1].oldestAgeMs ?? 0) - (a[1].oldestAgeMs ?? 0))[0];
-			const summary = o.open ? `${o.open} outbox entr${o.open === 1 ? 'y waits' : 'ies wait'}; the oldest (${slowest?.[0] ?? '?'}) for ${minutes(oldest)} min` : 'nothing waits in the outbox';
-			return { outcome: o.open > 0 && oldest > r.maxAgeMinutes * 60_000 ? 'fire' : 'clear', value: minutes(oldest), threshold: r.maxAgeMinutes, unit: 'min', summary };
-		}
-		case 'refused_deliveries': {
-			const r = settings.refusedDeliveries;
-			const d = s.delivery.refusedDeliveries;
-			const summary = d.count ? `${d.count} payment deliver${d.count === 1 ? 'y' : 'ies'} refused in the last ${span} (${top(d.byReason)}; ${top(d.byProvider)})` : `no payment delivery refused in the last ${span}`;
-			return { outcome: d.count > r.maxCount ? 'fire' : 'clear', value: d.count, threshold: r.maxCount, unit: 'deliveries', summary };
-		}
-	}
+	return JUDGES[rule]({ settings, snapshot, previous, state, firing: state.state === 'firing', signals: snapshot.signals, span });
 }
 
 function round(n: number): number {

@@ -297,47 +297,68 @@ async function runStatements(db: SqlExecutor | Store, statements: SignalStatemen
 	});
 }
 
-/** Computes the signals for one window (no writes). */
-export async function computeSignals(db: SqlExecutor | Store, input: SignalsInput): Promise<MonitorSignals> {
-	validateWindow(input);
-	const { launch, from, to, now } = input;
-	const results = await runStatements(db, signalStatements({ ...input, dialect: db.dialect }));
-	const rows = (name: string) => results.get(name) ?? [];
+type SignalRows = (name: string) => Array<Record<string, unknown>>;
+const sum = (counts: CountByKind) => Object.values(counts).reduce((a, b) => a + b, 0);
 
-	const people = rows('new_people')[0] ?? {};
-	const newPeople = num(people.people);
+function ingestionOf(rows: SignalRows, ms: number): MonitorSignals['ingestion'] {
+	const newPeople = num(rows('new_people')[0]?.people);
 	const repeats = num(rows('repeats')[0]?.n);
 	const refusedByReason: CountByKind = {};
 	for (const r of rows('refused_signups')) add(refusedByReason, String(r.reason), num(r.n));
-	const refused = Object.values(refusedByReason).reduce((a, b) => a + b, 0);
 	const accepted = newPeople + repeats;
-	const firstSignup = maybeTime(rows('first_signup')[0]?.created_at);
+	return {
+		accepted,
+		newPeople,
+		repeats,
+		perMinute: { accepted: perMinute(accepted, ms), newPeople: perMinute(newPeople, ms), repeats: perMinute(repeats, ms) },
+		refused: sum(refusedByReason),
+		refusedByReason,
+	};
+}
 
+function utmOf(rows: SignalRows, refusedByReason: CountByKind): MonitorSignals['utm'] {
+	const people = rows('new_people')[0] ?? {};
+	const newPeople = num(people.people);
+	const withSource = num(people.with_source);
+	const complete = num(people.complete);
+	return {
+		newPeople,
+		withSource,
+		withSourceMediumCampaign: complete,
+		paidWithoutSource: num(people.paid_without_source),
+		refusedPaidWithoutSource: refusedByReason.paid_without_source ?? 0,
+		sourcePercent: percent(withSource, newPeople),
+		completePercent: percent(complete, newPeople),
+	};
+}
+
+function reconciliationOf(rows: SignalRows): MonitorSignals['reconciliation'] {
 	const byHow = { token: 0, customer_id: 0, email: 0, other: 0 };
 	let captured = 0;
 	let matched = 0;
 	for (const r of rows('captured_purchases')) {
 		const n = num(r.n);
 		captured += n;
-		if (num(r.matched) === 1) {
-			matched += n;
-			const how = r.matched_by as string | null;
-			if (how === 'token' || how === 'customer_id' || how === 'email') byHow[how] += n;
-			else byHow.other += n;
-		}
+		if (num(r.matched) !== 1) continue;
+		matched += n;
+		const how = r.matched_by as string | null;
+		if (how === 'token' || how === 'customer_id' || how === 'email') byHow[how] += n;
+		else byHow.other += n;
 	}
 	let reviewWaiting = 0;
-	const reviewByKind: CountByKind = {};
-	for (const r of rows('open_review')) {
-		add(reviewByKind, String(r.kind), num(r.n));
-		if (r.kind === 'purchase' && r.reason === 'no_contact_match') reviewWaiting += num(r.n);
-	}
+	for (const r of rows('open_review')) if (r.kind === 'purchase' && r.reason === 'no_contact_match') reviewWaiting += num(r.n);
+	return { captured, matched, unmatched: captured - matched, byHow, percent: percent(matched, captured), reviewWaiting };
+}
 
-	const unmatchedPaid = rows('unmatched_paid')[0] ?? {};
-	const undelivered = rows('undelivered_grants')[0] ?? {};
-	const paidOldest = [maybeTime(unmatchedPaid.oldest), maybeTime(undelivered.oldest)].filter((t): t is number => t !== null);
+function reviewOf(rows: SignalRows): MonitorSignals['review'] {
+	const byKind: CountByKind = {};
+	for (const r of rows('open_review')) add(byKind, String(r.kind), num(r.n));
+	return { open: sum(byKind), byKind };
+}
 
-	const outboxByKind: MonitorSignals['delivery']['outbox']['byKind'] = {};
+/** The outbox's open work by kind, its dead letters and held entries, and failures by vendor kind. */
+function outboxOf(rows: SignalRows, now: number) {
+	const byKind: MonitorSignals['delivery']['outbox']['byKind'] = {};
 	const deadByKind: CountByKind = {};
 	const heldByKind: CountByKind = {};
 	const failures: MonitorSignals['vendorSync']['failures'] = {};
@@ -350,11 +371,10 @@ export async function computeSignals(db: SqlExecutor | Store, input: SignalsInpu
 		if (status === 'dead') add(deadByKind, kind, n);
 		else if (status === 'held') add(heldByKind, kind, n);
 		else {
-			const entry = (outboxByKind[kind] ??= { pending: 0, failed: 0, claimed: 0, oldestAgeMs: null });
+			const entry = (byKind[kind] ??= { pending: 0, failed: 0, claimed: 0, oldestAgeMs: null });
 			entry[status as 'pending' | 'failed' | 'claimed'] += n;
 			if (oldest !== null) {
-				const a = age(now, oldest)!;
-				entry.oldestAgeMs = Math.max(entry.oldestAgeMs ?? 0, a);
+				entry.oldestAgeMs = Math.max(entry.oldestAgeMs ?? 0, age(now, oldest)!);
 				openOldest = openOldest === null ? oldest : Math.min(openOldest, oldest);
 			}
 		}
@@ -366,13 +386,53 @@ export async function computeSignals(db: SqlExecutor | Store, input: SignalsInpu
 	}
 	for (const r of rows('outbox_last_errors')) {
 		const f = failures[String(r.kind)];
-		if (f) {
-			f.lastError = (r.last_error as string | null) ?? null;
-			f.lastErrorAt = maybeTime(r.updated_at);
-		}
+		if (!f) continue;
+		f.lastError = (r.last_error as string | null) ?? null;
+		f.lastErrorAt = maybeTime(r.updated_at);
 	}
-	const sum = (counts: CountByKind) => Object.values(counts).reduce((a, b) => a + b, 0);
+	const open = Object.values(byKind).reduce((a, k) => a + k.pending + k.failed + k.claimed, 0);
+	return { outbox: { open, oldestAgeMs: age(now, openOldest), byKind }, deadByKind, heldByKind, failures };
+}
 
+function killSwitchOf(rows: SignalRows): MonitorSignals['delivery']['held']['killSwitch'] {
+	const row = rows('kill_switch')[0];
+	const paused = Boolean(row?.scope);
+	return {
+		paused,
+		scope: (row?.scope as string | null | undefined) ?? null,
+		pausedAt: paused ? maybeTime(row!.paused_at) : null,
+		pausedBy: paused ? ((row!.paused_by as string | null) ?? null) : null,
+		reason: paused ? ((row!.reason as string | null) ?? null) : null,
+	};
+}
+
+function deliveryOf(rows: SignalRows, now: number, outbox: ReturnType<typeof outboxOf>): MonitorSignals['delivery'] {
+	const unmatchedPaid = rows('unmatched_paid')[0] ?? {};
+	const undelivered = rows('undelivered_grants')[0] ?? {};
+	const paidOldest = [maybeTime(unmatchedPaid.oldest), maybeTime(undelivered.oldest)].filter((t): t is number => t !== null);
+	const byReason: CountByKind = {};
+	const byProvider: CountByKind = {};
+	for (const r of rows('refused_deliveries')) {
+		add(byReason, String(r.signature_reason ?? 'unknown'), num(r.n));
+		add(byProvider, String(r.provider), num(r.n));
+	}
+	const unprocessed = rows('unprocessed_deliveries')[0] ?? {};
+	return {
+		paidWithoutAccess: {
+			count: num(unmatchedPaid.n) + num(undelivered.n),
+			oldestAgeMs: paidOldest.length ? age(now, Math.min(...paidOldest)) : null,
+			undelivered: num(undelivered.n),
+			unmatched: num(unmatchedPaid.n),
+		},
+		outbox: outbox.outbox,
+		deadLetters: { count: sum(outbox.deadByKind), byKind: outbox.deadByKind },
+		held: { count: sum(outbox.heldByKind), byKind: outbox.heldByKind, killSwitch: killSwitchOf(rows) },
+		refusedDeliveries: { count: sum(byReason), byReason, byProvider },
+		unprocessedDeliveries: { count: num(unprocessed.n), oldestAgeMs: age(now, maybeTime(unprocessed.oldest)) },
+	};
+}
+
+function vendorSyncOf(rows: SignalRows, failures: MonitorSignals['vendorSync']['failures']): MonitorSignals['vendorSync'] {
 	const sync = { esp: { contacts: 0, synced: 0, percent: null as number | null }, crm: { contacts: 0, synced: 0, percent: null as number | null } };
 	for (const r of rows('vendor_sync')) {
 		const target = r.kind === 'esp_sync' ? sync.esp : sync.crm;
@@ -380,66 +440,28 @@ export async function computeSignals(db: SqlExecutor | Store, input: SignalsInpu
 		target.synced = target.contacts - num(r.waiting);
 		target.percent = percent(target.synced, target.contacts);
 	}
+	return { ...sync, failures };
+}
 
-	const refusedDeliveriesByReason: CountByKind = {};
-	const refusedDeliveriesByProvider: CountByKind = {};
-	for (const r of rows('refused_deliveries')) {
-		add(refusedDeliveriesByReason, String(r.signature_reason ?? 'unknown'), num(r.n));
-		add(refusedDeliveriesByProvider, String(r.provider), num(r.n));
-	}
-	const switchRow = rows('kill_switch')[0];
-	const unprocessed = rows('unprocessed_deliveries')[0] ?? {};
-	const withSource = num(people.with_source);
-	const complete = num(people.complete);
+/** Computes the signals for one window (no writes). */
+export async function computeSignals(db: SqlExecutor | Store, input: SignalsInput): Promise<MonitorSignals> {
+	validateWindow(input);
+	const { launch, from, to, now } = input;
+	const results = await runStatements(db, signalStatements({ ...input, dialect: db.dialect }));
+	const rows: SignalRows = (name) => results.get(name) ?? [];
 	const ms = to - from;
-
+	const ingestion = ingestionOf(rows, ms);
+	const outbox = outboxOf(rows, now);
 	return {
 		launch,
 		window: { from, to, ms },
 		measuredAt: now,
-		liveSince: input.liveAt ?? firstSignup,
-		ingestion: {
-			accepted,
-			newPeople,
-			repeats,
-			perMinute: { accepted: perMinute(accepted, ms), newPeople: perMinute(newPeople, ms), repeats: perMinute(repeats, ms) },
-			refused,
-			refusedByReason,
-		},
-		utm: {
-			newPeople,
-			withSource,
-			withSourceMediumCampaign: complete,
-			paidWithoutSource: num(people.paid_without_source),
-			refusedPaidWithoutSource: refusedByReason.paid_without_source ?? 0,
-			sourcePercent: percent(withSource, newPeople),
-			completePercent: percent(complete, newPeople),
-		},
-		reconciliation: { captured, matched, unmatched: captured - matched, byHow, percent: percent(matched, captured), reviewWaiting },
-		delivery: {
-			paidWithoutAccess: {
-				count: num(unmatchedPaid.n) + num(undelivered.n),
-				oldestAgeMs: paidOldest.length ? age(now, Math.min(...paidOldest)) : null,
-				undelivered: num(undelivered.n),
-				unmatched: num(unmatchedPaid.n),
-			},
-			outbox: { open: Object.values(outboxByKind).reduce((a, k) => a + k.pending + k.failed + k.claimed, 0), oldestAgeMs: age(now, openOldest), byKind: outboxByKind },
-			deadLetters: { count: sum(deadByKind), byKind: deadByKind },
-			held: {
-				count: sum(heldByKind),
-				byKind: heldByKind,
-				killSwitch: {
-					paused: Boolean(switchRow?.scope),
-					scope: (switchRow?.scope as string | null | undefined) ?? null,
-					pausedAt: switchRow?.scope ? maybeTime(switchRow.paused_at) : null,
-					pausedBy: switchRow?.scope ? ((switchRow.paused_by as string | null) ?? null) : null,
-					reason: switchRow?.scope ? ((switchRow.reason as string | null) ?? null) : null,
-				},
-			},
-			refusedDeliveries: { count: sum(refusedDeliveriesByReason), byReason: refusedDeliveriesByReason, byProvider: refusedDeliveriesByProvider },
-			unprocessedDeliveries: { count: num(unprocessed.n), oldestAgeMs: age(now, maybeTime(unprocessed.oldest)) },
-		},
-		vendorSync: { ...sync, failures },
-		review: { open: sum(reviewByKind), byKind: reviewByKind },
+		liveSince: input.liveAt ?? maybeTime(rows('first_signup')[0]?.created_at),
+		ingestion,
+		utm: utmOf(rows, ingestion.refusedByReason),
+		reconciliation: reconciliationOf(rows),
+		delivery: deliveryOf(rows, now, outbox),
+		vendorSync: vendorSyncOf(rows, outbox.failures),
+		review: reviewOf(rows),
 	};
 }
