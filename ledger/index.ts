@@ -75,18 +75,9 @@ export type { AccessRecord } from './purchases/access';
 export type { AccessDecision, AccessPin, AccessState } from './purchases/access-state';
 export type { ApplyPurchaseOptions } from './purchases/apply';
 export type { CheckoutToken } from './purchases/checkout-token';
-export type { PurchaseDecision } from './purchases/decision';
-export {
-	CONFIRMATION_PENDING,
-	type InboxEntry,
-	type InboxFilter,
-	type InboxStatus,
-	type ReceiveWebhookInput,
-	type ReceiveWebhookResult,
-	type RecordDeliveryInput,
-	type RecordDeliveryResult,
-	type SaleConfirmation,
-} from './purchases/inbox';
+export type { EventDecision, PurchaseDecision } from './purchases/decision';
+export type { InboxEntry, InboxFilter, InboxStatus, RecordDeliveryInput, RecordDeliveryResult, SaleConfirmation } from './purchases/inbox';
+export type { DeliveryAnswer, DeliveryNextStep, DeliveryRun, ReceiveWebhookInput, ReceiveWebhookResult } from './purchases/receive';
 export type { MatchedBy } from './purchases/match';
 export { PURCHASE_EVENT_TYPES, parseWebhookBody, type PurchaseEvent, type PurchaseEventType } from './purchases/normalize';
 export type { PinInput } from './purchases/pins';

@@ -59,11 +59,12 @@ export { runReconcileSweep } from './reconcile/sweep';
 
 // Purchases.
 export { accessTarget, nextAccessState, type AccessTarget } from './purchases/access-state';
-export { applyPurchaseEvent, processInboxEntry } from './purchases/apply';
+export { applyPurchaseEvent, applyPurchaseEventJson, processInboxEntry } from './purchases/apply';
 export { createCheckoutToken } from './purchases/checkout-token';
-export { receiveWebhook, recordConfirmation, recordDelivery } from './purchases/inbox';
+export { CONFIRMATION_PENDING, recordConfirmation, recordDelivery } from './purchases/inbox';
+export { confirmSale, receiveWebhook } from './purchases/receive';
 export { matchPurchase } from './purchases/match';
-export { CHECKOUT_TOKEN_KEY, normalizePurchaseEvent } from './purchases/normalize';
+export { CHECKOUT_TOKEN_KEY, normalizePurchaseEvent, readPurchaseEvent } from './purchases/normalize';
 export { dueRevocations, pinAccess, unpinAccess } from './purchases/pins';
 export { DEFAULT_TOLERANCE_SECONDS, headerValue, keptHeaders, verifyWebhook, type VerifyInput } from './purchases/verify';
 

@@ -1,20 +1,29 @@
 import type { Store } from '../store';
 import { getAccess, type AccessRecord } from './access';
-import { applyPurchaseEvent, processInboxEntry, type ApplyPurchaseOptions } from './apply';
+import { applyPurchaseEvent, applyPurchaseEventJson, processInboxEntry, type ApplyPurchaseOptions } from './apply';
 import { createCheckoutToken, type CheckoutToken } from './checkout-token';
-import type { PurchaseDecision } from './decision';
-import { deferInboxReplay, getInboxEntry, listInbox, receiveWebhook, recordConfirmation, recordDelivery, type InboxEntry, type InboxFilter, type ReceiveWebhookInput, type ReceiveWebhookResult, type RecordDeliveryInput, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
+import type { EventDecision, PurchaseDecision } from './decision';
+import { deferInboxReplay, getInboxEntry, listInbox, recordConfirmation, recordDelivery, type InboxEntry, type InboxFilter, type RecordDeliveryInput, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
 import type { PurchaseEvent } from './normalize';
 import { dueRevocations, pinAccess, unpinAccess, type PinInput } from './pins';
 import { defineProduct, type Product, type ProductInput } from './products';
+import { confirmSale, receiveWebhook, type DeliveryNextStep, type ReceiveWebhookInput, type ReceiveWebhookResult } from './receive';
 
 /** Purchases: webhook inbox, checkout tokens, matching and access. One transaction per call. */
 export class PurchasesApi {
 	constructor(private readonly store: Store) {}
 
-	/** Verify, read and store one webhook delivery; answer the provider with `httpStatus`. */
+	/**
+	 * Verify, read and store one webhook delivery, and say what comes next (`next`): an answer, a sale
+	 * to confirm with the provider first (then `confirmSale`), or an answer and a run.
+	 */
 	receive(input: ReceiveWebhookInput): Promise<ReceiveWebhookResult> {
 		return this.store.transaction((tx) => receiveWebhook(tx, input));
+	}
+
+	/** Records the provider's word on a sale `receive` asked to confirm; the next step is an answer or a run. */
+	confirmSale(inboxId: string, outcome: SaleConfirmation): Promise<Exclude<DeliveryNextStep, { step: 'confirm' }>> {
+		return this.store.transaction((tx) => confirmSale(tx, inboxId, outcome));
 	}
 
 	recordDelivery(input: RecordDeliveryInput): Promise<RecordDeliveryResult> {
@@ -26,19 +35,27 @@ export class PurchasesApi {
 		return this.store.transaction((tx) => recordConfirmation(tx, inboxId, outcome));
 	}
 
-	/** Match and decide for one received inbox entry; a second call for it changes nothing. */
-	process(inboxId: string, options?: ApplyPurchaseOptions): Promise<PurchaseDecision> {
+	/** Match and decide for one received inbox entry; a second call for it changes nothing. With the entry's launch, provider and event. */
+	process(inboxId: string, options?: ApplyPurchaseOptions): Promise<EventDecision> {
 		return this.store.transaction((tx) => processInboxEntry(tx, inboxId, options));
 	}
 
 	/** Re-apply an entry that went to review, after a person fixed the cause (linked the contact, defined the product). */
-	replay(inboxId: string, options?: ApplyPurchaseOptions): Promise<PurchaseDecision> {
+	replay(inboxId: string, options?: ApplyPurchaseOptions): Promise<EventDecision> {
 		return this.store.transaction((tx) => processInboxEntry(tx, inboxId, { ...options, replayReview: true }));
 	}
 
 	/** Apply an already-normalized event (no inbox), e.g. from a sweep or a test. */
 	apply(launch: string, event: PurchaseEvent, options?: ApplyPurchaseOptions): Promise<PurchaseDecision> {
 		return this.store.transaction((tx) => applyPurchaseEvent(tx, launch, event, options));
+	}
+
+	/**
+	 * Apply a purchase event given as JSON in the pack's shape (a workflow item, the user's own
+	 * checkout): checked first, naming the wrong field as `event.<field>`; with the event it was about.
+	 */
+	applyEvent(launch: string, value: unknown, options?: ApplyPurchaseOptions): Promise<EventDecision> {
+		return this.store.transaction((tx) => applyPurchaseEventJson(tx, launch, value, options));
 	}
 
 	createCheckoutToken(input: { launch: string; contactId: string; source?: string }): Promise<CheckoutToken> {

@@ -3,10 +3,10 @@ import { recordEvents, type NewLedgerEvent } from '../events';
 import { openReviewItem } from '../review/review';
 import type { SqlExecutor } from '../store';
 import { settleAccess } from './access';
-import { decisionOf, emptyDecision, type PurchaseDecision } from './decision';
+import { decisionOf, emptyDecision, type EventDecision, type PurchaseDecision } from './decision';
 import { finishInboxEntry, getInboxEntry, validateLaunch } from './inbox';
 import { linkPurchaseIdentifiers, lockMatchedContact, matchPurchase, type MatchedBy } from './match';
-import { normalizePurchaseEvent, parseWebhookBody, type PurchaseEvent, type PurchaseEventType } from './normalize';
+import { normalizePurchaseEvent, parseWebhookBody, readPurchaseEvent, type PurchaseEvent, type PurchaseEventType } from './normalize';
 import { resolveProduct, type Product } from './products';
 import { lockPurchase, writeHeldPurchase, writePurchaseFacts, type PurchaseRow } from './purchase-row';
 
@@ -184,18 +184,30 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 }
 
 /**
+ * Reads a purchase event in the pack's shape from untrusted JSON (a workflow item, the user's own
+ * checkout) and applies it; the decision comes with the event it was about.
+ */
+export async function applyPurchaseEventJson(tx: SqlExecutor, launch: string, value: unknown, options: ApplyPurchaseOptions = {}): Promise<EventDecision> {
+	const event = readPurchaseEvent(value);
+	const decision = await applyPurchaseEvent(tx, launch, event, options);
+	return { ...decision, launch: validateLaunch(launch), provider: event.provider, eventId: event.eventId, eventType: event.type };
+}
+
+/**
  * Processes one received inbox entry once: a second call (or a duplicate delivery) changes nothing.
  * `replayReview` re-applies an entry that went to review, once a person has fixed the cause (linked
  * the email or customer id to the right contact, defined the product): purchase facts only move
- * forward, so applying an event again is safe.
+ * forward, so applying an event again is safe. The decision comes with the entry's launch, provider
+ * and event.
  */
-export async function processInboxEntry(tx: SqlExecutor, inboxId: string, options: ApplyPurchaseOptions & { replayReview?: boolean } = {}): Promise<PurchaseDecision> {
+export async function processInboxEntry(tx: SqlExecutor, inboxId: string, options: ApplyPurchaseOptions & { replayReview?: boolean } = {}): Promise<EventDecision> {
 	const entry = await getInboxEntry(tx, inboxId, { lock: true });
 	if (!entry) throw new LedgerInputError('inboxId', `no inbox entry has id "${inboxId}"`);
 	if (entry.status === 'rejected') throw new LedgerInputError('inboxId', `inbox entry ${inboxId} failed verification (${entry.signatureReason}) and is never processed`);
+	const about = { launch: entry.launch, provider: entry.provider, eventId: entry.eventId, eventType: entry.eventType };
 	if (options.replayReview) {
 		if (entry.status !== 'processed' || entry.decision !== 'review') throw new LedgerInputError('inboxId', `inbox entry ${inboxId} did not go to review (${entry.status}, ${entry.decision ?? 'undecided'}); only those are replayed`);
-	} else if (entry.status !== 'received') return { ...emptyDecision('already_processed'), contactId: entry.contactId, decision: 'no_change', duplicate: true };
+	} else if (entry.status !== 'received') return { ...emptyDecision('already_processed'), contactId: entry.contactId, decision: 'no_change', duplicate: true, ...about };
 	const event = normalizePurchaseEvent(entry.provider, parseWebhookBody(entry.provider, entry.rawBody), { headers: entry.headers });
 	// A sale confirmed through the provider's API is recorded on the entry (see recordConfirmation).
 	const confirmed = options.confirmed === true || entry.confirmedAt !== null;
@@ -205,5 +217,5 @@ export async function processInboxEntry(tx: SqlExecutor, inboxId: string, option
 		contactId: decision.contactId,
 		decision: decision.decision === 'no_change' ? `no_change:${decision.reason}` : decision.decision,
 	});
-	return decision;
+	return { ...decision, ...about };
 }

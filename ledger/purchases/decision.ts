@@ -1,5 +1,6 @@
 import type { AccessDecision, AccessState } from './access-state';
 import type { MatchedBy } from './match';
+import type { PaymentProvider } from './verify';
 
 /** What applying a purchase event, a pin or a revoke sweep decided for one (contact, product). */
 export interface PurchaseDecision {
@@ -19,6 +20,18 @@ export interface PurchaseDecision {
 	reviewId: string | null;
 	/** true when the inbox entry was already handled: nothing was done again. */
 	duplicate: boolean;
+}
+
+/**
+ * A decision with what it was about — the launch and the provider's event — so a node can label its
+ * item without asking the ledger again. `eventType` is the inbox's (the provider's own name) for an
+ * inbox entry, the pack's type for an event applied directly.
+ */
+export interface EventDecision extends PurchaseDecision {
+	launch: string;
+	provider: PaymentProvider;
+	eventId: string | null;
+	eventType: string | null;
 }
 
 export function decisionOf(effect: 'grant' | 'revoke' | null): AccessDecision {

@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LedgerInputError } from '../errors';
 import { recordEvent } from '../events';
 import type { SqlExecutor, SqlValue } from '../store';
-import { normalizePurchaseEvent, parseWebhookBody, type PurchaseEvent } from './normalize';
-import { keptHeaders, PAYMENT_PROVIDERS, verifyWebhook, type GenericHmacOptions, type HeaderBag, type PaymentProvider, type VerifyResult } from './verify';
+import { keptHeaders, PAYMENT_PROVIDERS, type HeaderBag, type PaymentProvider, type VerifyResult } from './verify';
 
 /**
  * The durable inbox: every delivery is written before it is answered, including the ones that fail
@@ -32,6 +31,11 @@ export interface InboxEntry {
 	processedAt: number | null;
 	/** When an unsigned delivery (Gumroad) was confirmed through the provider's API; null if not (yet). */
 	confirmedAt: number | null;
+	/**
+	 * The provider's API could not confirm the sale yet (unreachable, token refused): the delivery waits
+	 * for the provider's repeat, which tries again (see recordConfirmation).
+	 */
+	confirmationPending: boolean;
 	/** Replays of this delivery that failed (see deferInboxReplay). */
 	replayAttempts: number;
 	/** Epoch ms before which a replay leaves it alone; null: due whenever it is unprocessed. */
@@ -77,6 +81,7 @@ type InboxRow = {
 	received_at: number;
 	processed_at: number | null;
 	confirmed_at: number | null;
+	confirmation_pending?: number | null;
 	replay_attempts?: number | null;
 	next_replay_at?: number | null;
 };
@@ -102,6 +107,7 @@ function toEntry(r: InboxRow): InboxEntry {
 		receivedAt: Number(r.received_at),
 		processedAt: r.processed_at === null ? null : Number(r.processed_at),
 		confirmedAt: r.confirmed_at === null || r.confirmed_at === undefined ? null : Number(r.confirmed_at),
+		confirmationPending: Number(r.confirmation_pending ?? 0) === 1,
 		replayAttempts: Number(r.replay_attempts ?? 0),
 		nextReplayAt: r.next_replay_at === null || r.next_replay_at === undefined ? null : Number(r.next_replay_at),
 	};
@@ -165,66 +171,6 @@ export async function recordDelivery(tx: SqlExecutor, input: RecordDeliveryInput
 	return { id: existing.id, duplicate: true, status: existing.status as InboxStatus };
 }
 
-export interface ReceiveWebhookInput {
-	launch: string;
-	provider: PaymentProvider;
-	rawBody: string | Buffer;
-	headers: HeaderBag;
-	secret: string;
-	generic?: GenericHmacOptions;
-	urlSecret?: string;
-	toleranceSeconds?: number;
-	now?: number;
-}
-
-export interface ReceiveWebhookResult extends RecordDeliveryResult {
-	verification: VerifyResult;
-	/** The normalized event, when the delivery verified and could be read. */
-	event: PurchaseEvent | null;
-	/** Why a verified delivery could not be read (not JSON, a field missing). */
-	error: LedgerInputError | null;
-	/** What to answer the provider: 200 stored (or duplicate), 400 unreadable, 401 not verified. */
-	httpStatus: 200 | 400 | 401;
-}
-
-/** Verify, read, record: everything a webhook does before it answers, in the caller's transaction. */
-export async function receiveWebhook(tx: SqlExecutor, input: ReceiveWebhookInput): Promise<ReceiveWebhookResult> {
-	const provider = validateProvider(input.provider);
-	const verification = verifyWebhook({
-		provider,
-		secret: input.secret,
-		rawBody: input.rawBody,
-		headers: input.headers,
-		generic: input.generic,
-		urlSecret: input.urlSecret,
-		toleranceSeconds: input.toleranceSeconds,
-		now: input.now,
-	});
-	let event: PurchaseEvent | null = null;
-	let error: LedgerInputError | null = null;
-	if (verification.ok) {
-		try {
-			event = normalizePurchaseEvent(provider, parseWebhookBody(provider, input.rawBody), { headers: input.headers });
-		} catch (e) {
-			if (!(e instanceof LedgerInputError)) throw e;
-			error = e;
-		}
-	}
-	const recorded = await recordDelivery(tx, {
-		launch: input.launch,
-		provider,
-		rawBody: input.rawBody,
-		headers: input.headers,
-		verification,
-		eventId: event?.eventId ?? null,
-		eventType: event?.providerType ?? null,
-		rejectReason: error ? `unreadable: ${error.message}` : undefined,
-		receivedAt: input.now,
-	});
-	const httpStatus = !verification.ok ? 401 : error ? 400 : 200;
-	return { ...recorded, verification, event, error, httpStatus };
-}
-
 export async function getInboxEntry(tx: SqlExecutor, id: string, options: { lock?: boolean } = {}): Promise<InboxEntry | null> {
 	const lock = options.lock && tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
 	const [row] = await tx.query<InboxRow>(`SELECT * FROM purchase_inbox WHERE id = $1${lock}`, [id]);
@@ -266,10 +212,7 @@ export async function listInbox(
 		params.push(filter.dueForReplayAt);
 		sql += ` AND (next_replay_at IS NULL OR next_replay_at <= $${params.length})`;
 	}
-	if (filter.confirmationPending === false) {
-		params.push(`${CONFIRMATION_PENDING}%`);
-		sql += ` AND (confirmed_at IS NOT NULL OR last_error IS NULL OR last_error NOT LIKE $${params.length})`;
-	}
+	if (filter.confirmationPending === false) sql += ' AND confirmation_pending = 0';
 	for (const [column, value] of [
 		['status', filter.status],
 		['provider', filter.provider],
@@ -322,14 +265,15 @@ export async function finishInboxEntry(
  */
 export type SaleConfirmation = { confirmed: true } | { confirmed: false; final: boolean; reason: string };
 
-/** Prefix of `lastError` while a confirmation could not be obtained yet. */
+/** How `lastError` begins while a confirmation could not be obtained yet (for people; the state is `confirmationPending`). */
 export const CONFIRMATION_PENDING = 'confirmation_unavailable';
 
 /**
  * Records the outcome of confirming a received entry's sale. Confirmed: kept on the entry, so
  * processing it (now or in a replay) may grant. Not confirmed for good: the entry is ignored with the
- * reason and never processed. Not reachable: the entry stays received, with the error, so a repeat
- * delivery or a replay can try again. An entry that is no longer received is left as it is.
+ * reason and never processed. Not reachable: the entry stays received, marked pending with the error,
+ * so the provider's repeat delivery tries again (replays leave it alone meanwhile); a sale already
+ * confirmed stays confirmed. An entry that is no longer received is left as it is.
  */
 export async function recordConfirmation(tx: SqlExecutor, id: string, outcome: SaleConfirmation, now = Date.now()): Promise<InboxEntry> {
 	const entry = await getInboxEntry(tx, id, { lock: true });
@@ -337,17 +281,21 @@ export async function recordConfirmation(tx: SqlExecutor, id: string, outcome: S
 	if (entry.status !== 'received') return entry;
 	const data = { inboxId: id, eventId: entry.eventId, provider: entry.provider };
 	if (outcome.confirmed) {
-		await tx.execute('UPDATE purchase_inbox SET confirmed_at = COALESCE(confirmed_at, $1), last_error = NULL WHERE id = $2', [now, id]);
+		await tx.execute('UPDATE purchase_inbox SET confirmed_at = COALESCE(confirmed_at, $1), confirmation_pending = 0, last_error = NULL WHERE id = $2', [now, id]);
 		await recordEvent(tx, { launch: entry.launch, contactId: null, type: 'purchase.sale_confirmed', source: `webhook:${entry.provider}`, data, at: now });
 	} else if (outcome.final) {
-		await tx.execute("UPDATE purchase_inbox SET status = 'ignored', decision = 'not_confirmed', last_error = $1, processed_at = $2 WHERE id = $3", [
+		await tx.execute("UPDATE purchase_inbox SET status = 'ignored', decision = 'not_confirmed', confirmation_pending = 0, last_error = $1, processed_at = $2 WHERE id = $3", [
 			outcome.reason.slice(0, 2000),
 			now,
 			id,
 		]);
 		await recordEvent(tx, { launch: entry.launch, contactId: null, type: 'purchase.not_confirmed', source: `webhook:${entry.provider}`, data: { ...data, reason: outcome.reason }, at: now });
 	} else {
-		await tx.execute('UPDATE purchase_inbox SET last_error = $1 WHERE id = $2', [`${CONFIRMATION_PENDING}: ${outcome.reason}`.slice(0, 2000), id]);
+		await tx.execute('UPDATE purchase_inbox SET last_error = $1, confirmation_pending = $2 WHERE id = $3', [
+			`${CONFIRMATION_PENDING}: ${outcome.reason}`.slice(0, 2000),
+			entry.confirmedAt === null ? 1 : 0,
+			id,
+		]);
 	}
 	return (await getInboxEntry(tx, id))!;
 }

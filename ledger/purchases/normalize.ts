@@ -1,5 +1,5 @@
 import { LedgerInputError } from '../errors';
-import { headerValue, type HeaderBag, type PaymentProvider } from './verify';
+import { headerValue, PAYMENT_PROVIDERS, type HeaderBag, type PaymentProvider } from './verify';
 
 /**
  * Provider payloads → the pack's purchase events. Only `captured` can ever grant access; everything
@@ -367,4 +367,56 @@ export function normalizePurchaseEvent(provider: PaymentProvider, payload: unkno
 		case 'generic':
 			return generic(payload);
 	}
+}
+
+// ── the pack's own shape, as JSON from a workflow item or the user's own checkout ──────────────
+
+const eventText = (o: Obj, key: string): string | null => {
+	const v = o[key];
+	if (v === undefined || v === null || v === '') return null;
+	if (typeof v === 'number') return String(v);
+	if (typeof v !== 'string') throw new LedgerInputError(`event.${key}`, `must be text; got ${JSON.stringify(v)}`);
+	return v.trim() || null;
+};
+const eventWholeNumber = (o: Obj, key: string): number | null => {
+	const v = o[key];
+	if (v === undefined || v === null || v === '') return null;
+	const n = typeof v === 'string' ? Number(v) : v;
+	if (typeof n !== 'number' || !Number.isInteger(n)) throw new LedgerInputError(`event.${key}`, `must be a whole number of minor units (cents), e.g. 5900; got ${JSON.stringify(v)}`);
+	return n;
+};
+
+/**
+ * Reads a purchase event already in the pack's shape (what the Purchase Webhook Trigger emits) from
+ * untrusted JSON, naming the field that is missing or wrong as `event.<field>`.
+ */
+export function readPurchaseEvent(value: unknown): PurchaseEvent {
+	if (!isObj(value)) throw new LedgerInputError('event', 'must be an object such as {"provider": "stripe", "eventId": "evt_1", "type": "captured", …}');
+	const provider = eventText(value, 'provider');
+	if (!provider || !(PAYMENT_PROVIDERS as readonly string[]).includes(provider)) {
+		throw new LedgerInputError('event.provider', `must be one of ${PAYMENT_PROVIDERS.join(', ')}; got ${JSON.stringify(value.provider)}`);
+	}
+	const eventId = eventText(value, 'eventId');
+	if (!eventId) throw new LedgerInputError('event.eventId', 'is required: the provider\'s event ID, e.g. "evt_1"');
+	const type = eventText(value, 'type');
+	if (!type || !(PURCHASE_EVENT_TYPES as readonly string[]).includes(type)) {
+		throw new LedgerInputError('event.type', `must be one of ${PURCHASE_EVENT_TYPES.join(', ')}; got ${JSON.stringify(value.type)}`);
+	}
+	const currency = eventText(value, 'currency');
+	return {
+		provider: provider as PaymentProvider,
+		eventId,
+		type: type as PurchaseEventType,
+		providerType: eventText(value, 'providerType') ?? type,
+		orderId: eventText(value, 'orderId'),
+		productId: eventText(value, 'productId'),
+		amount: eventWholeNumber(value, 'amount'),
+		currency: currency ? currency.toUpperCase() : null,
+		email: eventText(value, 'email'),
+		customerId: eventText(value, 'customerId'),
+		checkoutToken: eventText(value, 'checkoutToken'),
+		...(typeof value.fullRefund === 'boolean' ? { fullRefund: value.fullRefund } : {}),
+		...(typeof value.needsConfirmation === 'boolean' ? { needsConfirmation: value.needsConfirmation } : {}),
+		occurredAt: eventWholeNumber(value, 'occurredAt'),
+	};
 }

@@ -19,9 +19,13 @@ const truthy = (v: unknown): boolean => v === true || v === 'true';
  * Looks the pinged sale up through Gumroad's API (GET /v2/sales/<id>, Bearer access token). A ping is
  * confirmed only when Gumroad knows the sale, for the same product and buyer, and it is not refunded
  * or charged back. A missing sale is final; Gumroad unreachable, rate-limiting or refusing the token
- * is not — the ping is kept and tried again when Gumroad repeats it (hourly, up to 3 times).
+ * is not — the ping is kept and tried again when Gumroad repeats it (hourly, up to 3 times). No token
+ * in the credential is a passing problem too: the ping waits for Gumroad's repeat.
  */
-export async function confirmGumroadSale(helpers: HttpHelper, accessToken: string, ping: IDataObject): Promise<SaleConfirmation> {
+export async function confirmGumroadSale(helpers: HttpHelper, accessToken: string | undefined, ping: IDataObject): Promise<SaleConfirmation> {
+	if (!accessToken) {
+		return { confirmed: false, final: false, reason: 'the Gumroad Ping credential has no Access Token; add it (Gumroad → Settings → Advanced → Applications)' };
+	}
 	const saleId = text(ping.sale_id);
 	if (!saleId) return { confirmed: false, final: true, reason: 'the ping has no sale_id' };
 	let response: FullResponse;

@@ -1,9 +1,11 @@
-import type {
-	ICredentialDataDecryptedObject,
-	ICredentialsDecrypted,
-	ICredentialTestFunctions,
-	IDataObject,
-	INodeCredentialTestResult,
+import {
+	NodeOperationError,
+	type ICredentialDataDecryptedObject,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
+	type IDataObject,
+	type INodeCredentialTestResult,
+	type IWebhookFunctions,
 } from 'n8n-workflow';
 
 import { closeLedgersOnExit, defaultSqlitePath, getLedger, openStore, schemaVersion, type Ledger, type StoreConfig } from '../../ledger';
@@ -50,6 +52,15 @@ export async function ledgerFor(ctx: CredentialReader): Promise<Ledger> {
 	const data = selected ? await ctx.getCredentials(LEDGER_CREDENTIAL) : undefined;
 	closeLedgersOnExit();
 	return getLedger(storeConfigFromCredential(data));
+}
+
+/** The ledger for a webhook call; one that cannot be opened is a node error with what to check (`description`). */
+export async function webhookLedger(ctx: IWebhookFunctions, description: string): Promise<Ledger> {
+	try {
+		return await ledgerFor(ctx);
+	} catch (error) {
+		throw new NodeOperationError(ctx.getNode(), error as Error, { description });
+	}
 }
 
 /** "Test" button of the credential: connects, migrates, reports the schema version. */

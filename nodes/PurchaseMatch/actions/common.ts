@@ -1,4 +1,4 @@
-import { LedgerInputError, PAYMENT_PROVIDERS, PURCHASE_EVENT_TYPES, type PurchaseDecision, type PurchaseEvent } from '../../../ledger';
+import { LedgerInputError, type PurchaseDecision } from '../../../ledger';
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { FieldLabels, ItemOperation, NodeOutputs, Routed as RoutedTo } from '../../shared/runner';
@@ -137,56 +137,4 @@ export function refundWindowMs(ctx: IExecuteFunctions, itemIndex: number): numbe
 	const seconds = typeof value === 'number' ? value : Number(value);
 	if (!Number.isFinite(seconds) || seconds < 0) throw new LedgerInputError('refundWindowSeconds', `must be 0 or more seconds, e.g. 86400 for one day; got ${JSON.stringify(value)}`);
 	return Math.round(seconds * 1000);
-}
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const optionalText = (o: Obj, key: string): string | null => {
-	const v = o[key];
-	if (v === undefined || v === null || v === '') return null;
-	if (typeof v === 'number') return String(v);
-	if (typeof v !== 'string') throw new LedgerInputError(`event.${key}`, `must be text; got ${JSON.stringify(v)}`);
-	return v.trim() || null;
-};
-const optionalInt = (o: Obj, key: string): number | null => {
-	const v = o[key];
-	if (v === undefined || v === null || v === '') return null;
-	const n = typeof v === 'string' ? Number(v) : v;
-	if (typeof n !== 'number' || !Number.isInteger(n)) throw new LedgerInputError(`event.${key}`, `must be a whole number of minor units (cents), e.g. 5900; got ${JSON.stringify(v)}`);
-	return n;
-};
-
-/**
- * Reads a normalized purchase event (the shape the Purchase Webhook Trigger emits, see
- * ledger/purchases/normalize.ts) from an item, naming the field that is missing or wrong.
- */
-export function purchaseEventFrom(value: unknown): PurchaseEvent {
-	if (!isObj(value)) throw new LedgerInputError('event', 'must be an object such as {"provider": "stripe", "eventId": "evt_1", "type": "captured", …}');
-	const provider = optionalText(value, 'provider');
-	if (!provider || !(PAYMENT_PROVIDERS as readonly string[]).includes(provider)) {
-		throw new LedgerInputError('event.provider', `must be one of ${PAYMENT_PROVIDERS.join(', ')}; got ${JSON.stringify(value.provider)}`);
-	}
-	const eventId = optionalText(value, 'eventId');
-	if (!eventId) throw new LedgerInputError('event.eventId', 'is required: the provider\'s event ID, e.g. "evt_1"');
-	const type = optionalText(value, 'type');
-	if (!type || !(PURCHASE_EVENT_TYPES as readonly string[]).includes(type)) {
-		throw new LedgerInputError('event.type', `must be one of ${PURCHASE_EVENT_TYPES.join(', ')}; got ${JSON.stringify(value.type)}`);
-	}
-	const currency = optionalText(value, 'currency');
-	return {
-		provider: provider as PurchaseEvent['provider'],
-		eventId,
-		type: type as PurchaseEvent['type'],
-		providerType: optionalText(value, 'providerType') ?? type,
-		orderId: optionalText(value, 'orderId'),
-		productId: optionalText(value, 'productId'),
-		amount: optionalInt(value, 'amount'),
-		currency: currency ? currency.toUpperCase() : null,
-		email: optionalText(value, 'email'),
-		customerId: optionalText(value, 'customerId'),
-		checkoutToken: optionalText(value, 'checkoutToken'),
-		...(typeof value.fullRefund === 'boolean' ? { fullRefund: value.fullRefund } : {}),
-		...(typeof value.needsConfirmation === 'boolean' ? { needsConfirmation: value.needsConfirmation } : {}),
-		occurredAt: optionalInt(value, 'occurredAt'),
-	};
 }

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
 import { launchOf, requiredText, sourceOf, textParameter } from '../../../shared/parameters';
-import { purchaseEventFrom, refundWindowMs, refundWindowProperty, routeDecision, type Routed } from '../common';
+import { refundWindowMs, refundWindowProperty, routeDecision, type Routed } from '../common';
 
 export const description: INodeProperties[] = [
 	{
@@ -42,6 +42,7 @@ export const description: INodeProperties[] = [
 	refundWindowProperty(['match', 'replay', 'replayUnprocessed']),
 ];
 
+/** The Purchase Event parameter: JSON text is parsed; anything else is handed to the ledger, which names what is wrong. */
 function eventParameter(ctx: IExecuteFunctions, itemIndex: number): unknown {
 	const raw = ctx.getNodeParameter('event', itemIndex, '') as unknown;
 	if (typeof raw !== 'string') return raw;
@@ -49,7 +50,7 @@ function eventParameter(ctx: IExecuteFunctions, itemIndex: number): unknown {
 	try {
 		parsed = JSON.parse(raw) as unknown;
 	} catch {
-		// Left as text: purchaseEventFrom reports it as not an object.
+		// Left as text: the ledger reports it as not an object.
 	}
 	return parsed;
 }
@@ -58,13 +59,10 @@ function eventParameter(ctx: IExecuteFunctions, itemIndex: number): unknown {
 export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {
 	const revokeAfterMs = refundWindowMs(this, itemIndex);
 	if (textParameter(this, 'purchaseInput', itemIndex) === 'event') {
-		const launch = launchOf(this, itemIndex);
-		const event = purchaseEventFrom(eventParameter(this, itemIndex));
-		const decision = await ledger.purchases.apply(launch, event, { revokeAfterMs, source: sourceOf(this) });
-		return [routeDecision(launch, decision, { provider: event.provider, eventId: event.eventId, eventType: event.type })];
+		const decided = await ledger.purchases.applyEvent(launchOf(this, itemIndex), eventParameter(this, itemIndex), { revokeAfterMs, source: sourceOf(this) });
+		return [routeDecision(decided.launch, decided, { provider: decided.provider, eventId: decided.eventId, eventType: decided.eventType })];
 	}
 	const inboxId = requiredText(this, 'inboxId', itemIndex, '{{ $json.inboxId }} from the Purchase Webhook Trigger');
-	const decision = await ledger.purchases.process(inboxId, { revokeAfterMs });
-	const entry = await ledger.purchases.inboxEntry(inboxId);
-	return [routeDecision(entry?.launch ?? launchOf(this, itemIndex), decision, { inboxId, provider: entry?.provider ?? null, eventId: entry?.eventId ?? null, eventType: entry?.eventType ?? null })];
+	const decided = await ledger.purchases.process(inboxId, { revokeAfterMs });
+	return [routeDecision(decided.launch, decided, { inboxId, provider: decided.provider, eventId: decided.eventId, eventType: decided.eventType })];
 }

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
-import { launchOf, requiredText } from '../../../shared/parameters';
+import { requiredText } from '../../../shared/parameters';
 import { refundWindowMs, routeDecision, type Routed } from '../common';
 
 export const description: INodeProperties[] = [
@@ -19,7 +19,6 @@ export const description: INodeProperties[] = [
 /** Applies a reviewed delivery again; purchase facts only move forward, so this never grants twice. */
 export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {
 	const inboxId = requiredText(this, 'inboxId', itemIndex, '{{ $json.inboxId }} from the Review output');
-	const decision = await ledger.purchases.replay(inboxId, { revokeAfterMs: refundWindowMs(this, itemIndex) });
-	const entry = await ledger.purchases.inboxEntry(inboxId);
-	return [routeDecision(entry?.launch ?? launchOf(this, itemIndex), decision, { inboxId, provider: entry?.provider ?? null, eventId: entry?.eventId ?? null })];
+	const decided = await ledger.purchases.replay(inboxId, { revokeAfterMs: refundWindowMs(this, itemIndex) });
+	return [routeDecision(decided.launch, decided, { inboxId, provider: decided.provider, eventId: decided.eventId })];
 }

@@ -1,0 +1,185 @@
+import { LedgerInputError } from '../errors';
+import type { SqlExecutor } from '../store';
+import { processInboxEntry } from './apply';
+import { getInboxEntry, recordConfirmation, recordDelivery, validateLaunch, validateProvider, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
+import { normalizePurchaseEvent, parseWebhookBody, type PurchaseEvent } from './normalize';
+import { verifyWebhook, type GenericHmacOptions, type HeaderBag, type PaymentProvider, type VerifyResult } from './verify';
+
+/**
+ * One webhook delivery from receipt to the next step. The trigger translates HTTP in and out; what to
+ * answer, whether the sale must first be confirmed with the provider, and whether a run starts is
+ * decided here, after the delivery is durable in the inbox.
+ */
+
+export interface ReceiveWebhookInput {
+	launch: string;
+	provider: PaymentProvider;
+	rawBody: string | Buffer;
+	headers: HeaderBag;
+	/**
+	 * The signing secret (Gumroad: the secret expected in the URL). Empty or null: the receiver has
+	 * none, so nothing can be checked — the delivery is kept as not configured and answered 500, so
+	 * the provider sends it again once the secret is filled in.
+	 */
+	secret: string | null;
+	generic?: GenericHmacOptions;
+	/** Gumroad: the secret found in the webhook URL's query. */
+	urlSecret?: string;
+	toleranceSeconds?: number;
+	/** Gumroad: confirm each sale through the provider's API before a run may start (default true). */
+	confirmSales?: boolean;
+	now?: number;
+}
+
+/** What to answer the provider: an HTTP status and a JSON body. */
+export interface DeliveryAnswer {
+	status: number;
+	body: Record<string, unknown>;
+}
+
+/** The run a delivery starts: its event, the inbox entry Purchase Match processes, the provider's payload. */
+export interface DeliveryRun {
+	launch: string;
+	inboxId: string;
+	event: PurchaseEvent;
+	/** Gumroad sales: whether the provider's API confirmed the sale; null where none is needed (signed providers, refunds …). */
+	confirmed: boolean | null;
+	payload: Record<string, unknown>;
+}
+
+/**
+ * What the receiver does next: answer and stop; confirm an unsigned sale through the provider's API,
+ * then hand the outcome to `confirmSale`; or answer and start a run.
+ */
+export type DeliveryNextStep =
+	| { step: 'answer'; answer: DeliveryAnswer }
+	| { step: 'confirm'; inboxId: string; provider: PaymentProvider; sale: Record<string, unknown> }
+	| { step: 'run'; answer: DeliveryAnswer; run: DeliveryRun };
+
+export interface ReceiveWebhookResult extends RecordDeliveryResult {
+	verification: VerifyResult;
+	/** The normalized event, when the delivery verified and could be read. */
+	event: PurchaseEvent | null;
+	/** Why a verified delivery could not be read (not JSON, a field missing). */
+	error: LedgerInputError | null;
+	/** How the delivery was taken: 200 stored (or duplicate), 400 unreadable, 401 not verified, 500 not configured. */
+	httpStatus: 200 | 400 | 401 | 500;
+	next: DeliveryNextStep;
+}
+
+const answer = (status: number, body: Record<string, unknown>): DeliveryNextStep & { step: 'answer' } => ({ step: 'answer', answer: { status, body } });
+
+function run(launch: string, inboxId: string, event: PurchaseEvent, confirmed: boolean | null, payload: Record<string, unknown>): DeliveryNextStep & { step: 'run' } {
+	return {
+		step: 'run',
+		answer: { status: 200, body: { ok: true, status: 'received', inboxId, eventId: event.eventId, type: event.type } },
+		run: { launch, inboxId, event, confirmed, payload },
+	};
+}
+
+/** Without its secret nothing can be checked: kept as refused (not configured) and answered 500, so it comes again. */
+async function receiveUnconfigured(tx: SqlExecutor, input: ReceiveWebhookInput, provider: PaymentProvider): Promise<ReceiveWebhookResult> {
+	const verification: VerifyResult = { ok: false, reason: 'not_configured' };
+	const kept = await recordDelivery(tx, { launch: input.launch, provider, rawBody: input.rawBody, headers: input.headers, verification, receivedAt: input.now });
+	const next = answer(500, {
+		ok: false,
+		status: 'not_configured',
+		message: `The ${provider} secret is missing on this n8n's Purchase Webhook Trigger; fill in its credential. The delivery was kept and will be accepted when sent again.`,
+		inboxId: kept.id,
+	});
+	return { ...kept, verification, event: null, error: null, httpStatus: 500, next };
+}
+
+/**
+ * A repeat is answered as a duplicate and starts nothing — except a Gumroad ping whose confirmation
+ * is still pending (the provider could not be reached last time): its repeat is when to try again.
+ */
+async function awaitsConfirmation(tx: SqlExecutor, received: RecordDeliveryResult, confirmSales: boolean): Promise<boolean> {
+	if (!confirmSales || received.status !== 'received') return false;
+	return (await getInboxEntry(tx, received.id))?.confirmationPending === true;
+}
+
+async function nextStep(tx: SqlExecutor, input: ReceiveWebhookInput, received: Omit<ReceiveWebhookResult, 'next'>): Promise<DeliveryNextStep> {
+	const { id: inboxId, verification, event, error } = received;
+	const provider = input.provider;
+	if (!verification.ok) return answer(401, { ok: false, status: 'rejected', reason: verification.reason, inboxId });
+	if (error) return answer(400, { ok: false, status: 'rejected', reason: 'unreadable', message: error.message, inboxId });
+	const confirmSales = provider === 'gumroad' && input.confirmSales !== false;
+	if (received.duplicate && !(await awaitsConfirmation(tx, received, confirmSales))) {
+		return answer(200, { ok: true, status: 'duplicate', inboxId, eventId: event?.eventId ?? null });
+	}
+	if (!event) return answer(400, { ok: false, status: 'rejected', reason: 'unreadable', inboxId });
+	if (event.type === 'unknown') {
+		// Recorded and closed as ignored: a type the pack does not act on starts no run.
+		await processInboxEntry(tx, inboxId);
+		return answer(200, { ok: true, status: 'ignored', reason: 'unknown_event_type', eventType: event.providerType, inboxId });
+	}
+	const payload = parseWebhookBody(provider, input.rawBody);
+	if (provider === 'gumroad' && event.needsConfirmation) {
+		if (confirmSales) return { step: 'confirm', inboxId, provider, sale: payload };
+		return run(input.launch, inboxId, event, false, payload);
+	}
+	return run(input.launch, inboxId, event, null, payload);
+}
+
+/** Verify, read, record, and decide the next step: everything a webhook does before it answers, in the caller's transaction. */
+export async function receiveWebhook(tx: SqlExecutor, input: ReceiveWebhookInput): Promise<ReceiveWebhookResult> {
+	const provider = validateProvider(input.provider);
+	const launch = validateLaunch(input.launch);
+	if (!input.secret) return receiveUnconfigured(tx, { ...input, launch }, provider);
+	const verification = verifyWebhook({
+		provider,
+		secret: input.secret,
+		rawBody: input.rawBody,
+		headers: input.headers,
+		generic: input.generic,
+		urlSecret: input.urlSecret,
+		toleranceSeconds: input.toleranceSeconds,
+		now: input.now,
+	});
+	let event: PurchaseEvent | null = null;
+	let error: LedgerInputError | null = null;
+	if (verification.ok) {
+		try {
+			event = normalizePurchaseEvent(provider, parseWebhookBody(provider, input.rawBody), { headers: input.headers });
+		} catch (e) {
+			if (!(e instanceof LedgerInputError)) throw e;
+			error = e;
+		}
+	}
+	const recorded = await recordDelivery(tx, {
+		launch,
+		provider,
+		rawBody: input.rawBody,
+		headers: input.headers,
+		verification,
+		eventId: event?.eventId ?? null,
+		eventType: event?.providerType ?? null,
+		rejectReason: error ? `unreadable: ${error.message}` : undefined,
+		receivedAt: input.now,
+	});
+	const httpStatus = !verification.ok ? 401 : error ? 400 : 200;
+	const received = { ...recorded, verification, event, error, httpStatus } as const;
+	return { ...received, next: await nextStep(tx, { ...input, launch, provider }, received) };
+}
+
+/**
+ * Records what the provider's API said about a sale `receiveWebhook` asked to confirm, and the next
+ * step: not confirmed for good → ignored (200, the provider need not repeat it); provider unreachable
+ * → 503, the ping stays received and pending, and the provider's repeat tries again; confirmed → the
+ * run, once: a sale another delivery already confirmed, or an entry no longer received, is a duplicate.
+ */
+export async function confirmSale(tx: SqlExecutor, inboxId: string, outcome: SaleConfirmation, now = Date.now()): Promise<Exclude<DeliveryNextStep, { step: 'confirm' }>> {
+	const before = await getInboxEntry(tx, inboxId, { lock: true });
+	if (!before) throw new LedgerInputError('inboxId', `no inbox entry has id "${inboxId}"`);
+	const entry = await recordConfirmation(tx, inboxId, outcome, now);
+	if (!outcome.confirmed) {
+		if (outcome.final) return answer(200, { ok: true, status: 'ignored', reason: 'not_confirmed', message: outcome.reason, inboxId });
+		// 503: Gumroad repeats the ping (hourly, up to 3 times) and the confirmation is tried again.
+		return answer(503, { ok: false, status: 'retry_later', reason: 'confirmation_unavailable', message: outcome.reason, inboxId });
+	}
+	if (entry.status !== 'received' || before.confirmedAt !== null) return answer(200, { ok: true, status: 'duplicate', inboxId, eventId: entry.eventId });
+	const payload = parseWebhookBody(entry.provider, entry.rawBody);
+	const event = normalizePurchaseEvent(entry.provider, payload, { headers: entry.headers });
+	return run(entry.launch, inboxId, event, true, payload);
+}

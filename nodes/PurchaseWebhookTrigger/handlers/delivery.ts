@@ -1,0 +1,83 @@
+import { NodeOperationError, type IDataObject, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
+
+import type { DeliveryNextStep, DeliveryRun, Ledger } from '../../../ledger';
+import { webhookLedger } from '../../shared/ledgerAccess';
+import { confirmGumroadSale } from '../gumroad';
+import type { DeliveryOptions } from '../options';
+
+interface ExpressLikeResponse {
+	status(code: number): ExpressLikeResponse;
+	json(body: unknown): unknown;
+}
+
+interface IncomingRequest {
+	headers: Record<string, string | string[] | undefined>;
+	rawBody?: Buffer;
+	readRawBody?: () => Promise<void>;
+	query?: Record<string, unknown>;
+}
+
+const LEDGER_UNREACHABLE =
+	'The delivery could not be saved in the ledger, so it was answered 500 and the provider will send it again. Check the Waitlist Ledger credential and that its database is reachable.';
+
+function firstString(value: unknown): string | undefined {
+	if (Array.isArray(value)) return firstString(value[0]);
+	return typeof value === 'string' ? value : undefined;
+}
+
+/** A ledger call whose failure means the delivery was not kept: n8n answers 500 and the provider sends it again. */
+async function kept<T>(ctx: IWebhookFunctions, call: () => Promise<T>): Promise<T> {
+	try {
+		return await call();
+	} catch (error) {
+		throw new NodeOperationError(ctx.getNode(), error as Error, { description: LEDGER_UNREACHABLE });
+	}
+}
+
+/**
+ * The run's item: the normalized purchase event at the top (for expressions like {{ $json.email }}),
+ * the inbox entry it came from (Purchase Match processes that entry, once) and the provider's payload.
+ */
+function purchaseItem(run: DeliveryRun): IDataObject {
+	return {
+		launch: run.launch,
+		inboxId: run.inboxId,
+		...(run.event as unknown as IDataObject),
+		// Gumroad sales: whether Gumroad's API confirmed the sale; null where no confirmation is needed (signed providers, refunds …).
+		confirmed: run.confirmed,
+		payload: run.payload as IDataObject,
+	};
+}
+
+/** The ledger's next step, carried out: a sale to confirm is looked up at the provider, and its outcome decides. */
+async function settled(ctx: IWebhookFunctions, ledger: Ledger, options: DeliveryOptions, next: DeliveryNextStep): Promise<Exclude<DeliveryNextStep, { step: 'confirm' }>> {
+	if (next.step !== 'confirm') return next;
+	const outcome = await confirmGumroadSale(ctx.helpers, options.accessToken, next.sale as IDataObject);
+	return kept(ctx, () => ledger.purchases.confirmSale(next.inboxId, outcome));
+}
+
+/** POST: one payment webhook delivery. The ledger verifies, keeps and decides (purchases.receive); this answers. */
+export async function receiveDelivery(ctx: IWebhookFunctions, options: DeliveryOptions): Promise<IWebhookResponseData> {
+	const req = ctx.getRequestObject() as unknown as IncomingRequest;
+	const res = ctx.getResponseObject() as unknown as ExpressLikeResponse;
+	// Signatures are over the exact bytes sent: the raw body, never a re-serialized one.
+	if (!req.rawBody && req.readRawBody) await req.readRawBody();
+	const ledger = await webhookLedger(ctx, LEDGER_UNREACHABLE);
+	const received = await kept(ctx, () =>
+		ledger.purchases.receive({
+			launch: options.launch,
+			provider: options.provider,
+			rawBody: req.rawBody ?? Buffer.alloc(0),
+			headers: req.headers,
+			secret: options.secret,
+			generic: options.generic,
+			urlSecret: options.provider === 'gumroad' ? firstString(req.query?.secret) : undefined,
+			toleranceSeconds: options.toleranceSeconds,
+			confirmSales: options.confirmSales,
+		}),
+	);
+	const next = await settled(ctx, ledger, options, received.next);
+	res.status(next.answer.status).json(next.answer.body);
+	if (next.step === 'answer') return { noWebhookResponse: true };
+	return { noWebhookResponse: true, workflowData: [[{ json: purchaseItem(next.run) }]] };
+}
