@@ -21,6 +21,9 @@ export const ATTRIBUTION_KEYS = [
 
 export type AttributionKey = (typeof ATTRIBUTION_KEYS)[number];
 
+/** What a landing page's URL carries: campaign parameters and click ids (not the referrer, not the page itself). */
+export const CLICK_AND_CAMPAIGN_KEYS: readonly AttributionKey[] = ATTRIBUTION_KEYS.filter((k) => k !== 'referrer' && k !== 'landing_url');
+
 export type Touch = Partial<Record<AttributionKey, string>> & { at: number };
 
 export type AttributionInput = Partial<Record<AttributionKey, unknown>> & { at?: unknown };

@@ -42,10 +42,12 @@ export type { TagChangeResult, TagPlan } from './tags/plan';
 export type { AddTagInput, RegistryDocument, RegistryTag } from './tags/registry';
 export type { ResolvedTag, TagKind } from './tags/resolve';
 
-export { ATTRIBUTION_KEYS } from './attribution';
+export { ATTRIBUTION_KEYS, CLICK_AND_CAMPAIGN_KEYS } from './attribution';
 export type { CaptureResult } from './capture/capture';
-export { DEFAULT_CAPTURE_POLICY, DEFAULT_PAID_MEDIUMS, type AttributionWithoutConsent, type CapturePolicy } from './capture/policy';
+export type { FormVisit, SignupForm, SignupFormField } from './capture/form';
+export { DEFAULT_CAPTURE_POLICY, DEFAULT_PAID_MEDIUMS, type AttributionWithoutConsent, type CaptureOptions, type CapturePolicy } from './capture/policy';
 export type { CaptureRejection, RecordedRejection } from './capture/rejections';
+export type { SignupBody, SignupSubmission, SubmitResult } from './capture/submit';
 export { signFormTimestamp, validateSignup, type FieldError, type SignupVerdict, type ValidSignup } from './capture/validate';
 
 export type { ClaimOutboxInput } from './outbox/claim';

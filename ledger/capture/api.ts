@@ -1,6 +1,9 @@
 import type { Store } from '../store';
 import { captureContext, captureSecret, captureSignup, type CaptureResult } from './capture';
+import { carriedFromVisit, signupForm, type FormVisit, type LaunchCaptureFacts, type SignupForm } from './form';
+import type { CaptureOptions } from './policy';
 import { listCaptureRejections, recordCaptureRejection, type CaptureRejection, type RecordedRejection } from './rejections';
+import { submitSignup, type SignupSubmission, type SubmitResult } from './submit';
 
 /** Signup capture: one transaction per accepted signup, committed before the HTTP answer. */
 export class CaptureApi {
@@ -8,10 +11,25 @@ export class CaptureApi {
 
 	constructor(private readonly store: Store) {}
 
+	/**
+	 * One signup as received, to its verdict: accepted (captured, with the valid signup) or refused
+	 * (status, reason, field errors — and the refusal recorded). See capture/submit.ts.
+	 */
+	async submit(submission: SignupSubmission): Promise<SubmitResult> {
+		return submitSignup(this.store, await this.launchFacts(submission.launch), submission);
+	}
+
+	/** The hosted form for a visit: its fields, honeypot, and hidden inputs (campaign values, signed shown-at time). */
+	async formContext(launch: string, options: CaptureOptions, visit: FormVisit = {}): Promise<SignupForm> {
+		return signupForm(options, await this.launchFacts(launch), carriedFromVisit(visit));
+	}
+
+	/** Commits an already-validated signup (what `submit` does once the signup is accepted). */
 	capture(input: Parameters<typeof captureSignup>[1]): Promise<CaptureResult> {
 		return this.store.transaction((tx) => captureSignup(tx, input));
 	}
 
+	/** Records a refusal (what `submit` does for each one). */
 	recordRejection(rejection: CaptureRejection): Promise<number> {
 		return this.store.transaction((tx) => recordCaptureRejection(tx, rejection));
 	}
@@ -20,12 +38,8 @@ export class CaptureApi {
 		return listCaptureRejections(this.store, launch, limit);
 	}
 
-	context(launch: string): ReturnType<typeof captureContext> {
-		return captureContext(this.store, launch);
-	}
-
-	/** Cached per process: the secret never changes once made. */
-	secret(launch: string): Promise<string> {
+	/** The launch's secret, cached per process: it never changes once made. */
+	private secret(launch: string): Promise<string> {
 		let secret = this.secrets.get(launch);
 		if (!secret) {
 			secret = this.store.transaction((tx) => captureSecret(tx, launch));
@@ -33,5 +47,10 @@ export class CaptureApi {
 			this.secrets.set(launch, secret);
 		}
 		return secret;
+	}
+
+	private async launchFacts(launch: string): Promise<LaunchCaptureFacts> {
+		const secret = await this.secret(launch);
+		return { ...(await captureContext(this.store, launch)), secret };
 	}
 }

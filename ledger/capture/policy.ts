@@ -50,6 +50,45 @@ export const DEFAULT_CAPTURE_POLICY: CapturePolicy = {
 	profileFields: ['first_name', 'last_name', 'name', 'company', 'country'],
 };
 
+/**
+ * The capture trigger's options as plain values; each one left out takes the default. The launch's
+ * secret is added by the ledger (capturePolicy).
+ */
+export interface CaptureOptions {
+	/** Websites whose pages may post signups (their Origin header); '*' (the default) allows any. */
+	allowedOrigins?: string[];
+	paidMediums?: string[];
+	requireSourceForPaid?: boolean;
+	honeypotField?: string;
+	/** Submissions faster than this after the form was shown are refused as automated (default 2). */
+	minSeconds?: number;
+	attributionWithoutConsent?: AttributionWithoutConsent;
+	syncKinds?: string[];
+	/** The hosted form's own settings. */
+	hostedForm?: {
+		askFirstName?: boolean;
+		askPhone?: boolean;
+		/** Its posts are refused unless the consent box is ticked (API and snippet callers decide for themselves). */
+		consentRequired?: boolean;
+		/** The consent text as configured; kept with the consent it was given under. */
+		consentText?: string;
+	};
+}
+
+/** The policy a launch's signups are checked and stored under: the options, their defaults, the launch's secret. */
+export function capturePolicy(options: CaptureOptions, secret: string): CapturePolicy {
+	return {
+		...DEFAULT_CAPTURE_POLICY,
+		paidMediums: options.paidMediums ?? DEFAULT_CAPTURE_POLICY.paidMediums,
+		requireSourceForPaid: options.requireSourceForPaid ?? true,
+		honeypotField: options.honeypotField ?? DEFAULT_CAPTURE_POLICY.honeypotField,
+		minSubmitMs: Math.max(0, (options.minSeconds ?? 2) * 1000),
+		attributionWithoutConsent: options.attributionWithoutConsent ?? 'raw',
+		syncKinds: options.syncKinds ?? DEFAULT_CAPTURE_POLICY.syncKinds,
+		secret,
+	};
+}
+
 /** Attribution as it may be stored, given consent and the policy (see PERSONAL_ATTRIBUTION_KEYS). */
 export function attributionToStore(signup: ValidSignup, policy: CapturePolicy): Partial<Record<AttributionKey, string>> {
 	if (signup.consentGiven || policy.attributionWithoutConsent === 'raw') return { ...signup.attribution };

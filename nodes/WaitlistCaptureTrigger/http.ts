@@ -19,6 +19,17 @@ export interface IncomingRequest {
 	ip?: string;
 }
 
+/** The part of Express's response the trigger answers with. */
+export interface ExpressLikeResponse {
+	status(code: number): ExpressLikeResponse;
+	setHeader(name: string, value: string): unknown;
+	json(body: unknown): unknown;
+	send(body: unknown): unknown;
+	end(body?: unknown): unknown;
+	redirect(status: number, url: string): unknown;
+}
+
+/** A body as read here: the signup's fields, or why they could not be read (the ledger records it). */
 export type ParsedBody =
 	| { ok: true; contentType: string; fields: Record<string, unknown>; raw: string }
 	| { ok: false; status: 400 | 413 | 415; reason: 'malformed' | 'too_large' | 'unsupported_type'; message: string; contentType: string; raw: string | null };
@@ -52,6 +63,7 @@ function parseMultipart(raw: Buffer, contentType: string): Record<string, unknow
 	return fields;
 }
 
+/** The one place a signup's body is read (content type, size, JSON / form / multipart). */
 export async function readSignupBody(req: IncomingRequest, maxBytes: number): Promise<ParsedBody> {
 	const contentType = header(req, 'content-type') ?? '';
 	const declaredLength = Number(header(req, 'content-length') ?? NaN);

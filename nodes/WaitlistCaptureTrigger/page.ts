@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
 
+import type { SignupFormField } from '../../ledger';
+
 /**
  * The hosted signup form and thank-you page: plain server-rendered HTML that works with JavaScript
  * off, loads nothing from elsewhere, and is served under a strict Content-Security-Policy (inline
  * styles only with a per-response nonce, no scripts at all).
  */
 
-export interface FormField {
-	name: string;
-	label: string;
-	type: 'text' | 'email' | 'tel';
-	required: boolean;
-}
+/** A field the form asks for; the ledger decides which (capture.formContext). */
+export type FormField = SignupFormField;
 
 export interface FormPageOptions {
 	title: string;

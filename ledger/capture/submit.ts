@@ -1,0 +1,151 @@
+import { LedgerInputError } from '../errors';
+import type { Store } from '../store';
+import { captureSignup, type CaptureResult } from './capture';
+import { carriedFromValues, signupForm, type LaunchCaptureFacts, type SignupForm } from './form';
+import { capturePolicy, type CaptureOptions } from './policy';
+import { recordCaptureRejection } from './rejections';
+import { validateSignup, type FieldError, type ValidSignup } from './validate';
+
+/**
+ * One signup as the trigger received it, from read body to verdict: the origin and consent rules,
+ * validation, the capture, and a record of every refusal (with what was sent, so a wrongly refused
+ * person can be recovered). The trigger only reads the request and renders the result.
+ */
+
+/** A request body as the trigger read it: fields, or why it could not be read. */
+export type SignupBody =
+	| { ok: true; contentType: string; fields: Record<string, unknown>; raw: string }
+	| { ok: false; status: number; reason: string; message: string; contentType: string; raw: string | null };
+
+export interface SignupSubmission {
+	launch: string;
+	options: CaptureOptions;
+	request: {
+		body: SignupBody;
+		/** The Origin header, if the browser sent one. */
+		origin?: string;
+		remoteAddress?: string | null;
+		userAgent?: string | null;
+	};
+	/**
+	 * Claim the new sync entries for the run this signup starts (see captureSignup); left out in spike
+	 * mode, where the batch drain sends them.
+	 */
+	claimFor?: { workerId: string; leaseMs: number };
+	now?: number;
+}
+
+export type SubmitResult =
+	| {
+			accepted: true;
+			result: CaptureResult;
+			signup: ValidSignup;
+			/** The Origin to echo in Access-Control-Allow-Origin: set when only listed origins may post. */
+			allowOrigin: string | null;
+	  }
+	| {
+			accepted: false;
+			status: number;
+			reason: string;
+			/** The refusal in words, for a person. */
+			message: string;
+			errors: FieldError[];
+			allowOrigin: string | null;
+			/** What was typed (text values only), to show the form again with it. */
+			values: Record<string, string>;
+			/** The hosted form to show again: fields, and hidden inputs carrying the post's campaign values. */
+			form: SignupForm;
+			/** The recorded rejection's id. */
+			rejectionId: number;
+	  };
+
+export const REJECTION_MESSAGES: Record<string, string> = {
+	invalid: 'Some fields need fixing.',
+	paid_without_source: 'Paid traffic must say where it came from.',
+	honeypot: 'This signup looked automated and was not saved.',
+	too_fast: 'The form was sent too quickly. Wait a moment and send it again.',
+	malformed: 'The request body could not be read.',
+	too_large: 'The request body is too large.',
+	unsupported_type: 'The request content type is not accepted.',
+	origin_not_allowed: 'Signups from this website are not accepted.',
+	consent_required: 'Please tick the consent box to join.',
+};
+
+interface Refusal {
+	status: number;
+	reason: string;
+	errors: FieldError[];
+	/** The fields as received, for re-filling the form; none when the body could not be read. */
+	fields?: Record<string, unknown>;
+	allowOrigin?: string | null;
+}
+
+async function refuse(store: Store, launch: LaunchCaptureFacts, s: SignupSubmission, refusal: Refusal): Promise<SubmitResult> {
+	const { body, remoteAddress, userAgent } = s.request;
+	const rejectionId = await store.transaction((tx) =>
+		recordCaptureRejection(tx, {
+			launch: s.launch,
+			status: refusal.status,
+			reason: refusal.reason,
+			errors: refusal.errors,
+			contentType: body.contentType,
+			payload: body.raw,
+			remoteAddress: remoteAddress ?? null,
+			userAgent: userAgent ?? null,
+		}),
+	);
+	const values = Object.fromEntries(Object.entries(refusal.fields ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+	return {
+		accepted: false,
+		status: refusal.status,
+		reason: refusal.reason,
+		message: REJECTION_MESSAGES[refusal.reason] ?? refusal.reason,
+		errors: refusal.errors,
+		allowOrigin: refusal.allowOrigin ?? null,
+		values,
+		form: signupForm(s.options, launch, carriedFromValues(values), s.now),
+		rejectionId,
+	};
+}
+
+/** The Origin rule: any website ('*'), or only the listed ones. */
+function originVerdict(origin: string | undefined, allowedOrigins: string[] | undefined): { allowed: boolean; echo: string | null; error?: FieldError } {
+	const allowed = allowedOrigins ?? ['*'];
+	if (!origin || allowed.includes('*')) return { allowed: true, echo: null };
+	if (allowed.includes(origin)) return { allowed: true, echo: origin };
+	return { allowed: false, echo: null, error: { field: 'origin', reason: `${origin} is not in the allowed origins (${allowed.join(', ')})` } };
+}
+
+export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: SignupSubmission): Promise<SubmitResult> {
+	const { body } = s.request;
+	if (!body.ok) return refuse(store, launch, s, { status: body.status, reason: body.reason, errors: [{ field: 'body', reason: body.message }] });
+	const fields = body.fields;
+	const origin = originVerdict(s.request.origin, s.options.allowedOrigins);
+	if (!origin.allowed) return refuse(store, launch, s, { status: 403, reason: 'origin_not_allowed', errors: [origin.error!], fields });
+	const allowOrigin = origin.echo;
+
+	const policy = capturePolicy(s.options, launch.secret);
+	const fromHostedForm = fields.wl_form === 'hosted';
+	// The hosted form's "Consent Required" applies to its own posts; API and snippet callers decide for themselves.
+	const requireConsent = (s.options.hostedForm?.consentRequired ?? false) && fromHostedForm;
+	const verdict = validateSignup(fields, { ...policy, requireConsent }, { canonicalKey: launch.canonicalKey, defaultCountry: launch.defaultCountry, now: s.now });
+	if (!verdict.ok) return refuse(store, launch, s, { status: verdict.status, reason: verdict.reason, errors: verdict.errors, fields, allowOrigin });
+
+	try {
+		const result = await store.transaction((tx) =>
+			captureSignup(tx, {
+				launch: s.launch,
+				signup: verdict.signup,
+				policy,
+				source: fromHostedForm ? 'capture:hosted-form' : 'capture',
+				consentText: verdict.signup.consentGiven ? s.options.hostedForm?.consentText : undefined,
+				claimFor: s.claimFor,
+				now: s.now,
+			}),
+		);
+		return { accepted: true, result, signup: verdict.signup, allowOrigin };
+	} catch (error) {
+		if (!(error instanceof LedgerInputError)) throw error;
+		return refuse(store, launch, s, { status: 422, reason: 'invalid', errors: [{ field: error.field, reason: error.reason }], fields, allowOrigin });
+	}
+}

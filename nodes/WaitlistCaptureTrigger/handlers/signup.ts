@@ -1,0 +1,97 @@
+import { NodeOperationError, type IDataObject, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
+
+import { CLICK_AND_CAMPAIGN_KEYS, type Ledger, type SubmitResult } from '../../../ledger';
+import { header, readSignupBody, remoteAddress, wantsHtml, withQuery, type ExpressLikeResponse, type IncomingRequest } from '../http';
+import type { CaptureTriggerOptions } from '../options';
+import { renderThankYou } from '../page';
+import { sendHostedForm, sendPage } from './respond';
+
+/** How long this signup's own run holds its sync entries before the drain may take them over. */
+const SYNC_LEASE_MS = 10 * 60_000;
+
+type Accepted = Extract<SubmitResult, { accepted: true }>;
+type Refused = Extract<SubmitResult, { accepted: false }>;
+
+/** A refusal: the form again with what to fix (a browser's form post), or JSON. */
+function answerRefused(res: ExpressLikeResponse, options: CaptureTriggerOptions, refused: Refused, html: boolean): void {
+	if (html) {
+		const errors = refused.errors.length ? refused.errors : [{ field: 'form', reason: refused.message }];
+		sendHostedForm(res, refused.status, options, refused.form, refused.values, errors);
+	} else {
+		res.status(refused.status).json({ ok: false, error: refused.reason, message: refused.message, errors: refused.errors });
+	}
+}
+
+/** An accepted signup: the thank-you URL (with the campaign), the thank-you page, or JSON. */
+function answerAccepted(ctx: IWebhookFunctions, res: ExpressLikeResponse, options: CaptureTriggerOptions, accepted: Accepted, html: boolean): IDataObject {
+	const { result, signup } = accepted;
+	const answer = {
+		ok: true,
+		status: result.created ? 'subscribed' : 'already_subscribed',
+		message: result.created ? "You're on the list." : "You're already on the list.",
+		contactId: result.contactId,
+		created: result.created,
+	};
+	const { thankYouUrl } = options;
+	if (options.respondWith === 'redirect' || (html && thankYouUrl)) {
+		if (!thankYouUrl) {
+			throw new NodeOperationError(ctx.getNode(), 'After Signup is "Redirect to Thank-You URL" but no Thank-You URL is set', {
+				description: 'Fill in Thank-You URL (e.g. https://example.com/thanks), or choose Automatic.',
+			});
+		}
+		const campaign = Object.fromEntries(CLICK_AND_CAMPAIGN_KEYS.filter((k) => k.startsWith('utm_')).map((k) => [k, signup.attribution[k]]));
+		res.redirect(303, withQuery(thankYouUrl, campaign));
+	} else if (html) {
+		sendPage(res, result.created ? 201 : 200, renderThankYou(options.page.title, options.page.thankYouMessage));
+	} else {
+		res.status(result.created ? 201 : 200).json(answer);
+	}
+	return answer;
+}
+
+/** The run's item: the answer, the signup as stored, and the sync entries this run holds. */
+function signupItem(launch: string, answer: IDataObject, { result, signup }: Accepted): IDataObject {
+	return {
+		...answer,
+		launch,
+		email: signup.email ?? null,
+		phone: signup.phone ?? null,
+		fields: signup.fields,
+		attribution: result.attribution,
+		consent: result.consent,
+		changes: result.changes as IDataObject,
+		pendingSync: result.pendingSync as unknown as IDataObject[],
+		// By kind, for expressions like {{ $json.sync.esp_sync.id }}; absent when nothing needs sending.
+		sync: Object.fromEntries(result.claimedSync.map((entry) => [entry.kind, { id: entry.id, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey }])),
+	};
+}
+
+/** POST: a signup. The ledger decides (capture.submit); this reads the request and renders the verdict. */
+export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, options: CaptureTriggerOptions): Promise<IWebhookResponseData> {
+	const req = ctx.getRequestObject() as unknown as IncomingRequest;
+	const res = ctx.getResponseObject() as unknown as ExpressLikeResponse;
+	const body = await readSignupBody(req, options.maxBodyBytes);
+	const html = options.respondWith === 'auto' && body.ok && wantsHtml(req, body.contentType);
+	let verdict: SubmitResult;
+	try {
+		verdict = await ledger.capture.submit({
+			launch: options.launch,
+			options: options.capture,
+			request: { body, origin: header(req, 'origin'), remoteAddress: remoteAddress(req), userAgent: header(req, 'user-agent') ?? null },
+			// The run this signup starts syncs its own entries; in spike mode the batch drain does.
+			claimFor: options.spikeMode ? undefined : { workerId: `n8n:${ctx.getNode().name}`, leaseMs: SYNC_LEASE_MS },
+		});
+	} catch (error) {
+		throw new NodeOperationError(ctx.getNode(), error as Error, {
+			description: 'The signup could not be saved in the ledger. Check the Waitlist Ledger credential and that its database is reachable.',
+		});
+	}
+	if (verdict.allowOrigin) res.setHeader('access-control-allow-origin', verdict.allowOrigin);
+	if (!verdict.accepted) {
+		answerRefused(res, options, verdict, html);
+		return { noWebhookResponse: true };
+	}
+	const answer = answerAccepted(ctx, res, options, verdict, html);
+	if (options.spikeMode) return { noWebhookResponse: true };
+	return { noWebhookResponse: true, workflowData: [[{ json: signupItem(options.launch, answer, verdict) }]] };
+}

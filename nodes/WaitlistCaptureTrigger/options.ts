@@ -1,0 +1,78 @@
+import type { IWebhookFunctions } from 'n8n-workflow';
+
+import type { AttributionWithoutConsent, CaptureOptions } from '../../ledger';
+
+/** The Waitlist Capture Trigger's parameters, read once per request into plain values. */
+export interface CaptureTriggerOptions {
+	launch: string;
+	/** What the ledger decides signups by (origins, bots, paid traffic, consent, vendor syncs). */
+	capture: CaptureOptions;
+	/** The hosted form's and thank-you page's words. */
+	page: { title: string; intro: string; consentText: string; consentRequired: boolean; submitLabel: string; thankYouMessage: string };
+	snippet: { cookieDays: number; consentMode: 'always' | 'checkbox' | 'cmp' | 'never' };
+	maxBodyBytes: number;
+	respondWith: 'auto' | 'json' | 'redirect';
+	thankYouUrl: string;
+	/** Answer without a run per signup: the batch drain sends the vendor syncs. */
+	spikeMode: boolean;
+}
+
+interface FormSettings {
+	title?: string;
+	intro?: string;
+	askFirstName?: boolean;
+	askPhone?: boolean;
+	consentText?: string;
+	consentRequired?: boolean;
+	submitLabel?: string;
+}
+
+interface OptionSettings {
+	allowedOrigins?: string;
+	attributionWithoutConsent?: AttributionWithoutConsent;
+	cookieDays?: number;
+	consentMode?: 'always' | 'checkbox' | 'cmp' | 'never';
+	honeypotField?: string;
+	maxBodyKb?: number;
+	minSeconds?: number;
+	paidMediums?: string;
+	requireSourceForPaid?: boolean;
+	syncKinds?: string[];
+}
+
+const commaList = (text: string): string[] =>
+	text
+		.split(',')
+		.map((part) => part.trim())
+		.filter(Boolean);
+
+export function captureTriggerOptions(ctx: IWebhookFunctions): CaptureTriggerOptions {
+	const form = ctx.getNodeParameter('form', {}) as FormSettings;
+	const settings = ctx.getNodeParameter('settings', {}) as OptionSettings;
+	return {
+		launch: (ctx.getNodeParameter('launch', 'default') as string).trim() || 'default',
+		capture: {
+			allowedOrigins: commaList(settings.allowedOrigins ?? '*'),
+			paidMediums: settings.paidMediums ? commaList(settings.paidMediums) : undefined,
+			requireSourceForPaid: settings.requireSourceForPaid,
+			honeypotField: settings.honeypotField,
+			minSeconds: settings.minSeconds,
+			attributionWithoutConsent: settings.attributionWithoutConsent,
+			syncKinds: settings.syncKinds,
+			hostedForm: { askFirstName: form.askFirstName, askPhone: form.askPhone, consentRequired: form.consentRequired, consentText: form.consentText },
+		},
+		page: {
+			title: form.title ?? 'Join the waitlist',
+			intro: form.intro ?? 'Be the first to know when doors open.',
+			consentText: form.consentText ?? 'Yes, email me about the launch. I can unsubscribe at any time.',
+			consentRequired: form.consentRequired ?? false,
+			submitLabel: form.submitLabel ?? 'Join the waitlist',
+			thankYouMessage: ctx.getNodeParameter('thankYouMessage', "Thanks! You're on the list.") as string,
+		},
+		snippet: { cookieDays: settings.cookieDays ?? 30, consentMode: settings.consentMode ?? 'checkbox' },
+		maxBodyBytes: Math.max(1, settings.maxBodyKb ?? 64) * 1024,
+		respondWith: ctx.getNodeParameter('respondWith', 'auto') as 'auto' | 'json' | 'redirect',
+		thankYouUrl: (ctx.getNodeParameter('thankYouUrl', '') as string).trim(),
+		spikeMode: ctx.getNodeParameter('spikeMode', false) as boolean,
+	};
+}
