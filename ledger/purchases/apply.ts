@@ -10,6 +10,9 @@ import { normalizePurchaseEvent, parseWebhookBody, readPurchaseEvent, type Purch
 import { resolveProduct, type Product } from './products';
 import { lockPurchase, writeHeldPurchase, writePurchaseFacts, type PurchaseRow } from './purchase-row';
 
+/** Why an event of a type the pack does not act on changes nothing. */
+const IGNORED_TYPE = 'unknown_event_type';
+
 export interface ApplyPurchaseOptions {
 	/** How long access stays after a full refund, in ms; 0 (revoke at once) by default. */
 	revokeAfterMs?: number;
@@ -151,8 +154,8 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 		events: [],
 	};
 	if (event.type === 'unknown') {
-		await recordEvents(tx, [{ launch: a.launch, contactId: null, type: 'purchase.ignored', source: a.source, data: { ...a.base, reason: 'unknown_event_type' }, at: a.now }]);
-		return emptyDecision('unknown_event_type');
+		await recordEvents(tx, [{ launch: a.launch, contactId: null, type: 'purchase.ignored', source: a.source, data: { ...a.base, reason: IGNORED_TYPE }, at: a.now }]);
+		return emptyDecision(IGNORED_TYPE);
 	}
 	if (!event.orderId) return sendToReview(a, 'missing_order_id', {});
 	const purchase = await lockPurchase(tx, a.launch, event, event.orderId, a.now);
@@ -207,7 +210,11 @@ export async function processInboxEntry(tx: SqlExecutor, inboxId: string, option
 	const about = { launch: entry.launch, provider: entry.provider, eventId: entry.eventId, eventType: entry.eventType };
 	if (options.replayReview) {
 		if (entry.status !== 'processed' || entry.decision !== 'review') throw new LedgerInputError('inboxId', `inbox entry ${inboxId} did not go to review (${entry.status}, ${entry.decision ?? 'undecided'}); only those are replayed`);
-	} else if (entry.status !== 'received') return { ...emptyDecision('already_processed'), contactId: entry.contactId, decision: 'no_change', duplicate: true, ...about };
+	} else if (entry.status !== 'received') {
+		// A type the pack does not act on is closed on arrival (receiveWebhook); asked again, it says so rather than "already processed".
+		const reason = entry.status === 'ignored' && entry.decision === `no_change:${IGNORED_TYPE}` ? IGNORED_TYPE : 'already_processed';
+		return { ...emptyDecision(reason), contactId: entry.contactId, decision: 'no_change', duplicate: true, ...about };
+	}
 	const event = normalizePurchaseEvent(entry.provider, parseWebhookBody(entry.provider, entry.rawBody), { headers: entry.headers });
 	// A sale confirmed through the provider's API is recorded on the entry (see recordConfirmation).
 	const confirmed = options.confirmed === true || entry.confirmedAt !== null;

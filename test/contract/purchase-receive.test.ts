@@ -69,6 +69,8 @@ for (const driver of DRIVERS) {
 				body: { ok: true, status: 'ignored', reason: 'unknown_event_type', eventType: 'customer.created', inboxId: received.id },
 			});
 			assert.equal((await t.ledger.purchases.inboxEntry(received.id))?.status, 'ignored');
+			const again = await t.ledger.purchases.process(received.id);
+			assert.deepEqual([again.decision, again.reason, again.duplicate, again.eventType], ['no_change', 'unknown_event_type', true, 'customer.created'], 'processing it again changes nothing and says why');
 		});
 
 		it('without a secret the delivery is kept as not configured and answered 500; sent again with the secret it runs', async () => {
