@@ -78,7 +78,7 @@ export type { AccessDecision, AccessPin, AccessState } from './purchases/access-
 export type { ApplyPurchaseOptions } from './purchases/apply';
 export type { CheckoutToken } from './purchases/checkout-token';
 export type { EventDecision, PurchaseDecision } from './purchases/decision';
-export type { InboxEntry, InboxFilter, InboxStatus, RecordDeliveryInput, RecordDeliveryResult, SaleConfirmation } from './purchases/inbox';
+export type { InboxEntry, InboxFilter, InboxStatus, RecordDeliveryResult, SaleConfirmation } from './purchases/inbox';
 export type { DeliveryAnswer, DeliveryNextStep, DeliveryRun, ReceiveWebhookInput, ReceiveWebhookResult } from './purchases/receive';
 export type { MatchedBy } from './purchases/match';
 export { PURCHASE_EVENT_TYPES, parseWebhookBody, type PurchaseEvent, type PurchaseEventType } from './purchases/normalize';

@@ -3,7 +3,7 @@ import { getAccess, type AccessRecord } from './access';
 import { applyPurchaseEvent, applyPurchaseEventJson, processInboxEntry, type ApplyPurchaseOptions } from './apply';
 import { createCheckoutToken, type CheckoutToken } from './checkout-token';
 import type { EventDecision, PurchaseDecision } from './decision';
-import { deferInboxReplay, getInboxEntry, listInbox, recordConfirmation, recordDelivery, type InboxEntry, type InboxFilter, type RecordDeliveryInput, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
+import { deferInboxReplay, getInboxEntry, listInbox, recordConfirmation, type InboxEntry, type InboxFilter, type SaleConfirmation } from './inbox';
 import type { PurchaseEvent } from './normalize';
 import { dueRevocations, pinAccess, unpinAccess, type PinInput } from './pins';
 import { defineProduct, type Product, type ProductInput } from './products';
@@ -26,11 +26,7 @@ export class PurchasesApi {
 		return this.store.transaction((tx) => confirmSale(tx, inboxId, outcome));
 	}
 
-	recordDelivery(input: RecordDeliveryInput): Promise<RecordDeliveryResult> {
-		return this.store.transaction((tx) => recordDelivery(tx, input));
-	}
-
-	/** Records whether an unsigned delivery's sale was confirmed through the provider's API (Gumroad). */
+	/** Records whether an unsigned delivery's sale was confirmed through the provider's API (Gumroad); `confirmSale` does this and decides the next step. */
 	recordConfirmation(inboxId: string, outcome: SaleConfirmation): Promise<InboxEntry> {
 		return this.store.transaction((tx) => recordConfirmation(tx, inboxId, outcome));
 	}
