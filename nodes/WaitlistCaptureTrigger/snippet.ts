@@ -19,11 +19,11 @@ export interface SnippetConfig {
 	consentCheckbox: string;
 }
 
-export function renderSnippet(config: SnippetConfig): string {
-	return `/* n8n-nodes-waitlist-ledger landing-page snippet */
+/** The browser script, as text; `__CONFIG__` is where renderSnippet puts the trigger's settings. */
+const SNIPPET_SOURCE = `/* n8n-nodes-waitlist-ledger landing-page snippet */
 (function () {
   'use strict';
-  var CONFIG = ${JSON.stringify(config)};
+  var CONFIG = __CONFIG__;
   var script = document.currentScript;
   if (script) {
     if (script.getAttribute('data-consent')) CONFIG.consentMode = script.getAttribute('data-consent');
@@ -102,4 +102,8 @@ export function renderSnippet(config: SnippetConfig): string {
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init); else init();
 })();
 `;
+
+export function renderSnippet(config: SnippetConfig): string {
+	// A function, not a string, as the replacement: JSON may hold `$&`-like sequences.
+	return SNIPPET_SOURCE.replace('__CONFIG__', () => JSON.stringify(config));
 }
