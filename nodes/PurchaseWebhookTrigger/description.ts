@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import type { PaymentProvider } from '../../ledger';
+import { rawBodyProperty, webhookPathProperty } from '../shared/webhookPaths';
 
 /** The credential that holds each provider's secret. */
 export const PROVIDER_CREDENTIALS: Record<PaymentProvider, string> = {
@@ -16,23 +17,11 @@ export const PROVIDER_CREDENTIALS: Record<PaymentProvider, string> = {
 export const DEFAULT_TOLERANCE: Partial<Record<PaymentProvider, number>> = { stripe: 300, paddle: 5, generic: 300 };
 
 export const purchaseTriggerProperties: INodeProperties[] = [
-	{
-		// n8n parses webhook bodies itself unless this is set. Signatures are over the exact bytes the
-		// provider sent, so the trigger reads the raw body and never a re-serialized one. Not shown.
-		displayName: 'Raw Body',
-		name: 'options',
-		type: 'hidden',
-		default: { binaryData: true },
-	},
-	{
-		displayName: 'Path',
-		name: 'path',
-		type: 'string',
-		default: 'purchases',
-		required: true,
-		description:
-			'The end of the webhook URL to paste into the payment provider, e.g. "stripe-purchases" gives https://your-n8n/webhook/stripe-purchases. Use one trigger (and path) per provider.',
-	},
+	rawBodyProperty,
+	webhookPathProperty(
+		'purchases',
+		'The end of the webhook URL to paste into the payment provider, e.g. "stripe-purchases" gives https://your-n8n/webhook/stripe-purchases. Use one trigger (and path) per provider.',
+	),
 	{
 		displayName: 'Provider',
 		name: 'provider',

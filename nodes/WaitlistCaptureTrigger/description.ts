@@ -1,25 +1,14 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_PAID_MEDIUMS } from '../../ledger';
+import { rawBodyProperty, webhookPathProperty } from '../shared/webhookPaths';
 
 export const captureProperties: INodeProperties[] = [
-	{
-		// n8n parses webhook bodies itself unless this is set; the trigger parses them so it can answer
-		// malformed or oversized signups clearly and keep a record of them. Not shown in the editor.
-		displayName: 'Raw Body',
-		name: 'options',
-		type: 'hidden',
-		default: { binaryData: true },
-	},
-	{
-		displayName: 'Path',
-		name: 'path',
-		type: 'string',
-		default: 'waitlist-signup',
-		required: true,
-		description:
-			'The end of the signup URL, e.g. "waitlist-signup" gives https://your-n8n/webhook/waitlist-signup. The same URL shows the hosted form in a browser; add /snippet.js for the landing-page script.',
-	},
+	rawBodyProperty,
+	webhookPathProperty(
+		'waitlist-signup',
+		'The end of the signup URL, e.g. "waitlist-signup" gives https://your-n8n/webhook/waitlist-signup. The same URL shows the hosted form in a browser; add /snippet.js for the landing-page script.',
+	),
 	{
 		displayName: 'Launch',
 		name: 'launch',

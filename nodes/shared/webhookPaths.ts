@@ -1,5 +1,5 @@
 import * as workflow from 'n8n-workflow';
-import type { IWebhookDescription, INodeParameters } from 'n8n-workflow';
+import type { IWebhookDescription, INodeParameters, INodeProperties } from 'n8n-workflow';
 
 /**
  * Webhook description paths read from the node's "Path" parameter.
@@ -26,4 +26,21 @@ export function pathFromParameter(): Pick<IWebhookDescription, 'path'> {
 export function snippetPathFromParameter(): Pick<IWebhookDescription, 'path'> {
 	if (!nativeResolvers) return { path: '={{$parameter["path"]}}/snippet.js' };
 	return helpers.webhookDescriptionFields!({ path: helpers.fromFunction!((parameters: INodeParameters) => `${String(parameters.path)}/snippet.js`) });
+}
+
+/**
+ * Hidden: n8n parses a version-1 webhook node's body itself unless `options.binaryData` is set. Both
+ * triggers read the raw bytes instead — signatures are over the exact bytes sent, and a malformed or
+ * oversized signup must be answered clearly and kept.
+ */
+export const rawBodyProperty: INodeProperties = {
+	displayName: 'Raw Body',
+	name: 'options',
+	type: 'hidden',
+	default: { binaryData: true },
+};
+
+/** The "Path" parameter the webhook paths above read. */
+export function webhookPathProperty(defaultPath: string, description: string): INodeProperties {
+	return { displayName: 'Path', name: 'path', type: 'string', default: defaultPath, required: true, description };
 }
