@@ -105,7 +105,7 @@ export {
 	type AlertSettingsPatch,
 	type IngestionDropSettings,
 	type PercentRuleSettings,
-} from './monitor/alert-settings';
+} from './settings/alerts';
 export type { AlertItem, AlertStatus, AnnouncementRecord, DigestItem, EvaluationResult } from './monitor/alerts';
 export { DEFAULT_EXPORT_FIELDS, EXPORT_COLUMNS, type ExportContactsInput } from './monitor/export';
 export { monitorMetrics, prometheusText, type MetricSample } from './monitor/metrics';

@@ -69,7 +69,7 @@ export { dueRevocations, pinAccess, unpinAccess } from './purchases/pins';
 export { DEFAULT_TOLERANCE_SECONDS, headerValue, keptHeaders, verifyWebhook, type VerifyInput } from './purchases/verify';
 
 // Launch monitor.
-export { validateAlertSettings } from './monitor/alert-settings';
+export { validateAlertSettings } from './settings/alerts';
 export { seedLaunchHistory } from './monitor/bench-seed';
 export { csvCell } from './monitor/export';
 export { advanceAlert, initialState, judgeRule } from './monitor/rules';

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 
 import type { AttributionKey } from '../attribution';
-import type { ValidSignup } from './validate';
 
 /**
  * Signup capture rules: what a signup must carry, what counts as a bot, what happens to attribution
@@ -90,7 +89,7 @@ export function capturePolicy(options: CaptureOptions, secret: string): CaptureP
 }
 
 /** Attribution as it may be stored, given consent and the policy (see PERSONAL_ATTRIBUTION_KEYS). */
-export function attributionToStore(signup: ValidSignup, policy: CapturePolicy): Partial<Record<AttributionKey, string>> {
+export function attributionToStore(signup: { consentGiven: boolean; attribution: Partial<Record<AttributionKey, string>> }, policy: CapturePolicy): Partial<Record<AttributionKey, string>> {
 	if (signup.consentGiven || policy.attributionWithoutConsent === 'raw') return { ...signup.attribution };
 	const kept: Partial<Record<AttributionKey, string>> = {};
 	for (const [key, value] of Object.entries(signup.attribution) as Array<[AttributionKey, string]>) {

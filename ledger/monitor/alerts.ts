@@ -1,7 +1,7 @@
 import { LedgerInputError } from '../errors';
 import { recordEvent } from '../events';
 import type { SqlExecutor, SqlValue, Store } from '../store';
-import { ALERT_RULE_IDS, type AlertRuleId, type AlertSettings } from './alert-settings';
+import { ALERT_RULE_IDS, type AlertRuleId, type AlertSettings } from '../settings/alerts';
 import { advanceAlert, ALERT_RULES, initialState, judgeRule, type AlertState, type AnnouncementKind, type PlannedAnnouncement, type Severity, type Verdict } from './rules';
 import { HOUR_MS, previousSnapshots, readAlertSettings, snapshotHistory, takeSnapshot, validateLaunch, validateNow, type SnapshotRecord } from './snapshots';
 

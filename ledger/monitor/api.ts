@@ -1,6 +1,6 @@
 import { LedgerInputError } from '../errors';
 import type { Store } from '../store';
-import type { AlertRuleId } from './alert-settings';
+import type { AlertRuleId } from '../settings/alerts';
 import {
 	acknowledgeAlert,
 	evaluateAlerts,

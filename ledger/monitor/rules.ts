@@ -1,4 +1,4 @@
-import { ALERT_RULE_IDS, RULE_SETTINGS_KEY, type AlertRuleId, type AlertSettings } from './alert-settings';
+import { ALERT_RULE_IDS, RULE_SETTINGS_KEY, type AlertRuleId, type AlertSettings } from '../settings/alerts';
 import type { MonitorSignals } from './signals';
 
 /**

@@ -1,6 +1,6 @@
 import { LedgerInputError } from '../errors';
 import type { SqlExecutor, Store } from '../store';
-import { alertSettingsFromData, type AlertSettings } from './alert-settings';
+import { alertSettingsFromData, type AlertSettings } from '../settings/alerts';
 import { computeSignals, type MonitorSignals } from './signals';
 
 /**

@@ -1,6 +1,6 @@
 import { LedgerInputError } from '../errors';
 import { recordEvent } from '../events';
-import { DEFAULT_ALERT_SETTINGS, validateAlertSettings, type AlertSettings, type AlertSettingsPatch } from '../monitor/alert-settings';
+import { DEFAULT_ALERT_SETTINGS, validateAlertSettings, type AlertSettings, type AlertSettingsPatch } from './alerts';
 import type { SqlExecutor } from '../store';
 
 export type CanonicalKey = 'email' | 'phone' | 'customer_id';
@@ -29,7 +29,7 @@ export interface LaunchSettings {
 	mergePolicy: { default: MergePolicy; fields: Record<string, MergePolicy> };
 	/** What happens to a tag that is not in the launch's registry. */
 	unknownTagPolicy: UnknownTagPolicy;
-	/** The launch monitor's window and alert rules (thresholds, reminders, digest); see monitor/alert-settings.ts. */
+	/** The launch monitor's window and alert rules (thresholds, reminders, digest); see settings/alerts.ts. */
 	alerts: AlertSettings;
 }
 

@@ -1,18 +1,9 @@
 import { migrations } from './migrations/index';
 import type { PostgresStore } from './postgres';
-import type { Dialect, SqlExecutor, Store } from './types';
+import type { SqlExecutor, Store } from './types';
 
-/**
- * Versioned schema changes, applied in order on first use. Never edit a migration that has been
- * released; add a new one. Each entry returns statements for the dialect it runs on.
- *
- * Portable conventions: ids are TEXT (UUIDs), times are BIGINT epoch milliseconds, JSON is TEXT.
- */
-export interface Migration {
-	version: number;
-	name: string;
-	statements(dialect: Dialect): string[];
-}
+/** Versioned schema changes (migrations/*.ts), applied in order on first use. */
+export type { Migration } from './migrations/sql';
 
 export { migrations };
 

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations';
+import type { Migration } from './sql';
 import { serialKey } from './sql';
 
 export const coreTables: Migration = {

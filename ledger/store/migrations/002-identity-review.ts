@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations';
+import type { Migration } from './sql';
 
 export const identityReview: Migration = {
 	version: 2,

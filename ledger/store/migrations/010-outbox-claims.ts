@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations';
+import type { Migration } from './sql';
 
 /**
  * Outbox claims, ordering, kill switch and the reconcile staging area.

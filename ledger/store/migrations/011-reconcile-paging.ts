@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations';
+import type { Migration } from './sql';
 
 /** The sweep pages through a launch's contacts by id ("missing in the ESP"); this keeps each page an index range. */
 export const reconcilePaging: Migration = {

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations';
+import type { Migration } from './sql';
 
 /**
  * Purchases: the durable webhook inbox, the product catalog, one row per purchase (order) and the

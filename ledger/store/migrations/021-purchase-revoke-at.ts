@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations';
+import type { Migration } from './sql';
 
 /**
  * When a refunded purchase loses access is decided once, at the refund, with the window configured

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations';
+import type { Migration } from './sql';
 
 /**
  * When an unsigned delivery (a Gumroad ping) was confirmed through the provider's API. Kept on the

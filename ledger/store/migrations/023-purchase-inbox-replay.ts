@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations';
+import type { Migration } from './sql';
 
 /**
  * How often a delivery that could not be processed was replayed, and when the next replay is due.

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations';
+import type { Migration } from './sql';
 
 /**
  * Whether an unsigned delivery's sale confirmation is still pending: the provider's API could not be

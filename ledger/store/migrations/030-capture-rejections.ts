@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations';
+import type { Migration } from './sql';
 import { serialKey } from './sql';
 
 /** Every refused signup attempt, with why: a rejected signup is answered clearly and never lost. */

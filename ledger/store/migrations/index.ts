@@ -1,4 +1,4 @@
-import type { Migration } from '../migrations';
+import type { Migration } from './sql';
 import { coreTables } from './001-core';
 import { identityReview } from './002-identity-review';
 import { tagTables } from './003-tags';
