@@ -108,6 +108,7 @@ export {
 } from './settings/alerts';
 export type { AlertItem, AlertStatus, AnnouncementRecord, DigestItem, EvaluationResult } from './monitor/alerts';
 export { DEFAULT_EXPORT_FIELDS, EXPORT_COLUMNS, type ExportContactsInput } from './monitor/export';
+export type { LatestSignup } from './monitor/latest';
 export { monitorMetrics, prometheusText, type MetricSample } from './monitor/metrics';
 export { ALERT_RULES, type AlertState, type RuleInfo, type Severity, type Verdict } from './monitor/rules';
 export { UNPROCESSED_AFTER_MS, type MonitorSignals } from './monitor/signals';

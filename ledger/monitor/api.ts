@@ -13,6 +13,7 @@ import {
 	type EvaluationResult,
 } from './alerts';
 import { exportContactsCsv, type ExportContactsInput } from './export';
+import { latestSignups, type LatestSignup } from './latest';
 import { monitorMetrics, prometheusText } from './metrics';
 import { computeSignals, type MonitorSignals } from './signals';
 import { readAlertSettings, snapshotHistory, takeSnapshot, validateLaunch, validateNow, type HistoryInput, type SnapshotRecord, type TakeSnapshotResult } from './snapshots';
@@ -90,6 +91,11 @@ export class MonitorApi {
 	async prometheus(input: { launch: string; now?: number }): Promise<string> {
 		const signals = await this.signals(input);
 		return prometheusText(monitorMetrics(signals, await this.alerts(input.launch, input.now)));
+	}
+
+	/** The newest signups (active, not dry runs), newest first: the dashboard's "latest signups". */
+	latestSignups(input: { launch: string; limit?: number; now?: number }): Promise<LatestSignup[]> {
+		return latestSignups(this.store, input);
 	}
 
 	/** The launch's contacts as CSV, a page of lines per chunk (the header first); never all in memory. */

@@ -44,3 +44,26 @@ export const rawBodyProperty: INodeProperties = {
 export function webhookPathProperty(defaultPath: string, description: string): INodeProperties {
 	return { displayName: 'Path', name: 'path', type: 'string', default: defaultPath, required: true, description };
 }
+
+/*
+ * The Launch Monitor Dashboard Trigger's pages beside the dashboard itself. One function per page:
+ * each is inlined into the editor's template, so none may share a helper or a constant.
+ */
+
+/** "<Path>/signals.json". */
+export function signalsJsonPathFromParameter(): Pick<IWebhookDescription, 'path'> {
+	if (!nativeResolvers) return { path: '={{$parameter["path"]}}/signals.json' };
+	return helpers.webhookDescriptionFields!({ path: helpers.fromFunction!((parameters: INodeParameters) => `${String(parameters.path)}/signals.json`) });
+}
+
+/** "<Path>/metrics" (Prometheus text). */
+export function metricsPathFromParameter(): Pick<IWebhookDescription, 'path'> {
+	if (!nativeResolvers) return { path: '={{$parameter["path"]}}/metrics' };
+	return helpers.webhookDescriptionFields!({ path: helpers.fromFunction!((parameters: INodeParameters) => `${String(parameters.path)}/metrics`) });
+}
+
+/** "<Path>/contacts.csv". */
+export function contactsCsvPathFromParameter(): Pick<IWebhookDescription, 'path'> {
+	if (!nativeResolvers) return { path: '={{$parameter["path"]}}/contacts.csv' };
+	return helpers.webhookDescriptionFields!({ path: helpers.fromFunction!((parameters: INodeParameters) => `${String(parameters.path)}/contacts.csv`) });
+}

@@ -339,13 +339,34 @@ export interface CapturedResponse {
 	body: unknown;
 	/** Whether the node answered itself (noWebhookResponse) rather than leaving it to n8n. */
 	answeredByNode: boolean;
+	/** Pieces written one by one (res.write), for streamed answers; `body` is them joined. */
+	chunks: string[];
+	/** Whether the node ended the response. */
+	ended: boolean;
 }
 
 /** The subset of an Express response that webhook nodes use, recording what they send. */
 function fakeResponse(): { res: Record<string, unknown>; captured: CapturedResponse } {
-	const captured: CapturedResponse = { status: 200, headers: {}, body: undefined, answeredByNode: false };
+	const captured: CapturedResponse = { status: 200, headers: {}, body: undefined, answeredByNode: false, chunks: [], ended: false };
 	const res: Record<string, unknown> = {};
 	Object.assign(res, {
+		get headersSent() {
+			return captured.chunks.length > 0 || captured.ended;
+		},
+		write(chunk: unknown) {
+			captured.chunks.push(String(chunk));
+			captured.body = captured.chunks.join('');
+			return true;
+		},
+		once() {
+			return res;
+		},
+		on() {
+			return res;
+		},
+		removeListener() {
+			return res;
+		},
 		status(code: number) {
 			captured.status = code;
 			return res;
@@ -369,10 +390,12 @@ function fakeResponse(): { res: Record<string, unknown>; captured: CapturedRespo
 		},
 		send(body: unknown) {
 			captured.body = body;
+			captured.ended = true;
 			return res;
 		},
 		end(body?: unknown) {
 			if (body !== undefined) captured.body = body;
+			captured.ended = true;
 			return res;
 		},
 		redirect(statusOrUrl: number | string, maybeUrl?: string) {

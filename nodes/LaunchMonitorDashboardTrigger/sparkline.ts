@@ -1,0 +1,57 @@
+import { escapeHtml, svgNumber } from '../shared/page';
+
+/**
+ * A sparkline as inline SVG (no script, no image request): one path through the points in time
+ * order, broken where a window has no value or none was kept, with a dot on the latest point.
+ */
+
+export interface SparkPoint {
+	/** Window start, epoch ms. */
+	at: number;
+	value: number | null;
+}
+
+export interface SparklineOptions {
+	/** The time span drawn: [from, to). */
+	from: number;
+	to: number;
+	/** Points further apart than this are not joined (a window nobody kept). */
+	gapMs: number;
+	/** Fixed top of the scale (100 for percentages); otherwise the largest value. */
+	max?: number;
+	/** What the line shows, for screen readers: "Signups per 5 min, last 24 h". */
+	label: string;
+	unit?: string;
+}
+
+const WIDTH = 240;
+const HEIGHT = 48;
+const PAD = 3;
+
+export function sparklineSvg(points: readonly SparkPoint[], options: SparklineOptions): string {
+	const values = points.filter((p): p is { at: number; value: number } => p.value !== null && Number.isFinite(p.value));
+	const top = options.max ?? Math.max(1, ...values.map((p) => p.value));
+	const span = Math.max(1, options.to - options.from);
+	const x = (at: number) => PAD + ((at - options.from) / span) * (WIDTH - 2 * PAD);
+	const y = (value: number) => HEIGHT - PAD - (Math.min(value, top) / top) * (HEIGHT - 2 * PAD);
+	let d = '';
+	let previous: { at: number; value: number } | null = null;
+	for (const p of points) {
+		if (p.value === null || !Number.isFinite(p.value)) {
+			previous = null;
+			continue;
+		}
+		const joined = previous !== null && p.at - previous.at <= options.gapMs;
+		d += `${joined ? 'L' : 'M'}${svgNumber(x(p.at))} ${svgNumber(y(p.value))}`;
+		previous = { at: p.at, value: p.value };
+	}
+	const last = values[values.length - 1];
+	const unit = options.unit ?? '';
+	const summary = values.length
+		? `${options.label}: lowest ${Math.min(...values.map((p) => p.value))}${unit}, highest ${Math.max(...values.map((p) => p.value))}${unit}, latest ${last!.value}${unit}`
+		: `${options.label}: no snapshots kept yet`;
+	// A single point has no line to draw: its dot carries it.
+	const dot = last ? `<circle class="spark-dot" cx="${svgNumber(x(last.at))}" cy="${svgNumber(y(last.value))}" r="2.5"/>` : '';
+	const empty = values.length ? '' : `<text class="spark-empty" x="${WIDTH / 2}" y="${HEIGHT / 2 + 4}" text-anchor="middle">no snapshots yet</text>`;
+	return `<svg class="spark" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(summary)}"><title>${escapeHtml(summary)}</title><line class="spark-axis" x1="${PAD}" y1="${HEIGHT - PAD}" x2="${WIDTH - PAD}" y2="${HEIGHT - PAD}"/>${d ? `<path class="spark-line" d="${d}"/>` : ''}${dot}${empty}</svg>`;
+}
