@@ -28,10 +28,12 @@ const CSS = `
 .status{border-radius:10px;padding:.75rem 1rem;margin:1rem 0;font-weight:600;font-size:1.1rem}
 .status.ok{background:#e3f3e9;color:#1c5235;border:1px solid #9fcfb2}
 .status.bad{background:#fbe4e2;color:#8a1c15;border:1px solid #e5a39e}
+.status.held{background:#fff1d6;color:#6b4307;border:1px solid #e8c27a;font-size:1rem}
 .flash{background:#fff6dc;border:1px solid #ecd38b;border-radius:8px;padding:.5rem 1rem}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(17rem,1fr));gap:1rem;margin:1rem 0}
 .card{background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08);padding:1rem;min-width:0}
 .card.firing{border:2px solid #c0392b}
+.wide-card{margin:1rem 0}
 .big{font-size:2rem;font-weight:700;line-height:1.1;margin:.25rem 0}
 .sub{color:#4a5550;font-size:.9rem;margin:.25rem 0}
 .spark{display:block;width:100%;height:auto;margin:.5rem 0 0}
@@ -50,7 +52,7 @@ const CSS = `
 .badge.off{background:#e3f3e9;color:#1c5235}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
 th,td{text-align:left;padding:.3rem .25rem;border-bottom:1px solid #e6eae7;vertical-align:top;overflow-wrap:anywhere}
-td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+td.n,th.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 .warn td{color:#8a1c15;font-weight:600}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center}
 button{padding:.55rem 1.1rem;font:inherit;font-weight:600;color:#fff;background:#2f6f4f;border:0;border-radius:6px;cursor:pointer}
@@ -104,8 +106,10 @@ export function renderDashboard(data: DashboardData, options: DashboardPageOptio
 	const { live, now, history, alerts } = data;
 	const span = windowText(data.windowMs);
 	const firing = alerts.filter((a) => a.state === 'firing').sort((a, b) => (a.severity === b.severity ? (a.since ?? 0) - (b.since ?? 0) : a.severity === 'critical' ? -1 : 1));
-	const sparkSpan = { from: data.historyFrom, to: now, gapMs: data.windowMs * 1.5 };
-	const historyLabel = `last ${durationText(now - data.historyFrom)}`;
+	// A launch younger than the span draws over its own life, not squeezed into the right edge.
+	const sparkFrom = history.length ? Math.max(data.historyFrom, history[0]!.windowStart) : data.historyFrom;
+	const sparkSpan = { from: sparkFrom, to: now, gapMs: data.windowMs * 1.5 };
+	const historyLabel = `last ${durationText(now - sparkFrom)}`;
 	const series = (pick: (s: (typeof history)[number]) => number | null): SparkPoint[] => history.map((s) => ({ at: s.windowStart, value: pick(s) }));
 
 	const i = live.ingestion;
@@ -118,7 +122,7 @@ export function renderDashboard(data: DashboardData, options: DashboardPageOptio
 			i.refused ? `Refused: ${counts(i.refusedByReason)}` : 'No signup refused',
 		],
 		firing: firingRule(alerts, 'ingestion_drop'),
-		spark: sparklineSvg(series((s) => s.signups), { ...sparkSpan, label: `Signups per ${span}, ${historyLabel}` }),
+		spark: sparklineSvg(series((s) => s.signups), { ...sparkSpan, label: `Signups per ${span}, ${historyLabel}`, emptyText: 'no snapshots kept yet' }),
 	});
 	const u = live.utm;
 	const utm = tile({
@@ -130,7 +134,7 @@ export function renderDashboard(data: DashboardData, options: DashboardPageOptio
 			`${num(u.paidWithoutSource)} paid-medium signup${u.paidWithoutSource === 1 ? '' : 's'} without a source`,
 		],
 		firing: firingRule(alerts, 'utm_fidelity_low'),
-		spark: sparklineSvg(series((s) => s.signals.utm.sourcePercent), { ...sparkSpan, max: 100, unit: ' %', label: `Share with utm_source per ${span}, ${historyLabel}` }),
+		spark: sparklineSvg(series((s) => s.signals.utm.sourcePercent), { ...sparkSpan, max: 100, unit: ' %', label: `Share with utm_source per ${span}, ${historyLabel}`, emptyText: history.length ? 'no new signups in the kept windows' : 'no snapshots kept yet' }),
 	});
 	const r = live.reconciliation;
 	const reconciliation = tile({
@@ -142,7 +146,7 @@ export function renderDashboard(data: DashboardData, options: DashboardPageOptio
 			`${num(r.reviewWaiting)} buyer${r.reviewWaiting === 1 ? '' : 's'} matched to nobody wait in Review`,
 		],
 		firing: firingRule(alerts, 'reconciliation_low'),
-		spark: sparklineSvg(series((s) => s.signals.reconciliation.percent), { ...sparkSpan, max: 100, unit: ' %', label: `Share of purchases matched per ${span}, ${historyLabel}` }),
+		spark: sparklineSvg(series((s) => s.signals.reconciliation.percent), { ...sparkSpan, max: 100, unit: ' %', label: `Share of purchases matched per ${span}, ${historyLabel}`, emptyText: history.length ? 'no purchases in the kept windows' : 'no snapshots kept yet' }),
 	});
 
 	const d = live.delivery;
@@ -175,15 +179,15 @@ ${k.reason ? `<p>Reason: ${escapeHtml(k.reason)}</p>` : ''}
 <p><a href="${escapeHtml(options.killSwitchUrl)}">Open the kill-switch form</a></p>
 </section>`;
 
-	const latest = `<section class="card" aria-labelledby="latest-h"><h2 id="latest-h">Latest signups</h2>
+	const latest = `<section class="card wide-card" aria-labelledby="latest-h"><h2 id="latest-h">Latest signups</h2>
 ${
 	data.latest.length
-		? `<table><thead><tr><th scope="col">Who</th><th scope="col">Source</th><th scope="col">When</th></tr></thead><tbody>
+		? `<table><thead><tr><th scope="col">Who</th><th scope="col">Source / medium</th><th scope="col" class="n">When</th></tr></thead><tbody>
 ${data.latest
 	.map((c) => {
-		const who = [c.name, c.email ?? c.phone].filter((v): v is string => Boolean(v));
+		const who = [c.name, c.email ?? c.phone].filter((v): v is string => Boolean(v)).map((w) => escapeHtml(w));
 		const source = [c.utmSource, c.utmMedium].filter((v): v is string => Boolean(v)).join(' / ');
-		return `<tr><td>${who.map((w) => escapeHtml(w)).join('<br>') || '–'}</td><td>${escapeHtml(source || 'no UTM')}</td><td class="n">${escapeHtml(durationText(now - c.createdAt))} ago</td></tr>`;
+		return `<tr><td>${who.join(' · ') || '–'}</td><td>${escapeHtml(source || 'no UTM')}</td><td class="n">${escapeHtml(durationText(now - c.createdAt))} ago</td></tr>`;
 	})
 	.join('\n')}
 </tbody></table>`
@@ -196,9 +200,15 @@ ${data.latest
 <p class="sub">${live.review.open ? counts(live.review.byKind) : 'Nothing waits for a person.'}</p>
 </section>`;
 
-	const status = firing.length
-		? `<p class="status bad" role="status">${firing.length} alert${firing.length === 1 ? '' : 's'} firing</p>`
-		: '<p class="status ok" role="status">All clear: no alert is firing</p>';
+	const status = `${
+		firing.length
+			? `<p class="status bad" role="status">${firing.length} alert${firing.length === 1 ? '' : 's'} firing</p>`
+			: '<p class="status ok" role="status">All clear: no alert is firing</p>'
+	}${
+		k.paused
+			? `\n<p class="status held" role="status">Kill switch on: ${k.scope === 'all' ? 'all vendor calls are' : 'access grants are'} held since ${escapeHtml(utcText(k.pausedAt))} (${num(d.held.count)} waiting). <a href="${escapeHtml(options.killSwitchUrl)}">Kill-switch form</a></p>`
+			: ''
+	}`;
 	const base = options.basePath.replace(/\/+$/, '');
 	const body = `<div class="top"><h1>${escapeHtml(options.title)}</h1>
 <p class="meta">Launch <strong>${escapeHtml(data.launch)}</strong> · updated ${escapeHtml(utcText(now))} · counts over the last ${escapeHtml(span)} · refreshes every ${Math.round(options.refreshSeconds)} s</p></div>
@@ -214,8 +224,8 @@ ${reconciliation}
 ${delivery}
 ${review}
 ${killSwitch}
-${latest}
 </div>
+${latest}
 <section class="card actions" aria-label="More">
 <form method="post" action="${escapeHtml(base)}"><button type="submit">Check the alerts now</button></form>
 <a href="${escapeHtml(`${base}/signals.json`)}">signals.json</a>

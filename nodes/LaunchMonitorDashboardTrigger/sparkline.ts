@@ -22,6 +22,8 @@ export interface SparklineOptions {
 	/** What the line shows, for screen readers: "Signups per 5 min, last 24 h". */
 	label: string;
 	unit?: string;
+	/** Shown when no point has a value, e.g. "no purchases yet". */
+	emptyText?: string;
 }
 
 const WIDTH = 240;
@@ -49,9 +51,9 @@ export function sparklineSvg(points: readonly SparkPoint[], options: SparklineOp
 	const unit = options.unit ?? '';
 	const summary = values.length
 		? `${options.label}: lowest ${Math.min(...values.map((p) => p.value))}${unit}, highest ${Math.max(...values.map((p) => p.value))}${unit}, latest ${last!.value}${unit}`
-		: `${options.label}: no snapshots kept yet`;
+		: `${options.label}: ${options.emptyText ?? 'nothing measured yet'}`;
 	// A single point has no line to draw: its dot carries it.
 	const dot = last ? `<circle class="spark-dot" cx="${svgNumber(x(last.at))}" cy="${svgNumber(y(last.value))}" r="2.5"/>` : '';
-	const empty = values.length ? '' : `<text class="spark-empty" x="${WIDTH / 2}" y="${HEIGHT / 2 + 4}" text-anchor="middle">no snapshots yet</text>`;
+	const empty = values.length ? '' : `<text class="spark-empty" x="${WIDTH / 2}" y="${HEIGHT / 2 + 4}" text-anchor="middle">${escapeHtml(options.emptyText ?? 'nothing measured yet')}</text>`;
 	return `<svg class="spark" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(summary)}"><title>${escapeHtml(summary)}</title><line class="spark-axis" x1="${PAD}" y1="${HEIGHT - PAD}" x2="${WIDTH - PAD}" y2="${HEIGHT - PAD}"/>${d ? `<path class="spark-line" d="${d}"/>` : ''}${dot}${empty}</svg>`;
 }

@@ -30,6 +30,11 @@ const TRIGGERS = [
 		parameters: { path: 'stripe-orders', provider: 'stripe', launch: 'spring' },
 		paths: ['stripe-orders'],
 	},
+	{
+		type: 'n8n-nodes-waitlist-ledger.launchMonitorDashboardTrigger',
+		parameters: { path: 'ops/monitor', launch: 'spring' },
+		paths: ['ops/monitor', 'ops/monitor', 'ops/monitor/signals.json', 'ops/monitor/metrics', 'ops/monitor/contacts.csv'],
+	},
 ];
 
 function triggerIn(type: string, typeVersion: number, parameters: INode['parameters']) {
