@@ -173,6 +173,15 @@ export function readWorkflowFiles(paths: string[]): WorkflowFile[] {
 				const options = node.parameters?.options as { path?: unknown } | undefined;
 				const formPath = [path, options?.path, node.webhookId].find((p): p is string => typeof p === 'string' && p !== '');
 				if (formPath) webhookPaths.push({ method: 'GET', path: formPath, label: 'form', base: 'form' });
+			} else if (node.type.endsWith('.launchMonitorDashboardTrigger')) {
+				// GET pages (and a POST "check now" on the dashboard's own path, registered with them).
+				const base = typeof path === 'string' && path ? path : 'launch-monitor';
+				webhookPaths.push(
+					{ method: 'GET', path: base, label: 'launch monitor dashboard' },
+					{ method: 'GET', path: `${base}/signals.json`, label: 'dashboard numbers as JSON' },
+					{ method: 'GET', path: `${base}/metrics`, label: 'Prometheus metrics' },
+					{ method: 'GET', path: `${base}/contacts.csv`, label: 'contacts CSV export' },
+				);
 			} else if (typeof path === 'string' && path && (node.type.endsWith('Trigger') || node.type.endsWith('.webhook'))) {
 				const method = typeof node.parameters?.httpMethod === 'string' ? node.parameters.httpMethod : 'POST';
 				webhookPaths.push({ method, path });
