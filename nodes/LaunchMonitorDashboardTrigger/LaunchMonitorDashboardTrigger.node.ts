@@ -9,7 +9,7 @@ import {
 
 import { LedgerInputError, type Ledger } from '../../ledger';
 import { ledgerFor, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
-import { checkPageAccess, PAGE_CREDENTIALS, renderMessagePage, sendPage, sendText, streamText, type PageResponse } from '../shared/page';
+import { checkPageAccess, renderMessagePage, sendPage, sendText, streamText, type PageResponse } from '../shared/page';
 import { contactsCsvPathFromParameter, metricsPathFromParameter, pathFromParameter, signalsJsonPathFromParameter } from '../shared/webhookPaths';
 import { loadDashboardData } from './dashboardData';
 import { renderDashboard } from './dashboardPage';
@@ -79,7 +79,18 @@ export class LaunchMonitorDashboardTrigger implements INodeType {
 		defaults: { name: NODE_DISPLAY_NAME },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [...PAGE_CREDENTIALS, { name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' }],
+		credentials: [
+			// Who may open the pages (nodes/shared/page/access.ts); one is required, there is no "open".
+			// n8n's own Basic Auth and Header Auth credentials, on purpose: the launch team keeps one
+			// password for the kill-switch form (n8n's Form Trigger) and this dashboard, and Prometheus
+			// or Grafana send the same basic auth or header. This pack is for self-hosted n8n only.
+			// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed
+			{ name: 'httpBasicAuth', required: true, displayOptions: { show: { authentication: ['basicAuth'] } } },
+			// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references
+			{ name: 'httpHeaderAuth', required: true, displayOptions: { show: { authentication: ['headerAuth'] } } },
+			// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
+			{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' },
+		],
 		webhooks: [
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true },
 			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true },

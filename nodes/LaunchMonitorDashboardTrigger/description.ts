@@ -36,18 +36,18 @@ export const dashboardProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
-				displayName: 'CSV Profile Fields',
-				name: 'exportFields',
-				type: 'string',
-				default: 'first_name, last_name, name, company, country',
-				description: 'Profile fields the contacts CSV adds as columns after the fixed ones (email, UTMs, tags …), comma-separated',
-			},
-			{
 				displayName: 'CSV Includes Test Contacts',
 				name: 'includeTest',
 				type: 'boolean',
 				default: false,
 				description: 'Whether the contacts CSV also lists the contacts of dry runs (test signups)',
+			},
+			{
+				displayName: 'CSV Profile Fields',
+				name: 'exportFields',
+				type: 'string',
+				default: 'first_name, last_name, name, company, country',
+				description: 'Profile fields the contacts CSV adds as columns after the fixed ones (email, UTMs, tags …), comma-separated',
 			},
 			{
 				displayName: 'Kill Switch Form URL',

@@ -44,16 +44,10 @@ export function ruleOptions(withAll: boolean): Array<{ name: string; value: stri
 	return [...all, ...rules].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The Alert parameter: which rule, picked by name or read from an alert item ({{ $json.rule }}). */
+/** The Alert parameter: which rule, picked by name or read from an alert item by an expression. */
 export function ruleProperty(operations: string[], withAll: boolean): INodeProperties {
-	return {
-		displayName: 'Alert',
-		name: 'rule',
-		type: 'options',
-		options: ruleOptions(withAll),
-		default: withAll ? 'all' : 'ingestion_drop',
-		description:
-			'Which alert. To act on an alert item from Evaluate Alerts, switch to an expression and use {{ $json.rule }}.',
-		displayOptions: { show: { operation: operations } },
-	};
+	const description = 'Which alert. To act on an alert item from Evaluate Alerts, use an expression that reads its rule field.';
+	const displayOptions = { show: { operation: operations } };
+	if (withAll) return { displayName: 'Alert', name: 'rule', type: 'options', options: ruleOptions(true), default: 'all', description, displayOptions };
+	return { displayName: 'Alert', name: 'rule', type: 'options', options: ruleOptions(false), default: 'ingestion_drop', description, displayOptions };
 }

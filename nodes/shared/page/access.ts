@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-import type { INodeCredentialDescription, INodeProperties, IWebhookFunctions } from 'n8n-workflow';
+import type { INodeProperties, IWebhookFunctions } from 'n8n-workflow';
 
 import { renderMessagePage, type RenderedPage } from './layout';
 
@@ -36,11 +36,12 @@ export function pageAuthenticationProperty(nodeDisplayName: string): INodeProper
 	};
 }
 
-/** n8n's own credentials, one per authentication choice; required so n8n asks for one. */
-export const PAGE_CREDENTIALS: INodeCredentialDescription[] = [
-	{ name: 'httpBasicAuth', required: true, displayOptions: { show: { authentication: ['basicAuth'] } } },
-	{ name: 'httpHeaderAuth', required: true, displayOptions: { show: { authentication: ['headerAuth'] } } },
-];
+/*
+ * A node using this lists n8n's own credentials literally in its description (n8n's lint reads them
+ * from there), one per choice and required, so the editor asks for one:
+ *   { name: 'httpBasicAuth', required: true, displayOptions: { show: { authentication: ['basicAuth'] } } },
+ *   { name: 'httpHeaderAuth', required: true, displayOptions: { show: { authentication: ['headerAuth'] } } },
+ */
 
 const CREDENTIAL_TYPE: Record<PageAuthentication, string> = { basicAuth: 'httpBasicAuth', headerAuth: 'httpHeaderAuth' };
 const CREDENTIAL_NAME: Record<PageAuthentication, string> = { basicAuth: 'Basic Auth', headerAuth: 'Header Auth' };

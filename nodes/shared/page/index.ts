@@ -2,7 +2,7 @@
  * The page kit: what every page the pack serves from n8n shares — escaping, the strict security
  * headers, the HTML shell, the credential check, and answering (or streaming) from a webhook.
  */
-export { basicCredentials, checkPageAccess, PAGE_CREDENTIALS, pageAuthenticationProperty, sameSecret, type PageAccess, type PageAuthentication } from './access';
+export { basicCredentials, checkPageAccess, pageAuthenticationProperty, sameSecret, type PageAccess, type PageAuthentication } from './access';
 export { escapeHtml, svgNumber } from './escape';
 export { newNonce, pageSecurityHeaders, PRIVATE_RESPONSE_HEADERS } from './headers';
 export { BASE_CSS, renderMessagePage, renderPage, type PageOptions, type RenderedPage } from './layout';

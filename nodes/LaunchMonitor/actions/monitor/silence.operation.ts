@@ -16,8 +16,8 @@ export const description: INodeProperties[] = [
 		name: 'silenceMode',
 		type: 'options',
 		options: [
-			{ name: 'For a Number of Minutes', value: 'minutes', description: 'E.g. 120 while you fix something you already know about' },
-			{ name: 'Until a Date and Time', value: 'until', description: 'E.g. until the planned maintenance ends' },
+			{ name: 'For a Number of Minutes', value: 'minutes', description: 'E.g. 120 while you fix something you already know about.' },
+			{ name: 'Until a Date and Time', value: 'until', description: 'E.g. until the planned maintenance ends.' },
 		],
 		default: 'minutes',
 		displayOptions: show,
