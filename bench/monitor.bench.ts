@@ -17,6 +17,12 @@
  * API: 200 signups (a quarter without UTMs), 50 repeats, 20 refused signups, 20 purchases (5 matched
  * to nobody), 10 failing ESP syncs.
  *
+ * Dashboard: after those, the 288 five-minute windows (24 h) before the activity's are kept as the
+ * schedule would have kept them, and the dashboard is built from the ledger's data as its trigger
+ * builds it (signals of the window ending now, 24 h of snapshots for the sparklines, every alert's
+ * state, the newest signups, rendered to HTML): the median time of the reads and of the render,
+ * with the ratio 1M ÷ 10k (target ≤ 2).
+ *
  * Export: the streamed CSV of N contacts, counted chunk by chunk, against the buffered baseline (the
  * same chunks collected into one string, which is what streaming avoids); peak RSS of each (target ≤
  * 200 MB streamed). Each export runs in a fresh process of its own, so neither the snapshot runs nor
@@ -26,6 +32,8 @@ import { spawnSync } from 'node:child_process';
 
 import { DEFAULT_CAPTURE_POLICY, Ledger, openStore, type PurchaseEvent } from '../ledger';
 import { seedLaunchHistory } from '../ledger/internal';
+import { loadDashboardData } from '../nodes/LaunchMonitorDashboardTrigger/dashboardData';
+import { renderDashboard } from '../nodes/LaunchMonitorDashboardTrigger/dashboardPage';
 import { DRIVERS, freshDatabase, type DriverName } from '../test/support/stores';
 import { arg, RssSampler } from './support';
 
@@ -83,6 +91,30 @@ interface SizeResult {
 	signals: number;
 	snapshot: number;
 	evaluate: number;
+	/** Dashboard: reading its data, rendering it, and both (medians of their own runs), and the page's size. */
+	dashboardRead: number;
+	dashboardRender: number;
+	dashboardBuild: number;
+	dashboardBytes: number;
+}
+
+/** The dashboard as its trigger builds it, timed: the ledger reads, then the HTML. */
+async function dashboardBench(ledger: Ledger, now: number): Promise<Pick<SizeResult, 'dashboardRead' | 'dashboardRender' | 'dashboardBuild' | 'dashboardBytes'>> {
+	const options = { title: 'Launch monitor', basePath: '/webhook/launch-monitor', refreshSeconds: 60, killSwitchUrl: '/form/waitlist-kill-switch' };
+	const check = await loadDashboardData(ledger, LAUNCH, now);
+	if (check.history.length < 280 || check.latest.length === 0) throw new Error(`dashboard data not as built: ${check.history.length} snapshots, ${check.latest.length} latest signups`);
+	for (let i = 0; i < 2; i++) renderDashboard(await loadDashboardData(ledger, LAUNCH, now), options); // warm up
+	const reads: number[] = [];
+	const renders: number[] = [];
+	const builds: number[] = [];
+	let bytes = 0;
+	for (let i = 0; i < REPEAT; i++) {
+		let data: Awaited<ReturnType<typeof loadDashboardData>> | undefined;
+		reads.push(await timedMs(async () => (data = await loadDashboardData(ledger, LAUNCH, now))));
+		renders.push(await timedMs(async () => (bytes = Buffer.byteLength(renderDashboard(data!, options).html))));
+		builds.push(await timedMs(async () => renderDashboard(await loadDashboardData(ledger, LAUNCH, now), options)));
+	}
+	return { dashboardRead: median(reads), dashboardRender: median(renders), dashboardBuild: median(builds), dashboardBytes: bytes };
 }
 
 async function snapshotBench(driver: DriverName, n: number): Promise<SizeResult> {
@@ -115,7 +147,11 @@ async function snapshotBench(driver: DriverName, n: number): Promise<SizeResult>
 		}
 		const snapshot = median(snapshots);
 		const evaluate = median(evaluations);
-		return { n, seedSeconds, signals: median(signals), snapshot, evaluate };
+		// The 24 hours of windows before the activity's, kept as the schedule would have (sparklines).
+		const lastEnd = Math.floor(now / W) * W;
+		for (let k = 288; k >= 1; k--) await ledger.monitor.takeSnapshot({ launch: LAUNCH, now: lastEnd - (k - 1) * W + 500 });
+		const dashboard = await dashboardBench(ledger, now);
+		return { n, seedSeconds, signals: median(signals), snapshot, evaluate, ...dashboard };
 	} finally {
 		await ledger.close();
 		await db.drop();
@@ -191,6 +227,7 @@ async function main(): Promise<void> {
 	for (const driver of DRIVER_LIST) {
 		const baseline = await snapshotBench(driver, 0);
 		console.log(`snapshot ${driver.padEnd(8)} baseline (window activity only): signals ${ms(baseline.signals)}, takeSnapshot ${ms(baseline.snapshot)}, evaluate ${ms(baseline.evaluate)}`);
+		console.log(`dashboard ${driver.padEnd(8)} baseline (window activity only): build ${ms(baseline.dashboardBuild)} — ledger reads ${ms(baseline.dashboardRead)}, HTML render ${ms(baseline.dashboardRender)}`);
 		const results: SizeResult[] = [];
 		for (const n of SIZES) {
 			const r = await snapshotBench(driver, n);
@@ -198,6 +235,10 @@ async function main(): Promise<void> {
 			console.log(
 				`snapshot ${driver.padEnd(8)} ${n.toLocaleString('en').padStart(9)} contacts (seeded in ${r.seedSeconds.toFixed(0)} s): signals ${ms(r.signals)} (×${(r.signals / baseline.signals).toFixed(2)} baseline), ` +
 					`takeSnapshot ${ms(r.snapshot)} (×${(r.snapshot / baseline.snapshot).toFixed(2)}), evaluate ${ms(r.evaluate)} (×${(r.evaluate / baseline.evaluate).toFixed(2)})`,
+			);
+			console.log(
+				`dashboard ${driver.padEnd(8)} ${n.toLocaleString('en').padStart(9)} contacts: build ${ms(r.dashboardBuild)} (×${(r.dashboardBuild / baseline.dashboardBuild).toFixed(2)} baseline) — ` +
+					`ledger reads ${ms(r.dashboardRead)}, HTML render ${ms(r.dashboardRender)}, ${Math.round(r.dashboardBytes / 1024)} KB of HTML`,
 			);
 		}
 		const small = results.find((r) => r.n === 10_000);
@@ -207,6 +248,11 @@ async function main(): Promise<void> {
 			console.log(
 				`snapshot ${driver.padEnd(8)} ratio ${large.n.toLocaleString('en')} ÷ ${small.n.toLocaleString('en')}: signals ${ratio.toFixed(2)} (target ≤ 2: ${ratio <= 2 ? 'met' : 'MISSED'}), ` +
 					`takeSnapshot ${(large.snapshot / small.snapshot).toFixed(2)}, evaluate ${(large.evaluate / small.evaluate).toFixed(2)}`,
+			);
+			const dashboardRatio = large.dashboardBuild / small.dashboardBuild;
+			console.log(
+				`dashboard ${driver.padEnd(8)} ratio ${large.n.toLocaleString('en')} ÷ ${small.n.toLocaleString('en')}: build ${dashboardRatio.toFixed(2)} (target ≤ 2: ${dashboardRatio <= 2 ? 'met' : 'MISSED'}); ` +
+					`ledger reads ${(large.dashboardRead / small.dashboardRead).toFixed(2)}, HTML render ${(large.dashboardRender / small.dashboardRender).toFixed(2)}`,
 			);
 		}
 		if (EXPORT_SIZE > 0) exportBench(driver, EXPORT_SIZE);

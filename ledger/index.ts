@@ -100,6 +100,7 @@ export type { MonitorApi } from './monitor/api';
 export {
 	ALERT_RULE_IDS,
 	DEFAULT_ALERT_SETTINGS,
+	RULE_SETTINGS_KEY,
 	type AlertRuleId,
 	type AlertSettings,
 	type AlertSettingsPatch,

@@ -2,7 +2,7 @@ import { escapeHtml, svgNumber } from '../shared/page';
 
 /**
  * A sparkline as inline SVG (no script, no image request): one path through the points in time
- * order, broken where a window has no value or none was kept, with a dot on the latest point.
+ * order, broken where no window was kept, with a dot on the latest value.
  */
 
 export interface SparkPoint {
@@ -36,16 +36,17 @@ export function sparklineSvg(points: readonly SparkPoint[], options: SparklineOp
 	const span = Math.max(1, options.to - options.from);
 	const x = (at: number) => PAD + ((at - options.from) / span) * (WIDTH - 2 * PAD);
 	const y = (value: number) => HEIGHT - PAD - (Math.min(value, top) / top) * (HEIGHT - 2 * PAD);
+	// A kept window without a value (no purchase to match, say) is stepped over; a window nobody
+	// kept breaks the line.
 	let d = '';
-	let previous: { at: number; value: number } | null = null;
+	let lastAt: number | null = null;
+	let joinable = false;
 	for (const p of points) {
-		if (p.value === null || !Number.isFinite(p.value)) {
-			previous = null;
-			continue;
-		}
-		const joined = previous !== null && p.at - previous.at <= options.gapMs;
-		d += `${joined ? 'L' : 'M'}${svgNumber(x(p.at))} ${svgNumber(y(p.value))}`;
-		previous = { at: p.at, value: p.value };
+		if (lastAt !== null && p.at - lastAt > options.gapMs) joinable = false;
+		lastAt = p.at;
+		if (p.value === null || !Number.isFinite(p.value)) continue;
+		d += `${joinable ? 'L' : 'M'}${svgNumber(x(p.at))} ${svgNumber(y(p.value))}`;
+		joinable = true;
 	}
 	const last = values[values.length - 1];
 	const unit = options.unit ?? '';

@@ -37,3 +37,11 @@ export function windowText(ms: number): string {
 export function percentText(value: number | null | undefined): string {
 	return value === null || value === undefined || !Number.isFinite(value) ? '–' : `${Math.round(value * 10) / 10} %`;
 }
+
+/**
+ * n8n's date picker gives "2026-03-01T09:00:00" without a zone, which JavaScript would read in the
+ * server's own zone; the monitor reads such a time as UTC, like every time it shows.
+ */
+export function utcIfNoZone(text: string): string {
+	return /^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d+)?)?)?$/.test(text.trim()) ? `${text.trim().length === 10 ? `${text.trim()}T00:00:00` : text.trim()}Z` : text;
+}

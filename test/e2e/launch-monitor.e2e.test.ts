@@ -20,7 +20,7 @@ import { waitFor } from '../support/wait';
 const MONITOR = MONITOR_WORKFLOW_ID;
 const PURCHASES = 'monitorE2ePurch1';
 const WINDOW_MS = 10_000;
-const STRIPE_SECRET = 'whsec_monitor_e2e';
+const TEST_WHSEC = 'whsec_monitor_e2e';
 const STRIPE_CREDENTIAL = { id: 'monitorStripe001', name: 'Stripe e2e', type: 'stripeWebhookSecretApi' };
 
 /** Stripe deliveries into the ledger: verified, matched to the waitlist, access decided (no delivery step). */
@@ -69,7 +69,7 @@ describe('real n8n: the launch monitor template', () => {
 		const template = monitorTemplate(channels);
 		n8n = await startE2eN8n({
 			workflows: [template.workflow, 'workflows/launch-day-capture.json', purchaseWorkflow],
-			credentials: [...template.credentials, { ...STRIPE_CREDENTIAL, data: { signingSecret: STRIPE_SECRET } }],
+			credentials: [...template.credentials, { ...STRIPE_CREDENTIAL, data: { signingSecret: TEST_WHSEC } }],
 		});
 	});
 	after(async () => {
@@ -159,7 +159,7 @@ describe('real n8n: the launch monitor template', () => {
 		await n8n.withLedger((ledger) => ledger.purchases.defineProduct({ launch: 'default', productId: 'course', name: 'My course', amount: 5900, currency: 'USD', aliases: { stripe: ['course'] } }));
 		const payload = stripe.checkoutCompleted('evt_monitor_paid', { email: 'person1@example.com', customer: 'cus_monitor', order: 'pi_monitor', product: 'course' });
 		payload.created = Math.floor(Date.now() / 1000);
-		const delivery = stripeSign(JSON.stringify(payload), STRIPE_SECRET);
+		const delivery = stripeSign(JSON.stringify(payload), TEST_WHSEC);
 		assert.equal((await n8n.post('stripe-monitor-e2e', delivery.rawBody, delivery.headers)).status, 200);
 		const [run] = await n8n.waitForExecutions(PURCHASES, 1);
 		assert.equal(run!.status, 'success');

@@ -9,9 +9,30 @@ import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
 import { ledgerCredentialFor } from '../support/ledger-credential';
 import { closeAllLedgers, DEFAULT_LAUNCH_SETTINGS, getLedger, type Ledger } from '../../ledger';
 import { listLaunchEvents } from '../../ledger/internal';
+import { ALERT_SETTING_PATHS, alertSettingsProperty } from '../../nodes/WaitlistContact/actions/launchSetting/alertSettings';
 
 const NODE = 'Waitlist Contact';
 const TAGS = 'Waitlist Tags';
+
+describe('Launch Setting → Update: alert settings', () => {
+	it('each field\'s default is the ledger\'s default, and every alert setting has a field', () => {
+		const fields = new Map((alertSettingsProperty.options ?? []).map((o) => [(o as { name: string }).name, o as { default: unknown }]));
+		const defaults = DEFAULT_LAUNCH_SETTINGS.alerts as unknown as Record<string, unknown>;
+		const ledgerDefault = (path: readonly string[]) => path.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], defaults);
+		for (const [name, path] of Object.entries(ALERT_SETTING_PATHS)) {
+			const expected = name === 'paidMediums' ? (ledgerDefault(path) as string[]).join(', ') : name === 'dailyDigestHourUtc' ? -1 : name === 'liveAt' ? '' : ledgerDefault(path);
+			assert.deepEqual(fields.get(name)?.default, expected, name);
+		}
+		assert.equal(defaults.dailyDigestHourUtc, null, '"Off" is the ledger\'s default');
+		assert.equal(defaults.liveAt, null, 'empty is the ledger\'s default');
+		const covered = new Set(Object.values(ALERT_SETTING_PATHS).map((p) => p.join('.')));
+		for (const [key, value] of Object.entries(defaults)) {
+			if (value && typeof value === 'object' && !Array.isArray(value)) {
+				for (const inner of Object.keys(value)) if (inner !== 'enabled') assert.ok(covered.has(`${key}.${inner}`), `${key}.${inner} has a field`);
+			} else assert.ok(covered.has(key), `${key} has a field`);
+		}
+	});
+});
 
 for (const driver of DRIVERS) {
 	describe(`[${driver}] Waitlist Contact node: Launch Setting resource in-process`, () => {
@@ -167,8 +188,43 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(renamed.changedFields, ['first_name'], 'the launch default now lets the name change too');
 		});
 
+		it('alert settings: the monitor\'s thresholds, live time, reminders and digest change without code; alerts not chosen as off stay on', async () => {
+			const launch = 'alerts';
+			const result = await run({
+				resource: 'launchSetting',
+				operation: 'update',
+				launch,
+				alertSettings: { windowSeconds: 600, liveAt: '2026-03-01T09:00:00Z', dropPercent: 60, paidWithoutAccessMinutes: 5, dailyDigestHourUtc: 8, reminderHours: 2, alertsOff: ['utm_fidelity_low'], paidMediums: 'cpc, Paid_Social' },
+			});
+			ok(result);
+			const [out] = result.output(NODE);
+			assert.deepEqual(out!.changedSettings, ['alerts']);
+			const alerts = (await ledger.settings.get(launch)).alerts;
+			assert.deepEqual(
+				{ window: alerts.windowSeconds, liveAt: alerts.liveAt, drop: alerts.ingestionDrop, access: alerts.paidWithoutAccess, digest: alerts.dailyDigestHourUtc, reminder: alerts.reminderHours, mediums: alerts.paidMediums },
+				{
+					window: 600,
+					liveAt: Date.parse('2026-03-01T09:00:00Z'),
+					drop: { ...DEFAULT_LAUNCH_SETTINGS.alerts.ingestionDrop, dropPercent: 60 },
+					access: { enabled: true, maxAgeMinutes: 5 },
+					digest: 8,
+					reminder: 2,
+					mediums: ['cpc', 'paid_social'],
+				},
+			);
+			assert.equal(alerts.utmFidelity.enabled, false);
+			assert.ok([alerts.ingestionDrop, alerts.reconciliation, alerts.deadLetters, alerts.outboxPending, alerts.refusedDeliveries].every((r) => r.enabled));
+			assert.equal(alerts.reconciliation.minPercent, DEFAULT_LAUNCH_SETTINGS.alerts.reconciliation.minPercent, 'what was not added keeps the ledger\'s default');
+
+			// "Off" for the digest and an empty live time go back to the defaults.
+			ok(await run({ resource: 'launchSetting', operation: 'update', launch, alertSettings: { dailyDigestHourUtc: -1, liveAt: '' } }));
+			const after = (await ledger.settings.get(launch)).alerts;
+			assert.equal(after.dailyDigestHourUtc, null);
+			assert.equal(after.liveAt, null);
+		});
+
 		describe('bad input', () => {
-			const cases: Array<{ title: string; settings: IDataObject; field: string; label: string; message: RegExp }> = [
+			const cases: Array<{ title: string; settings: IDataObject; alertSettings?: IDataObject; field: string; label: string; message: RegExp }> = [
 				{ title: 'a country no phone can be read in', settings: { defaultCountry: 'XX' }, field: 'settings.defaultCountry', label: 'Default Phone Country', message: /"XX" is not a country/ },
 				{ title: 'a country that is not two letters', settings: { defaultCountry: 'GBR' }, field: 'settings.defaultCountry', label: 'Default Phone Country', message: /two-letter/ },
 				{ title: 'a limit of 0', settings: { emailLimit: '={{ 0 }}' }, field: 'settings.emailLimit', label: 'Max Emails per Contact', message: /at least 1/ },
@@ -180,11 +236,21 @@ for (const driver of DRIVERS) {
 					message: /the policy for "city" must be one of/,
 				},
 				{ title: 'nothing to change', settings: {}, field: 'settings', label: 'Settings', message: /Add Setting/ },
+				{ title: 'an alert window that does not divide an hour', settings: {}, alertSettings: { windowSeconds: 7 }, field: 'settings.alerts.windowSeconds', label: 'Window Length (Seconds)', message: /must divide an hour evenly/ },
+				{
+					title: 'a drop that resolves further from the baseline than it fires',
+					settings: {},
+					alertSettings: { resolveDropPercent: 70 },
+					field: 'settings.alerts.ingestionDrop.resolveDropPercent',
+					label: 'Signups Drop: Resolves Within (%)',
+					message: /must be below dropPercent \(50\)/,
+				},
+				{ title: 'a live time that is no date', settings: {}, alertSettings: { liveAt: '={{ "soon" }}' }, field: 'settings.alerts.liveAt', label: 'Launch Went Live At', message: /must be a time/ },
 			];
 			for (const c of cases) {
 				it(`${c.title}: a NodeOperationError naming "${c.label}"; nothing changes; with continueOnFail the error is on the item`, async () => {
 					const launch = 'bad-input';
-					const parameters = { resource: 'launchSetting', operation: 'update', launch, settings: c.settings };
+					const parameters = { resource: 'launchSetting', operation: 'update', launch, settings: c.settings, ...(c.alertSettings ? { alertSettings: c.alertSettings } : {}) };
 					const failed = await run(parameters);
 					const error = failed.error(NODE);
 					assert.ok(error, 'the node fails');

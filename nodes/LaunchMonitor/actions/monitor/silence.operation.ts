@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { LedgerInputError } from '../../../../ledger';
-import { isoTime } from '../../../shared/monitorFormat';
+import { isoTime, utcIfNoZone } from '../../../shared/monitorFormat';
 import { launchOf, numberParameter, requiredText, textParameter } from '../../../shared/parameters';
 import { done } from '../../../shared/runner';
 import { ruleProperty, type MonitorOperation } from '../common';
@@ -36,7 +36,7 @@ export const description: INodeProperties[] = [
 		name: 'until',
 		type: 'dateTime',
 		default: '',
-		description: 'When messages start again; an alert still firing then is announced at once',
+		description: 'When messages start again, in UTC unless the time says otherwise; an alert still firing then is announced at once',
 		displayOptions: { show: { operation: ['silence'], silenceMode: ['until'] } },
 	},
 	{
@@ -67,7 +67,7 @@ function untilOf(ctx: IExecuteFunctions, itemIndex: number, now: number): number
 		if (until === '' || Number.isNaN(Date.parse(until))) {
 			throw new LedgerInputError('until', `must be a date and time, e.g. 2026-03-01T18:00:00Z; got ${JSON.stringify(until)}`);
 		}
-		return until;
+		return utcIfNoZone(until);
 	}
 	const minutes = numberParameter(ctx, 'minutes', itemIndex, 60);
 	if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 60 * 24 * 30) {

@@ -4,6 +4,7 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { LedgerInputError, type LaunchSettings, type LaunchSettingsPatch, type Ledger, type MergePolicy } from '../../../../ledger';
 import { launchOf, sourceOf } from '../../../shared/parameters';
 import { done, type FieldLabels, type Routed } from '../../../shared/runner';
+import { alertPatchFrom, alertSettingsProperty, ALERT_FIELD_LABELS } from './alertSettings';
 import { settingsJson } from './get.operation';
 
 /** The ledger's merge policies as a non-engineer reads them (sorted by name, as n8n's lint wants). */
@@ -29,7 +30,7 @@ const CANONICAL_KEY_NOTICE =
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Only the settings you add below are changed; everything else keeps its current value. Each change is recorded in the launch\'s history with this node\'s name. Changing "Canonical Key" on a launch that already has contacts only affects new signups.',
+			'Only the settings you add below are changed; everything else keeps its current value. Each change is recorded in the launch\'s history with this node\'s name. Changing "Canonical Key" on a launch that already has contacts only affects new signups. The launch monitor\'s thresholds are under Alert Settings.',
 		name: 'updateNotice',
 		type: 'notice',
 		default: '',
@@ -157,6 +158,7 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
+	alertSettingsProperty,
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['launchSetting'], operation: ['update'] } }, properties);
@@ -177,6 +179,7 @@ export const SETTING_FIELD_LABELS: FieldLabels = {
 	'settings.mergePolicy': 'Merge Policy per Field',
 	'settings.mergePolicy.fields': 'Merge Policy per Field',
 	'settings.unknownTagPolicy': 'Unknown Tags',
+	...ALERT_FIELD_LABELS,
 };
 
 /** Identifier kind in the ledger → the parameter that sets its limit. */
@@ -253,8 +256,10 @@ function asParameterError(error: LedgerInputError): LedgerInputError {
 export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {
 	const launch = launchOf(this, itemIndex);
 	const patch = patchFrom(this.getNodeParameter('settings', itemIndex, {}) as SettingsParameter);
+	const alerts = alertPatchFrom(this.getNodeParameter('alertSettings', itemIndex, {}) as Record<string, unknown>);
+	if (alerts) patch.alerts = alerts;
 	if (Object.keys(patch).length === 0) {
-		throw new LedgerInputError('settings', 'has nothing to change; click "Add Setting" and choose one, e.g. Unknown Tags');
+		throw new LedgerInputError('settings', 'has nothing to change; click "Add Setting" (or "Add Alert Setting") and choose one, e.g. Unknown Tags');
 	}
 	// Read first only to report what changed; the ledger records the authoritative before/after event.
 	const before = await ledger.settings.get(launch);
