@@ -72,5 +72,6 @@ export { DEFAULT_TOLERANCE_SECONDS, headerValue, keptHeaders, verifyWebhook, typ
 export { validateAlertSettings } from './settings/alerts';
 export { seedLaunchHistory } from './monitor/bench-seed';
 export { csvCell } from './monitor/export';
+export { latestSignupsStatement } from './monitor/latest';
 export { advanceAlert, initialState, judgeRule } from './monitor/rules';
 export { computeSignals, signalStatements } from './monitor/signals';

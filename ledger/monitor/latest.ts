@@ -1,5 +1,5 @@
 import { LedgerInputError } from '../errors';
-import type { SqlExecutor } from '../store';
+import type { SqlExecutor, SqlValue } from '../store';
 import { validateLaunch, validateNow } from './snapshots';
 
 /**
@@ -37,16 +37,22 @@ function parse(text: string | null): Record<string, unknown> {
 
 const textOrNull = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : null);
 
+/** The one statement: backwards along contacts (launch, created_at); a contract test EXPLAINs it. */
+export function latestSignupsStatement(launch: string, now: number, limit: number): { sql: string; params: SqlValue[] } {
+	return {
+		sql: `SELECT id, email, phone, profile, first_touch, created_at FROM contacts
+		 WHERE launch = $1 AND created_at <= $2 AND status = 'active' AND is_test = 0 ORDER BY created_at DESC LIMIT $3`,
+		params: [launch, now, limit],
+	};
+}
+
 export async function latestSignups(tx: SqlExecutor, input: { launch: string; limit?: number; now?: number }): Promise<LatestSignup[]> {
 	const launch = validateLaunch(input.launch);
 	const now = validateNow(input.now);
 	const limit = input.limit ?? 10;
 	if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new LedgerInputError('limit', `must be a whole number from 1 to 100; got ${JSON.stringify(input.limit)}`);
-	const rows = await tx.query<Row>(
-		`SELECT id, email, phone, profile, first_touch, created_at FROM contacts
-		 WHERE launch = $1 AND created_at <= $2 AND status = 'active' AND is_test = 0 ORDER BY created_at DESC LIMIT $3`,
-		[launch, now, limit],
-	);
+	const statement = latestSignupsStatement(launch, now, limit);
+	const rows = await tx.query<Row>(statement.sql, statement.params);
 	return rows.map((r) => {
 		const profile = parse(r.profile);
 		const touch = parse(r.first_touch);
