@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { pageAuthenticationProperty } from '../shared/page';
+import { webhookPathProperty } from '../shared/webhookPaths';
 
 export const NODE_DISPLAY_NAME = 'Launch Monitor Dashboard Trigger';
 
@@ -13,14 +14,7 @@ export const dashboardProperties: INodeProperties[] = [
 		default: '',
 	},
 	pageAuthenticationProperty(NODE_DISPLAY_NAME),
-	{
-		displayName: 'Path',
-		name: 'path',
-		type: 'string',
-		default: 'launch-monitor',
-		required: true,
-		description: 'The end of the dashboard\'s URL, e.g. "launch-monitor" gives https://your-n8n/webhook/launch-monitor',
-	},
+	webhookPathProperty('launch-monitor', 'The end of the dashboard\'s URL, e.g. "launch-monitor" gives https://your-n8n/webhook/launch-monitor'),
 	{
 		displayName: 'Launch',
 		name: 'launch',
@@ -74,11 +68,3 @@ export const dashboardProperties: INodeProperties[] = [
 		],
 	},
 ];
-
-export interface DashboardOptions {
-	exportFields?: string;
-	includeTest?: boolean;
-	killSwitchUrl?: string;
-	refreshSeconds?: number;
-	title?: string;
-}

@@ -1,0 +1,74 @@
+import type { SnapshotRecord } from '../../../ledger';
+import { durationText, percentText, windowText } from '../../shared/monitorFormat';
+import { escapeHtml } from '../../shared/page';
+import type { DashboardData } from '../dashboardData';
+import { sparklineSvg, type SparkPoint } from '../sparkline';
+import { counts, firingRule, num, plural } from './common';
+
+/** The three signal tiles — signups, UTM fidelity, purchases matched — each with its sparkline. */
+
+interface Tile {
+	heading: string;
+	big: string;
+	bigLabel: string;
+	/** HTML, already escaped. */
+	lines: string[];
+	firing: boolean;
+	spark: string;
+}
+
+function tile(t: Tile): string {
+	return `<section class="card${t.firing ? ' firing' : ''}" aria-label="${escapeHtml(t.heading)}">
+<h2>${escapeHtml(t.heading)}${t.firing ? '<span class="badge critical">alert</span>' : ''}</h2>
+<p class="big">${escapeHtml(t.big)} <span class="sub">${escapeHtml(t.bigLabel)}</span></p>
+${t.lines.map((l) => `<p class="sub">${l}</p>`).join('\n')}
+${t.spark}
+</section>`;
+}
+
+export function tilesSection(data: DashboardData): string {
+	const { live, now, history, alerts } = data;
+	const span = escapeHtml(windowText(data.windowMs));
+	// A launch younger than the span draws over its own life, not squeezed into the right edge.
+	const from = history.length ? Math.max(data.historyFrom, history[0]!.windowStart) : data.historyFrom;
+	const line = { from, to: now, gapMs: data.windowMs * 1.5 };
+	const label = (what: string) => `${what} per ${windowText(data.windowMs)}, last ${durationText(now - from)}`;
+	const emptyText = (what: string) => (history.length ? `no ${what} in the kept windows` : 'no snapshots kept yet');
+	const series = (pick: (s: SnapshotRecord) => number | null): SparkPoint[] => history.map((s) => ({ at: s.windowStart, value: pick(s) }));
+	const { ingestion: i, utm: u, reconciliation: r } = live;
+	const signups = tile({
+		heading: 'Signups',
+		big: String(i.perMinute.accepted),
+		bigLabel: 'per minute',
+		lines: [`${num(i.newPeople)} new, ${num(i.repeats)} repeats, ${num(i.refused)} refused in the last ${span}`, i.refused ? `Refused: ${counts(i.refusedByReason)}` : 'No signup refused'],
+		firing: firingRule(alerts, 'ingestion_drop'),
+		spark: sparklineSvg(series((s) => s.signups), { ...line, label: label('Signups'), emptyText: 'no snapshots kept yet' }),
+	});
+	const utm = tile({
+		heading: 'UTM fidelity',
+		big: percentText(u.sourcePercent),
+		bigLabel: 'of new signups with utm_source',
+		lines: [
+			`${num(u.withSource)} of ${num(u.newPeople)} new in the last ${span}; ${escapeHtml(percentText(u.completePercent))} with source, medium and campaign`,
+			`${plural(u.paidWithoutSource, 'paid-medium signup', 'paid-medium signups')} without a source`,
+		],
+		firing: firingRule(alerts, 'utm_fidelity_low'),
+		spark: sparklineSvg(series((s) => s.signals.utm.sourcePercent), { ...line, max: 100, unit: ' %', label: label('Share with utm_source'), emptyText: emptyText('new signups') }),
+	});
+	const purchases = tile({
+		heading: 'Purchases matched',
+		big: percentText(r.percent),
+		bigLabel: 'matched to a waitlist contact',
+		lines: [
+			`${num(r.matched)} of ${num(r.captured)} purchases in the last ${span}: checkout token ${num(r.byHow.token)}, customer id ${num(r.byHow.customer_id)}, email ${num(r.byHow.email)}`,
+			`${plural(r.reviewWaiting, 'buyer', 'buyers')} matched to nobody wait in Review`,
+		],
+		firing: firingRule(alerts, 'reconciliation_low'),
+		spark: sparklineSvg(series((s) => s.signals.reconciliation.percent), { ...line, max: 100, unit: ' %', label: label('Share of purchases matched'), emptyText: emptyText('purchases') }),
+	});
+	return `<div class="grid">
+${signups}
+${utm}
+${purchases}
+</div>`;
+}
