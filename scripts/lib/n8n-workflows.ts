@@ -4,6 +4,9 @@
  * is read the way n8n reads it, and only read.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import type { N8nRuntime } from './n8n-runtime';
@@ -59,4 +62,59 @@ export async function listWorkflows(runtime: N8nRuntime, env: NodeJS.ProcessEnv)
 	// Only ids that are workflows count: a one-word log line must not.
 	const publishedIds = new Set(published.split('\n').map((line) => line.trim()).filter((line) => ids.has(line)));
 	return workflows.map((w) => ({ ...w, published: publishedIds.has(w.id) })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** A workflow as `n8n export:workflow` writes it (the fields npm start and status read). */
+export interface ExportedWorkflow {
+	id: string;
+	name: string;
+	nodes: Array<{
+		id?: string;
+		name: string;
+		type: string;
+		typeVersion: number;
+		position?: [number, number];
+		parameters?: Record<string, unknown>;
+		credentials?: Record<string, { id: string | null; name: string } | string | null>;
+		disabled?: boolean;
+		webhookId?: string;
+	}>;
+	connections: unknown;
+	settings?: Record<string, unknown>;
+	meta?: Record<string, unknown> | null;
+	/** Set while a version is published (n8n 2.x); null for a draft. */
+	activeVersionId?: string | null;
+	[key: string]: unknown;
+}
+
+/**
+ * Runs an export command into a temporary file and parses it. n8n exits 1 with "No … found with
+ * specified filters" when there is nothing to export: that is an empty list, not a failure.
+ */
+async function exportAll<T>(runtime: N8nRuntime, env: NodeJS.ProcessEnv, command: 'export:workflow' | 'export:credentials'): Promise<T[]> {
+	const dir = mkdtempSync(join(tmpdir(), 'wl-n8n-export-'));
+	const file = join(dir, 'export.json');
+	try {
+		await runN8nCli(runtime, env, [command, '--all', `--output=${file}`]);
+		return JSON.parse(readFileSync(file, 'utf8')) as T[];
+	} catch (error) {
+		if (/No (workflows|credentials) found with specified filters/.test((error as Error).message)) return [];
+		throw error;
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+}
+
+/** Every workflow with its current (editor) nodes and whether a version is published. */
+export function exportWorkflows(runtime: N8nRuntime, env: NodeJS.ProcessEnv): Promise<ExportedWorkflow[]> {
+	return exportAll<ExportedWorkflow>(runtime, env, 'export:workflow');
+}
+
+/**
+ * The credentials n8n holds: id, name and type. The export is not decrypted (no `--decrypted`), and
+ * nothing but those three fields is kept.
+ */
+export async function exportCredentials(runtime: N8nRuntime, env: NodeJS.ProcessEnv): Promise<Array<{ id: string; name: string; type: string }>> {
+	const all = await exportAll<{ id: string; name: string; type: string }>(runtime, env, 'export:credentials');
+	return all.map(({ id, name, type }) => ({ id, name, type }));
 }
