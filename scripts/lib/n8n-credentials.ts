@@ -210,14 +210,18 @@ export function linkOnlyCredentials<W extends WorkflowWithNodes>(
 	return { workflow: { ...workflow, nodes }, linked };
 }
 
-/** "ConvertKit API (node "Kit: add subscriber")", grouped by credential: one line per credential type. */
+/**
+ * One line per credential type a workflow waits for: its name in n8n, padded to a column, and the
+ * nodes that need it ("ConvertKit API        for "Kit: add subscriber"").
+ */
 export function describeMissing(missing: readonly MissingCredential[]): string[] {
 	const byType = new Map<string, MissingCredential[]>();
 	for (const m of missing) byType.set(m.type, [...(byType.get(m.type) ?? []), m]);
+	const width = Math.max(...[...byType.values()].map((group) => group[0]!.displayName.length));
 	return [...byType.values()].map((group) => {
 		const first = group[0]!;
 		const nodes = group.map((m) => `"${m.node}"`).join(', ');
 		const choice = first.available.length > 1 ? ` — ${first.available.length} exist; select one on the node${group.length > 1 ? 's' : ''}` : '';
-		return `${first.displayName}   for ${nodes}${choice}`;
+		return `${first.displayName.padEnd(width)}   for ${nodes}${choice}`;
 	});
 }

@@ -44,7 +44,8 @@ export function printBanner(input: { baseUrl: string; ownerExists: boolean | nul
 		}
 	}
 
-	const waiting = outcomes.filter((o) => o.status === 'waiting');
+	// Closest to working first.
+	const waiting = outcomes.filter((o) => o.status === 'waiting').sort((a, b) => new Set(a.missing.map((m) => m.type)).size - new Set(b.missing.map((m) => m.type)).size);
 	if (waiting.length) {
 		lines.push('', '  Waiting for credentials (drafts: nothing in them runs until then):');
 		for (const outcome of waiting) {
