@@ -1,5 +1,6 @@
 /**
- * Which workflows an n8n holds and which are published, read through n8n's own CLI — so whatever
+ * Which workflows and credentials an n8n holds and which workflows are published, read through
+ * n8n's own CLI — so whatever
  * database n8n is configured for in `env` (its SQLite file, or PostgreSQL with DB_TYPE=postgresdb)
  * is read the way n8n reads it, and only read.
  */
@@ -26,13 +27,6 @@ export function parseWorkflowList(stdout: string): { id: string; name: string }[
 	return found;
 }
 
-export interface ListedWorkflow {
-	id: string;
-	name: string;
-	/** n8n 2.x runs only a workflow's published version; a draft never answers its webhooks. */
-	published: boolean;
-}
-
 /**
  * Runs one n8n CLI command and returns what it printed. The CLI prints results (e.g. list:workflow)
  * and its failures (e.g. "connect ECONNREFUSED 127.0.0.1:5432") through its logger, so it runs at
@@ -48,20 +42,6 @@ export async function runN8nCli(runtime: N8nRuntime, env: NodeJS.ProcessEnv, arg
 		const detail = lines.find((line) => line !== '' && !line.startsWith('at ')) ?? e.message;
 		throw new Error(`n8n ${args.join(' ')} failed: ${detail}\n${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
 	}
-}
-
-/**
- * Every workflow, by name, and whether it is published: `list:workflow`, and `--active=true`, which
- * n8n 2.41 answers from the published version (activeVersionId). Each starts the CLI (~2 s); both
- * run at once.
- */
-export async function listWorkflows(runtime: N8nRuntime, env: NodeJS.ProcessEnv): Promise<ListedWorkflow[]> {
-	const [all, published] = await Promise.all([runN8nCli(runtime, env, ['list:workflow']), runN8nCli(runtime, env, ['list:workflow', '--active=true', '--onlyId'])]);
-	const workflows = parseWorkflowList(all);
-	const ids = new Set(workflows.map((w) => w.id));
-	// Only ids that are workflows count: a one-word log line must not.
-	const publishedIds = new Set(published.split('\n').map((line) => line.trim()).filter((line) => ids.has(line)));
-	return workflows.map((w) => ({ ...w, published: publishedIds.has(w.id) })).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** A workflow as `n8n export:workflow` writes it (the fields npm start and status read). */
