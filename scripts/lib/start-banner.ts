@@ -8,7 +8,7 @@ import { describeMissing } from './n8n-credentials';
 import type { TemplateOutcome } from './template-publication';
 
 /** Where a credential is created in n8n 2.41's editor (the same words `npm run status` uses). */
-export const WHERE_TO_CREATE_CREDENTIALS = 'in n8n: Overview → Credentials → Create credential, and search for the name above';
+export const WHERE_TO_CREATE_CREDENTIALS = 'in n8n: Overview → Credentials → Create credential, and search for each name above';
 
 /**
  * Whether n8n's owner account has been set up. n8n's public settings say whether the editor will
@@ -44,8 +44,11 @@ export function printBanner(input: { baseUrl: string; ownerExists: boolean | nul
 		}
 	}
 
-	// Closest to working first.
-	const waiting = outcomes.filter((o) => o.status === 'waiting').sort((a, b) => new Set(a.missing.map((m) => m.type)).size - new Set(b.missing.map((m) => m.type)).size);
+	// The template a stand-in holds the place of first (the signup template: it is what the creator
+	// came for), then the ones closest to working.
+	const principals = new Set(outcomes.map((o) => o.file.standsInFor).filter(Boolean));
+	const rank = (o: TemplateOutcome) => (principals.has(o.file.id) ? 0 : new Set(o.missing.map((m) => m.type)).size);
+	const waiting = outcomes.filter((o) => o.status === 'waiting').sort((a, b) => rank(a) - rank(b));
 	if (waiting.length) {
 		lines.push('', '  Waiting for credentials (drafts: nothing in them runs until then):');
 		for (const outcome of waiting) {
