@@ -10,8 +10,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { Ledger } from '../../ledger';
-import { openStore } from '../../ledger/store';
+import { Ledger, openStore } from '../../ledger';
 import { findFreePort, n8nEnv } from '../../scripts/lib/n8n-instance';
 import { ensureN8nRuntime } from '../../scripts/lib/n8n-runtime';
 import { exportWorkflows, runN8nCli } from '../../scripts/lib/n8n-workflows';
@@ -114,7 +113,7 @@ describe('npm start from a fresh clone, then npm run status', { timeout: 30 * 60
 		const { stdout, code } = await runStatus(app);
 		assert.equal(code, 0, stdout);
 		assert.match(stdout, /n8n +http:\/\/localhost:\d+ — up · 7 nodes of n8n-nodes-waitlist-ledger loaded/);
-		assert.match(stdout, /Signups +1 today · 1 contacts in total/);
+		assert.match(stdout, /Signups +1 new today · 1 contacts in total/);
 		assert.match(stdout, /Top sources +newsletter 1 \(100 % with medium \+ campaign\)/);
 		assert.match(stdout, /Kit \(esp_sync\) +1 · 0 · 0/);
 		assert.match(stdout, /Kill switch +off/);

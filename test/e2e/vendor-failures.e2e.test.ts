@@ -124,7 +124,7 @@ describe('real n8n: vendor failures are recorded in the vendor’s own words', (
 		assert.equal(code, 0, stdout);
 		const section = (launch: string) => stdout.slice(stdout.indexOf(`Launch "${launch}"`)).split('\n\n')[0]!;
 		const signups = section('default');
-		assert.match(signups, /Signups +2 today/);
+		assert.match(signups, /Signups +2 new today/);
 		assert.match(signups, /Kit \(esp_sync\) +0 · 2 · 0\n +last failure \d\d:\d\d: Kit answered 500: .*Kit could not process the request right now/);
 		assert.match(signups, /HubSpot \(crm_sync\) +0 · 2 · 0\n +last failure \d\d:\d\d: HubSpot answered 503: .*hubspot is down/);
 		const drain = section(DRAIN_LAUNCH);
