@@ -2,18 +2,24 @@
  * `npm start`: a real n8n on http://localhost:5678 with this pack and every template loaded, on
  * n8n's embedded SQLite, with the ledger on its embedded SQLite default. Data stays in .n8n-local/
  * (or WAITLIST_LEDGER_DATA_DIR) between runs.
+ *
+ * Only what can work is published: a template whose vendor credentials are missing stays a draft
+ * (the banner names each credential and where to create it), and the launch-day capture holds the
+ * signup URL meanwhile, so signups are kept from the first minute. Each start selects credentials
+ * created since on the nodes waiting for them and publishes what became complete.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { ensureN8nRuntime } from './lib/n8n-runtime';
+import { loadCredentialCatalog } from './lib/n8n-credentials';
+import { ensureN8nRuntime, type N8nRuntime } from './lib/n8n-runtime';
 import {
+	PACKAGE_NAME,
 	PACKAGE_ROOT,
 	assertPortFree,
-	digestOfWorkflows,
 	findFreePort,
-	importAndPublish,
+	importWorkflowJson,
 	installPackInto,
 	listTemplateFiles,
 	n8nEnv,
@@ -21,32 +27,74 @@ import {
 	startN8n,
 	waitUntilReady,
 } from './lib/n8n-instance';
+import { exportCredentials, exportWorkflows, runN8nCli } from './lib/n8n-workflows';
+import { printBanner, ownerAccountExists } from './lib/start-banner';
+import { START_STATE_FILE, planPublication, type PublicationPlan, type StartState } from './lib/template-publication';
+
+function readState(file: string): StartState {
+	if (!existsSync(file)) return { templates: {} };
+	try {
+		return JSON.parse(readFileSync(file, 'utf8')) as StartState;
+	} catch {
+		return { templates: {} };
+	}
+}
+
+/** What n8n holds now. A fresh user folder has no database yet: nothing to read (and reading would create it twice at once). */
+async function readN8n(runtime: N8nRuntime, env: NodeJS.ProcessEnv, dataDir: string) {
+	const onPostgres = (env.DB_TYPE ?? '').startsWith('postgres');
+	if (!onPostgres && !existsSync(join(dataDir, '.n8n', 'database.sqlite'))) return { workflows: [], credentials: [] };
+	if (onPostgres) {
+		// One CLI at a time: the first one may still be migrating a new database.
+		const workflows = await exportWorkflows(runtime, env);
+		return { workflows, credentials: await exportCredentials(runtime, env) };
+	}
+	const [workflows, credentials] = await Promise.all([exportWorkflows(runtime, env), exportCredentials(runtime, env)]);
+	return { workflows, credentials };
+}
+
+async function carryOut(runtime: N8nRuntime, env: NodeJS.ProcessEnv, plan: PublicationPlan): Promise<void> {
+	for (const id of plan.unpublish) await runN8nCli(runtime, env, ['unpublish:workflow', `--id=${id}`]);
+	if (plan.imports.length) {
+		console.log(`Importing ${plan.imports.length} workflow(s) …`);
+		await importWorkflowJson(runtime, env, plan.imports.map((i) => i.json as { id: string }));
+	}
+	for (const outcome of plan.outcomes) {
+		for (const { node, credential } of outcome.linked) console.log(`  "${outcome.file.name}": selected credential "${credential.name}" on "${node}"`);
+	}
+	if (plan.publish.length) console.log(`Publishing ${plan.publish.length} workflow(s) …`);
+	for (const id of plan.publish) await runN8nCli(runtime, env, ['publish:workflow', `--id=${id}`]);
+}
 
 async function main(): Promise<void> {
 	const port = Number(process.env.N8N_PORT ?? 5678);
 	const dataDir = resolve(process.env.WAITLIST_LEDGER_DATA_DIR ?? join(PACKAGE_ROOT, '.n8n-local'));
 	await assertPortFree(port);
 
-	console.log('Building the pack …');
-	execFileSync('n8n-node', ['build'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+	// Tests that run this script build the pack once beforehand.
+	if (process.env.WAITLIST_LEDGER_SKIP_BUILD !== '1') {
+		console.log('Building the pack …');
+		execFileSync('n8n-node', ['build'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+	}
 
 	const runtime = await ensureN8nRuntime();
 	mkdirSync(dataDir, { recursive: true });
-	await installPackInto(dataDir, (line) => console.log(line));
+	const packDir = await installPackInto(dataDir, (line) => console.log(line));
 
 	const env = n8nEnv(dataDir, port, await findFreePort(), { N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'info' });
-	const workflows = readWorkflowFiles(listTemplateFiles());
-	// Re-import only when a template changed, so edits made in the editor survive a restart.
-	const stamp = join(dataDir, '.n8n', '.templates-imported');
-	const digest = digestOfWorkflows(workflows);
-	if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== digest) {
-		const drafts = workflows.filter((wf) => wf.draft).length;
-		console.log(`Importing ${workflows.length} template(s) and publishing ${workflows.length - drafts} …`);
-		await importAndPublish(runtime, env, workflows);
-		writeFileSync(stamp, digest);
-	} else {
-		console.log(`Templates unchanged since the last start; keeping the ${workflows.length} workflow(s) already in n8n.`);
-	}
+	const templates = readWorkflowFiles(listTemplateFiles());
+	console.log('Reading workflows and credentials from n8n …');
+	const held = await readN8n(runtime, env, dataDir);
+	const stateFile = join(dataDir, '.n8n', START_STATE_FILE);
+	const plan = planPublication({
+		templates,
+		inN8n: held.workflows,
+		credentials: held.credentials,
+		catalog: loadCredentialCatalog(runtime, join(packDir, 'dist'), PACKAGE_NAME),
+		previous: readState(stateFile),
+	});
+	await carryOut(runtime, env, plan);
+	writeFileSync(stateFile, JSON.stringify(plan.next, null, 2));
 
 	// The port may have been taken while we were installing.
 	await assertPortFree(port);
@@ -71,27 +119,19 @@ async function main(): Promise<void> {
 		process.exit(1);
 	});
 
-	const published = workflows.filter((wf) => !wf.draft);
+	const published = plan.outcomes.filter((o) => o.status === 'published').map((o) => o.file);
 	await waitUntilReady(
 		n8n,
 		published.flatMap((wf) => wf.webhookPaths),
 		180_000,
 	);
-	const base = `http://localhost:${port}`;
-	console.log('\nn8n is ready.\n');
-	console.log(`  Editor:    ${base}/  (first visit: create the owner account)`);
-	for (const wf of published) {
-		for (const hook of wf.webhookPaths) {
-			console.log(`  ${hook.base === 'form' ? 'Form:   ' : 'Webhook:'}   ${hook.method.padEnd(4)} ${base}/${hook.base ?? 'webhook'}/${hook.path}   (${wf.name}${hook.label ? `: ${hook.label}` : ''})`);
-		}
-	}
-	for (const wf of workflows.filter((w) => w.draft)) console.log(`  Not published: "${wf.name}" — ${wf.draft}`);
-	console.log('\n  Data:');
-	console.log(`    n8n (workflows, executions): ${join(dataDir, '.n8n', 'database.sqlite')}`);
-	console.log(`    waitlist ledger:             ${join(dataDir, '.n8n', 'waitlist-ledger.sqlite')}`);
-	console.log(`    n8n log:                     ${logFile}`);
-	console.log(`\n  Try it: curl -s -X POST ${base}/webhook/waitlist-signup -H 'content-type: application/json' -d '{"email":"ada@example.com"}'`);
-	console.log('\nPress Ctrl-C to stop.');
+	printBanner({
+		baseUrl: `http://localhost:${port}`,
+		ownerExists: await ownerAccountExists(`http://localhost:${port}`),
+		outcomes: plan.outcomes,
+		dataDir,
+		logFile,
+	});
 }
 
 main().catch((error: unknown) => {

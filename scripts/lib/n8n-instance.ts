@@ -151,12 +151,18 @@ export interface WorkflowFile {
 	 * as `meta.waitlistLedger.draft`.
 	 */
 	draft?: string;
+	/**
+	 * The id of the template this one stands in for while that one cannot be published (it waits for
+	 * credentials): the launch-day capture holds the signup URL until the signup template's Kit and
+	 * HubSpot credentials exist. Set as `meta.waitlistLedger.standsInFor`.
+	 */
+	standsInFor?: string;
 }
 
 interface WorkflowJson {
 	id?: string;
 	name?: string;
-	meta?: { waitlistLedger?: { draft?: unknown } };
+	meta?: { waitlistLedger?: { draft?: unknown; standsInFor?: unknown } };
 	nodes?: Array<{ type: string; parameters?: Record<string, unknown>; webhookId?: string }>;
 }
 
@@ -191,8 +197,15 @@ export function readWorkflowFiles(paths: string[]): WorkflowFile[] {
 				}
 			}
 		}
-		const draft = json.meta?.waitlistLedger?.draft;
-		return { id: json.id, name: json.name ?? json.id, path, webhookPaths, ...(typeof draft === 'string' && draft ? { draft } : {}) };
+		const { draft, standsInFor } = json.meta?.waitlistLedger ?? {};
+		return {
+			id: json.id,
+			name: json.name ?? json.id,
+			path,
+			webhookPaths,
+			...(typeof draft === 'string' && draft ? { draft } : {}),
+			...(typeof standsInFor === 'string' && standsInFor ? { standsInFor } : {}),
+		};
 	});
 }
 
@@ -206,33 +219,54 @@ export function listTemplateFiles(dir = join(PACKAGE_ROOT, 'workflows')): string
 /**
  * Imports the workflows and publishes each one but drafts: n8n 2.x runs only the published version of a
  * workflow's webhooks. A workflow that already exists is unpublished first, because n8n refuses to
- * overwrite a published workflow from the CLI ("You do not have permission to deactivate").
+ * overwrite a published workflow from the CLI ("You do not have permission to deactivate"). Used by
+ * the test harness, which imports exactly the workflows a test runs; `npm start` decides per
+ * template (scripts/lib/template-publication.ts).
+ *
+ * Tests read finished runs from n8n's database, so by default every workflow imported here saves its
+ * successful runs, whatever its own settings say (the schedule templates ship with
+ * `saveDataSuccessExecution: "none"`); `saveSuccessfulRuns: false` keeps the workflows' own settings.
  */
 export async function importAndPublish(
 	runtime: N8nRuntime,
 	env: NodeJS.ProcessEnv,
 	workflows: WorkflowFile[],
-	{ freshUserFolder = false }: { freshUserFolder?: boolean } = {},
+	{ freshUserFolder = false, saveSuccessfulRuns = true }: { freshUserFolder?: boolean; saveSuccessfulRuns?: boolean } = {},
 ): Promise<void> {
 	if (workflows.length === 0) return;
 	if (!freshUserFolder) {
 		const existing = new Set(parseWorkflowList(await runN8nCli(runtime, env, ['list:workflow'])).map((wf) => wf.id));
 		for (const wf of workflows) if (existing.has(wf.id)) await runN8nCli(runtime, env, ['unpublish:workflow', `--id=${wf.id}`]);
 	}
+	await importWorkflowJson(
+		runtime,
+		env,
+		workflows.map((wf) => {
+			const json = JSON.parse(readFileSync(wf.path, 'utf8')) as { id: string; settings?: Record<string, unknown> };
+			if (saveSuccessfulRuns) json.settings = { ...json.settings, saveDataSuccessExecution: 'all' };
+			return json;
+		}),
+	);
+	for (const wf of workflows) if (!wf.draft) await runN8nCli(runtime, env, ['publish:workflow', `--id=${wf.id}`]);
+}
+
+/** Imports workflow objects (each with its id) in one CLI call. Existing ones must not be published. */
+export async function importWorkflowJson(runtime: N8nRuntime, env: NodeJS.ProcessEnv, workflows: Array<{ id: string }>): Promise<void> {
+	if (workflows.length === 0) return;
 	const staging = join(String(env.N8N_USER_FOLDER), '.import');
 	rmSync(staging, { recursive: true, force: true });
 	mkdirSync(staging, { recursive: true });
-	for (const wf of workflows) writeFileSync(join(staging, `${wf.id}.json`), readFileSync(wf.path));
-	await runN8nCli(runtime, env, ['import:workflow', '--separate', `--input=${staging}`]);
-	for (const wf of workflows) if (!wf.draft) await runN8nCli(runtime, env, ['publish:workflow', `--id=${wf.id}`]);
-	rmSync(staging, { recursive: true, force: true });
+	for (const wf of workflows) writeFileSync(join(staging, `${wf.id}.json`), JSON.stringify(wf));
+	try {
+		await runN8nCli(runtime, env, ['import:workflow', '--separate', `--input=${staging}`]);
+	} finally {
+		rmSync(staging, { recursive: true, force: true });
+	}
 }
 
-/** A digest of workflow files, to re-import templates only when they changed. */
-export function digestOfWorkflows(workflows: WorkflowFile[]): string {
-	const hash = createHash('sha256');
-	for (const wf of workflows) hash.update(wf.path).update(readFileSync(wf.path));
-	return hash.digest('hex');
+/** A digest of a template file, to re-import a template only when it changed. */
+export function digestOfFile(path: string): string {
+	return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
 export interface StartedN8n {
