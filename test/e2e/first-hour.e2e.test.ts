@@ -25,6 +25,7 @@ const NEEDED: Record<string, string[]> = {
 	'Outbox drain (Kit, HubSpot, course access)': ['Header Auth', 'HubSpot Service Key'],
 	'Scheduled reconciliation (Kit, HubSpot, Stripe)': ['Header Auth', 'HubSpot Service Key', 'Stripe API'],
 	'Launch kill switch (pause / resume / release)': ['Basic Auth'],
+	'Launch monitor (alerts and dashboard)': ['Basic Auth', 'SMTP'],
 	'Checkout to access (Stripe → Kajabi + Discord)': ['ConvertKit API', 'Discord Bot API', 'HubSpot Service Key', 'Stripe API', 'Stripe Webhook Signing Secret API'],
 	'Checkout to access (Lemon Squeezy → Thinkific)': ['ConvertKit API', 'Custom Auth', 'Header Auth', 'HubSpot Service Key', 'Lemon Squeezy Webhook Signing Secret API'],
 };
@@ -112,16 +113,16 @@ describe('npm start from a fresh clone, then npm run status', { timeout: 30 * 60
 	it('npm run status reports the signup and names each missing credential by workflow', async () => {
 		const { stdout, code } = await runStatus(app);
 		assert.equal(code, 0, stdout);
-		assert.match(stdout, /n8n +http:\/\/localhost:\d+ — up · 7 nodes of n8n-nodes-waitlist-ledger loaded/);
+		assert.match(stdout, /n8n +http:\/\/localhost:\d+ — up · 9 nodes of n8n-nodes-waitlist-ledger loaded/);
 		assert.match(stdout, /Signups +1 new today · 1 contacts in total/);
 		assert.match(stdout, /Top sources +newsletter 1 \(100 % with medium \+ campaign\)/);
 		assert.match(stdout, /Kit \(esp_sync\) +1 · 0 · 0/);
 		assert.match(stdout, /Kill switch +off/);
-		const workflows = section(stdout, /^Workflows \(7, /, /^\s*$/);
+		const workflows = section(stdout, /^Workflows \(8, /, /^\s*$/);
 		assert.ok(workflows.some((l) => /^ {2}published +Launch-day capture/.test(l)), stdout);
 		const waiting = waitingFor(workflows, 2, /^ {2}draft +(.+?) {3}— waits for:$/);
 		assert.deepEqual(waiting, Object.fromEntries(Object.entries(NEEDED).map(([name, list]) => [name, [...list].sort()])));
-		assert.match(stdout, /Launch dashboard +not there yet \(comes with workflows\/launch-monitor\.json\)/);
+		assert.match(stdout, /Launch dashboard +http:\/\/localhost:\d+\/webhook\/launch-monitor.*a draft: it answers once "Launch monitor \(alerts and dashboard\)" is published/);
 	});
 
 	it('after Ctrl-C, with an owner account and the Kit and HubSpot credentials, npm start publishes the signup template in place of the capture and greets the owner', async () => {
