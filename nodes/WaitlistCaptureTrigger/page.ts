@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import type { SignupFormField } from '../../ledger';
+import { escapeHtml } from '../shared/page/escape';
 
 /**
  * The hosted signup form and thank-you page: plain server-rendered HTML that works with JavaScript
@@ -28,14 +29,8 @@ export interface FormPageOptions {
 	consentChecked?: boolean;
 }
 
-export function escapeHtml(value: unknown): string {
-	return String(value ?? '')
-		.replace(/&/g, '&amp;')
-		.replace(/</g, '&lt;')
-		.replace(/>/g, '&gt;')
-		.replace(/"/g, '&quot;')
-		.replace(/'/g, '&#39;');
-}
+// One escaping for every page the pack serves (nodes/shared/page/escape.ts).
+export { escapeHtml };
 
 const STYLE = `
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f7f5;color:#1d2521}
