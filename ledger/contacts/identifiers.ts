@@ -2,6 +2,7 @@ import { LedgerInputError } from '../errors';
 import { recordEvents } from '../events';
 import { normalizeIdentifier, type NormalizedIdentifier } from '../normalize';
 import { openReviewItem, type ReviewItem } from '../review/review';
+import { contactPairSubject, identifierLimitSubject } from '../review/subjects';
 import { getLaunchSettings, type LaunchSettings } from '../settings/settings';
 import type { SqlExecutor } from '../store';
 import { identifierOptions, validateLaunch } from './input';
@@ -43,6 +44,7 @@ export async function linkNormalizedIdentifier(
 			contactId,
 			otherContactId,
 			payload: { kind: id.kind, value: id.value, display: id.display, ...extra },
+			subject: otherContactId ? contactPairSubject(contactId, otherContactId) : identifierLimitSubject(contactId, id.kind),
 			source: input.source,
 		});
 		return { status: 'conflict', identifier: id, review };

@@ -1,7 +1,8 @@
 import { applyTouch } from '../attribution';
 import { LedgerInputError } from '../errors';
 import { recordEvents } from '../events';
-import { resolveReviewItem } from '../review/review';
+import { closeReviewSubjects, resolveReviewItem } from '../review/review';
+import { contactPairSubject } from '../review/subjects';
 import { getLaunchSettings, policyFor, type LaunchSettings } from '../settings/settings';
 import type { SqlExecutor } from '../store';
 import { mergeProfile } from './field-merge';
@@ -129,5 +130,7 @@ export async function mergeContacts(
 	if (input.reviewId) {
 		await resolveReviewItem(tx, input.reviewId, `merged ${sourceId} into ${targetId}`, { source: input.source });
 	}
+	// Any other open item asking whether these two are one person is settled by the merge too.
+	await closeReviewSubjects(tx, launch, [contactPairSubject(sourceId, targetId)], { resolution: `merged ${sourceId} into ${targetId}`, by: input.source ?? 'merge', now });
 	return { contactId: targetId, changes };
 }

@@ -1,6 +1,7 @@
 import { LedgerInputError } from '../errors';
 import { recordEvents, type NewLedgerEvent } from '../events';
-import { openReviewItem } from '../review/review';
+import { closeReviewSubjects, openReviewItem } from '../review/review';
+import { eventSubject, orderSubject } from '../review/subjects';
 import type { SqlExecutor } from '../store';
 import { settleAccess } from './access';
 import { decisionOf, emptyDecision, type EventDecision, type PurchaseDecision } from './decision';
@@ -20,6 +21,8 @@ export interface ApplyPurchaseOptions {
 	confirmed?: boolean;
 	source?: string;
 	now?: number;
+	/** The inbox entry the event came from, kept on a review item so a person can see the raw delivery and replay it. */
+	inboxId?: string;
 }
 
 /** One event being applied: where and when, and the ledger events it records (written together). */
@@ -30,6 +33,7 @@ interface Applying {
 	now: number;
 	source: string;
 	revokeAfterMs: number;
+	inboxId: string | null;
 	/** What every ledger event about this purchase event carries. */
 	base: { provider: string; eventId: string; eventType: PurchaseEventType; providerType: string; orderId: string | null };
 	events: NewLedgerEvent[];
@@ -50,7 +54,9 @@ async function sendToReview(a: Applying, reason: string, partial: Partial<Purcha
 		kind: 'purchase',
 		reason,
 		contactId: partial.contactId ?? null,
-		payload: { ...a.base, productId: event.productId, amount: event.amount, currency: event.currency, email: event.email, customerId: event.customerId },
+		payload: { ...a.base, inboxId: a.inboxId, productId: event.productId, amount: event.amount, currency: event.currency, email: event.email, customerId: event.customerId },
+		// The purchase is the cause; an event without an order can only be settled on its own.
+		subject: event.orderId ? orderSubject(event.orderId) : eventSubject(event.provider, event.eventId),
 		source: a.source,
 	});
 	await recordEvents(a.tx, a.events);
@@ -122,6 +128,11 @@ async function settleDecision(
 		source: a.source,
 		context: { purchaseId: c.purchase.id, provider: event.provider, orderId: event.orderId, eventId: event.eventId },
 	});
+	// The purchase now has its contact and product and access follows it: whatever sent it to review is settled.
+	if (event.orderId) {
+		const how = c.placed.matchedBy ? `matched by ${c.placed.matchedBy} to contact ${c.contactId}` : `on contact ${c.contactId}`;
+		await closeReviewSubjects(a.tx, a.launch, [orderSubject(event.orderId)], { resolution: `settled by ${event.provider} event ${event.eventId}: ${how}`, by: a.source, now: a.now });
+	}
 	return {
 		decision: decisionOf(settled.effect),
 		reason: settled.access.pin && settled.effect === null ? 'pinned' : (c.holdReason ?? c.type),
@@ -150,6 +161,7 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 		now: options.now ?? Date.now(),
 		source: options.source ?? `webhook:${event.provider}`,
 		revokeAfterMs: Math.max(0, options.revokeAfterMs ?? 0),
+		inboxId: options.inboxId ?? null,
 		base: { provider: event.provider, eventId: event.eventId, eventType: event.type, providerType: event.providerType, orderId: event.orderId },
 		events: [],
 	};
@@ -218,7 +230,7 @@ export async function processInboxEntry(tx: SqlExecutor, inboxId: string, option
 	const event = normalizePurchaseEvent(entry.provider, parseWebhookBody(entry.provider, entry.rawBody), { headers: entry.headers });
 	// A sale confirmed through the provider's API is recorded on the entry (see recordConfirmation).
 	const confirmed = options.confirmed === true || entry.confirmedAt !== null;
-	const decision = await applyPurchaseEvent(tx, entry.launch, event, { source: `webhook:${entry.provider}`, ...options, confirmed });
+	const decision = await applyPurchaseEvent(tx, entry.launch, event, { source: `webhook:${entry.provider}`, ...options, confirmed, inboxId });
 	await finishInboxEntry(tx, inboxId, {
 		status: event.type === 'unknown' ? 'ignored' : 'processed',
 		contactId: decision.contactId,

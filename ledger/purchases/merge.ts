@@ -1,6 +1,7 @@
 import { recordEvents } from '../events';
 import type { MergeStep, MergeStepContext } from '../contacts/steps';
 import { openReviewItem } from '../review/review';
+import { accessSubject } from '../review/subjects';
 import { forUpdate, inList, type SqlExecutor, type SqlValue } from '../store';
 import { settleAccess, toAccess, type AccessRecord, type AccessRow } from './access';
 import type { AccessPin, AccessState } from './access-state';
@@ -118,6 +119,7 @@ async function mergePurchases(tx: SqlExecutor, ctx: MergeStepContext): Promise<P
 					contactId: targetId,
 					otherContactId: sourceId,
 					payload: { productId, source: snapshotOf(from), target: snapshotOf(into), kept: combined },
+					subject: accessSubject(targetId, productId, reason),
 					source,
 				});
 				reviews.push(item.id);
@@ -200,6 +202,7 @@ async function unmergePurchases(tx: SqlExecutor, ctx: MergeStepContext, raw: unk
 				purchaseIds,
 				note: 'Access to this product changed while the contacts were merged; it stays on this contact with its purchases. Pin access on either contact to decide.',
 			},
+			subject: accessSubject(targetId, productId, 'unmerge_access_changed'),
 			source,
 		});
 		reviewIds.push(item.id);

@@ -1,4 +1,5 @@
-import { openReviewItem } from '../review/review';
+import { closeReviewSubjects, openReviewItem } from '../review/review';
+import { orderSubject } from '../review/subjects';
 import type { SqlExecutor } from '../store';
 import { writeFindings, type Finding } from './findings';
 import { ensureFix, markHealed, type Healed } from './fixes';
@@ -74,6 +75,7 @@ export async function checkoutBatch(tx: SqlExecutor, run: SweepRun, records: Che
 	const factByOrder = new Map(facts.map((f) => [f.orderId, f]));
 	const healed: Healed[] = [];
 	const handled = new Set<string>();
+	const matched: string[] = [];
 	for (const order of valid) {
 		if (handled.has(order.orderId)) continue;
 		handled.add(order.orderId);
@@ -86,6 +88,7 @@ export async function checkoutBatch(tx: SqlExecutor, run: SweepRun, records: Che
 			findings.push({ kind: 'purchase_without_contact', system: 'checkout', contactId: null, data: { orderId: order.orderId, email, productId: order.productId ?? null } });
 			continue;
 		}
+		matched.push(order.orderId);
 		if (!fact) continue; // The ledger has not recorded this purchase: the vendor's status alone never grants.
 		const productId = fact.productId;
 		let kind: 'grant' | 'revoke' | null = null;
@@ -105,15 +108,14 @@ export async function checkoutBatch(tx: SqlExecutor, run: SweepRun, records: Che
 	}
 	await markHealed(tx, run, healed);
 	await writeFindings(tx, run, findings);
+	// Orders that have their contact now: an item that waited for one is settled (one statement per 500).
+	for (let i = 0; i < matched.length; i += 500) {
+		await closeReviewSubjects(tx, run.launch, matched.slice(i, i + 500).map(orderSubject), { resolution: 'matched by reconciliation to a contact', by: run.source });
+	}
 }
 
-/** One open review item per order, however often the sweep runs. */
+/** One open review item per order, however often the sweep runs (the order is the item's subject: a unique index keeps it one). */
 async function reviewOnce(tx: SqlExecutor, run: SweepRun, order: CheckoutOrderRecord, email: string | null): Promise<void> {
 	const payload = { orderId: order.orderId, email, productId: order.productId ?? null, status: order.status ?? null };
-	const [open] = await tx.query(`SELECT id FROM review_items WHERE launch = $1 AND kind = 'purchase_match' AND status = 'open' AND payload LIKE $2`, [
-		run.launch,
-		`{"orderId":${JSON.stringify(order.orderId)},%`,
-	]);
-	if (open) return;
-	await openReviewItem(tx, { launch: run.launch, kind: 'purchase_match', reason: 'purchase_without_contact', payload, source: run.source });
+	await openReviewItem(tx, { launch: run.launch, kind: 'purchase_match', reason: 'purchase_without_contact', payload, subject: orderSubject(order.orderId), source: run.source });
 }
