@@ -35,6 +35,10 @@ export type { UpsertContactResult } from './contacts/upsert';
 export type { UpsertManyOutcome } from './contacts/upsert-many';
 
 export type { ReviewItem, ReviewReason } from './review/review';
+export type { ActionBy, ActionResult, OutboxAction } from './review/actions';
+export type { Page } from './review/cursor';
+export type { DeskContact, DeskFilter, DeskItem } from './review/list';
+export type { DeadLetter, RefusedDelivery, RefusedSignup } from './review/lists';
 export { DEFAULT_LAUNCH_SETTINGS, type CanonicalKey, type LaunchSettings, type LaunchSettingsPatch, type MergePolicy, type UnknownTagPolicy } from './settings/settings';
 
 export type { QuarantinedTag } from './tags/contact-tags';

@@ -35,7 +35,8 @@ export { UPSERT_MANY_CHUNK, upsertContactsInOrder } from './contacts/upsert-many
 
 // Settings, review, tags.
 export { getLaunchSettings, MERGE_POLICIES, updateLaunchSettings } from './settings/settings';
-export { listReviewItems, openReviewItem, resolveReviewItem } from './review/review';
+export { closeReviewSubjects, listReviewItems, openReviewItem, resolveReviewItem } from './review/review';
+export * as reviewSubjects from './review/subjects';
 export { applyTags, removeTags } from './tags/contact-tags';
 export { planTags, writeTagPlan } from './tags/plan';
 export { resolveTags, tagList } from './tags/resolve';

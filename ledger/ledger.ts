@@ -44,7 +44,7 @@ export class Ledger {
 		this.contacts = new ContactsApi(store, CONTACT_STEPS);
 		this.tags = new TagsApi(store);
 		this.settings = new SettingsApi(store);
-		this.review = new ReviewApi(store);
+		this.review = new ReviewApi(store, CONTACT_STEPS.merge);
 		this.capture = new CaptureApi(store);
 		this.outbox = new OutboxApi(store);
 		this.reconcile = new ReconcileApi(store);
