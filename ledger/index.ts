@@ -86,6 +86,7 @@ export type { InboxEntry, InboxFilter, InboxStatus, RecordDeliveryResult, SaleCo
 export type { DeliveryAnswer, DeliveryNextStep, DeliveryRun, ReceiveWebhookInput, ReceiveWebhookResult } from './purchases/receive';
 export type { MatchedBy } from './purchases/match';
 export { PURCHASE_EVENT_TYPES, parseWebhookBody, type PurchaseEvent, type PurchaseEventType } from './purchases/normalize';
+export { describeDecision, DESCRIBED_REASONS, type DescribableDecision } from './purchases/describe';
 export type { PinInput } from './purchases/pins';
 export type { Product, ProductInput } from './purchases/products';
 export { purchaseFactSource } from './purchases/sweep-facts';

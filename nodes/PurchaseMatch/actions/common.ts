@@ -1,4 +1,4 @@
-import { LedgerInputError, type PurchaseDecision } from '../../../ledger';
+import { describeDecision, LedgerInputError, type PurchaseDecision } from '../../../ledger';
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { FieldLabels, ItemOperation, NodeOutputs, Routed as RoutedTo } from '../../shared/runner';
@@ -54,39 +54,13 @@ export function outputsOf(operation: string): NodeOutputs<PurchaseOutput> {
 		: { keys: ['done'], errorOutput: 'done', labels: FIELD_LABELS };
 }
 
-/** Why a purchase went to review (or changed nothing), in words, with what to do next. */
-const REASON_MESSAGES: Record<string, string> = {
-	no_contact_match:
-		'No contact has this checkout token, customer ID or email. Find the buyer (Waitlist Contact → Find), link the email they paid with (Waitlist Contact → Link Identifier), then run Purchase → Replay After Review with the inbox entry ID.',
-	unknown_product:
-		'The payment names a product the ledger does not know. Add it with Product → Define (with the provider\'s product ID), then run Purchase → Replay After Review.',
-	amount_mismatch: 'The amount paid is not the product\'s price. Check the checkout (a coupon? a wrong price?) and grant by hand with Access → Pin if it is right.',
-	currency_mismatch: 'The currency paid is not the product\'s currency. Check the checkout and grant by hand with Access → Pin if it is right.',
-	missing_order_id: 'The payment carries no order or payment ID, so its refunds could never be matched. Look at the inbox entry and decide by hand.',
-	captured: 'Paid: access granted.',
-	refunded: 'Refunded: access is revoked once the refund window is over (Apply Due Revocations on a schedule does it).',
-	refund_window_over: 'The refund window is over: access revoked.',
-	dispute_opened: 'A chargeback was opened: access revoked at once.',
-	dispute_lost: 'The chargeback was lost: access stays revoked.',
-	dispute_won: 'The chargeback was won: access restored.',
-	pinned: 'A person pinned this access; payment events do not change it until the pin is removed (Access → Unpin).',
-	already_processed: 'This webhook delivery was already handled; nothing was done again.',
-	authorized: 'Not paid yet (an intent or an unpaid session): access is granted only when the money is captured.',
-	partial_payment: 'Only part of the price was paid: no access yet.',
-	awaiting_purchase: 'This event arrived before its purchase; it is kept and settles when the purchase arrives.',
-	unknown_event_type: 'An event type that never changes access; recorded and ignored.',
-	needs_confirmation: 'The sale must be confirmed with the provider before access is granted.',
-	not_pinned: 'This access was not pinned; nothing changed.',
-	unpinned: 'The pin was removed; access now follows the payment events again.',
-};
-
 /** A decision as an output item: what was decided, why in words, and the ids to act on. */
 export function decisionJson(launch: string, decision: PurchaseDecision, extra: IDataObject = {}): IDataObject {
-	const reasonKey = decision.reason.startsWith('pin:') ? 'pinned' : decision.reason;
 	return {
 		decision: decision.decision,
 		reason: decision.reason,
-		message: REASON_MESSAGES[reasonKey] ?? decision.reason,
+		// The ledger's words, from the decision, its reason and the access state together (never the reason alone).
+		message: describeDecision(decision),
 		launch,
 		contactId: decision.contactId,
 		productId: decision.productId,
