@@ -1,3 +1,4 @@
+import type { FieldError } from '../capture/validate';
 import type { SqlExecutor, SqlValue } from '../store';
 import { decodeCursor, encodeCursor, pageSize, type Page } from './cursor';
 
@@ -13,7 +14,7 @@ export interface RefusedSignup {
 	status: number;
 	reason: string;
 	/** Which fields were wrong and why (what was sent, as far as the refusal is concerned). */
-	errors: { field: string; message: string }[];
+	errors: FieldError[];
 	contentType: string | null;
 	at: number;
 }
