@@ -249,6 +249,17 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(await outboxKinds(contactId), ['grant', 'revoke', 'grant']);
 		});
 
+		it('a No Change after a full refund tells the truth: "Paid. Access stays revoked.", never "access granted"', async () => {
+			await ledger.contacts.upsert({ launch, email: 'late@example.com' });
+			const o = { email: 'late@example.com', customer: 'cus_late', order: 'pi_late' };
+			assert.equal(single(await deliver(stripe.checkoutCompleted('evt_l1', o))).output, OUT.grant);
+			assert.equal(single(await deliver(stripe.chargeRefunded('evt_l2', { order: 'pi_late' }))).output, OUT.revoke);
+			// A late capture event of the same (refunded) order changes nothing.
+			const late = single(await deliver(stripe.asyncSucceeded('evt_l3', o)));
+			assert.deepEqual([late.output, late.json.reason, late.json.accessState], [OUT.noChange, 'captured', 'revoked']);
+			assert.equal(late.json.message, 'Paid. Access stays revoked.');
+		});
+
 		it('a pin wins over the payments until it is removed; both are in the history with reason and person', async () => {
 			const { contactId } = await ledger.contacts.upsert({ launch, email: 'pinned@example.com' });
 			const pin = single(await run({ resource: 'access', operation: 'pin', contactId, productId: 'course', pin: 'grant', reason: 'Scholarship', by: 'sam@example.com' }));
