@@ -2,6 +2,8 @@ import { requiredText } from '../checks';
 import { getContact } from '../contacts/records';
 import { LedgerInputError } from '../errors';
 import { recordEvents } from '../events';
+import { closeReviewSubjects } from '../review/review';
+import { accessSubject } from '../review/subjects';
 import type { SqlExecutor } from '../store';
 import { lockAccess, settleAccess } from './access';
 import type { AccessPin } from './access-state';
@@ -41,6 +43,12 @@ export async function pinAccess(tx: SqlExecutor, input: PinInput): Promise<Purch
 		productId,
 	]);
 	await recordEvents(tx, [{ launch, contactId, type: 'access.pinned', source: by, data: { productId, pin: input.pin, reason, previousPin: before.pin }, at: now }]);
+	// A person's pin is what these items asked for: it decides the merged row's access.
+	await closeReviewSubjects(tx, launch, ['merged_conflicting_pins', 'unmerge_access_changed'].map((r) => accessSubject(contactId, productId, r)), {
+		resolution: `access pinned to "${input.pin}": ${reason}`,
+		by,
+		now,
+	});
 	return settleAndDecide(tx, { launch, contactId, productId, revokeAfterMs: input.revokeAfterMs ?? 0, now, reason: `pin:${input.pin}`, source: by });
 }
 

@@ -100,6 +100,21 @@ for (const driver of DRIVERS) {
 			assert.deepEqual([closed!.status, closed!.resolvedBy, closed!.resolution], ['resolved', 'sam', `merged ${other.contactId} into ${ada.contactId}`]);
 		});
 
+		it('a merge with two different pins: one item for the row, closed by the pin a person sets on it', async () => {
+			const launch = 'cause-pins';
+			await t.ledger.purchases.defineProduct({ launch, productId: 'course', amount: 5900, currency: 'USD' });
+			const carol = (await t.ledger.contacts.upsert({ launch, email: 'carol@example.com' })).contactId;
+			const dave = (await t.ledger.contacts.upsert({ launch, email: 'dave@example.com' })).contactId;
+			await t.ledger.purchases.pin({ launch, contactId: carol, productId: 'course', pin: 'grant', reason: 'comp', by: 'ops' });
+			await t.ledger.purchases.pin({ launch, contactId: dave, productId: 'course', pin: 'revoke', reason: 'fraud', by: 'ops' });
+			await t.ledger.contacts.merge({ launch, sourceContactId: carol, targetContactId: dave });
+			const [item] = await t.ledger.review.list(launch, { status: 'open' });
+			assert.deepEqual([item!.reason, item!.subject], ['merged_conflicting_pins', `access:${dave}:course:merged_conflicting_pins`]);
+			await t.ledger.purchases.pin({ launch, contactId: dave, productId: 'course', pin: 'grant', reason: 'the fraud flag was wrong', by: 'kim' });
+			const closed = await t.ledger.review.get(item!.id);
+			assert.deepEqual([closed!.status, closed!.resolvedBy, closed!.resolution], ['resolved', 'kim', 'access pinned to "grant": the fraud flag was wrong']);
+		});
+
 		it('the unique index, not a search, keeps one open item per cause when many transactions open it at once', async () => {
 			const launch = 'cause-race';
 			const ada = await t.ledger.contacts.upsert({ launch, email: 'race@example.com' });
