@@ -51,6 +51,9 @@ async function settleItem(tx: SqlExecutor, input: ActionBy, action: string, kind
 	return resolveReviewItem(tx, item.id, `${action}: ${reason}`, { by, source: input.source ?? by });
 }
 
+/** The reasons a purchase waits for a person to say who bought it. */
+const UNMATCHED = ['no_contact_match', 'purchase_without_contact'];
+
 const inboxIdOf = (item: ReviewItem): string | null => (typeof item.payload.inboxId === 'string' ? item.payload.inboxId : null);
 
 /** An active contact of the item's launch (locked), or an error naming the field. */
@@ -70,6 +73,9 @@ async function activeContact(tx: SqlExecutor, launch: string, contactId: unknown
  */
 export async function matchPurchaseToContact(tx: SqlExecutor, input: ActionBy & { contactId: string }): Promise<ActionResult> {
 	const item = await settleItem(tx, input, `matched to contact ${String(input.contactId)}`, ['purchase', 'purchase_match']);
+	if (!UNMATCHED.includes(item.reason)) {
+		throw new LedgerInputError('reviewId', `review item ${item.id} stopped for ${item.reason}, not for a missing contact; pin access, replay or dismiss it instead`);
+	}
 	const contactId = await activeContact(tx, item.launch, input.contactId, 'contactId');
 	const by = input.by.trim();
 	// The buyer's history says who matched them and why (the item named no contact until now).

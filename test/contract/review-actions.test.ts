@@ -121,6 +121,7 @@ for (const driver of DRIVERS) {
 			const { contactId } = await t.ledger.contacts.upsert({ launch, email: 'coupon@example.com' });
 			const cheap = await t.ledger.purchases.process(await deliver(t, launch, stripe.checkoutCompleted('evt_cp', { email: 'coupon@example.com', amount: 100, order: 'pi_cp' })));
 			assert.deepEqual([cheap.decision, cheap.reason], ['review', 'amount_mismatch']);
+			await assert.rejects(t.ledger.review.matchPurchase({ reviewId: cheap.reviewId!, contactId, ...by }), /stopped for amount_mismatch, not for a missing contact/);
 			const pinned = await t.ledger.review.pin({ reviewId: cheap.reviewId!, pin: 'grant', by: 'sam', reason: 'a 98% coupon we gave' });
 			assert.deepEqual([pinned.decision?.decision, pinned.decision?.accessState], ['grant', 'granted']);
 			const access = await t.ledger.purchases.access({ launch, contactId, productId: 'course' });
