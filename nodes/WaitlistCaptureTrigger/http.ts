@@ -100,8 +100,7 @@ export async function readSignupBody(req: IncomingRequest, maxBytes: number): Pr
 	if (!Buffer.isBuffer(bytes)) return bytes;
 	const charset = charsetOf(contentType);
 	const decoder = decoderFor(charset);
-	const lenient = typeof decoder === 'string' ? bytes.toString('utf8') : null;
-	if (typeof decoder === 'string') return { ok: false, status: 415, reason: 'unsupported_type', message: `Content-Type ${decoder}`, contentType, raw: lenient || null };
+	if (typeof decoder === 'string') return { ok: false, status: 415, reason: 'unsupported_type', message: `Content-Type ${decoder}`, contentType, raw: bytes.toString('utf8') || null };
 	let raw: string;
 	try {
 		raw = decoder.decode(bytes);

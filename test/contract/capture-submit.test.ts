@@ -158,7 +158,7 @@ for (const driver of DRIVERS) {
 			const page = await t.ledger.capture.formContext(launch, {});
 			const shownAt = Number(page.hidden.wl_ts!.split('.')[0]);
 			const post = (email: string, fields: Record<string, string>) => submit(launch, form({ email, wl_form: 'hosted', ...fields }), {}, {}, shownAt + 5_000);
-			for (const fields of [{}, { wl_ts: '1' }]) {
+			for (const fields of [{}, { wl_ts: '1' }] as Array<Record<string, string>>) {
 				const result = refused(await post('unsigned@example.com', fields));
 				assert.deepEqual([result.status, result.reason, result.errors[0]?.field], [400, 'too_fast', 'wl_ts'], JSON.stringify(fields));
 			}
