@@ -110,4 +110,15 @@ describe('readSignupBody: the declared charset decodes the body', () => {
 		assert.deepEqual(body.ok ? null : [body.status, body.reason], [415, 'unsupported_type']);
 		assert.match(body.ok ? '' : body.message, /charset "x-klingon" is not supported/);
 	});
+
+	it('multipart/form-data: text fields read in the declared charset; a file part is refused', async () => {
+		const part = (name: string, value: Buffer | string, extra = '') => Buffer.concat([Buffer.from(`--b0\r\nContent-Disposition: form-data; name="${name}"${extra}\r\n\r\n`), Buffer.from(value), Buffer.from('\r\n')]);
+		const latin = Buffer.concat([part('email', 'mp@example.com'), part('first_name', Buffer.from([0x41, 0x6e, 0x64, 0x72, 0xe9])), Buffer.from('--b0--\r\n')]);
+		const body = await readSignupBody(n8nRequest(latin, { 'content-type': 'multipart/form-data; boundary=b0; charset=ISO-8859-1' }), LIMIT);
+		assert.deepEqual(body.ok ? body.fields : body, { email: 'mp@example.com', first_name: 'André' });
+		const file = Buffer.concat([part('email', 'mp@example.com'), part('cv', 'x', '; filename="cv.pdf"'), Buffer.from('--b0--\r\n')]);
+		const refused = await readSignupBody(n8nRequest(file, { 'content-type': 'multipart/form-data; boundary=b0' }), LIMIT);
+		assert.deepEqual(refused.ok ? null : [refused.status, refused.reason], [400, 'malformed']);
+		assert.match(refused.ok ? '' : refused.message, /file uploads are not accepted \(field "cv"\)/);
+	});
 });
