@@ -4,6 +4,7 @@ import { captureSignup, type CaptureResult } from './capture';
 import { carriedFromValues, signupForm, type LaunchCaptureFacts, type SignupForm } from './form';
 import { capturePolicy, type CaptureOptions } from './policy';
 import { recordCaptureRejection } from './rejections';
+import { useFormStamp } from './stamps';
 import { validateSignup, type FieldError, type ValidSignup } from './validate';
 
 /**
@@ -71,6 +72,9 @@ export const REJECTION_MESSAGES: Record<string, string> = {
 	consent_required: 'Please tick the consent box to join.',
 };
 
+/** A double click lands here too, after the first post went through: say so without saying whether it did. */
+const FORM_STAMP_USED = 'this form was already sent once (if that was you, your first signup counts); reload the form to send another';
+
 interface Refusal {
 	status: number;
 	reason: string;
@@ -128,12 +132,15 @@ export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: 
 	const fromHostedForm = fields.wl_form === 'hosted';
 	// The hosted form's "Consent Required" applies to its own posts; API and snippet callers decide for themselves.
 	const requireConsent = (s.options.hostedForm?.consentRequired ?? false) && fromHostedForm;
-	const verdict = validateSignup(fields, { ...policy, requireConsent }, { canonicalKey: launch.canonicalKey, defaultCountry: launch.defaultCountry, now: s.now });
+	const verdict = validateSignup(fields, { ...policy, requireConsent }, { canonicalKey: launch.canonicalKey, defaultCountry: launch.defaultCountry, now: s.now, hostedForm: fromHostedForm });
 	if (!verdict.ok) return refuse(store, launch, s, { status: verdict.status, reason: verdict.reason, errors: verdict.errors, fields, allowOrigin });
 
+	const { formStamp, shownAt } = verdict.signup;
 	try {
-		const result = await store.transaction((tx) =>
-			captureSignup(tx, {
+		const result = await store.transaction(async (tx) => {
+			// First in the transaction: a replayed stamp returns before anything is written.
+			if (formStamp && !(await useFormStamp(tx, s.launch, formStamp, shownAt ?? 0, s.now ?? Date.now()))) return null;
+			return captureSignup(tx, {
 				launch: s.launch,
 				signup: verdict.signup,
 				policy,
@@ -141,8 +148,9 @@ export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: 
 				consentText: verdict.signup.consentGiven ? s.options.hostedForm?.consentText : undefined,
 				claimFor: s.claimFor,
 				now: s.now,
-			}),
-		);
+			});
+		});
+		if (!result) return refuse(store, launch, s, { status: 400, reason: 'too_fast', errors: [{ field: 'wl_ts', reason: FORM_STAMP_USED }], fields, allowOrigin });
 		return { accepted: true, result, signup: verdict.signup, allowOrigin };
 	} catch (error) {
 		if (!(error instanceof LedgerInputError)) throw error;

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 import { z } from 'zod';
 
@@ -24,13 +24,30 @@ export interface ValidSignup {
 	consentGiven: boolean;
 	/** When the visitor was shown the form (epoch ms), if the form told us. */
 	shownAt?: number;
+	/** The hosted form's signed `wl_ts`, which may be used by one signup only (capture/stamps.ts). */
+	formStamp?: string;
 }
 
 const TIMESTAMP_FIELD = 'wl_ts';
 
+/** A hosted form shown longer ago than this must be reloaded (and its used stamps can be dropped). */
+export const FORM_STAMP_MAX_AGE_MS = 24 * 60 * 60_000;
+
+/** What a value is, in words, for "must be text, not …". */
+function kindOf(value: unknown): string {
+	if (Array.isArray(value)) return 'a list';
+	if (value === null) return 'null';
+	if (typeof value === 'object') return 'an object';
+	if (typeof value === 'boolean') return 'true / false';
+	return typeof value;
+}
+
 const text = (max: number) =>
 	z
-		.union([z.string(), z.number()])
+		.unknown()
+		.superRefine((v, ctx) => {
+			if (typeof v !== 'string' && typeof v !== 'number') ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be text, not ${kindOf(v)}` });
+		})
 		.transform((v) => String(v).trim())
 		.pipe(z.string().max(max, `must be at most ${max} characters`));
 
@@ -50,42 +67,62 @@ function isTruthyFlag(value: unknown): boolean {
 	return false;
 }
 
-/** `<ms>.<hmac>`: the hosted form's "shown at" time, signed so a bot cannot back-date it. */
-export function signFormTimestamp(at: number, secret: string): string {
-	return `${at}.${createHmac('sha256', secret).update(`wl_ts:${at}`).digest('hex').slice(0, 32)}`;
+function formSignature(at: number, nonce: string | undefined, secret: string): string {
+	// The two-part form (no nonce) is what forms rendered before the nonce was added carry.
+	return createHmac('sha256', secret).update(nonce === undefined ? `wl_ts:${at}` : `wl_ts:${at}:${nonce}`).digest('hex').slice(0, 32);
 }
 
+/**
+ * `<ms>.<nonce>.<hmac>`: the hosted form's "shown at" time, signed so a bot cannot back-date it; the
+ * nonce keeps two forms shown in the same millisecond apart, since each stamp may be used once.
+ */
+export function signFormTimestamp(at: number, secret: string, nonce = randomBytes(6).toString('base64url')): string {
+	return `${at}.${nonce}.${formSignature(at, nonce, secret)}`;
+}
+
+type ShownAt = { ms: number; signed: boolean } | 'forged' | undefined;
+
 /** 'forged' when the hosted form's signature does not match (a bot back-dating the form). */
-function readShownAt(value: unknown, secret: string): number | 'forged' | undefined {
+function readShownAt(value: unknown, secret: string): ShownAt {
 	if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-	const [msText, signature] = String(value).split('.');
-	const ms = Number(msText);
-	if (!Number.isFinite(ms)) return 'forged';
-	if (signature === undefined) return ms; // the landing-page snippet stamps time without a secret
-	const expected = signFormTimestamp(ms, secret).split('.')[1]!;
+	const parts = String(value).split('.');
+	const ms = Number(parts[0]);
+	if (!parts[0] || !Number.isFinite(ms) || parts.length > 3) return 'forged';
+	if (parts.length === 1) return { ms, signed: false }; // the landing-page snippet stamps time without a secret
+	const signature = parts[parts.length - 1]!;
+	const expected = formSignature(ms, parts.length === 3 ? parts[1] : undefined, secret);
 	const a = Buffer.from(signature);
 	const b = Buffer.from(expected);
-	return a.length === b.length && timingSafeEqual(a, b) ? ms : 'forged';
+	return a.length === b.length && timingSafeEqual(a, b) ? { ms, signed: true } : 'forged';
+}
+
+/** A honeypot counts as filled by any value a person's browser would not send: blank text, null and empty lists / objects do not count. */
+function isFilled(value: unknown): boolean {
+	if (value === undefined || value === null) return false;
+	if (typeof value === 'string') return value.trim() !== '';
+	if (Array.isArray(value)) return value.some(isFilled);
+	if (typeof value === 'object') return Object.keys(value).length > 0;
+	return true;
 }
 
 type Refusal = Extract<SignupVerdict, { ok: false }>;
 
-/** A bot's signup: the honeypot is filled, or the form came back faster than a person fills it in. */
-function refusedAsBot(body: Record<string, unknown>, policy: CapturePolicy, shownAt: number | 'forged' | undefined, now: number): Refusal | null {
-	if (policy.honeypotField && typeof body[policy.honeypotField] === 'string' && (body[policy.honeypotField] as string).trim() !== '') {
+const tooFast = (reason: string): Refusal => ({ ok: false, status: 400, reason: 'too_fast', errors: [{ field: TIMESTAMP_FIELD, reason }] });
+
+/**
+ * A bot's signup: the honeypot is filled, or the form came back faster than a person fills it in.
+ * A hosted-form post must carry the form's signed time (the snippet's unsigned one is only a hint).
+ */
+function refusedAsBot(body: Record<string, unknown>, policy: CapturePolicy, shownAt: ShownAt, now: number, hostedForm: boolean): Refusal | null {
+	if (policy.honeypotField && isFilled(body[policy.honeypotField])) {
 		return { ok: false, status: 400, reason: 'honeypot', errors: [{ field: policy.honeypotField, reason: 'must be left empty (it is hidden from people; bots fill it in)' }] };
 	}
-	if (policy.minSubmitMs > 0 && shownAt === 'forged') {
-		return { ok: false, status: 400, reason: 'too_fast', errors: [{ field: TIMESTAMP_FIELD, reason: 'is not a time this form was shown at; reload the form and send it again' }] };
-	}
-	if (policy.minSubmitMs > 0 && typeof shownAt === 'number' && now - shownAt < policy.minSubmitMs) {
-		return {
-			ok: false,
-			status: 400,
-			reason: 'too_fast',
-			errors: [{ field: TIMESTAMP_FIELD, reason: `the form was sent ${Math.max(0, now - shownAt)} ms after it was shown; wait a moment and send it again` }],
-		};
-	}
+	if (policy.minSubmitMs <= 0) return null;
+	if (shownAt === 'forged') return tooFast('is not a time this form was shown at; reload the form and send it again');
+	if (hostedForm && !shownAt?.signed) return tooFast('is missing or not signed: the hosted form carries the signed time it was shown at; reload the form and send it again');
+	if (!shownAt) return null;
+	if (now - shownAt.ms < policy.minSubmitMs) return tooFast(`the form was sent ${Math.max(0, now - shownAt.ms)} ms after it was shown; wait a moment and send it again`);
+	if (shownAt.signed && now - shownAt.ms > FORM_STAMP_MAX_AGE_MS) return tooFast('the form was shown more than 24 hours ago; reload the form and send it again');
 	return null;
 }
 
@@ -125,16 +162,18 @@ function readAttribution(body: Record<string, unknown>, nested: Record<string, u
 			const value = source[key];
 			if (value === undefined || value === null) continue;
 			if (typeof value !== 'string' && typeof value !== 'number') {
-				errors.push({ field: key, reason: 'must be text' });
+				errors.push({ field: key, reason: `must be text, not ${kindOf(value)}` });
 				continue;
 			}
 			const trimmed = String(value).trim();
-			if (trimmed.length > 2000) errors.push({ field: key, reason: 'must be at most 2000 characters' });
+			if (trimmed.length > 2000) errors.push({ field: key, reason: `must be at most 2000 characters (this one has ${trimmed.length})` });
 			else if (trimmed) attribution[key] = trimmed;
 		}
 	}
+	// A cross-field rule: only once utm_source itself is well formed (a malformed one is named as such above).
 	const medium = attribution.utm_medium?.toLowerCase();
-	if (policy.requireSourceForPaid && medium && policy.paidMediums.map((m) => m.toLowerCase()).includes(medium) && !attribution.utm_source) {
+	const sourceMalformed = errors.some((e) => e.field === 'utm_source');
+	if (policy.requireSourceForPaid && medium && !sourceMalformed && policy.paidMediums.map((m) => m.toLowerCase()).includes(medium) && !attribution.utm_source) {
 		errors.push({
 			field: 'utm_source',
 			reason: `is required when utm_medium is "${attribution.utm_medium}" (paid traffic must say where it came from, e.g. utm_source=facebook)`,
@@ -143,6 +182,9 @@ function readAttribution(body: Record<string, unknown>, nested: Record<string, u
 	return attribution;
 }
 
+/** The one error that means "paid traffic without a source" rather than a malformed field. */
+const isPaidWithoutSource = (e: FieldError) => e.field === 'utm_source' && e.reason.startsWith('is required when utm_medium');
+
 /** The policy's profile fields, as text; problems are appended to `errors`. */
 function readProfileFields(body: Record<string, unknown>, policy: CapturePolicy, errors: FieldError[]): Record<string, string> {
 	const fields: Record<string, string> = {};
@@ -150,11 +192,11 @@ function readProfileFields(body: Record<string, unknown>, policy: CapturePolicy,
 		const value = body[key];
 		if (value === undefined || value === null || value === '') continue;
 		if (typeof value !== 'string' && typeof value !== 'number') {
-			errors.push({ field: key, reason: 'must be text' });
+			errors.push({ field: key, reason: `must be text, not ${kindOf(value)}` });
 			continue;
 		}
 		const trimmed = String(value).trim();
-		if (trimmed.length > 200) errors.push({ field: key, reason: 'must be at most 200 characters' });
+		if (trimmed.length > 200) errors.push({ field: key, reason: `must be at most 200 characters (this one has ${trimmed.length})` });
 		else if (trimmed) fields[key] = trimmed;
 	}
 	return fields;
@@ -167,7 +209,7 @@ function readProfileFields(body: Record<string, unknown>, policy: CapturePolicy,
 export function validateSignup(
 	raw: unknown,
 	policy: CapturePolicy,
-	options: { now?: number; canonicalKey?: 'email' | 'phone' | 'customer_id'; defaultCountry?: string } = {},
+	options: { now?: number; canonicalKey?: 'email' | 'phone' | 'customer_id'; defaultCountry?: string; hostedForm?: boolean } = {},
 ): SignupVerdict {
 	const now = options.now ?? Date.now();
 	if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -175,7 +217,7 @@ export function validateSignup(
 	}
 	const body = raw as Record<string, unknown>;
 	const shownAt = readShownAt(body[TIMESTAMP_FIELD], policy.secret);
-	const bot = refusedAsBot(body, policy, shownAt, now);
+	const bot = refusedAsBot(body, policy, shownAt, now, options.hostedForm ?? false);
 	if (bot) return bot;
 
 	const parsed = signupShape.safeParse(body);
@@ -189,7 +231,7 @@ export function validateSignup(
 	const attribution = readAttribution(body, parsed.data.attribution as Record<string, unknown> | undefined, policy, errors);
 	const fields = readProfileFields(body, policy, errors);
 	if (errors.length > 0) {
-		const paidOnly = errors.every((e) => e.field === 'utm_source');
+		const paidOnly = errors.every(isPaidWithoutSource);
 		return { ok: false, status: 422, reason: paidOnly ? 'paid_without_source' : 'invalid', errors };
 	}
 	const consentGiven = isTruthyFlag(body[policy.consentField]);
@@ -198,6 +240,15 @@ export function validateSignup(
 	}
 	return {
 		ok: true,
-		signup: { email, phone, fields, attribution, consentGiven, shownAt: typeof shownAt === 'number' ? shownAt : undefined },
+		signup: {
+			email,
+			phone,
+			fields,
+			attribution,
+			consentGiven,
+			shownAt: typeof shownAt === 'object' ? shownAt.ms : undefined,
+			// Used once when the timing check is on; the capture's transaction records it (capture/stamps.ts).
+			formStamp: typeof shownAt === 'object' && shownAt.signed && policy.minSubmitMs > 0 ? String(body[TIMESTAMP_FIELD]) : undefined,
+		},
 	};
 }

@@ -1,4 +1,6 @@
-import { parse as parseQueryString } from 'node:querystring';
+import type { TextDecoder } from 'node:util';
+
+import { charsetOf, decoderFor, inflaterFor, KEPT_PREFIX_BYTES, parseUrlEncoded, readCapped } from './bodyBytes';
 
 /**
  * Reading a signup request. The trigger asks n8n not to parse bodies (see the hidden `options`
@@ -43,13 +45,13 @@ function mediaType(contentType: string): string {
 	return contentType.split(';')[0]!.trim().toLowerCase();
 }
 
-/** Text fields of a multipart/form-data body; file parts are refused (a signup has none). */
-function parseMultipart(raw: Buffer, contentType: string): Record<string, unknown> | string {
+/** Text fields of a multipart/form-data body (already decoded text); file parts are refused (a signup has none). */
+function parseMultipart(text: string, contentType: string): Record<string, unknown> | string {
 	const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
 	if (!boundary) return 'multipart/form-data without a boundary';
 	const delimiter = `--${boundary[1] ?? boundary[2]}`;
 	const fields: Record<string, unknown> = {};
-	const parts = raw.toString('utf8').split(delimiter).slice(1);
+	const parts = text.split(delimiter).slice(1);
 	for (const part of parts) {
 		if (part.startsWith('--')) break;
 		const end = part.indexOf('\r\n\r\n');
@@ -63,19 +65,54 @@ function parseMultipart(raw: Buffer, contentType: string): Record<string, unknow
 	return fields;
 }
 
-/** The one place a signup's body is read (content type, size, JSON / form / multipart). */
+type Refused = Extract<ParsedBody, { ok: false }>;
+
+/**
+ * The body's bytes, inflated if compressed, never more than `maxBytes` kept: read from the request
+ * stream here (n8n leaves it unread for this trigger), or what n8n or a test already read.
+ */
+async function bodyBytes(req: IncomingRequest, maxBytes: number, contentType: string): Promise<Buffer | Refused> {
+	const refused = (status: Refused['status'], reason: Refused['reason'], message: string, raw: string | null = null): Refused => ({ ok: false, status, reason, message, contentType, raw });
+	const declaredLength = Number(header(req, 'content-length') ?? NaN);
+	if (Number.isFinite(declaredLength) && declaredLength > maxBytes) return refused(413, 'too_large', `The body is ${declaredLength} bytes; at most ${maxBytes} are accepted`);
+	const encoding = header(req, 'content-encoding');
+	const inflater = inflaterFor(encoding);
+	if (typeof inflater === 'string') return refused(415, 'unsupported_type', inflater);
+	let bytes = req.rawBody;
+	if (!bytes) {
+		const read = await readCapped(req, maxBytes, inflater, encoding);
+		if (read && !read.ok) return refused(read.status, read.reason, read.message, read.prefix?.toString('utf8') ?? null);
+		if (read) bytes = req.rawBody = read.bytes;
+		else if (req.readRawBody) {
+			await req.readRawBody();
+			bytes = req.rawBody;
+		}
+	}
+	bytes ??= Buffer.alloc(0);
+	if (bytes.length > maxBytes) return refused(413, 'too_large', `The body is ${bytes.length} bytes; at most ${maxBytes} are accepted`, bytes.subarray(0, KEPT_PREFIX_BYTES).toString('utf8'));
+	return bytes;
+}
+
+/** The one place a signup's body is read (encoding, size, charset, JSON / form / multipart). */
 export async function readSignupBody(req: IncomingRequest, maxBytes: number): Promise<ParsedBody> {
 	const contentType = header(req, 'content-type') ?? '';
-	const declaredLength = Number(header(req, 'content-length') ?? NaN);
-	if (Number.isFinite(declaredLength) && declaredLength > maxBytes) {
-		return { ok: false, status: 413, reason: 'too_large', message: `The body is ${declaredLength} bytes; at most ${maxBytes} are accepted`, contentType, raw: null };
+	const bytes = await bodyBytes(req, maxBytes, contentType);
+	if (!Buffer.isBuffer(bytes)) return bytes;
+	const charset = charsetOf(contentType);
+	const decoder = decoderFor(charset);
+	if (typeof decoder === 'string') return { ok: false, status: 415, reason: 'unsupported_type', message: `Content-Type ${decoder}`, contentType, raw: bytes.toString('utf8') || null };
+	let raw: string;
+	try {
+		raw = decoder.decode(bytes);
+	} catch {
+		const message = `The body is not valid ${charset ?? 'UTF-8'} text; send UTF-8, or name the charset it is written in (e.g. Content-Type: ${mediaType(contentType) || 'application/json'}; charset=ISO-8859-1)`;
+		return { ok: false, status: 400, reason: 'malformed', message, contentType, raw: bytes.toString('utf8') };
 	}
-	if (!req.rawBody && req.readRawBody) await req.readRawBody();
-	const rawBuffer = req.rawBody ?? Buffer.alloc(0);
-	if (rawBuffer.length > maxBytes) {
-		return { ok: false, status: 413, reason: 'too_large', message: `The body is ${rawBuffer.length} bytes; at most ${maxBytes} are accepted`, contentType, raw: rawBuffer.subarray(0, 16 * 1024).toString('utf8') };
-	}
-	const raw = rawBuffer.toString('utf8');
+	return parseText(req, contentType, raw, bytes, decoder);
+}
+
+/** JSON, form or multipart fields from the decoded body. */
+function parseText(req: IncomingRequest, contentType: string, raw: string, bytes: Buffer, decoder: TextDecoder): ParsedBody {
 	const type = mediaType(contentType);
 	if (type === 'application/json' || type.endsWith('+json')) {
 		try {
@@ -89,13 +126,14 @@ export async function readSignupBody(req: IncomingRequest, maxBytes: number): Pr
 		}
 	}
 	if (type === 'application/x-www-form-urlencoded') {
-		const parsed = parseQueryString(raw.replace(/^\uFEFF/, ''), undefined, undefined, { maxKeys: 200 });
-		const fields: Record<string, unknown> = {};
-		for (const [key, value] of Object.entries(parsed)) fields[key] = Array.isArray(value) ? value[value.length - 1] : value;
+		const fields = parseUrlEncoded(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes, decoder, 200);
+		if (typeof fields === 'string') {
+			return { ok: false, status: 400, reason: 'malformed', message: `The form field "${fields}" is not valid ${charsetOf(contentType) ?? 'UTF-8'} text once decoded; send UTF-8, or name the charset in Content-Type`, contentType, raw };
+		}
 		return { ok: true, contentType: type, fields, raw };
 	}
 	if (type === 'multipart/form-data') {
-		const fields = parseMultipart(rawBuffer, contentType);
+		const fields = parseMultipart(raw, contentType);
 		if (typeof fields === 'string') return { ok: false, status: 400, reason: 'malformed', message: `The form data could not be read: ${fields}`, contentType, raw };
 		return { ok: true, contentType: type, fields, raw };
 	}

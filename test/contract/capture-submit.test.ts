@@ -152,5 +152,28 @@ for (const driver of DRIVERS) {
 			accepted(await post('patient@example.com', page.hidden.wl_ts!, shownAt + 3_000));
 			assert.equal(refused(await post('forger@example.com', `${shownAt - 60_000}.${'0'.repeat(32)}`, shownAt + 3_000)).reason, 'too_fast');
 		});
+	
+		it('a hosted-form post needs a signed, unused wl_ts: missing or unsigned is refused, a replay is refused, two at once → one accepted', async () => {
+			const launch = 'form-once';
+			const page = await t.ledger.capture.formContext(launch, {});
+			const shownAt = Number(page.hidden.wl_ts!.split('.')[0]);
+			const post = (email: string, fields: Record<string, string>) => submit(launch, form({ email, wl_form: 'hosted', ...fields }), {}, {}, shownAt + 5_000);
+			for (const fields of [{}, { wl_ts: '1' }] as Array<Record<string, string>>) {
+				const result = refused(await post('unsigned@example.com', fields));
+				assert.deepEqual([result.status, result.reason, result.errors[0]?.field], [400, 'too_fast', 'wl_ts'], JSON.stringify(fields));
+			}
+			const replays = [];
+			for (let i = 0; i < 5; i++) replays.push(await post(`replay${i}@example.com`, { wl_ts: page.hidden.wl_ts! }));
+			assert.deepEqual(replays.map((r) => r.accepted), [true, false, false, false, false]);
+			const replay = refused(replays[1]!);
+			assert.deepEqual([replay.status, replay.reason, replay.errors[0]?.field], [400, 'too_fast', 'wl_ts']);
+			assert.match(replay.errors[0]!.reason, /already sent once/);
+			assert.equal(await t.ledger.contacts.count(launch), 1);
+
+			const other = await t.ledger.capture.formContext(launch, {}, {});
+			const race = await Promise.all([post('race1@example.com', { wl_ts: other.hidden.wl_ts! }), post('race2@example.com', { wl_ts: other.hidden.wl_ts! })]);
+			assert.deepEqual(race.map((r) => r.accepted).sort(), [false, true], 'the stamp\'s key lets one of two simultaneous posts through');
+			assert.equal(await t.ledger.contacts.count(launch), 2);
+		});
 	});
 }

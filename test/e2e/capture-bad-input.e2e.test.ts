@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 
 import { Ledger, openStore } from '../../ledger';
 import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
@@ -84,6 +87,67 @@ describe('real n8n: bad signups get their documented answer and are recorded', (
 			kept: 'bot@example.com',
 		},
 		{
+			name: 'a 10 KB utm_source without utm_medium (its length is what is wrong, not a missing source)',
+			request: () => json({ email: 'longsource@example.com', utm_source: 'x'.repeat(10 * 1024) }),
+			status: 422,
+			error: 'invalid',
+			message: 'Some fields need fixing.',
+			field: 'utm_source',
+			kept: 'longsource@example.com',
+		},
+		{
+			name: 'honeypot filled with a number',
+			request: () => json({ email: 'numbot@example.com', website: 1 }),
+			status: 400,
+			error: 'honeypot',
+			message: 'This signup looked automated and was not saved.',
+			field: 'website',
+			kept: 'numbot@example.com',
+		},
+		{
+			name: 'hosted-form post without its signed wl_ts',
+			request: () => send('email=nots%40example.com&wl_form=hosted&wl_ts=1', { 'content-type': 'application/x-www-form-urlencoded' }),
+			status: 400,
+			error: 'too_fast',
+			message: 'The form was sent too quickly. Wait a moment and send it again.',
+			field: 'wl_ts',
+			kept: 'nots%40example.com',
+		},
+		{
+			name: 'broken gzip (n8n on its own answers 500 and records nothing)',
+			request: () => send(Buffer.concat([gzipSync('{"email":"gz@example.com"}').subarray(0, 12), Buffer.from('garbage')]), { 'content-type': 'application/json', 'content-encoding': 'gzip' }),
+			status: 400,
+			error: 'malformed',
+			message: 'The request body could not be read.',
+			field: 'body',
+		},
+		{
+			name: 'gzip that inflates past n8n\'s own 16 MB limit',
+			request: () => send(gzipSync(JSON.stringify({ email: 'huge@example.com', note: 'x'.repeat(20 * 1024 * 1024) })), { 'content-type': 'application/json', 'content-encoding': 'gzip' }),
+			status: 413,
+			error: 'too_large',
+			message: 'The request body is too large.',
+			field: 'body',
+			kept: 'huge@example.com',
+		},
+		{
+			name: 'a charset nobody knows',
+			request: () => send('email=k%40example.com', { 'content-type': 'application/x-www-form-urlencoded; charset=x-klingon' }),
+			status: 415,
+			error: 'unsupported_type',
+			message: 'The request content type is not accepted.',
+			field: 'body',
+		},
+		{
+			name: 'a latin1 byte with no charset declared',
+			request: () => send(Buffer.concat([Buffer.from('email=nocharset%40example.com&first_name=Andr'), Buffer.from([0xe9])]), { 'content-type': 'application/x-www-form-urlencoded' }),
+			status: 400,
+			error: 'malformed',
+			message: 'The request body could not be read.',
+			field: 'body',
+			kept: 'nocharset%40example.com',
+		},
+		{
 			name: 'oversized body (over the 64 KB default)',
 			request: () => json({ email: 'big@example.com', note: 'x'.repeat(70 * 1024) }),
 			status: 413,
@@ -125,6 +189,58 @@ describe('real n8n: bad signups get their documented answer and are recorded', (
 		assert.equal((await lastRejection())?.reason, 'too_fast');
 	});
 
+	/** Resident memory of the n8n process now, and its peak so far (MB, from /proc). */
+	const memory = () => {
+		const status = readFileSync(`/proc/${n8n.process.process.pid}/status`, 'utf8');
+		const mb = (key: string) => Math.round(Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024);
+		return { rss: mb('VmRSS'), peak: mb('VmHWM') };
+	};
+
+	it('30 gzip posts of ~15 KB that inflate to 15 MB each, at once → 413 each, recorded; n8n never holds the 15 MB', async () => {
+		const bomb = gzipSync(JSON.stringify({ email: 'bomb@example.com', note: 'x'.repeat(15 * 1024 * 1024) }), { level: 9 });
+		const before = memory();
+		const answers = await Promise.all(Array.from({ length: 30 }, () => send(bomb, { 'content-type': 'application/json', 'content-encoding': 'gzip' })));
+		const bodies = (await Promise.all(answers.map((r) => r.json()))) as Array<{ error: string; errors: Array<{ reason: string }> }>;
+		const afterPosts = memory();
+		console.log(`row 3: 30 gzip posts of ${bomb.length} bytes (15 MB inflated): n8n RSS ${before.rss} MB → ${afterPosts.rss} MB, peak ${before.peak} MB → ${afterPosts.peak} MB`);
+		assert.deepEqual([...new Set(answers.map((r) => r.status))], [413]);
+		assert.deepEqual([...new Set(bodies.map((b) => b.error))], ['too_large']);
+		assert.match(bodies[0]!.errors[0]!.reason, /inflates to more than 65536 bytes/, 'refused while inflating, not after');
+		const recorded = await lastRejection();
+		assert.equal(recorded?.reason, 'too_large');
+		assert.ok((recorded?.payload?.length ?? 0) <= 16 * 1024 && recorded?.payload?.startsWith('{"email":"bomb@example.com"'), 'a prefix of what was sent is kept');
+		// Inflating each post whole took ~800 MB more at its peak; cut off at 64 KB it is noise.
+		assert.ok(afterPosts.peak - before.peak < 250, `peak grew ${afterPosts.peak - before.peak} MB`);
+	});
+
+	it('a gzip signup under the limit is inflated and accepted', async () => {
+		const res = await send(gzipSync(JSON.stringify({ email: 'zipped@example.com' })), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+		assert.equal(res.status, 201);
+	});
+
+	it('a form body in ISO-8859-1 (as it declares) is stored as typed: "André", not "Andr\uFFFD"', async () => {
+		const body = Buffer.concat([Buffer.from('email=andre%40example.com&first_name=Andr'), Buffer.from([0xe9]), Buffer.from('&last_name=Andr%E9')]);
+		const res = await send(body, { 'content-type': 'application/x-www-form-urlencoded; charset=ISO-8859-1' });
+		assert.equal(res.status, 201);
+		const { contactId } = (await res.json()) as { contactId: string };
+		const profile = await n8n.withLedger(async (ledger) => (await ledger.contacts.get(contactId))?.profile);
+		assert.deepEqual([profile?.first_name, profile?.last_name], ['André', 'André']);
+	});
+
+	it('one signed wl_ts sent 5 times → accepted once, then 400 too_fast "already sent once"', async () => {
+		const page = await (await fetch(n8n.webhookUrl('waitlist-signup'))).text();
+		const wlTs = /name="wl_ts" value="([^"]+)"/.exec(page)?.[1];
+		assert.ok(wlTs);
+		await sleep(2_100); // a person's pace: the form's 2 s minimum
+		const statuses: number[] = [];
+		for (let i = 0; i < 5; i++) {
+			const res = await send(new URLSearchParams({ email: `replay${i}@example.com`, wl_form: 'hosted', wl_ts: wlTs }).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+			statuses.push(res.status);
+			if (i === 4) assert.match(((await res.json()) as { errors: Array<{ reason: string }> }).errors[0]!.reason, /already sent once/);
+		}
+		assert.deepEqual(statuses, [201, 400, 400, 400, 400]);
+	});
+
 	it('HTML/script in fields: kept verbatim as data, never echoed raw; on the hosted form it is shown escaped', async () => {
 		const script = '<script>alert("x")</script><img src=x onerror=alert(1)>';
 		// Accepted signup: stored as typed (escaping is the renderer's job), the JSON answer does not echo it.
@@ -142,7 +258,10 @@ describe('real n8n: bad signups get their documented answer and are recorded', (
 		}
 
 		// Refused hosted-form post (bad email): the form is shown again with the typed values escaped.
-		const res = await send(new URLSearchParams({ email: '<b>not-an-email</b>', first_name: script, wl_form: 'hosted' }).toString(), {
+		const form = await (await fetch(n8n.webhookUrl('waitlist-signup'))).text();
+		const wlTs = /name="wl_ts" value="([^"]+)"/.exec(form)?.[1] ?? '';
+		await sleep(2_100); // past the form's 2 s minimum, so the email is what is refused
+		const res = await send(new URLSearchParams({ email: '<b>not-an-email</b>', first_name: script, wl_form: 'hosted', wl_ts: wlTs }).toString(), {
 			'content-type': 'application/x-www-form-urlencoded',
 			accept: 'text/html',
 		});

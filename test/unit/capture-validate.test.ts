@@ -69,4 +69,49 @@ describe('signup validation', () => {
 		const consented = { ...verdict.signup, consentGiven: true };
 		assert.equal(attributionToStore(consented, { ...policy, attributionWithoutConsent: 'drop' }).fbclid, 'FB-123', 'consent keeps everything');
 	});
+
+	it('a malformed utm_source is named for what is wrong with it (length, type), not as paid traffic without a source', () => {
+		const cases: Array<[unknown, RegExp]> = [
+			['x'.repeat(10 * 1024), /must be at most 2000 characters \(this one has 10240\)/],
+			[{ nested: 'object' }, /must be text, not an object/],
+			[['a', 'b'], /must be text, not a list/],
+		];
+		for (const [value, reason] of cases) {
+			for (const extra of [{}, { utm_medium: 'cpc' }]) {
+				const verdict = validateSignup({ email: 'a@b.co', utm_source: value, ...extra }, policy, { now });
+				assert.equal(verdict.ok, false);
+				if (verdict.ok) return;
+				assert.deepEqual([verdict.status, verdict.reason, verdict.errors.length, verdict.errors[0]?.field], [422, 'invalid', 1, 'utm_source'], JSON.stringify(extra));
+				assert.match(verdict.errors[0]!.reason, reason);
+			}
+		}
+		const email = validateSignup({ email: { address: 'a@b.co' } }, policy, { now });
+		assert.deepEqual(email.ok ? null : [email.reason, email.errors], ['invalid', [{ field: 'email', reason: 'must be text, not an object' }]]);
+	});
+
+	it('a hosted-form post must carry the signed time its form was shown at, at most a day old', () => {
+		const hosted = { now, hostedForm: true };
+		for (const wlTs of [undefined, '1', String(now - 60_000), `${now - 60_000}.`]) {
+			const verdict = validateSignup({ email: 'a@b.co', wl_form: 'hosted', ...(wlTs === undefined ? {} : { wl_ts: wlTs }) }, policy, hosted);
+			assert.deepEqual(verdict.ok ? 'accepted' : [verdict.reason, verdict.errors[0]?.field], ['too_fast', 'wl_ts'], `wl_ts=${wlTs}`);
+		}
+		const stamp = signFormTimestamp(now - 5_000, policy.secret);
+		const ok = validateSignup({ email: 'a@b.co', wl_form: 'hosted', wl_ts: stamp }, policy, hosted);
+		assert.equal(ok.ok && ok.signup.formStamp, stamp, 'the signed time is handed on, to be used once');
+		assert.notEqual(signFormTimestamp(now, policy.secret), signFormTimestamp(now, policy.secret), 'two forms shown in the same millisecond differ');
+		const stale = validateSignup({ email: 'a@b.co', wl_form: 'hosted', wl_ts: signFormTimestamp(now - 25 * 3_600_000, policy.secret) }, policy, hosted);
+		assert.match(stale.ok ? '' : stale.errors[0]!.reason, /more than 24 hours ago/);
+		assert.equal(validateSignup({ email: 'a@b.co', wl_form: 'hosted' }, { ...policy, minSubmitMs: 0 }, hosted).ok, true, 'the timing check turned off');
+		assert.equal(validateSignup({ email: 'a@b.co' }, policy, { now }).ok, true, 'API posts carry no form time');
+	});
+
+	it('any non-empty honeypot value counts: a number, true, a list, an object; blank ones do not', () => {
+		for (const website of [1, 0, true, false, ['x'], { url: 'x' }, 'http://spam']) {
+			const verdict = validateSignup({ email: 'a@b.co', website }, policy, { now });
+			assert.equal(verdict.ok ? 'accepted' : verdict.reason, 'honeypot', JSON.stringify(website));
+		}
+		for (const website of [undefined, null, '', '  ', [], {}, ['']]) {
+			assert.equal(validateSignup({ email: 'a@b.co', website }, policy, { now }).ok, true, JSON.stringify(website));
+		}
+	});
 });
