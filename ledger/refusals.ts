@@ -91,20 +91,3 @@ export async function countRefusal(tx: SqlExecutor, r: { launch: string; surface
 		[r.launch, r.surface, r.now - (r.now % REFUSAL_COUNT_BUCKET_MS), r.kind, r.reason.slice(0, 200), r.bytes],
 	);
 }
-
-export interface RefusalCount {
-	kind: string;
-	reason: string;
-	refused: number;
-	bytes: number;
-}
-
-/** Refusals counted but not kept whose minute starts in [from, to). */
-export async function countedRefusals(tx: SqlExecutor, q: { launch: string; surface: RefusalSurface; from: number; to: number }): Promise<RefusalCount[]> {
-	const rows = await tx.query<{ kind: string; reason: string; refused: number; bytes: number }>(
-		`SELECT kind, reason, SUM(refused) AS refused, SUM(bytes) AS bytes FROM refusal_counts
-		 WHERE launch = $1 AND surface = $2 AND bucket >= $3 AND bucket < $4 GROUP BY kind, reason ORDER BY kind, reason`,
-		[q.launch, q.surface, q.from, q.to],
-	);
-	return rows.map((r) => ({ kind: r.kind, reason: r.reason, refused: Number(r.refused), bytes: Number(r.bytes) }));
-}
