@@ -13,8 +13,12 @@ import type { SqlExecutor } from './store';
 
 /** Bytes of a refused body kept: enough to see what was sent (a signup, an event's id and type). */
 export const KEPT_PREFIX_BYTES = 2048;
-/** Refusals kept as rows per source and window; beyond that they are counted. */
-export const REFUSALS_KEPT_PER_SOURCE = 10;
+/**
+ * Refusals kept as rows per source and window; beyond that they are counted. Generous for people
+ * behind one address (an office, a proxy without N8N_PROXY_HOPS); a flood keeps at most
+ * 30 × 2 KB per address per 10 minutes.
+ */
+export const REFUSALS_KEPT_PER_SOURCE = 30;
 export const REFUSAL_WINDOW_MS = 10 * 60_000;
 /** Counter rows are per minute, so the monitor attributes refusals that were not kept to its windows. */
 export const REFUSAL_COUNT_BUCKET_MS = 60_000;
