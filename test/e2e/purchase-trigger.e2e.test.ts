@@ -249,20 +249,20 @@ describe('real n8n: Purchase Webhook Trigger', () => {
 		assert.equal(n8n.executions('purchTrigE2eFlod').length, 0);
 	});
 
-	it('row 5: 50 refused 1 MB signups are answered 413; at most 30 are kept, 2 KB each, and the rest counted', async () => {
+	it('row 5: 100 refused 60 KB signups (under the 64 KB limit) are answered 422; at most 30 are kept, 2 KB each, and the rest counted', async () => {
 		const before = await n8n.withLedger((ledger) => storedBodyBytes(ledger, SIGNUP_FLOOD_LAUNCH));
-		const body = JSON.stringify({ email: 'flood@example.com', note: 'x'.repeat(1_000_000) });
+		const body = JSON.stringify({ email: 'not an email', note: 'x'.repeat(60 * 1024) });
 		const statuses: number[] = [];
-		for (let i = 0; i < 50; i++) {
+		for (let i = 0; i < 100; i++) {
 			const res = await fetch(n8n.webhookUrl('signup-flood-e2e'), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
 			statuses.push(res.status);
 			await res.arrayBuffer();
 		}
 		const after = await n8n.withLedger((ledger) => storedBodyBytes(ledger, SIGNUP_FLOOD_LAUNCH));
-		console.log(`row 5 e2e: 50 refused ${body.length}-byte signups → payload bytes stored ${before.rejections} before, ${after.rejections} after (${after.rejectionRows} rows)`);
-		assert.deepEqual(new Set(statuses), new Set([413]));
+		console.log(`row 5 e2e: 100 refused ${body.length}-byte signups → payload bytes stored ${before.rejections} before, ${after.rejections} after (${after.rejectionRows} rows)`);
+		assert.deepEqual(new Set(statuses), new Set([422]));
 		assert.ok(after.rejections - before.rejections <= 30 * 2048, `at most 30 × 2 KB kept: ${after.rejections - before.rejections} bytes`);
 		const signals = await n8n.withLedger((ledger) => ledger.monitor.signals({ launch: SIGNUP_FLOOD_LAUNCH, windowMs: 3_600_000, now: Date.now() + 1 }));
-		assert.deepEqual([signals.ingestion.refused, signals.ingestion.refusedNotKept], [50, 20]);
+		assert.deepEqual([signals.ingestion.refused, signals.ingestion.refusedNotKept], [100, 70]);
 	});
 });
