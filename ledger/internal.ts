@@ -11,6 +11,7 @@ export type { Dialect, Row, SqlExecutor, SqlValue, Store } from './store';
 export { createRawContactsTable, FLOOR_LAUNCH, rawUpsertContact, seedPlainContacts, writeSignupRowsAlone } from './store/baselines';
 export { timeOrderedUuid } from './ids';
 export { listEvents, listLaunchEvents, recordEvent, recordEvents, type NewLedgerEvent } from './events';
+export { admitRefusal, countRefusal, keptBody, KEPT_PREFIX_BYTES, REFUSAL_WINDOW_MS, REFUSALS_KEPT_PER_SOURCE, wholeBody } from './refusals';
 
 // Shared rules.
 export { applyTouch, combineTouches, normalizeTouch, type AttributionInput, type TouchState } from './attribution';

@@ -29,8 +29,8 @@ export class CaptureApi {
 		return this.store.transaction((tx) => captureSignup(tx, input));
 	}
 
-	/** Records a refusal (what `submit` does for each one). */
-	recordRejection(rejection: CaptureRejection): Promise<number> {
+	/** Records a refusal (what `submit` does for each one); null when its address was over the cap and it was only counted. */
+	recordRejection(rejection: CaptureRejection): Promise<number | null> {
 		return this.store.transaction((tx) => recordCaptureRejection(tx, rejection));
 	}
 

@@ -1,36 +1,49 @@
 import type { ForgetStep } from '../contacts/steps';
+import { admitRefusal, bodyBytes, countRefusal, keptBody } from '../refusals';
 import type { SqlExecutor } from '../store';
 import type { FieldError } from './validate';
 
-/** Refused signups, kept with why and what was sent, so a wrongly refused person can be recovered. */
+/**
+ * Refused signups, kept with why and a prefix of what was sent (with its size and hash), so a wrongly
+ * refused person can be recovered. Only the first few per client address and window are kept as
+ * rows; the rest are counted (ledger/refusals.ts), so refused posts cannot fill the disk.
+ */
 export interface CaptureRejection {
 	launch: string;
 	status: number;
 	reason: string;
 	errors: FieldError[];
 	contentType?: string | null;
-	/** What was received, as text (cut to 16 KB): kept so a wrongly refused signup can be recovered. */
+	/** What was received, as text: its first KEPT_PREFIX_BYTES bytes are kept, with its size and SHA-256. */
 	payload?: string | null;
 	remoteAddress?: string | null;
 	userAgent?: string | null;
 }
 
-const MAX_KEPT_PAYLOAD = 16 * 1024;
-
-export async function recordCaptureRejection(tx: SqlExecutor, rejection: CaptureRejection): Promise<number> {
+/** Records a refusal; its id, or null when the address was over its cap and the refusal was only counted. */
+export async function recordCaptureRejection(tx: SqlExecutor, rejection: CaptureRejection, now = Date.now()): Promise<number | null> {
+	const remoteAddress = rejection.remoteAddress?.slice(0, 100) || null;
+	const body = rejection.payload == null ? null : keptBody(rejection.payload);
+	if (!(await admitRefusal(tx, { launch: rejection.launch, surface: 'capture', source: remoteAddress ?? 'unknown', now }))) {
+		const bytes = rejection.payload == null ? 0 : bodyBytes(rejection.payload);
+		await countRefusal(tx, { launch: rejection.launch, surface: 'capture', kind: '', reason: rejection.reason, bytes, now });
+		return null;
+	}
 	const [row] = await tx.query<{ id: number }>(
-		`INSERT INTO capture_rejections (launch, status, reason, errors, content_type, payload, remote_address, user_agent, created_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		`INSERT INTO capture_rejections (launch, status, reason, errors, content_type, payload, payload_bytes, payload_sha256, remote_address, user_agent, created_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 		[
 			rejection.launch,
 			rejection.status,
 			rejection.reason,
 			JSON.stringify(rejection.errors),
-			rejection.contentType ?? null,
-			rejection.payload == null ? null : rejection.payload.slice(0, MAX_KEPT_PAYLOAD),
-			rejection.remoteAddress ?? null,
+			rejection.contentType?.slice(0, 200) ?? null,
+			body?.text ?? null,
+			body?.bytes ?? null,
+			body?.sha256 ?? null,
+			remoteAddress,
 			rejection.userAgent?.slice(0, 500) ?? null,
-			Date.now(),
+			now,
 		],
 	);
 	return Number(row?.id);
@@ -38,7 +51,11 @@ export async function recordCaptureRejection(tx: SqlExecutor, rejection: Capture
 
 export interface RecordedRejection extends Omit<CaptureRejection, 'payload'> {
 	id: number;
+	/** The first KEPT_PREFIX_BYTES bytes of what was sent. */
 	payload: string | null;
+	/** The whole payload's size in bytes and SHA-256 (null for refusals kept before migration 31). */
+	payloadBytes: number | null;
+	payloadSha256: string | null;
 	createdAt: number;
 }
 
@@ -51,6 +68,8 @@ export async function listCaptureRejections(tx: SqlExecutor, launch: string, lim
 		errors: string;
 		content_type: string | null;
 		payload: string | null;
+		payload_bytes: number | null;
+		payload_sha256: string | null;
 		remote_address: string | null;
 		user_agent: string | null;
 		created_at: number;
@@ -63,6 +82,8 @@ export async function listCaptureRejections(tx: SqlExecutor, launch: string, lim
 		errors: JSON.parse(r.errors) as FieldError[],
 		contentType: r.content_type,
 		payload: r.payload,
+		payloadBytes: r.payload_bytes === null ? null : Number(r.payload_bytes),
+		payloadSha256: r.payload_sha256,
 		remoteAddress: r.remote_address,
 		userAgent: r.user_agent,
 		createdAt: Number(r.created_at),

@@ -9,8 +9,8 @@ import { validateSignup, type FieldError, type ValidSignup } from './validate';
 
 /**
  * One signup as the trigger received it, from read body to verdict: the origin and consent rules,
- * validation, the capture, and a record of every refusal (with what was sent, so a wrongly refused
- * person can be recovered). The trigger only reads the request and renders the result.
+ * validation, the capture, and a record of every refusal (with the start of what was sent, so a
+ * wrongly refused person can be recovered; past a per-address cap only counted). The trigger only reads the request and renders the result.
  */
 
 /** A request body as the trigger read it: fields, or why it could not be read. */
@@ -56,8 +56,8 @@ export type SubmitResult =
 			values: Record<string, string>;
 			/** The hosted form to show again: fields, and hidden inputs carrying the post's campaign values. */
 			form: SignupForm;
-			/** The recorded rejection's id. */
-			rejectionId: number;
+			/** The recorded rejection's id; null when the sender's address was over its cap and the refusal was only counted. */
+			rejectionId: number | null;
 	  };
 
 export const REJECTION_MESSAGES: Record<string, string> = {
@@ -96,7 +96,7 @@ async function refuse(store: Store, launch: LaunchCaptureFacts, s: SignupSubmiss
 			payload: body.raw,
 			remoteAddress: remoteAddress ?? null,
 			userAgent: userAgent ?? null,
-		}),
+		}, s.now),
 	);
 	const values = Object.fromEntries(Object.entries(refusal.fields ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
 	return {

@@ -29,6 +29,7 @@ export function monitorMetrics(signals: MonitorSignals, alerts: readonly AlertSt
 	add('signups', 'Accepted signups in the window, by kind (new person or repeat).', signals.ingestion.repeats, { kind: 'repeat' });
 	add('signups_per_minute', 'Accepted signups per minute over the window.', signals.ingestion.perMinute.accepted);
 	for (const [reason, n] of Object.entries(signals.ingestion.refusedByReason)) add('signups_refused', 'Signups refused in the window, by reason.', n, { reason });
+	add('signups_refused_not_kept', 'Signups refused in the window past their address\'s cap: counted, not stored.', signals.ingestion.refusedNotKept ?? 0);
 	add('utm_source_ratio', 'Share of new signups in the window with utm_source.', ratio(signals.utm.sourcePercent));
 	add('utm_complete_ratio', 'Share of new signups in the window with utm_source, utm_medium and utm_campaign.', ratio(signals.utm.completePercent));
 	add('utm_paid_without_source', 'New signups in the window with a paid utm_medium and no utm_source.', signals.utm.paidWithoutSource);
@@ -49,6 +50,7 @@ export function monitorMetrics(signals: MonitorSignals, alerts: readonly AlertSt
 	for (const [kind, n] of Object.entries(d.held.byKind)) add('outbox_held', 'Outbox entries held by the kill switch, by kind.', n, { kind });
 	add('kill_switch_on', 'Whether the launch\'s kill switch holds vendor calls (1) or not (0).', d.held.killSwitch.paused ? 1 : 0);
 	for (const [reason, n] of Object.entries(d.refusedDeliveries.byReason)) add('payment_deliveries_refused', 'Payment webhook deliveries refused in the window, by reason.', n, { reason });
+	add('payment_deliveries_refused_not_kept', 'Payment webhook deliveries refused in the window past their sender\'s cap: counted, not stored.', d.refusedDeliveries.notKept ?? 0);
 	add('payment_deliveries_unprocessed', 'Verified payment deliveries no run has processed for 10 minutes or more.', d.unprocessedDeliveries.count);
 	add('vendor_synced_ratio', 'Share of the window\'s new signups fully synced, by vendor.', ratio(signals.vendorSync.esp.percent), { vendor: 'esp' });
 	add('vendor_synced_ratio', 'Share of the window\'s new signups fully synced, by vendor.', ratio(signals.vendorSync.crm.percent), { vendor: 'crm' });

@@ -234,7 +234,9 @@ function judgeOutboxStuck(j: Judging): Verdict {
 function judgeRefusedDeliveries(j: Judging): Verdict {
 	const r = j.settings.refusedDeliveries;
 	const d = j.signals.delivery.refusedDeliveries;
-	const summary = d.count ? `${d.count} payment deliver${d.count === 1 ? 'y' : 'ies'} refused in the last ${j.span} (${top(d.byReason)}; ${top(d.byProvider)})` : `no payment delivery refused in the last ${j.span}`;
+	// notKept: refusals past their sender's cap, counted only (absent from snapshots taken before it existed).
+	const notKept = d.notKept ? `; ${d.notKept} not kept, over their sender's cap` : '';
+	const summary = d.count ? `${d.count} payment deliver${d.count === 1 ? 'y' : 'ies'} refused in the last ${j.span} (${top(d.byReason)}; ${top(d.byProvider)}${notKept})` : `no payment delivery refused in the last ${j.span}`;
 	return { outcome: d.count > r.maxCount ? 'fire' : 'clear', value: d.count, threshold: r.maxCount, unit: 'deliveries', summary };
 }
 

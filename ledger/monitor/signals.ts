@@ -59,6 +59,8 @@ export interface MonitorSignals {
 		/** Signups the capture trigger refused, by reason (invalid, honeypot, too_fast, paid_without_source …). */
 		refused: number;
 		refusedByReason: CountByKind;
+		/** Of those, refused past their address's cap: counted, nothing of them kept (ledger/refusals.ts). */
+		refusedNotKept: number;
 	};
 	utm: {
 		newPeople: number;
@@ -86,7 +88,8 @@ export interface MonitorSignals {
 		outbox: { open: number; oldestAgeMs: number | null; byKind: Record<string, { pending: number; failed: number; claimed: number; oldestAgeMs: number | null }> };
 		deadLetters: { count: number; byKind: CountByKind };
 		held: { count: number; byKind: CountByKind; killSwitch: { paused: boolean; scope: string | null; pausedAt: number | null; pausedBy: string | null; reason: string | null } };
-		refusedDeliveries: { count: number; byReason: CountByKind; byProvider: CountByKind };
+		/** notKept: refused past their sender's cap — counted, nothing of them kept (ledger/refusals.ts). */
+		refusedDeliveries: { count: number; byReason: CountByKind; byProvider: CountByKind; notKept: number };
 		/** Verified payment deliveries still unprocessed UNPROCESSED_AFTER_MS after they arrived. */
 		unprocessedDeliveries: { count: number; oldestAgeMs: number | null };
 	};
@@ -195,6 +198,11 @@ export function signalStatements(c: StatementContext): SignalStatement[] {
 			params: window,
 		},
 		{
+			name: 'refused_signups_not_kept',
+			sql: `SELECT reason, SUM(refused) AS n FROM refusal_counts WHERE launch = $1 AND surface = 'capture' AND bucket >= $2 AND bucket < $3 GROUP BY reason`,
+			params: window,
+		},
+		{
 			name: 'first_signup',
 			sql: `SELECT created_at FROM contacts WHERE launch = $1 AND is_test = 0 ORDER BY created_at LIMIT 1`,
 			params: [c.launch],
@@ -255,6 +263,12 @@ export function signalStatements(c: StatementContext): SignalStatement[] {
 			params: window,
 		},
 		{
+			name: 'refused_deliveries_not_kept',
+			sql: `SELECT kind AS provider, reason AS signature_reason, SUM(refused) AS n FROM refusal_counts
+			 WHERE launch = $1 AND surface = 'purchase' AND bucket >= $2 AND bucket < $3 GROUP BY kind, reason`,
+			params: window,
+		},
+		{
 			name: 'unprocessed_deliveries',
 			sql: `SELECT COUNT(*) AS n, MIN(received_at) AS oldest FROM purchase_inbox WHERE launch = $1 AND status = 'received' AND received_at < $2`,
 			params: [c.launch, c.now - UNPROCESSED_AFTER_MS],
@@ -305,6 +319,8 @@ function ingestionOf(rows: SignalRows, ms: number): MonitorSignals['ingestion'] 
 	const repeats = num(rows('repeats')[0]?.n);
 	const refusedByReason: CountByKind = {};
 	for (const r of rows('refused_signups')) add(refusedByReason, String(r.reason), num(r.n));
+	const notKept = rows('refused_signups_not_kept');
+	for (const r of notKept) add(refusedByReason, String(r.reason), num(r.n));
 	const accepted = newPeople + repeats;
 	return {
 		accepted,
@@ -313,6 +329,7 @@ function ingestionOf(rows: SignalRows, ms: number): MonitorSignals['ingestion'] 
 		perMinute: { accepted: perMinute(accepted, ms), newPeople: perMinute(newPeople, ms), repeats: perMinute(repeats, ms) },
 		refused: sum(refusedByReason),
 		refusedByReason,
+		refusedNotKept: notKept.reduce((n, r) => n + num(r.n), 0),
 	};
 }
 
@@ -412,10 +429,12 @@ function deliveryOf(rows: SignalRows, now: number, outbox: ReturnType<typeof out
 	const paidOldest = [maybeTime(unmatchedPaid.oldest), maybeTime(undelivered.oldest)].filter((t): t is number => t !== null);
 	const byReason: CountByKind = {};
 	const byProvider: CountByKind = {};
-	for (const r of rows('refused_deliveries')) {
+	// Kept refusals and the ones only counted (past their sender's cap) alike.
+	for (const r of [...rows('refused_deliveries'), ...rows('refused_deliveries_not_kept')]) {
 		add(byReason, String(r.signature_reason ?? 'unknown'), num(r.n));
 		add(byProvider, String(r.provider), num(r.n));
 	}
+	const notKept = rows('refused_deliveries_not_kept').reduce((n, r) => n + num(r.n), 0);
 	const unprocessed = rows('unprocessed_deliveries')[0] ?? {};
 	return {
 		paidWithoutAccess: {
@@ -427,7 +446,7 @@ function deliveryOf(rows: SignalRows, now: number, outbox: ReturnType<typeof out
 		outbox: outbox.outbox,
 		deadLetters: { count: sum(outbox.deadByKind), byKind: outbox.deadByKind },
 		held: { count: sum(outbox.heldByKind), byKind: outbox.heldByKind, killSwitch: killSwitchOf(rows) },
-		refusedDeliveries: { count: sum(byReason), byReason, byProvider },
+		refusedDeliveries: { count: sum(byReason), byReason, byProvider, notKept },
 		unprocessedDeliveries: { count: num(unprocessed.n), oldestAgeMs: age(now, maybeTime(unprocessed.oldest)) },
 	};
 }

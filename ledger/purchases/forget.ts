@@ -15,12 +15,12 @@ export const purchasesForgetStep: ForgetStep = {
 		const purchaseParams: SqlValue[] = [];
 		await tx.execute(`UPDATE purchases SET email = NULL, customer_id = NULL WHERE contact_id IN (${inList(context.contactIds, purchaseParams)})`, purchaseParams);
 		const inboxParams: SqlValue[] = [FORGOTTEN_BODY];
-		await tx.execute(`UPDATE purchase_inbox SET raw_body = $1, headers = '{}' WHERE contact_id IN (${inList(context.contactIds, inboxParams)})`, inboxParams);
+		await tx.execute(`UPDATE purchase_inbox SET raw_body = $1, headers = '{}', remote_address = NULL WHERE contact_id IN (${inList(context.contactIds, inboxParams)})`, inboxParams);
 		const contains = tx.dialect === 'postgres' ? 'strpos(raw_body, $2) > 0' : 'instr(raw_body, $2) > 0';
 		// Form-encoded bodies (Gumroad) percent-encode the value.
 		const needles = new Set(context.values.filter((v) => v.length >= 3).flatMap((v) => [v, encodeURIComponent(v)]));
 		for (const needle of needles) {
-			await tx.execute(`UPDATE purchase_inbox SET raw_body = $3, headers = '{}' WHERE launch = $1 AND ${contains}`, [context.launch, needle, FORGOTTEN_BODY]);
+			await tx.execute(`UPDATE purchase_inbox SET raw_body = $3, headers = '{}', remote_address = NULL WHERE launch = $1 AND ${contains}`, [context.launch, needle, FORGOTTEN_BODY]);
 		}
 		// A redacted delivery that was never processed can no longer be read: it is closed as ignored
 		// (decision "forgotten"), so a replay of unprocessed deliveries does not fail on it every run.

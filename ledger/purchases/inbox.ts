@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 
 import { LedgerInputError } from '../errors';
 import { recordEvent } from '../events';
+import { admitRefusal, bodyBytes, countRefusal, keptBody, wholeBody } from '../refusals';
 import type { SqlExecutor, SqlValue } from '../store';
 import { keptHeaders, PAYMENT_PROVIDERS, type HeaderBag, type PaymentProvider, type VerifyResult } from './verify';
 
 /**
- * The durable inbox: every delivery is written before it is answered, including the ones that fail
- * verification (kept with the reason, never processed). (launch, provider, event id) is unique, so a
- * repeated delivery — also many at the same moment — is stored once and reported as a duplicate.
+ * The durable inbox: every delivery is written before it is answered. A verified delivery is kept
+ * whole (up to MAX_VERIFIED_BODY_BYTES); (launch, provider, event id) is unique, so a repeated
+ * delivery — also many at the same moment — is stored once and reported as a duplicate. A refused
+ * one (failed verification, no secret configured) is kept small — a prefix, its size and hash — and
+ * only the first few per sender and window; the rest are counted (ledger/refusals.ts).
  */
 export type InboxStatus = 'received' | 'processed' | 'ignored' | 'rejected';
 
@@ -18,7 +21,15 @@ export interface InboxEntry {
 	provider: PaymentProvider;
 	eventId: string | null;
 	eventType: string | null;
+	/** The body as received; for a refused delivery only its first KEPT_PREFIX_BYTES bytes (see bodyCut). */
 	rawBody: string;
+	/** The whole body's size in bytes and SHA-256 (hex; null for deliveries kept before migration 25). */
+	bodyBytes: number;
+	bodySha256: string | null;
+	/** true when rawBody is only a prefix of what was sent. */
+	bodyCut: boolean;
+	/** The client address the delivery came from, when known. */
+	remoteAddress: string | null;
 	headers: Record<string, string>;
 	signatureOk: boolean;
 	signatureReason: string | null;
@@ -53,11 +64,16 @@ export interface RecordDeliveryInput {
 	eventType?: string | null;
 	/** Set when the delivery verified but cannot be read (not JSON, no event id): stored as rejected. */
 	rejectReason?: string;
+	/** The client address: refusals are capped per provider and address. */
+	remoteAddress?: string | null;
 	receivedAt?: number;
 }
 
 export interface RecordDeliveryResult {
+	/** The inbox entry; '' when a refused delivery was over its sender's cap and only counted (kept false). */
 	id: string;
+	/** false: a refused delivery past its sender's cap (ledger/refusals.ts), counted but not stored. */
+	kept: boolean;
 	/** true when this event id was already in the inbox: answer 200, do not process again. */
 	duplicate: boolean;
 	status: InboxStatus;
@@ -70,6 +86,10 @@ type InboxRow = {
 	event_id: string | null;
 	event_type: string | null;
 	raw_body: string;
+	body_bytes?: number | null;
+	body_sha256?: string | null;
+	body_cut?: number | null;
+	remote_address?: string | null;
 	headers: string;
 	signature_ok: number;
 	signature_reason: string | null;
@@ -86,7 +106,12 @@ type InboxRow = {
 	next_replay_at?: number | null;
 };
 
-const MAX_BODY_CHARS = 1_000_000;
+/**
+ * A verified delivery larger than this is refused with 503 (the provider sends it again) and kept
+ * small, never acknowledged and then cut. n8n's own limit (N8N_PAYLOAD_SIZE_MAX, 16 MiB by default)
+ * refuses larger bodies before the trigger runs; real payment events are a few KB.
+ */
+export const MAX_VERIFIED_BODY_BYTES = 16 * 1024 * 1024;
 
 function toEntry(r: InboxRow): InboxEntry {
 	return {
@@ -96,6 +121,10 @@ function toEntry(r: InboxRow): InboxEntry {
 		eventId: r.event_id,
 		eventType: r.event_type,
 		rawBody: r.raw_body,
+		bodyBytes: r.body_bytes === null || r.body_bytes === undefined ? Buffer.byteLength(r.raw_body, 'utf8') : Number(r.body_bytes),
+		bodySha256: r.body_sha256 ?? null,
+		bodyCut: Number(r.body_cut ?? 0) === 1,
+		remoteAddress: r.remote_address ?? null,
 		headers: JSON.parse(r.headers) as Record<string, string>,
 		signatureOk: Number(r.signature_ok) === 1,
 		signatureReason: r.signature_reason,
@@ -125,50 +154,81 @@ export function validateLaunch(launch: unknown): string {
 	return launch.trim();
 }
 
-/** Stores one delivery. A repeat of a verified event id only counts an attempt. */
-export async function recordDelivery(tx: SqlExecutor, input: RecordDeliveryInput): Promise<RecordDeliveryResult> {
-	const launch = validateLaunch(input.launch);
-	const provider = validateProvider(input.provider);
-	const body = typeof input.rawBody === 'string' ? input.rawBody : input.rawBody.toString('utf8');
-	const now = input.receivedAt ?? Date.now();
+interface DeliveryFacts {
+	launch: string;
+	provider: PaymentProvider;
+	eventId: string | null;
+	verified: boolean;
+	reason: string | null;
+	now: number;
+}
+
+function deliveryFacts(input: RecordDeliveryInput): DeliveryFacts {
 	const eventId = input.eventId?.trim() || null;
 	const verified = input.verification.ok && !input.rejectReason && eventId !== null;
 	const reason = input.verification.ok ? (input.rejectReason ?? (eventId ? null : 'missing_event_id')) : input.verification.reason;
-	const status: InboxStatus = verified ? 'received' : 'rejected';
+	return { launch: validateLaunch(input.launch), provider: validateProvider(input.provider), eventId, verified, reason, now: input.receivedAt ?? Date.now() };
+}
+
+/**
+ * Stores one delivery. A repeat of a verified event id only counts an attempt. A signed body is kept
+ * whole (it is what Match and a replay read); a refused one is kept as a prefix with its size and
+ * hash, and, past its sender's cap, only counted (id null).
+ */
+export async function recordDelivery(tx: SqlExecutor, input: RecordDeliveryInput): Promise<RecordDeliveryResult> {
+	const f = deliveryFacts(input);
+	const size = bodyBytes(input.rawBody);
+	const whole = input.verification.ok && size <= MAX_VERIFIED_BODY_BYTES;
+	const body = whole ? wholeBody(input.rawBody) : keptBody(input.rawBody);
+	const remoteAddress = input.remoteAddress?.slice(0, 100) || null;
+	// Only an unsigned sender is capped: a signed delivery comes from the provider, whoever relays it.
+	if (!input.verification.ok) {
+		const admitted = await admitRefusal(tx, { launch: f.launch, surface: 'purchase', source: `${f.provider}|${remoteAddress ?? 'unknown'}`, now: f.now });
+		if (!admitted) {
+			await countRefusal(tx, { launch: f.launch, surface: 'purchase', kind: f.provider, reason: f.reason ?? 'unknown', bytes: size, now: f.now });
+			return { id: '', kept: false, duplicate: false, status: 'rejected' };
+		}
+	}
+	const status: InboxStatus = f.verified ? 'received' : 'rejected';
 	const id = randomUUID();
 	// A rejected delivery's event id is the sender's claim, not a fact: it gets a key of its own.
-	const dedupeKey = verified ? eventId : `rejected:${id}`;
+	const dedupeKey = f.verified ? f.eventId! : `rejected:${id}`;
 	const inserted = await tx.query<{ id: string }>(
-		`INSERT INTO purchase_inbox (id, launch, provider, dedupe_key, event_id, event_type, raw_body, headers, signature_ok, signature_reason, status, attempts, received_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)
+		`INSERT INTO purchase_inbox (id, launch, provider, dedupe_key, event_id, event_type, raw_body, body_bytes, body_sha256, body_cut, remote_address, headers, signature_ok, signature_reason, status, attempts, received_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16)
 		 ON CONFLICT (launch, provider, dedupe_key) DO NOTHING RETURNING id`,
 		[
 			id,
-			launch,
-			provider,
+			f.launch,
+			f.provider,
 			dedupeKey,
-			eventId,
+			f.eventId,
 			input.eventType ?? null,
-			body.length > MAX_BODY_CHARS ? body.slice(0, MAX_BODY_CHARS) : body,
+			body.text,
+			body.bytes,
+			body.sha256,
+			body.cut ? 1 : 0,
+			remoteAddress,
 			JSON.stringify(keptHeaders(input.headers)),
 			input.verification.ok ? 1 : 0,
-			reason,
+			f.reason,
 			status,
-			now,
+			f.now,
 		],
 	);
 	if (inserted.length > 0) {
-		if (!verified) {
-			await recordEvent(tx, { launch, contactId: null, type: 'purchase.webhook_rejected', source: `webhook:${provider}`, data: { inboxId: id, eventId, reason }, at: now });
+		if (!f.verified) {
+			const data = { inboxId: id, eventId: f.eventId, reason: f.reason, bytes: body.bytes };
+			await recordEvent(tx, { launch: f.launch, contactId: null, type: 'purchase.webhook_rejected', source: `webhook:${f.provider}`, data, at: f.now });
 		}
-		return { id, duplicate: false, status };
+		return { id, kept: true, duplicate: false, status };
 	}
 	const [existing] = await tx.query<{ id: string; status: string }>(
 		'UPDATE purchase_inbox SET attempts = attempts + 1 WHERE launch = $1 AND provider = $2 AND dedupe_key = $3 RETURNING id, status',
-		[launch, provider, dedupeKey],
+		[f.launch, f.provider, dedupeKey],
 	);
-	if (!existing) throw new Error(`inbox entry for ${provider} event ${eventId} vanished while being recorded`);
-	return { id: existing.id, duplicate: true, status: existing.status as InboxStatus };
+	if (!existing) throw new Error(`inbox entry for ${f.provider} event ${f.eventId} vanished while being recorded`);
+	return { id: existing.id, kept: true, duplicate: true, status: existing.status as InboxStatus };
 }
 
 export async function getInboxEntry(tx: SqlExecutor, id: string, options: { lock?: boolean } = {}): Promise<InboxEntry | null> {

@@ -1,7 +1,8 @@
 import { LedgerInputError } from '../errors';
 import type { SqlExecutor } from '../store';
 import { processInboxEntry } from './apply';
-import { getInboxEntry, recordConfirmation, recordDelivery, validateLaunch, validateProvider, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
+import { bodyBytes } from '../refusals';
+import { getInboxEntry, MAX_VERIFIED_BODY_BYTES, recordConfirmation, recordDelivery, validateLaunch, validateProvider, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
 import { normalizePurchaseEvent, parseWebhookBody, type PurchaseEvent } from './normalize';
 import { verifyWebhook, type GenericHmacOptions, type HeaderBag, type PaymentProvider, type VerifyResult } from './verify';
 
@@ -28,6 +29,8 @@ export interface ReceiveWebhookInput {
 	toleranceSeconds?: number;
 	/** Gumroad: confirm each sale through the provider's API before a run may start (default true). */
 	confirmSales?: boolean;
+	/** The client address: refused deliveries are kept for the first few per provider and address, then counted. */
+	remoteAddress?: string | null;
 	now?: number;
 }
 
@@ -62,8 +65,11 @@ export interface ReceiveWebhookResult extends RecordDeliveryResult {
 	event: PurchaseEvent | null;
 	/** Why a verified delivery could not be read (not JSON, a field missing). */
 	error: LedgerInputError | null;
-	/** How the delivery was taken: 200 stored (or duplicate), 400 unreadable, 401 not verified, 500 not configured. */
-	httpStatus: 200 | 400 | 401 | 500;
+	/**
+	 * How the delivery was taken: 200 stored (or duplicate), 400 unreadable, 401 not verified, 500 not
+	 * configured, 503 verified but over MAX_VERIFIED_BODY_BYTES (refused so the provider sends it again).
+	 */
+	httpStatus: 200 | 400 | 401 | 500 | 503;
 	next: DeliveryNextStep;
 }
 
@@ -80,12 +86,12 @@ function run(launch: string, inboxId: string, event: PurchaseEvent, confirmed: b
 /** Without its secret nothing can be checked: kept as refused (not configured) and answered 500, so it comes again. */
 async function receiveUnconfigured(tx: SqlExecutor, input: ReceiveWebhookInput, provider: PaymentProvider): Promise<ReceiveWebhookResult> {
 	const verification: VerifyResult = { ok: false, reason: 'not_configured' };
-	const kept = await recordDelivery(tx, { launch: input.launch, provider, rawBody: input.rawBody, headers: input.headers, verification, receivedAt: input.now });
+	const kept = await recordDelivery(tx, { launch: input.launch, provider, rawBody: input.rawBody, headers: input.headers, verification, remoteAddress: input.remoteAddress, receivedAt: input.now });
 	const next = answer(500, {
 		ok: false,
 		status: 'not_configured',
-		message: `The ${provider} secret is missing on this n8n's Purchase Webhook Trigger; fill in its credential. The delivery was kept and will be accepted when sent again.`,
-		inboxId: kept.id,
+		message: `The ${provider} secret is missing on this n8n's Purchase Webhook Trigger; fill in its credential. The delivery was recorded as refused and will be accepted when sent again.`,
+		inboxId: kept.kept ? kept.id : null,
 	});
 	return { ...kept, verification, event: null, error: null, httpStatus: 500, next };
 }
@@ -99,10 +105,25 @@ async function awaitsConfirmation(tx: SqlExecutor, received: RecordDeliveryResul
 	return (await getInboxEntry(tx, received.id))?.confirmationPending === true;
 }
 
+/** A signed delivery too large to keep whole: refused with a status every provider retries, never acknowledged and then lost. */
+function tooLargeAnswer(provider: PaymentProvider, bytes: number, inboxId: string): Record<string, unknown> {
+	return {
+		ok: false,
+		status: 'retry_later',
+		reason: 'too_large',
+		message:
+			`This signed ${provider} delivery is ${bytes} bytes; the ledger keeps payment events whole up to ${MAX_VERIFIED_BODY_BYTES} bytes. ` +
+			'It was refused (not acknowledged), so the provider sends it again, and recorded as refused (too_large) for the launch monitor. ' +
+			'No real payment event is this large: check what is configured to send to this webhook URL.',
+		inboxId,
+	};
+}
+
 async function nextStep(tx: SqlExecutor, input: ReceiveWebhookInput, received: Omit<ReceiveWebhookResult, 'next'>): Promise<DeliveryNextStep> {
 	const { id: inboxId, verification, event, error } = received;
 	const provider = input.provider;
-	if (!verification.ok) return answer(401, { ok: false, status: 'rejected', reason: verification.reason, inboxId });
+	if (!verification.ok) return answer(401, { ok: false, status: 'rejected', reason: verification.reason, inboxId: received.kept ? inboxId : null });
+	if (received.httpStatus === 503) return answer(503, tooLargeAnswer(provider, bodyBytes(input.rawBody), inboxId));
 	if (error) return answer(400, { ok: false, status: 'rejected', reason: 'unreadable', message: error.message, inboxId });
 	const confirmSales = provider === 'gumroad' && input.confirmSales !== false;
 	if (received.duplicate && !(await awaitsConfirmation(tx, received, confirmSales))) {
@@ -139,7 +160,9 @@ export async function receiveWebhook(tx: SqlExecutor, input: ReceiveWebhookInput
 	});
 	let event: PurchaseEvent | null = null;
 	let error: LedgerInputError | null = null;
-	if (verification.ok) {
+	// Checked after the signature: only a signed body can be a payment that must not be lost.
+	const tooLarge = verification.ok && bodyBytes(input.rawBody) > MAX_VERIFIED_BODY_BYTES;
+	if (verification.ok && !tooLarge) {
 		try {
 			event = normalizePurchaseEvent(provider, parseWebhookBody(provider, input.rawBody), { headers: input.headers });
 		} catch (e) {
@@ -155,10 +178,11 @@ export async function receiveWebhook(tx: SqlExecutor, input: ReceiveWebhookInput
 		verification,
 		eventId: event?.eventId ?? null,
 		eventType: event?.providerType ?? null,
-		rejectReason: error ? `unreadable: ${error.message}` : undefined,
+		rejectReason: tooLarge ? 'too_large' : error ? `unreadable: ${error.message}` : undefined,
+		remoteAddress: input.remoteAddress,
 		receivedAt: input.now,
 	});
-	const httpStatus = !verification.ok ? 401 : error ? 400 : 200;
+	const httpStatus = !verification.ok ? 401 : tooLarge ? 503 : error ? 400 : 200;
 	const received = { ...recorded, verification, event, error, httpStatus } as const;
 	return { ...received, next: await nextStep(tx, { ...input, launch, provider }, received) };
 }

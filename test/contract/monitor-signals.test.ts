@@ -138,6 +138,7 @@ for (const driver of DRIVERS) {
 				perMinute: s.ingestion.perMinute,
 				refused: 3,
 				refusedByReason: { honeypot: 2, paid_without_source: 1 },
+				refusedNotKept: 0,
 			});
 			const minutes = (now - from) / 60_000;
 			assert.equal(s.ingestion.perMinute.newPeople, Math.round((5 / minutes) * 100) / 100);
@@ -212,7 +213,7 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(s.delivery.held.byKind, { grant: 1 });
 			assert.equal((await t.ledger.outbox.get(k4!.id))!.status, 'held');
 			assert.deepEqual({ ...s.delivery.held.killSwitch, pausedAt: null }, { paused: true, scope: 'grants', pausedAt: null, pausedBy: 'maya', reason: 'checking the course platform' });
-			assert.deepEqual(s.delivery.refusedDeliveries, { count: 4, byReason: { bad_signature: 3, stale_timestamp: 1 }, byProvider: { stripe: 4 } });
+			assert.deepEqual(s.delivery.refusedDeliveries, { count: 4, byReason: { bad_signature: 3, stale_timestamp: 1 }, byProvider: { stripe: 4 }, notKept: 0 });
 			assert.deepEqual(s.delivery.unprocessedDeliveries, { count: 1, oldestAgeMs: now - twentyMinutesAgo });
 			assert.deepEqual(s.delivery.paidWithoutAccess, { count: 0, oldestAgeMs: null, undelivered: 0, unmatched: 0 }, 'a held grant is the kill switch\'s, not a delivery failure');
 		});

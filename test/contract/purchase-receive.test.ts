@@ -144,9 +144,19 @@ for (const driver of DRIVERS) {
 			const ledger = new Ledger(store);
 			try {
 				assert.equal(await migrate(store, 23), 23);
-				const pending = await ledger.purchases.receive(gumroadPing(launch, 'sale_old_pending'));
-				const confirmedBefore = await ledger.purchases.receive(gumroadPing(launch, 'sale_old_confirmed'));
-				const untouched = await ledger.purchases.receive(gumroadPing(launch, 'sale_old_fresh'));
+				// Received pings as version 23 stored them (today's code writes columns of later migrations).
+				const oldPing = async (order: string) => {
+					const id = `old-${order}`;
+					await store.execute(
+						`INSERT INTO purchase_inbox (id, launch, provider, dedupe_key, event_id, event_type, raw_body, headers, signature_ok, status, attempts, received_at)
+						 VALUES ($1, $2, 'gumroad', $3, $3, 'sale', $4, '{}', 1, 'received', 1, $5)`,
+						[id, launch, `${order}:captured`, gumroad.sale({ order }), Date.now() - 1000],
+					);
+					return { id };
+				};
+				const pending = await oldPing('sale_old_pending');
+				const confirmedBefore = await oldPing('sale_old_confirmed');
+				const untouched = await oldPing('sale_old_fresh');
 				// What recordConfirmation wrote before migration 24.
 				await store.execute("UPDATE purchase_inbox SET last_error = 'confirmation_unavailable: HTTP 503' WHERE id = $1", [pending.id]);
 				await store.execute("UPDATE purchase_inbox SET last_error = 'confirmation_unavailable: HTTP 503', confirmed_at = $2 WHERE id = $1", [confirmedBefore.id, Date.now()]);

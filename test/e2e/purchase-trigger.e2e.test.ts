@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { Ledger, openStore } from '../../ledger';
+import { largeStripeEvent, storedBodyBytes } from '../support/hostile-bodies';
 import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
 import { gumroad, paddle, shopify, stripe } from '../support/purchase-fixtures';
 import { paddleSign, shopifySign, stripeSign } from '../support/purchase-signing';
@@ -41,6 +42,42 @@ const OTHERS = [
 	{ provider: 'gumroad', workflow: triggerWorkflow('purchTrigE2eGumr', 'gumroad-purchases-e2e', 'gumroad', { type: 'gumroadPingApi', id: 'gumrPingE2e00001' }, { confirmSale: false }) },
 ];
 
+// Issue 20 rows 1, 2, 5, each on a launch of its own (refusals are capped per launch and sender, and
+// every post here comes from 127.0.0.1): a signed event over 1 MB matched and granted; a flood of
+// refused deliveries; a flood of refused signups at a Waitlist Capture Trigger.
+const BIG_LAUNCH = 'big-event-e2e';
+const bigMatch = {
+	...triggerWorkflow('purchTrigE2eBig1', 'stripe-big-e2e', 'stripe', { type: 'stripeWebhookSecretApi', id: 'stripeWhSecE2e01' }, { launch: BIG_LAUNCH }),
+	name: 'Purchase Webhook Trigger e2e (big event → Purchase Match)',
+};
+bigMatch.nodes[1] = {
+	id: 'purchTrigE2eBig1-match',
+	name: 'Next Step',
+	type: 'n8n-nodes-waitlist-ledger.purchaseMatch',
+	typeVersion: 1,
+	position: [220, 0],
+	parameters: { resource: 'purchase', operation: 'match', purchaseInput: 'inbox', inboxId: '={{ $json.inboxId }}', launch: '={{ $json.launch }}' },
+} as (typeof bigMatch.nodes)[number];
+const FLOOD_LAUNCH = 'refused-flood-e2e';
+const flood = triggerWorkflow('purchTrigE2eFlod', 'stripe-flood-e2e', 'stripe', { type: 'stripeWebhookSecretApi', id: 'stripeWhSecE2e01' }, { launch: FLOOD_LAUNCH });
+const SIGNUP_FLOOD_LAUNCH = 'signup-flood-e2e';
+const signupFlood = {
+	id: 'captTrigE2eFlood',
+	name: 'Waitlist Capture Trigger e2e (refused flood)',
+	nodes: [
+		{
+			id: 'captTrigE2eFlood-trigger',
+			name: 'Waitlist Capture Trigger',
+			type: 'n8n-nodes-waitlist-ledger.waitlistCaptureTrigger',
+			typeVersion: 1,
+			position: [0, 0],
+			webhookId: 'captTrigE2eFlood-webhook',
+			parameters: { path: 'signup-flood-e2e', launch: SIGNUP_FLOOD_LAUNCH },
+		},
+	],
+	connections: {},
+};
+
 /**
  * A real n8n: the Stripe signature is checked over the bytes Stripe sent (n8n must not parse and
  * re-serialize the body), and a repeated event id is answered 200 without a second execution.
@@ -49,7 +86,7 @@ describe('real n8n: Purchase Webhook Trigger', () => {
 	let n8n: E2eN8n;
 	before(async () => {
 		n8n = await startE2eN8n({
-			workflows: [workflow, ...OTHERS.map((o) => o.workflow)],
+			workflows: [workflow, ...OTHERS.map((o) => o.workflow), bigMatch, flood, signupFlood],
 			credentials: [
 				{ id: 'stripeWhSecE2e01', name: 'stripe e2e', type: 'stripeWebhookSecretApi', data: { signingSecret: TEST_WHSEC } },
 				{ id: 'shopWhSecE2e0001', name: 'shopify e2e', type: 'shopifyWebhookSecretApi', data: { signingSecret: TEST_WHSEC } },
@@ -169,5 +206,63 @@ describe('real n8n: Purchase Webhook Trigger', () => {
 		const wrong = await post(gumroadUrl('guessed'), ping, { 'content-type': 'application/x-www-form-urlencoded' });
 		assert.equal(wrong.status, 401);
 		assert.equal(n8n.executions('purchTrigE2eGumr').length, 1);
+	});
+
+	it('row 1: a signed 1.5 MB Stripe event is answered 200, stored whole, matched and granted', async () => {
+		await n8n.withLedger(async (ledger) => {
+			await ledger.purchases.defineProduct({ launch: BIG_LAUNCH, productId: 'course' });
+			await ledger.contacts.upsert({ launch: BIG_LAUNCH, email: 'ada@example.com' });
+		});
+		const delivery = stripeSign(largeStripeEvent('evt_e2e_big', 1_500_000, { order: 'pi_e2e_big' }), TEST_WHSEC);
+		const res = await fetch(n8n.webhookUrl('stripe-big-e2e'), { method: 'POST', headers: delivery.headers, body: delivery.rawBody });
+		const answer = (await res.json()) as { status: string; inboxId: string };
+		const stored = await n8n.withLedger((ledger) => storedBodyBytes(ledger, BIG_LAUNCH));
+		console.log(`row 1 e2e: a ${Buffer.byteLength(delivery.rawBody)}-byte signed Stripe event → answered ${res.status} ${answer.status}; ${stored.inbox} bytes of body stored`);
+		assert.deepEqual([res.status, answer.status], [200, 'received']);
+		const [run] = await n8n.waitForExecutions('purchTrigE2eBig1', 1);
+		assert.equal(run?.status, 'success', JSON.stringify(run).slice(0, 500));
+		const granted = run!.nodes['Next Step']?.[0] as Array<{ decision: string; contactId: string }> | undefined;
+		assert.equal(granted?.[0]?.decision, 'grant', 'Purchase Match read the whole body and decided a grant (output Grant)');
+		await n8n.withLedger(async (ledger) => {
+			const entry = await ledger.purchases.inboxEntry(answer.inboxId);
+			assert.deepEqual([entry?.status, entry?.rawBody === delivery.rawBody, entry?.bodyCut], ['processed', true, false]);
+			const access = await ledger.purchases.access({ launch: BIG_LAUNCH, contactId: granted![0]!.contactId, productId: 'course' });
+			assert.equal(access?.state, 'granted');
+		});
+	});
+
+	it('row 2: 50 unsigned 1 MB posts are answered 401; at most 30 are kept, 2 KB each, and the rest counted', async () => {
+		const before = await n8n.withLedger((ledger) => storedBodyBytes(ledger, FLOOD_LAUNCH));
+		const junk = JSON.stringify({ id: 'evt_junk', type: 'checkout.session.completed', pad: 'x'.repeat(1_000_000) });
+		const statuses: number[] = [];
+		for (let i = 0; i < 50; i++) {
+			const res = await fetch(n8n.webhookUrl('stripe-flood-e2e'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: junk });
+			statuses.push(res.status);
+			await res.arrayBuffer();
+		}
+		const after = await n8n.withLedger((ledger) => storedBodyBytes(ledger, FLOOD_LAUNCH));
+		console.log(`row 2 e2e: 50 unsigned ${junk.length}-byte posts → body bytes stored ${before.inbox} before, ${after.inbox} after (${after.inboxRows} rows)`);
+		assert.deepEqual(new Set(statuses), new Set([401]));
+		assert.ok(after.inbox - before.inbox <= 30 * 2048, `at most 30 × 2 KB kept, not 50 MB: ${after.inbox - before.inbox} bytes`);
+		const signals = await n8n.withLedger((ledger) => ledger.monitor.signals({ launch: FLOOD_LAUNCH, windowMs: 3_600_000, now: Date.now() + 1 }));
+		assert.deepEqual([signals.delivery.refusedDeliveries.count, signals.delivery.refusedDeliveries.notKept], [50, 20], 'the monitor counts every one');
+		assert.equal(n8n.executions('purchTrigE2eFlod').length, 0);
+	});
+
+	it('row 5: 100 refused 60 KB signups (under the 64 KB limit) are answered 422; at most 30 are kept, 2 KB each, and the rest counted', async () => {
+		const before = await n8n.withLedger((ledger) => storedBodyBytes(ledger, SIGNUP_FLOOD_LAUNCH));
+		const body = JSON.stringify({ email: 'not an email', note: 'x'.repeat(60 * 1024) });
+		const statuses: number[] = [];
+		for (let i = 0; i < 100; i++) {
+			const res = await fetch(n8n.webhookUrl('signup-flood-e2e'), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
+			statuses.push(res.status);
+			await res.arrayBuffer();
+		}
+		const after = await n8n.withLedger((ledger) => storedBodyBytes(ledger, SIGNUP_FLOOD_LAUNCH));
+		console.log(`row 5 e2e: 100 refused ${body.length}-byte signups → payload bytes stored ${before.rejections} before, ${after.rejections} after (${after.rejectionRows} rows)`);
+		assert.deepEqual(new Set(statuses), new Set([422]));
+		assert.ok(after.rejections - before.rejections <= 30 * 2048, `at most 30 × 2 KB kept: ${after.rejections - before.rejections} bytes`);
+		const signals = await n8n.withLedger((ledger) => ledger.monitor.signals({ launch: SIGNUP_FLOOD_LAUNCH, windowMs: 3_600_000, now: Date.now() + 1 }));
+		assert.deepEqual([signals.ingestion.refused, signals.ingestion.refusedNotKept], [100, 70]);
 	});
 });

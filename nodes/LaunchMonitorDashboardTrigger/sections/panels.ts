@@ -14,6 +14,9 @@ const row = (label: string, value: string, detail: string, warn: boolean) =>
 
 const syncText = (v: Sync) => (v.contacts ? `${escapeHtml(percentText(v.percent))} of ${num(v.contacts)} new` : 'nothing to sync in the window');
 
+/** Refusals past their sender's cap are counted, not stored: say so beside the count. */
+const notKeptText = (n: number | undefined) => (n ? `; ${num(n)} not kept (over their sender's cap)` : '');
+
 export function deliverySection(live: MonitorSignals, alerts: readonly AlertStatus[]): string {
 	const d = live.delivery;
 	const span = escapeHtml(windowText(live.window.ms));
@@ -25,7 +28,7 @@ export function deliverySection(live: MonitorSignals, alerts: readonly AlertStat
 ${row('Paid without access', num(paid.count), paid.count ? `oldest waits ${escapeHtml(durationText(paid.oldestAgeMs))}; ${plural(paid.undelivered, 'grant', 'grants')} not delivered, ${plural(paid.unmatched, 'buyer', 'buyers')} matched to nobody` : 'every buyer has access', firingRule(alerts, 'paid_without_access'))}
 ${row('Outbox waiting', num(d.outbox.open), d.outbox.open ? `oldest ${escapeHtml(durationText(d.outbox.oldestAgeMs))}` : 'nothing waits', firingRule(alerts, 'outbox_stuck'))}
 ${row('Dead letters', num(d.deadLetters.count), counts(d.deadLetters.byKind), firingRule(alerts, 'dead_letters'))}
-${row('Refused payment deliveries', num(d.refusedDeliveries.count), d.refusedDeliveries.count ? `in the last ${span}: ${counts(d.refusedDeliveries.byReason)}` : `none in the last ${span}`, firingRule(alerts, 'refused_deliveries'))}
+${row('Refused payment deliveries', num(d.refusedDeliveries.count), d.refusedDeliveries.count ? `in the last ${span}: ${counts(d.refusedDeliveries.byReason)}${notKeptText(d.refusedDeliveries.notKept)}` : `none in the last ${span}`, firingRule(alerts, 'refused_deliveries'))}
 ${row('Payments not processed', num(d.unprocessedDeliveries.count), d.unprocessedDeliveries.count ? `oldest ${escapeHtml(durationText(d.unprocessedDeliveries.oldestAgeMs))}` : 'none left unprocessed', d.unprocessedDeliveries.count > 0)}
 ${row('Email platform sync', percentText(live.vendorSync.esp.percent), syncText(live.vendorSync.esp), false)}
 ${row('CRM sync', percentText(live.vendorSync.crm.percent), syncText(live.vendorSync.crm), false)}

@@ -40,7 +40,7 @@ export function tilesSection(data: DashboardData): string {
 		heading: 'Signups',
 		big: String(i.perMinute.accepted),
 		bigLabel: 'per minute',
-		lines: [`${num(i.newPeople)} new, ${num(i.repeats)} repeats, ${num(i.refused)} refused in the last ${span}`, i.refused ? `Refused: ${counts(i.refusedByReason)}` : 'No signup refused'],
+		lines: [`${num(i.newPeople)} new, ${num(i.repeats)} repeats, ${num(i.refused)} refused in the last ${span}`, i.refused ? `Refused: ${counts(i.refusedByReason)}${i.refusedNotKept ? `; ${num(i.refusedNotKept)} not kept (over their address's cap)` : ''}` : 'No signup refused'],
 		firing: firingRule(alerts, 'ingestion_drop'),
 		spark: sparklineSvg(series((s) => s.signups), { ...line, label: label('Signups'), emptyText: 'no snapshots kept yet' }),
 	});

@@ -15,6 +15,8 @@ interface IncomingRequest {
 	rawBody?: Buffer;
 	readRawBody?: () => Promise<void>;
 	query?: Record<string, unknown>;
+	ip?: string;
+	socket?: { remoteAddress?: string };
 }
 
 const LEDGER_UNREACHABLE =
@@ -74,6 +76,8 @@ export async function receiveDelivery(ctx: IWebhookFunctions, options: DeliveryO
 			urlSecret: options.provider === 'gumroad' ? firstString(req.query?.secret) : undefined,
 			toleranceSeconds: options.toleranceSeconds,
 			confirmSales: options.confirmSales,
+			// Refused deliveries are capped per provider and client address (n8n's req.ip honours N8N_PROXY_HOPS).
+			remoteAddress: req.ip ?? req.socket?.remoteAddress ?? null,
 		}),
 	);
 	const next = await settled(ctx, ledger, options, received.next);
