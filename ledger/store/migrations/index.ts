@@ -13,7 +13,8 @@ import { purchaseInboxReplay } from './023-purchase-inbox-replay';
 import { purchaseInboxConfirmation } from './024-purchase-inbox-confirmation';
 import { refusedBodies } from './025-refused-bodies';
 import { captureRejections } from './030-capture-rejections';
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, captureRejections, captureFormStamps, captureRejectionBodies, monitorTables].sort((a, b) => a.version - b.version);
+import { captureRejectionBodies } from './031-capture-rejection-bodies';
+import { captureFormStamps } from './034-capture-form-stamps';
 import { monitorTables } from './040-monitor';
 
 /**
@@ -21,3 +22,4 @@ import { monitorTables } from './040-monitor';
  * Version ranges per area keep parallel work from colliding: 1–9 identity/tags/events,
  * 10–19 outbox/settings, 20–29 purchases/inbox/access, 30–39 capture, 40+ monitoring.
  */
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables].sort((a, b) => a.version - b.version);
