@@ -4,7 +4,8 @@
  * lease runs out, a later drain claims the same entries and sends them a second time while the first
  * call is still in flight). Read from the template JSON alone:
  * - every vendor step is an HTTP Request with a timeout well below the shortest lease; a vendor node
- *   that has no timeout option (n8n's Send Email) only in a workflow whose execution timeout bounds it;
+ *   that has no timeout option (Send Email, a Discord webhook) only in a workflow whose execution
+ *   timeout bounds it;
  * - for every node that claims outbox entries, the lease is longer than the worst time the run can
  *   spend in vendor steps after the claim (timeouts × tries along the slowest path, a one-at-a-time
  *   loop counted once per entry), or the workflow's execution timeout ends the run before the lease;
@@ -25,6 +26,7 @@ interface Node {
 	retryOnFail?: boolean;
 	maxTries?: number;
 	waitBetweenTries?: number;
+	onError?: string;
 }
 type Connections = Record<string, { main?: Array<Array<{ node: string }> | null> }>;
 interface Template {
@@ -40,6 +42,7 @@ const MAX_CLAIM = 1000;
 
 const LOCAL = new Set(['if', 'set', 'splitOut', 'switch', 'noOp', 'splitInBatches', 'respondToWebhook', 'webhook', 'scheduleTrigger', 'manualTrigger', 'formTrigger', 'stickyNote', 'merge', 'code', 'filter'].map((t) => `n8n-nodes-base.${t}`));
 const HTTP = 'n8n-nodes-base.httpRequest';
+const NO_TIMEOUT_OPTION = new Set(['n8n-nodes-base.emailSend', 'n8n-nodes-base.discord']);
 const PACK = 'n8n-nodes-waitlist-ledger.';
 
 const isVendorStep = (n: Node) => n.type.startsWith('n8n-nodes-base.') && !LOCAL.has(n.type);
@@ -69,32 +72,32 @@ function claims(wf: Template): Array<{ node: Node; leaseS: number; entries: numb
 }
 
 /**
- * The slowest path from `from` to the end of the run, in vendor time (ms). n8n's HTTP Request sends
- * a node's items at once, so a batch costs one call; a Loop Over Items (splitInBatches) runs its
- * body once per batch of `entries`.
+ * The vendor time the run can still spend once `from` has run (ms): every vendor step after it, each
+ * counted once — n8n runs the branches one after another, and its HTTP Request sends a node's items
+ * at once, so a batch costs one call — and a Loop Over Items (splitInBatches) body once per batch of
+ * `entries`.
  */
-function worstAfter(wf: Template, from: string, entries: number, stopAt = new Set<string>()): number {
+function worstAfter(wf: Template, from: string, entries: number, stopAt: ReadonlySet<string> = new Set()): number {
 	const byName = new Map(wf.nodes.map((n) => [n.name, n]));
-	const memo = new Map<string, number>();
-	const walk = (name: string, onPath: Set<string>): number => {
-		if (stopAt.has(name) || onPath.has(name)) return 0;
-		if (memo.has(name)) return memo.get(name)!;
+	const seen = new Set<string>();
+	let total = 0;
+	const visit = (name: string): void => {
+		if (stopAt.has(name) || seen.has(name)) return;
+		seen.add(name);
 		const node = byName.get(name)!;
-		const next = new Set(onPath).add(name);
 		const outputs = wf.connections[name]?.main ?? [];
-		const after = (outs: typeof outputs) => Math.max(0, ...outs.flatMap((o) => (o ?? []).map((c) => walk(c.node, next))));
-		let cost: number;
 		if (node.type === 'n8n-nodes-base.splitInBatches') {
 			const rounds = Math.ceil(entries / num(node.parameters.batchSize, 1));
-			const body = Math.max(0, ...(outputs[1] ?? []).map((c) => worstAfter(wf, c.node, entries, new Set([...stopAt, name]))));
-			cost = rounds * body + after([outputs[0] ?? []]);
-		} else {
-			cost = stepCost(node) + after(outputs);
+			const inside = new Set([...stopAt, name]);
+			total += rounds * (outputs[1] ?? []).reduce((sum, c) => sum + worstAfter(wf, c.node, entries, inside), 0);
+			for (const c of outputs[0] ?? []) visit(c.node);
+			return;
 		}
-		memo.set(name, cost);
-		return cost;
+		total += stepCost(node);
+		for (const output of outputs) for (const c of output ?? []) visit(c.node);
 	};
-	return walk(from, new Set());
+	visit(from);
+	return total;
 }
 
 const templates = listTemplateFiles().map((path) => ({ file: basename(path), wf: JSON.parse(readFileSync(path, 'utf8')) as Template }));
@@ -106,8 +109,9 @@ describe('templates: a vendor that never answers cannot hold a run, nor outlive 
 			const problems = wf.nodes.filter(isVendorStep).flatMap((n) => {
 				const t = timeoutMs(n);
 				if (n.type !== HTTP) {
-					// n8n's Send Email (SMTP) has no timeout option: only the workflow's execution timeout bounds it.
-					return n.type === 'n8n-nodes-base.emailSend' && typeof runBound === 'number' && runBound > 0 && runBound <= 300
+					// n8n's Send Email (SMTP) and a Discord webhook (its URL is the credential, so an HTTP Request
+					// cannot use it) have no timeout option: only the workflow's execution timeout bounds them.
+					return NO_TIMEOUT_OPTION.has(n.type) && typeof runBound === 'number' && runBound > 0 && runBound <= 300
 						? []
 						: [`"${n.name}" (${n.type}) has no timeout option: use an HTTP Request node with the same credential type`];
 				}
@@ -130,7 +134,8 @@ describe('templates: a vendor that never answers cannot hold a run, nor outlive 
 		it(`${file}: a step that times out is recorded with its own timeout`, () => {
 			const said = wf.nodes.flatMap((n) => [...JSON.stringify(n.parameters).matchAll(/(\w[\w ]*?) timed out after (\d+) s/g)].map((m) => ({ vendor: m[1]!.trim(), seconds: Number(m[2]) })));
 			for (const { vendor, seconds } of said) {
-				const steps = wf.nodes.filter((n) => n.type === HTTP && n.name.startsWith(`${vendor}:`));
+				// The vendor's steps whose failures go on to the ledger (a listing without an error output fails the run instead).
+				const steps = wf.nodes.filter((n) => n.type === HTTP && n.name.startsWith(`${vendor}:`) && n.onError);
 				assert.ok(steps.length > 0, `"${vendor} timed out after ${seconds} s" names no step`);
 				for (const s of steps) assert.equal(timeoutMs(s), seconds * 1000, `"${s.name}" waits ${Number(timeoutMs(s)) / 1000} s, the record says ${seconds} s`);
 			}
