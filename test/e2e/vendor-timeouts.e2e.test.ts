@@ -70,6 +70,8 @@ describe('real n8n: a vendor that never answers', () => {
 		assert.equal(entries.find((e) => e.kind === 'crm_sync')?.status, 'done', 'HubSpot was not held up');
 		assert.equal(kit.requests.length, 1);
 		assert.ok(kit.requests[0]!.closedAt, 'n8n closed the call it gave up on');
+		const heldMs = kit.requests[0]!.closedAt! - kit.requests[0]!.arrivedAt;
+		console.log(`a silent Kit held the signup run ${(heldMs / 1000).toFixed(1)} s (n8n's default: 300 s); 50 such signups on 10 production slots: ≈ ${Math.round((50 * heldMs) / 10 / 1000)} s instead of ≈ 1500 s`);
 
 		// Kit is back. The drain claims the entry once its backoff is over, and acks it.
 		kit.answerWith({ status: 200, body: { subscriber: { id: 4242, email_address: 'ada@example.com' } } });
