@@ -74,10 +74,11 @@ describe('real n8n: the signup template syncs Kit and HubSpot (vendor fakes in t
 
 		const hubspot = hubspotUpserts(requests);
 		assert.equal(hubspot.length, 2, 'one HubSpot call per new signup');
-		const hsAda = hubspot.find((r) => r.path.endsWith('/ada@example.com'))!;
+		// The email is the last path segment, percent-encoded (`ada%40example.com`), as HubSpot accepts it.
+		const hsAda = hubspot.find((r) => decodeURIComponent(r.path).endsWith('/ada@example.com'))!;
 		assert.equal(hsAda.headers.authorization, 'Bearer hubspot-test-token');
 		assert.deepEqual(props(hsAda), { firstname: 'Ada', utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring-launch', utm_content: 'hero-button', utm_term: 'course' });
-		assert.equal(props(hubspot.find((r) => r.path.endsWith('/grace@example.com'))!).utm_source, 'instagram');
+		assert.equal(props(hubspot.find((r) => decodeURIComponent(r.path).endsWith('/grace@example.com'))!).utm_source, 'instagram');
 		assert.ok(requests.every((r) => r.outcome === 'ok'));
 
 		const ids = [(await ada.json()) as { contactId: string }, (await grace.json()) as { contactId: string }].map((b) => b.contactId);

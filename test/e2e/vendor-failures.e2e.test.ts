@@ -1,8 +1,8 @@
 /**
  * A vendor step that fails says why in the ledger: the signup template with Kit answering 401, then
- * 500, and HubSpot down (n8n's Kit and HubSpot nodes hand on the HTTP status as n8n's message for
- * it); the outbox drain, whose HTTP Request steps keep the vendor's own answer, with Kit refusing
- * and with its Kit credential missing. Each failure record holds the status and the message (or
+ * 500, and HubSpot down; the outbox drain with Kit refusing and with its Kit credential missing.
+ * Every vendor step is an HTTP Request (with the vendor's own credential type), so each record
+ * holds the vendor's own answer, not n8n's generic text for the status. Each failure record holds the status and the message (or
  * "credential missing", naming credential and node), and `npm run status` shows them per vendor —
  * no need to open an execution.
  */
@@ -81,27 +81,27 @@ describe('real n8n: vendor failures are recorded in the vendor’s own words', (
 
 	const entriesOf = (contactId: string) => n8n.withLedger((ledger) => ledger.outbox.list({ launch: 'default', contactId }));
 
-	it('signup template, Kit answering 401: the Kit entry holds "Kit answered 401" and what it means; HubSpot down: "HubSpot answered 503"', async () => {
+	it('signup template, Kit answering 401: the Kit entry holds "Kit answered 401" and Kit\'s own words; HubSpot down: "HubSpot answered 503" and its answer', async () => {
 		writeFileSync(refusalFile, '401');
 		const contactId = await signUp('ada@example.com', 0);
 		const entries = await entriesOf(contactId);
 		const kit = entries.find((e) => e.kind === 'esp_sync')!;
 		assert.equal(kit.status, 'failed');
-		assert.equal(kit.lastError, 'Kit answered 401: Authorization failed - please check your credentials');
+		assert.equal(kit.lastError, 'Kit answered 401: {"error":"Authorization Failed","message":"API Key not valid"}');
 		const hubspot = entries.find((e) => e.kind === 'crm_sync')!;
 		assert.equal(hubspot.status, 'failed');
-		assert.match(hubspot.lastError ?? '', /^HubSpot answered 503: Service unavailable/);
+		assert.equal(hubspot.lastError, 'HubSpot answered 503: {"error":"hubspot is down"}');
 		// The answer came from Kit (n8n's request helper may try a 401 once more).
 		const kitCalls = readFileSync(fakesLog(), 'utf8').split('\n').filter((l) => l.includes('"fake":"kit"')).map((l) => JSON.parse(l) as { status: number });
 		assert.ok(kitCalls.length >= 1 && kitCalls.every((c) => c.status === 401), JSON.stringify(kitCalls));
 	});
 
-	it('signup template, Kit answering 500: the entry holds "Kit answered 500"', async () => {
+	it('signup template, Kit answering 500: the entry holds "Kit answered 500" and Kit\'s own words', async () => {
 		writeFileSync(refusalFile, '500');
 		const contactId = await signUp('bob@example.com', 1);
 		const kit = (await entriesOf(contactId)).find((e) => e.kind === 'esp_sync')!;
 		assert.equal(kit.status, 'failed');
-		assert.equal(kit.lastError, 'Kit answered 500: The service was not able to process your request');
+		assert.equal(kit.lastError, 'Kit answered 500: {"error":"Internal Server Error","message":"Kit could not process the request right now"}');
 	});
 
 	/** Enqueues one Kit and one HubSpot sync for a new contact of `launch`; resolves with both entries once the drain tried them. */
@@ -141,8 +141,8 @@ describe('real n8n: vendor failures are recorded in the vendor’s own words', (
 		const section = (launch: string) => stdout.slice(stdout.indexOf(`Launch "${launch}"`)).split('\n\n')[0]!;
 		const signups = section('default');
 		assert.match(signups, /Signups +2 new today/);
-		assert.match(signups, /Kit \(esp_sync\) +0 · 2 · 0\n +last failure \d\d:\d\d: Kit answered 500: The service was not able to process your request/);
-		assert.match(signups, /HubSpot \(crm_sync\) +0 · 2 · 0\n +last failure \d\d:\d\d: HubSpot answered 503: Service unavailable/);
+		assert.match(signups, /Kit \(esp_sync\) +0 · 2 · 0\n +last failure \d\d:\d\d: Kit answered 500: \{"error":"Internal Server Error","message":"Kit could not process the request right now"\}/);
+		assert.match(signups, /HubSpot \(crm_sync\) +0 · 2 · 0\n +last failure \d\d:\d\d: HubSpot answered 503: \{"error":"hubspot is down"\}/);
 		assert.match(section(WITH_KIT_KEY.launch), /Kit \(esp_sync\) +0 · 1 · 0\n +last failure \d\d:\d\d: Kit answered 500: \{"error":"Internal Server Error","message":"Kit could not process the request right now"\}/);
 		assert.match(section(WITH_KIT_KEY.launch), /HubSpot \(crm_sync\) +0 · 1 · 0\n +last failure \d\d:\d\d: HubSpot answered 503: \{"error":"hubspot is down"\}/);
 		assert.match(section(NO_KIT_KEY.launch), /Kit \(esp_sync\) +0 · 1 · 0\n +last failure \d\d:\d\d: Kit credential missing: select a "Header Auth \(X-Kit-Api-Key\)" credential/);

@@ -6,6 +6,7 @@ import nock from 'nock';
 
 import { closeAllLedgers, getLedger, type Ledger } from '../../ledger';
 import { DISCORD_GUILD, DISCORD_ROLE, KAJABI_OFFER_PATH, KIT_CUSTOMER_TAG, STRIPE_TEST_WHSEC, checkoutTemplate } from '../support/checkout-template';
+import { startHangingVendor } from '../support/hanging-vendor';
 import { ledgerCredentialFor } from '../support/ledger-credential';
 import { runWebhook, runWorkflow, type WorkflowJson } from '../support/n8n-in-process';
 import { stripe } from '../support/purchase-fixtures';
@@ -126,7 +127,29 @@ for (const driver of DRIVERS) {
 			assert.equal(run.ran('Discord: add course role'), false);
 			const [entry] = await ledger.outbox.list({ launch: 'default', contactId });
 			assert.deepEqual([entry?.kind, entry?.status], ['grant', 'failed']);
-			assert.ok(entry!.lastError && entry!.lastError.length > 0, 'the error is kept on the entry');
+			// The step, the status and the vendor's own answer.
+			assert.match(entry!.lastError ?? '', /^Kajabi: activate offer: .*503.*maintenance/);
+		});
+
+		it('a vendor that never answers: the step gives up after 10 s and the grant is failed with "timed out after 10 s", for a retry', async () => {
+			const hang = await startHangingVendor();
+			nock.enableNetConnect('127.0.0.1');
+			try {
+				const { contactId } = await ledger.contacts.upsert({ launch: 'default', email: 'di@example.com' });
+				const { token } = await ledger.purchases.createCheckoutToken({ launch: 'default', contactId });
+				const hanging = JSON.parse(JSON.stringify(template)) as WorkflowJson;
+				const kajabi = hanging.nodes.find((n) => n.name === 'Kajabi: activate offer')!;
+				kajabi.parameters.url = `${hang.url}/activate`;
+				const payment = stripe.checkoutCompleted('evt_tpl_hang', { token, email: 'di@example.com', customer: 'cus_di', order: 'pi_di', product: 'prod_course' });
+				const result = await runWebhook(hanging, { node: TRIGGER, request: signed(payment), credentials: { ...ledgerCredentialFor(db.config), ...VENDOR_CREDENTIALS } });
+				assert.deepEqual(result.workflow!.output('Ledger: delivery failed').map((f) => f.outcome), ['retry']);
+				const [entry] = await ledger.outbox.list({ launch: 'default', contactId });
+				assert.deepEqual([entry?.kind, entry?.status, entry?.lastError], ['grant', 'failed', 'Kajabi: activate offer: timed out after 10 s (no answer; retried later)']);
+				assert.equal(hang.requests.length, 1);
+			} finally {
+				nock.disableNetConnect();
+				await hang.close();
+			}
 		});
 
 		it('an unmatched payment goes to Review (Needs a person) and nothing is delivered', async () => {

@@ -59,7 +59,8 @@ describe('launch-monitor.json: what it is', () => {
 		const outputs = wf.connections['Evaluate alerts']!.main;
 		assert.equal(outputs.length, 4);
 		for (const output of outputs) assert.deepEqual(output.map((c) => c.node).sort(), ['Discord', 'Email', 'Slack']);
-		assert.deepEqual(wf.settings, { executionOrder: 'v1', saveDataSuccessExecution: 'none', saveDataErrorExecution: 'all' });
+		// The run ends by 2 minutes: Send Email and the Discord webhook have no timeout of their own.
+		assert.deepEqual(wf.settings, { executionOrder: 'v1', saveDataSuccessExecution: 'none', saveDataErrorExecution: 'all', executionTimeout: 120 });
 	});
 });
 

@@ -57,6 +57,9 @@ function prepare(wf: TemplateJson, options: CheckoutTestOptions): TemplateJson {
 		if (node.name === 'Replay unprocessed payments' && options.replayAfterMinutes !== undefined) p.olderThanMinutes = options.replayAfterMinutes;
 		if (node.type === 'n8n-nodes-waitlist-ledger.purchaseWebhookTrigger') node.credentials = credential(p.provider === 'lemonsqueezy' ? 'lemonSqueezyWebhookSecretApi' : 'stripeWebhookSecretApi');
 		if (node.type === 'n8n-nodes-base.httpRequest') {
+			// Discord, HubSpot and Kit steps: the server, role and tag a user fills into the URL.
+			p.url = String(p.url).replace('/guilds/000000000000000000/', `/guilds/${DISCORD_GUILD}/`).replace('REPLACE_WITH_ROLE_ID', DISCORD_ROLE).replace('REPLACE_WITH_CUSTOMER_TAG_ID', KIT_CUSTOMER_TAG);
+			if (typeof p.nodeCredentialType === 'string') node.credentials = credential(p.nodeCredentialType);
 			const url = String(p.url);
 			if (url.includes('api.stripe.com')) node.credentials = credential('stripeApi');
 			if (url.includes('api.lemonsqueezy.com')) {
@@ -72,16 +75,6 @@ function prepare(wf: TemplateJson, options: CheckoutTestOptions): TemplateJson {
 			}
 			const query = p.queryParameters as { parameters: Array<{ name: string; value: string }> } | undefined;
 			for (const param of query?.parameters ?? []) if (param.value === 'REPLACE_WITH_COURSE_ID') param.value = '777';
-		}
-		if (node.type === 'n8n-nodes-base.discord') {
-			node.credentials = credential('discordBotApi');
-			p.guildId = { __rl: true, value: DISCORD_GUILD, mode: 'id' };
-			p.role = [DISCORD_ROLE];
-		}
-		if (node.type === 'n8n-nodes-base.hubspot') node.credentials = credential('hubspotAppToken');
-		if (node.type === 'n8n-nodes-base.convertKit') {
-			node.credentials = credential('convertKitApi');
-			p.tagId = KIT_CUSTOMER_TAG;
 		}
 	}
 	return wf;

@@ -133,9 +133,13 @@ class MapCredentialsHelper extends n8nWorkflow.ICredentialsHelper {
 		return true;
 	}
 	async authenticate(credentials: ICredentialDataDecryptedObject, typeName: string, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-		const auth = loadCredentialType(typeName)?.authenticate as
+		const type = loadCredentialType(typeName);
+		const auth = type?.authenticate as
 			| { type: 'generic'; properties: Record<string, Record<string, string>> }
+			| ((credentials: ICredentialDataDecryptedObject, options: IHttpRequestOptions) => Promise<IHttpRequestOptions>)
 			| undefined;
+		// Some credentials authenticate with code (ConvertKit API puts api_secret in the query).
+		if (typeof auth === 'function') return auth.call(type, credentials, requestOptions);
 		if (!auth || auth.type !== 'generic') return requestOptions;
 		const resolve = (value: string) =>
 			value.replace(/^=/, '').replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_m, key: string) => String(credentials[key] ?? ''));
@@ -246,7 +250,9 @@ function nodesWithCredentials(workflowJson: WorkflowJson, credentials: Record<st
 	return workflowJson.nodes.map((n) => {
 		const node: INode = { ...n, parameters: { ...n.parameters }, credentials: { ...(n.credentials ?? {}) } };
 		const accepted = (n8nWorkflow.NodeHelpers.getVersionedNodeType(loadNodeType(n.type), n.typeVersion).description.credentials ?? []).map((c) => c.name);
-		for (const type of accepted) {
+		// An HTTP Request node names its credential type in its parameters (predefined or generic).
+		const named = [n.parameters?.nodeCredentialType, n.parameters?.genericAuthType].filter((t): t is string => typeof t === 'string');
+		for (const type of [...accepted, ...named]) {
 			if (credentials[type] && !node.credentials![type]) node.credentials![type] = { id: `test-${type}`, name: `test ${type}` };
 		}
 		return node;

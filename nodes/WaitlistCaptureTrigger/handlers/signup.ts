@@ -7,7 +7,7 @@ import { renderThankYou } from '../page';
 import { sendHostedForm, sendPage } from './respond';
 
 /** How long this signup's own run holds its sync entries before the drain may take them over. */
-const SYNC_LEASE_MS = 10 * 60_000;
+export const SYNC_LEASE_MS = 10 * 60_000;
 
 type Accepted = Extract<SubmitResult, { accepted: true }>;
 type Refused = Extract<SubmitResult, { accepted: false }>;
