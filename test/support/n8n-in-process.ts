@@ -240,14 +240,19 @@ function createAdditionalData(
 
 /**
  * Copies the workflow's nodes, selecting a test credential on every node that accepts one of the
- * given credential types and has none selected (as a user would in the editor).
+ * given credential types and has none selected (as a user would in the editor; for the ledger
+ * credential that includes setting Storage to "PostgreSQL Credential").
  */
 function nodesWithCredentials(workflowJson: WorkflowJson, credentials: Record<string, ICredentialDataDecryptedObject> = {}): INode[] {
 	return workflowJson.nodes.map((n) => {
 		const node: INode = { ...n, parameters: { ...n.parameters }, credentials: { ...(n.credentials ?? {}) } };
 		const accepted = (n8nWorkflow.NodeHelpers.getVersionedNodeType(loadNodeType(n.type), n.typeVersion).description.credentials ?? []).map((c) => c.name);
 		for (const type of accepted) {
-			if (credentials[type] && !node.credentials![type]) node.credentials![type] = { id: `test-${type}`, name: `test ${type}` };
+			if (credentials[type] && !node.credentials![type]) {
+				node.credentials![type] = { id: `test-${type}`, name: `test ${type}` };
+				// As in the editor: the ledger credential is used once Storage says so (nodes/shared/ledgerAccess.ts).
+				if (type === 'waitlistLedgerApi') node.parameters.storage = 'credential';
+			}
 		}
 		return node;
 	});
