@@ -140,10 +140,13 @@ describe('real n8n: the ledger on PostgreSQL restarts and goes down', () => {
 		assert.equal(back.status, 201, await back.text());
 	});
 
-	it('row 11: an error n8n answers itself carries no stack trace', async () => {
+	it('row 11: an error n8n answers itself carries no stack trace; the editor still loads in production mode', async () => {
 		const res = await n8n.post('broken-redirect', { email: 'someone@example.com' });
 		const text = await res.text();
 		assert.equal(res.status, 500, text);
 		assertNoServerDetails(text);
+		const editor = await fetch(`${n8n.baseUrl}/`);
+		assert.equal(editor.status, 200);
+		assert.match(await editor.text(), /<div id="app"|<html/i);
 	});
 });
