@@ -1,9 +1,10 @@
 /**
  * A TCP proxy in front of the machine's PostgreSQL that a test controls, to play a database restart
  * or an outage without touching the real server (other tests use it):
- *   restart(ms)    what a PostgreSQL restart does: every session is told FATAL 57P01 "terminating
- *                  connection due to administrator command" and closed, new connections are refused
- *                  for `ms`, then accepted again
+ *   restart(n)     what a PostgreSQL restart does: every session is told FATAL 57P01 "terminating
+ *                  connection due to administrator command" and closed; the next `n` connections
+ *                  are told FATAL 57P03 "the database system is starting up" and closed; then
+ *                  connections are accepted again (counted, not timed: no test waits on a clock)
  *   drop()         every open connection is cut without a word (a network failure)
  *   refuse()       new connections are refused until accept() (the server is down)
  *   dropOnCommit() the next COMMIT reaches the server, then its connection is cut before the answer
@@ -16,7 +17,9 @@ export interface PgProxy {
 	port: number;
 	/** Connection settings for the proxy (the real server's database, user and password). */
 	config: { host: string; port: number; database: string; user: string; password?: string };
-	restart(ms: number): Promise<void>;
+	restart(turnAway: number): Promise<void>;
+	/** Connections turned away as "starting up" so far. */
+	turnedAway(): number;
 	drop(): void;
 	refuse(): Promise<void>;
 	accept(): Promise<void>;
@@ -26,26 +29,37 @@ export interface PgProxy {
 	close(): Promise<void>;
 }
 
-/** A protocol ErrorResponse: FATAL 57P01, as PostgreSQL sends it to every session when it shuts down. */
-const ADMIN_SHUTDOWN = (() => {
-	const fields = Buffer.concat(
-		[['S', 'FATAL'], ['V', 'FATAL'], ['C', '57P01'], ['M', 'terminating connection due to administrator command']].map(([k, v]) => Buffer.from(`${k}${v}\0`)),
-	);
+/** A protocol ErrorResponse with severity FATAL. */
+function fatal(code: string, message: string): Buffer {
+	const fields = Buffer.concat([['S', 'FATAL'], ['V', 'FATAL'], ['C', code], ['M', message]].map(([k, v]) => Buffer.from(`${k}${v}\0`)));
 	const body = Buffer.concat([fields, Buffer.from([0])]);
 	const length = Buffer.alloc(4);
 	length.writeInt32BE(body.length + 4);
 	return Buffer.concat([Buffer.from('E'), length, body]);
-})();
+}
+/** What PostgreSQL tells every session when it shuts down, and every new connection while it starts. */
+const ADMIN_SHUTDOWN = fatal('57P01', 'terminating connection due to administrator command');
+const STARTING_UP = fatal('57P03', 'the database system is starting up');
 
 export async function startPgProxy(target = { host: PG_BASE.host, port: PG_BASE.port }): Promise<PgProxy> {
 	const open = new Set<Socket>();
 	const clients = new Set<Socket>();
 	let accepted = 0;
 	let cutAtCommit = false;
+	let startingUp = 0;
+	let turned = 0;
 	let server: Server | null = null;
 	let port = 0;
 
 	const handle = (client: Socket) => {
+		if (startingUp > 0) {
+			startingUp--;
+			turned++;
+			// The startup packet is answered with the error, as the postmaster does while starting.
+			client.once('data', () => client.end(STARTING_UP));
+			client.on('error', () => undefined);
+			return;
+		}
 		accepted++;
 		const upstream = connect(target.port, target.host);
 		open.add(client).add(upstream);
@@ -99,13 +113,15 @@ export async function startPgProxy(target = { host: PG_BASE.host, port: PG_BASE.
 		if (!server) await listen();
 	};
 	return {
-		async restart(ms: number) {
+		async restart(turnAway: number) {
 			// What the server sends each backend's client on a fast shutdown, then closes.
 			for (const client of clients) client.write(ADMIN_SHUTDOWN);
-			await new Promise((r) => setImmediate(r));
-			await refuse();
-			setTimeout(() => void accept(), ms);
+			startingUp = turnAway;
+			// The driver closes a session the server ended; what is still open after that is cut.
+			for (let i = 0; i < 200 && clients.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
+			drop();
 		},
+		turnedAway: () => turned,
 		get port() {
 			return port;
 		},
