@@ -26,3 +26,27 @@ export class ForgottenIdentityError extends Error {
 		this.name = 'ForgottenIdentityError';
 	}
 }
+
+/**
+ * The ledger's database cannot be reached right now (connection refused or dropped, server
+ * restarting), after one retry on a fresh connection. Nothing was written. Webhooks answer it 503
+ * with Retry-After, so visitors and payment providers try again instead of seeing a stack trace.
+ */
+export class LedgerUnavailableError extends Error {
+	readonly code = 'ledger_unavailable';
+	constructor(
+		readonly location: string,
+		readonly detail: string,
+	) {
+		super(`the ledger's database (${location}) cannot be reached: ${detail}`);
+		this.name = 'LedgerUnavailableError';
+	}
+}
+
+/** True for a LedgerUnavailableError, also when n8n wrapped it (NodeOperationError keeps it as `cause`). */
+export function isLedgerUnavailable(error: unknown): error is LedgerUnavailableError {
+	for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+		if (e instanceof LedgerUnavailableError || (e as { code?: unknown }).code === 'ledger_unavailable') return true;
+	}
+	return false;
+}

@@ -8,10 +8,10 @@
 // The facade and opening it.
 export { Ledger } from './ledger';
 export { closeAllLedgers, closeLedgersOnExit, getLedger } from './registry';
-export { defaultSqlitePath, openStore, schemaVersion, type PostgresConfig, type SqliteConfig, type StoreConfig } from './store';
+export { defaultSqlitePath, defaultStoreConfig, LEDGER_DATABASE_URL_ENV, openStore, schemaVersion, type PostgresConfig, type SqliteConfig, type StoreConfig } from './store';
 
 // Errors.
-export { ForgottenIdentityError, LedgerInputError } from './errors';
+export { ForgottenIdentityError, isLedgerUnavailable, LedgerInputError, LedgerUnavailableError } from './errors';
 
 // The API objects hanging off the facade, and what their methods take and give.
 export type { CaptureApi } from './capture/api';

@@ -27,7 +27,8 @@ import {
 	startN8n,
 	waitUntilReady,
 } from './lib/n8n-instance';
-import { exportCredentials, exportWorkflows, runN8nCli } from './lib/n8n-workflows';
+import { ledgerUses, mixedLedgerWarnings, type WorkflowNodes } from './lib/ledger-choice';
+import { exportCredentials, exportWorkflows, runN8nCli, type ExportedWorkflow } from './lib/n8n-workflows';
 import { printBanner, ownerAccountExists } from './lib/start-banner';
 import { START_STATE_FILE, planPublication, type PublicationPlan, type StartState } from './lib/template-publication';
 
@@ -66,6 +67,15 @@ async function carryOut(runtime: N8nRuntime, env: NodeJS.ProcessEnv, plan: Publi
 	for (const id of plan.publish) await runN8nCli(runtime, env, ['publish:workflow', `--id=${id}`]);
 }
 
+/** The published workflows as they will run (a template written now replaces what n8n held), checked for one ledger per launch. */
+function warnOnMixedLedgers(held: readonly ExportedWorkflow[], plan: PublicationPlan): void {
+	const imported = new Map(plan.imports.map((i) => [i.id, i.json as unknown as WorkflowNodes]));
+	const publishedIds = new Set([...held.filter((w) => w.activeVersionId != null).map((w) => w.id), ...plan.publish]);
+	for (const id of plan.unpublish) if (!plan.publish.includes(id)) publishedIds.delete(id);
+	const workflows = [...publishedIds].map((id) => imported.get(id) ?? held.find((w) => w.id === id)).filter((w): w is WorkflowNodes => w !== undefined);
+	for (const line of mixedLedgerWarnings(ledgerUses(workflows))) console.warn(line);
+}
+
 async function main(): Promise<void> {
 	const port = Number(process.env.N8N_PORT ?? 5678);
 	const dataDir = resolve(process.env.WAITLIST_LEDGER_DATA_DIR ?? join(PACKAGE_ROOT, '.n8n-local'));
@@ -95,6 +105,7 @@ async function main(): Promise<void> {
 	});
 	await carryOut(runtime, env, plan);
 	writeFileSync(stateFile, JSON.stringify(plan.next, null, 2));
+	warnOnMixedLedgers(held.workflows, plan);
 
 	// The port may have been taken while we were installing.
 	await assertPortFree(port);

@@ -12,11 +12,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { Ledger, openStore } from '../ledger';
+import { defaultStoreConfig, Ledger, LEDGER_DATABASE_URL_ENV, openStore } from '../ledger';
 import { computeLaunchReport, formatLaunchReport } from './lib/launch-report';
 import { describeMissing, loadCredentialCatalog, missingCredentials, type CredentialCatalog } from './lib/n8n-credentials';
 import { PACKAGE_NAME, PACKAGE_ROOT, findFreePort, listTemplateFiles, n8nEnv, readWorkflowFiles } from './lib/n8n-instance';
 import { installedN8nRuntime, type N8nRuntime } from './lib/n8n-runtime';
+import { ledgerUses, mixedLedgerWarnings } from './lib/ledger-choice';
 import { exportCredentials, exportWorkflows, type ExportedWorkflow } from './lib/n8n-workflows';
 import { WHERE_TO_CREATE_CREDENTIALS } from './lib/start-banner';
 
@@ -44,9 +45,11 @@ async function n8nLine(port: number, dataDir: string): Promise<string> {
 }
 
 async function ledgerReport(dataDir: string): Promise<string[]> {
-	const ledgerFile = join(dataDir, '.n8n', 'waitlist-ledger.sqlite');
-	if (!existsSync(ledgerFile)) return ['', `Ledger: none yet at ${ledgerFile} (the first signup creates it).`];
-	const ledger = new Ledger(await openStore({ driver: 'sqlite', path: ledgerFile }));
+	// The ledger the nodes use by default: WAITLIST_LEDGER_DATABASE_URL when set, else the embedded file.
+	const fromUrl = Boolean(process.env[LEDGER_DATABASE_URL_ENV]?.trim());
+	const ledgerFile = fromUrl ? LEDGER_DATABASE_URL_ENV : join(dataDir, '.n8n', 'waitlist-ledger.sqlite');
+	if (!fromUrl && !existsSync(ledgerFile)) return ['', `Ledger: none yet at ${ledgerFile} (the first signup creates it).`];
+	const ledger = new Ledger(await openStore(fromUrl ? defaultStoreConfig() : { driver: 'sqlite', path: ledgerFile }));
 	try {
 		const launches = (await ledger.contacts.countByLaunch()).map((l) => l.launch);
 		const lines: string[] = [];
@@ -118,6 +121,8 @@ async function workflowReport(dataDir: string, port: number): Promise<string[]> 
 	}
 	if (anyMissing) lines.push(`  Create missing credentials ${WHERE_TO_CREATE_CREDENTIALS}; then npm start again (or select them on the nodes and publish).`);
 	if (!catalog) lines.push('  (credentials not checked: the pack is not built or installed yet)');
+	const mixed = mixedLedgerWarnings(ledgerUses(workflows.filter((wf) => wf.activeVersionId != null)));
+	if (mixed.length) lines.push('', ...mixed);
 	lines.push(...pageLines(workflows, port));
 	return lines;
 }

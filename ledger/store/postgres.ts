@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { Pool, type PoolClient, type PoolConfig, type QueryConfig, types } from 'pg';
 
+import { isConnectionError, isReadOnly, pauseBeforeRetry, provedNotApplied, unavailable } from './pg-faults';
 import type { PostgresConfig, Row, SqlExecutor, SqlValue, Store } from './types';
 
 // int8 (COUNT, BIGINT epoch-ms columns) arrives as a string by default; the ledger's values fit
@@ -43,7 +44,7 @@ class PostgresExecutor implements SqlExecutor {
 		private readonly names: StatementNames,
 	) {}
 
-	private run(sql: string, params: readonly SqlValue[]) {
+	run(sql: string, params: readonly SqlValue[]) {
 		const config: QueryConfig = { text: sql, values: params as unknown[], name: this.names.nameFor(sql, params) };
 		return this.client.query(config);
 	}
@@ -62,7 +63,6 @@ export class PostgresStore implements Store {
 	readonly location: string;
 	readonly schema: string;
 	private readonly pool: Pool;
-	private readonly executor: PostgresExecutor;
 	private readonly names = new StatementNames();
 
 	constructor(config: PostgresConfig) {
@@ -81,48 +81,109 @@ export class PostgresStore implements Store {
 			password: config.password,
 			ssl: config.ssl,
 			max: config.maxConnections ?? 10,
+			// A server that accepts nothing (down, firewalled) fails the call instead of holding it forever.
+			connectionTimeoutMillis: 5_000,
 			// Every connection works inside the ledger's schema, so domain SQL never names it.
 			options: `-c search_path=${this.schema},public`,
 		};
 		this.pool = new Pool(poolConfig);
-		// An idle client that loses its server must not crash the n8n process.
+		// An idle client that loses its server must not crash the n8n process; neither must a checked-out
+		// one between two statements (pg emits 'error' on the client then; the next statement fails).
 		this.pool.on('error', () => undefined);
-		this.executor = new PostgresExecutor(this.pool, this.names);
+		this.pool.on('connect', (client) => client.on('error', () => undefined));
 		const where = config.connectionString
 			? config.connectionString.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
 			: `${config.user ?? ''}@${config.host ?? 'localhost'}:${config.port ?? 5432}/${config.database ?? ''}`;
 		this.location = `postgres:${where} schema ${this.schema}`;
 	}
 
-	query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-		return this.executor.query<T>(sql, params);
+	async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+		return (await this.statement(sql, params)).rows as T[];
 	}
 
-	execute(sql: string, params?: readonly SqlValue[]): Promise<number> {
-		return this.executor.execute(sql, params);
+	async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+		return (await this.statement(sql, params)).rowCount ?? 0;
 	}
 
-	async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+	/**
+	 * A statement outside a transaction. Sent once more on a fresh connection when the first failure
+	 * proves it did not apply (no connection to send it on; the server ended the session, as in a
+	 * restart) or when it only reads. A write whose socket was cut without the server's word is not
+	 * resent — it may have committed — and is reported unavailable.
+	 */
+	private async statement(sql: string, params: readonly SqlValue[]) {
+		for (let attempt = 1; ; attempt++) {
+			const progress = { sent: false };
+			try {
+				return await this.once(sql, params, progress);
+			} catch (error) {
+				if (!isConnectionError(error)) throw error;
+				if (attempt >= 2 || (progress.sent && !isReadOnly(sql) && !provedNotApplied(error))) throw unavailable(this.location, error);
+				await pauseBeforeRetry();
+			}
+		}
+	}
+
+	private async once(sql: string, params: readonly SqlValue[], progress: { sent: boolean }) {
 		const client = await this.pool.connect();
+		let broken = false;
+		try {
+			progress.sent = true;
+			return await new PostgresExecutor(client, this.names).run(sql, params);
+		} catch (error) {
+			broken = isConnectionError(error);
+			throw error;
+		} finally {
+			// A broken connection is destroyed, never handed to the next caller.
+			client.release(broken);
+		}
+	}
+
+	/**
+	 * Runs `work` in one transaction. When the connection fails before COMMIT is sent (a pooled
+	 * connection the server closed during a restart, a refused connect), the server has rolled the
+	 * transaction back, so it runs once more on a fresh connection; a failure during COMMIT itself is
+	 * never retried (the outcome is unknown). A second failure is a LedgerUnavailableError.
+	 */
+	async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+		for (let attempt = 1; ; attempt++) {
+			const progress = { commitSent: false };
+			try {
+				return await this.attempt(work, progress);
+			} catch (error) {
+				if (!isConnectionError(error)) throw error;
+				if (attempt >= 2 || progress.commitSent) throw unavailable(this.location, error);
+				await pauseBeforeRetry();
+			}
+		}
+	}
+
+	private async attempt<T>(work: (tx: SqlExecutor) => Promise<T>, progress: { commitSent: boolean }): Promise<T> {
+		const client = await this.pool.connect();
+		let broken = false;
 		try {
 			await client.query('BEGIN');
 			const result = await work(new PostgresExecutor(client, this.names));
+			progress.commitSent = true;
 			await client.query('COMMIT');
 			return result;
 		} catch (error) {
-			await client.query('ROLLBACK').catch(() => undefined);
+			broken = isConnectionError(error);
+			if (!broken) await client.query('ROLLBACK').catch(() => undefined);
 			throw error;
 		} finally {
-			client.release();
+			// A broken connection is destroyed, never handed to the next caller.
+			client.release(broken);
 		}
 	}
 
 	/** Creates the schema if missing; runs before migrations (which need it on the search path). */
 	async ensureSchema(): Promise<void> {
-		await this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`).catch(async (error: unknown) => {
+		await this.execute(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`).catch(async (error: unknown) => {
+			if (!(error instanceof Error) || error.name === 'LedgerUnavailableError') throw error;
 			// Two processes racing on CREATE SCHEMA IF NOT EXISTS can hit a unique violation.
-			const exists = await this.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
-			if (exists.rowCount === 0) throw error;
+			const exists = await this.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+			if (exists.length === 0) throw error;
 		});
 	}
 

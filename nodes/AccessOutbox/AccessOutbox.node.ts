@@ -1,6 +1,6 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 
-import { waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
+import { storageProperties, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
 import { router } from './actions/router';
 import { versionProperties } from './actions/versionDescription';
 
@@ -11,15 +11,17 @@ export class AccessOutbox implements INodeType {
 		name: 'accessOutbox',
 		icon: { light: 'file:outbox.svg', dark: 'file:outbox.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 1.1: Storage defaults to "Default" (nodes/shared/ledgerAccess.ts); 1 keeps "auto" for saved workflows.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["operation"]}}',
 		description: 'Hands access grants, revokes and ESP/CRM syncs to vendors exactly once: retries, dead letter, kill switch',
 		defaults: { name: 'Access Outbox' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
-		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' }],
-		properties: versionProperties,
+		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest', displayOptions: { hide: { storage: ['default'] } } }],
+		properties: [...storageProperties(1.1), ...versionProperties],
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest } };

@@ -1,6 +1,6 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 
-import { waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
+import { storageProperties, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
 import { router } from './actions/router';
 import { versionProperties } from './actions/versionDescription';
 
@@ -20,15 +20,17 @@ export class LaunchMonitor implements INodeType {
 		name: 'launchMonitor',
 		icon: { light: 'file:monitor.svg', dark: 'file:monitor.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 1.1: Storage defaults to "Default" (nodes/shared/ledgerAccess.ts); 1 keeps "auto" for saved workflows.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["operation"]}}',
 		description: 'Watches signups, UTM fidelity, purchase matching and delivery health, keeps snapshots, and announces alerts once per change',
 		defaults: { name: 'Launch Monitor' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: OUTPUTS_EXPRESSION,
 		// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
-		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' }],
-		properties: versionProperties,
+		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest', displayOptions: { hide: { storage: ['default'] } } }],
+		properties: [...storageProperties(1.1), ...versionProperties],
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest } };

@@ -1,6 +1,6 @@
 import { NodeConnectionTypes, type INodeType, type INodeTypeDescription, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
-import { ledgerFor, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
+import { ledgerFor, storageProperties, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
 import { checkPageAccess, sendPage, sendText, type PageResponse } from '../shared/page';
 import { contactsCsvPathFromParameter, metricsPathFromParameter, pathFromParameter, signalsJsonPathFromParameter } from '../shared/webhookPaths';
 import { dashboardProperties, NODE_DISPLAY_NAME } from './description';
@@ -37,8 +37,8 @@ export class LaunchMonitorDashboardTrigger implements INodeType {
 			{ name: 'httpBasicAuth', required: true, displayOptions: { show: { authentication: ['basicAuth'] } } },
 			// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references
 			{ name: 'httpHeaderAuth', required: true, displayOptions: { show: { authentication: ['headerAuth'] } } },
-			// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
-			{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' },
+			// Shown unless Storage is "Default" (nodes/shared/ledgerAccess.ts).
+			{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest', displayOptions: { hide: { storage: ['default'] } } },
 		],
 		webhooks: [
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true },
@@ -48,7 +48,7 @@ export class LaunchMonitorDashboardTrigger implements INodeType {
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...metricsPathFromParameter(), isFullPath: true },
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...contactsCsvPathFromParameter(), isFullPath: true },
 		],
-		properties: dashboardProperties,
+		properties: [...storageProperties(), ...dashboardProperties],
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest } };

@@ -1,6 +1,6 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 
-import { waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
+import { storageProperties, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
 import { OUTPUTS_EXPRESSION } from './actions/common';
 import { router } from './actions/router';
 import { versionProperties } from './actions/versionDescription';
@@ -16,7 +16,9 @@ export class PurchaseMatch implements INodeType {
 		name: 'purchaseMatch',
 		icon: { light: 'file:purchaseMatch.svg', dark: 'file:purchaseMatch.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 1.1: Storage defaults to "Default" (nodes/shared/ledgerAccess.ts); 1 keeps "auto" for saved workflows.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{ $parameter["operation"] + " · " + $parameter["launch"] }}',
 		description: 'Match payments to waitlist contacts and decide course access: grant, revoke, no change or review',
 		defaults: { name: 'Purchase Match' },
@@ -25,8 +27,8 @@ export class PurchaseMatch implements INodeType {
 		// be mistaken for a revoke; the other operations have one "Done" output.
 		outputs: OUTPUTS_EXPRESSION,
 		// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
-		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' }],
-		properties: versionProperties,
+		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest', displayOptions: { hide: { storage: ['default'] } } }],
+		properties: [...storageProperties(1.1), ...versionProperties],
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest } };

@@ -1,6 +1,6 @@
 import { NodeConnectionTypes, type INodeType, type INodeTypeDescription, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
-import { waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
+import { storageProperties, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
 import { pathFromParameter } from '../shared/webhookPaths';
 import { purchaseTriggerProperties } from './description';
 import { receiveDelivery } from './handlers/delivery';
@@ -25,8 +25,8 @@ export class PurchaseWebhookTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
-			// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
-			{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' },
+			// Shown unless Storage is "Default" (nodes/shared/ledgerAccess.ts).
+			{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest', displayOptions: { hide: { storage: ['default'] } } },
 			// A signing secret's "Test" checks it is filled in and looks like the provider's (secretTest.ts);
 			// Gumroad's credential tests its access token against Gumroad's API itself.
 			{ name: 'stripeWebhookSecretApi', required: true, testedBy: 'purchaseWebhookSecretTest', displayOptions: { show: { provider: ['stripe'] } } },
@@ -37,7 +37,7 @@ export class PurchaseWebhookTrigger implements INodeType {
 			{ name: 'hmacWebhookSecretApi', required: true, testedBy: 'purchaseWebhookSecretTest', displayOptions: { show: { provider: ['generic'] } } },
 		],
 		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true }],
-		properties: purchaseTriggerProperties,
+		properties: [...storageProperties(), ...purchaseTriggerProperties],
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest, purchaseWebhookSecretTest } };

@@ -1,6 +1,6 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 
-import { waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
+import { storageProperties, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
 import { router } from './actions/router';
 import { versionProperties } from './actions/versionDescription';
 
@@ -26,7 +26,9 @@ export class ReconcileSweep implements INodeType {
 		name: 'reconcileSweep',
 		icon: { light: 'file:sweep.svg', dark: 'file:sweep.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 1.1: Storage defaults to "Default" (nodes/shared/ledgerAccess.ts); 1 keeps "auto" for saved workflows.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{ $parameter["operation"] === "findDueWork" ? "Find Due Work" : "Compare With Vendors" }}',
 		description: 'Finds outbox work that is due again and compares vendor lists (ESP, CRM, checkout, delivery) with the ledger, turning every difference into a fix',
 		defaults: { name: 'Reconcile Sweep' },
@@ -35,8 +37,8 @@ export class ReconcileSweep implements INodeType {
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Fixes', 'Report', 'Review'],
 		// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
-		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' }],
-		properties: versionProperties,
+		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest', displayOptions: { hide: { storage: ['default'] } } }],
+		properties: [...storageProperties(1.1), ...versionProperties],
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest } };

@@ -1,12 +1,14 @@
 import { NodeConnectionTypes, type INodeType, type INodeTypeDescription, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
-import { waitlistLedgerConnectionTest, webhookLedger } from '../shared/ledgerAccess';
+import { isLedgerUnavailable } from '../../ledger';
+import { storageProperties, waitlistLedgerConnectionTest, webhookLedger } from '../shared/ledgerAccess';
+import { answerLedgerDown, asNodeError, logLedgerDown } from '../shared/ledgerDown';
 import { pathFromParameter, snippetPathFromParameter } from '../shared/webhookPaths';
 import { captureProperties } from './description';
 import { serveFormPage } from './handlers/formPage';
 import { receiveSignup } from './handlers/signup';
 import { isSnippetRequest, serveSnippet } from './handlers/snippet';
-import type { ExpressLikeResponse, IncomingRequest } from './http';
+import { header, type ExpressLikeResponse, type IncomingRequest } from './http';
 import { captureTriggerOptions } from './options';
 
 const LEDGER_UNREACHABLE = 'The ledger could not be opened. Check the Waitlist Ledger credential and that its database is reachable.';
@@ -27,15 +29,15 @@ export class WaitlistCaptureTrigger implements INodeType {
 		defaults: { name: 'Waitlist Capture Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
-		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest' }],
+		// Shown unless Storage is "Default" (nodes/shared/ledgerAccess.ts).
+		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest', displayOptions: { hide: { storage: ['default'] } } }],
 		webhooks: [
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true },
 			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true },
 			// n8n knows two webhook names; the snippet is a second GET told apart by its path.
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...snippetPathFromParameter(), isFullPath: true },
 		],
-		properties: captureProperties,
+		properties: [...storageProperties(), ...captureProperties],
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest } };
@@ -47,7 +49,15 @@ export class WaitlistCaptureTrigger implements INodeType {
 		const options = captureTriggerOptions(this);
 		const isSetup = this.getWebhookName() === 'setup';
 		if (isSetup && isSnippetRequest(req)) return serveSnippet(res, options);
-		const ledger = await webhookLedger(this, LEDGER_UNREACHABLE);
-		return isSetup ? serveFormPage(ledger, req, res, options) : receiveSignup(this, ledger, options);
+		try {
+			const ledger = await webhookLedger(this, LEDGER_UNREACHABLE);
+			return await (isSetup ? serveFormPage(ledger, req, res, options) : receiveSignup(this, ledger, options));
+		} catch (error) {
+			if (!isLedgerUnavailable(error)) throw asNodeError(this.getNode(), error);
+			// The database is down: 503 + Retry-After in the visitor's format, never n8n's stack trace.
+			logLedgerDown(this, error);
+			answerLedgerDown(res, isSetup || (header(req, 'accept') ?? '').includes('text/html') ? 'html' : 'json');
+			return { noWebhookResponse: true };
+		}
 	}
 }

@@ -43,6 +43,11 @@ export function n8nEnv(
 		// processes on one machine (npm start beside the tests) would collide on it.
 		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 		N8N_SECURE_COOKIE: 'false',
+		// n8n treats an unset NODE_ENV as development (@n8n/backend-common environment.ts): error
+		// answers carry a `stacktrace` with server paths (response-helper.ts), every REST route gets a
+		// CORS middleware, X-Frame-Options is off and the login rate limits are skipped. Everything a
+		// visitor or payment provider reaches runs under production settings instead.
+		NODE_ENV: 'production',
 		N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'warn',
 		// n8n runs every production execution at once by default. A signup burst (each signup starts
 		// one execution after it is answered) then queues thousands of executions on n8n's own

@@ -244,7 +244,8 @@ function createAdditionalData(
 
 /**
  * Copies the workflow's nodes, selecting a test credential on every node that accepts one of the
- * given credential types and has none selected (as a user would in the editor).
+ * given credential types and has none selected (as a user would in the editor; for the ledger
+ * credential that includes setting Storage to "PostgreSQL Credential").
  */
 function nodesWithCredentials(workflowJson: WorkflowJson, credentials: Record<string, ICredentialDataDecryptedObject> = {}): INode[] {
 	return workflowJson.nodes.map((n) => {
@@ -253,7 +254,11 @@ function nodesWithCredentials(workflowJson: WorkflowJson, credentials: Record<st
 		// An HTTP Request node names its credential type in its parameters (predefined or generic).
 		const named = [n.parameters?.nodeCredentialType, n.parameters?.genericAuthType].filter((t): t is string => typeof t === 'string');
 		for (const type of [...accepted, ...named]) {
-			if (credentials[type] && !node.credentials![type]) node.credentials![type] = { id: `test-${type}`, name: `test ${type}` };
+			if (credentials[type] && !node.credentials![type]) {
+				node.credentials![type] = { id: `test-${type}`, name: `test ${type}` };
+				// As in the editor: the ledger credential is used once Storage says so (nodes/shared/ledgerAccess.ts).
+				if (type === 'waitlistLedgerApi') node.parameters.storage = 'credential';
+			}
 		}
 		return node;
 	});

@@ -1,11 +1,14 @@
 import type { Ledger } from '../../../ledger';
-import { LedgerInputError } from '../../../ledger';
+import { isLedgerUnavailable, LedgerInputError } from '../../../ledger';
+import { answerLedgerDown } from '../../shared/ledgerDown';
 import { renderMessagePage, sendPage, sendText, streamText, type PageResponse } from '../../shared/page';
 import { loadDashboardData } from '../dashboardData';
 import { renderDashboard } from '../dashboardPage';
 import type { DashboardTriggerOptions } from '../options';
 import { signalsJson } from '../signalsJson';
 import { dashboardPathOf, pageOf, requestPath, type DashboardRequest } from './request';
+
+const DASHBOARD_DOWN = "The ledger's database cannot be reached right now; this page works again as soon as it is back.";
 
 /**
  * The GET pages, answered from the ledger without a workflow run: the dashboard, signals.json,
@@ -42,6 +45,9 @@ export async function servePage(ledger: Ledger, req: DashboardRequest, res: Page
 	try {
 		await answer(ledger, req, res, options);
 	} catch (error) {
+		if (isLedgerUnavailable(error) && !(res as { headersSent?: boolean }).headersSent) {
+			return answerLedgerDown(res, pageOf(requestPath(req)) === 'dashboard' ? 'html' : 'text', DASHBOARD_DOWN);
+		}
 		const message = error instanceof LedgerInputError ? `${error.field}: ${error.reason}` : (error as Error).message;
 		// After a CSV has started, the status line is gone: the download ends short instead.
 		if ((res as { headersSent?: boolean }).headersSent) return;
@@ -55,6 +61,10 @@ export async function pageLedger(open: () => Promise<Ledger>, res: PageResponse)
 	try {
 		return await open();
 	} catch (error) {
+		if (isLedgerUnavailable(error)) {
+			answerLedgerDown(res, 'html', DASHBOARD_DOWN);
+			return null;
+		}
 		sendPage(res, 503, renderMessagePage('The ledger could not be opened', [(error as Error).message, 'Check the Waitlist Ledger credential on this node and that its database is reachable.']));
 		return null;
 	}

@@ -1,13 +1,16 @@
 import { NodeOperationError, type IDataObject, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
-import type { DeliveryNextStep, DeliveryRun, Ledger } from '../../../ledger';
+import { isLedgerUnavailable, type DeliveryNextStep, type DeliveryRun, type Ledger } from '../../../ledger';
 import { webhookLedger } from '../../shared/ledgerAccess';
+import { answerLedgerDown, asNodeError, logLedgerDown } from '../../shared/ledgerDown';
 import { confirmGumroadSale } from '../gumroad';
 import type { DeliveryOptions } from '../options';
 
 interface ExpressLikeResponse {
 	status(code: number): ExpressLikeResponse;
 	json(body: unknown): unknown;
+	setHeader(name: string, value: string): unknown;
+	send(body: unknown): unknown;
 }
 
 interface IncomingRequest {
@@ -18,6 +21,9 @@ interface IncomingRequest {
 	ip?: string;
 	socket?: { remoteAddress?: string };
 }
+
+/** To the provider while the ledger's database is down: 503 + Retry-After, so it sends the delivery again. */
+const LEDGER_DOWN = 'The ledger is unavailable for a moment; this delivery was not stored. Send it again later.';
 
 const LEDGER_UNREACHABLE =
 	'The delivery could not be saved in the ledger, so it was answered 500 and the provider will send it again. Check the Waitlist Ledger credential and that its database is reachable.';
@@ -60,8 +66,20 @@ async function settled(ctx: IWebhookFunctions, ledger: Ledger, options: Delivery
 
 /** POST: one payment webhook delivery. The ledger verifies, keeps and decides (purchases.receive); this answers. */
 export async function receiveDelivery(ctx: IWebhookFunctions, options: DeliveryOptions): Promise<IWebhookResponseData> {
-	const req = ctx.getRequestObject() as unknown as IncomingRequest;
 	const res = ctx.getResponseObject() as unknown as ExpressLikeResponse;
+	try {
+		return await deliver(ctx, res, options);
+	} catch (error) {
+		if (!isLedgerUnavailable(error)) throw asNodeError(ctx.getNode(), error);
+		// The database is down: nothing was kept, so 503 asks the provider to send it again.
+		logLedgerDown(ctx, error);
+		answerLedgerDown(res, 'json', LEDGER_DOWN);
+		return { noWebhookResponse: true };
+	}
+}
+
+async function deliver(ctx: IWebhookFunctions, res: ExpressLikeResponse, options: DeliveryOptions): Promise<IWebhookResponseData> {
+	const req = ctx.getRequestObject() as unknown as IncomingRequest;
 	// Signatures are over the exact bytes sent: the raw body, never a re-serialized one.
 	if (!req.rawBody && req.readRawBody) await req.readRawBody();
 	const ledger = await webhookLedger(ctx, LEDGER_UNREACHABLE);

@@ -82,6 +82,7 @@ export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, opti
 			claimFor: options.spikeMode ? undefined : { workerId: `n8n:${ctx.getNode().name}`, leaseMs: SYNC_LEASE_MS },
 		});
 	} catch (error) {
+		// A database that is down stays findable as the cause: the trigger answers it 503 (WaitlistCaptureTrigger.node.ts).
 		throw new NodeOperationError(ctx.getNode(), error as Error, {
 			description: 'The signup could not be saved in the ledger. Check the Waitlist Ledger credential and that its database is reachable.',
 		});
