@@ -1,6 +1,6 @@
 import type { TextDecoder } from 'node:util';
 
-import { charsetOf, decoderFor, inflaterFor, KEPT_PREFIX_BYTES, parseUrlEncoded, readCapped } from './bodyBytes';
+import { charsetOf, decoderFor, inflaterFor, KEPT_PREFIX_BYTES, parseUrlEncoded, readCapped } from '../shared/bodyBytes';
 
 /**
  * Reading a signup request. The trigger asks n8n not to parse bodies (see the hidden `options`

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 
 import { Ledger, openStore } from '../../ledger';
 import { largeStripeEvent, storedBodyBytes } from '../support/hostile-bodies';
@@ -178,6 +179,28 @@ describe('real n8n: Purchase Webhook Trigger', () => {
 		assert.equal((await send(next.rawBody, next.headers)).status, 200);
 		const runs = await n8n.waitForExecutions(WORKFLOW_ID, before + 1);
 		assert.equal(runs.length, before + 1);
+	});
+
+	it('a compressed delivery is taken as sent, never inflated: a 15 KB gzip of 15 MB and broken gzip are answered 401 and recorded, not 500', async () => {
+		const before = n8n.executions(WORKFLOW_ID).length;
+		const event = JSON.stringify({ ...stripe.checkoutCompleted('evt_e2e_gzip_bomb'), pad: 'x'.repeat(15_000_000) });
+		const bomb = gzipSync(event, { level: 9 });
+		const brokenText = JSON.stringify(stripe.checkoutCompleted('evt_e2e_broken_gzip'));
+		const broken = Buffer.concat([gzipSync(brokenText).subarray(0, 12), Buffer.from('not gzip at all')]);
+		// Signed over the uncompressed event, as a provider that compressed would: the bytes sent do not match it.
+		for (const [text, body] of [[event, bomb], [brokenText, broken]] as const) {
+			const signed = stripeSign(text, TEST_WHSEC);
+			const res = await fetch(n8n.webhookUrl(PATH), { method: 'POST', headers: { ...signed.headers, 'content-encoding': 'gzip' }, body });
+			assert.equal(res.status, 401, `a gzip body of ${body.length} bytes`);
+			const answer = (await res.json()) as { reason: string; inboxId: string | null };
+			assert.equal(answer.reason, 'bad_signature');
+			assert.ok(answer.inboxId, 'recorded');
+			const entry = await inboxEntry(answer.inboxId);
+			// The bytes as sent: 15 KB of gzip stays 15 KB, never the 15 MB it would inflate to.
+			assert.deepEqual([entry?.status, entry?.bodyBytes], ['rejected', body.length]);
+		}
+		console.log(`compressed delivery: a ${bomb.length}-byte gzip of ${event.length} bytes was kept as ${bomb.length} bytes, not inflated`);
+		assert.equal(n8n.executions(WORKFLOW_ID).length, before, 'no run');
 	});
 
 	it('Shopify (base64 signature), Paddle (ts:body) and a Gumroad form ping (URL secret) verify through n8n and run once each; a wrong URL secret is 401', async () => {

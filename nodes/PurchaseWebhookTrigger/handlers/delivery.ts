@@ -1,6 +1,7 @@
 import { NodeOperationError, type IDataObject, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
 import { isLedgerUnavailable, type DeliveryNextStep, type DeliveryRun, type Ledger } from '../../../ledger';
+import { inflaterFor, readCapped } from '../../shared/bodyBytes';
 import { webhookLedger } from '../../shared/ledgerAccess';
 import { answerLedgerDown, asNodeError, logLedgerDown } from '../../shared/ledgerDown';
 import { confirmGumroadSale } from '../gumroad';
@@ -78,16 +79,33 @@ export async function receiveDelivery(ctx: IWebhookFunctions, options: DeliveryO
 	}
 }
 
+/** Payment events are signed whole; above this no provider sends one (the ledger answers 503 past it). */
+const MAX_READ_BYTES = 16 * 1024 * 1024 + 1;
+
+/**
+ * The exact bytes sent (signatures are over them, never a re-serialized body). A compressed body is
+ * taken as it came, not inflated: no payment provider compresses its webhooks, and n8n's own reader
+ * would inflate a 15 KB gzip post to 16 MB before anyone looked — or answer broken gzip with an
+ * unrecorded 500. Its signature cannot match, so it is refused (401) and recorded like any other.
+ */
+async function deliveryBytes(req: IncomingRequest): Promise<Buffer> {
+	if (!req.rawBody && inflaterFor(firstString(req.headers['content-encoding'])) !== null) {
+		const read = await readCapped(req, MAX_READ_BYTES, null);
+		if (read) return read.ok ? read.bytes : (read.prefix ?? Buffer.alloc(0));
+	}
+	if (!req.rawBody && req.readRawBody) await req.readRawBody();
+	return req.rawBody ?? Buffer.alloc(0);
+}
+
 async function deliver(ctx: IWebhookFunctions, res: ExpressLikeResponse, options: DeliveryOptions): Promise<IWebhookResponseData> {
 	const req = ctx.getRequestObject() as unknown as IncomingRequest;
-	// Signatures are over the exact bytes sent: the raw body, never a re-serialized one.
-	if (!req.rawBody && req.readRawBody) await req.readRawBody();
+	const rawBody = await deliveryBytes(req);
 	const ledger = await webhookLedger(ctx, LEDGER_UNREACHABLE);
 	const received = await kept(ctx, () =>
 		ledger.purchases.receive({
 			launch: options.launch,
 			provider: options.provider,
-			rawBody: req.rawBody ?? Buffer.alloc(0),
+			rawBody,
 			headers: req.headers,
 			secret: options.secret,
 			generic: options.generic,
