@@ -76,7 +76,8 @@ export type {
 export type { AccessRecord } from './purchases/access';
 export type { AccessDecision, AccessPin, AccessState } from './purchases/access-state';
 export type { ApplyPurchaseOptions } from './purchases/apply';
-export type { CheckoutToken } from './purchases/checkout-token';
+export type { CheckoutToken, CheckoutTokenInput } from './purchases/checkout-token';
+export { CHECKOUT_LIMIT_FIELD, CHECKOUT_TOKEN_OPEN_MS, CHECKOUT_TOKENS_PER_WINDOW, CHECKOUT_TOKEN_WINDOW_MS } from './purchases/checkout-token';
 export type { EventDecision, PurchaseDecision } from './purchases/decision';
 export type { InboxEntry, InboxFilter, InboxStatus, RecordDeliveryResult, SaleConfirmation } from './purchases/inbox';
 export type { DeliveryAnswer, DeliveryNextStep, DeliveryRun, ReceiveWebhookInput, ReceiveWebhookResult } from './purchases/receive';

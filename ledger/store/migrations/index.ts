@@ -10,6 +10,7 @@ import { purchaseRevokeAt } from './021-purchase-revoke-at';
 import { purchaseInboxConfirmed } from './022-purchase-inbox-confirmed';
 import { purchaseInboxReplay } from './023-purchase-inbox-replay';
 import { purchaseInboxConfirmation } from './024-purchase-inbox-confirmation';
+import { checkoutTokens } from './027-checkout-tokens';
 import { captureRejections } from './030-capture-rejections';
 import { monitorTables } from './040-monitor';
 
@@ -18,4 +19,4 @@ import { monitorTables } from './040-monitor';
  * Version ranges per area keep parallel work from colliding: 1–9 identity/tags/events,
  * 10–19 outbox/settings, 20–29 purchases/inbox/access, 30–39 capture, 40+ monitoring.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, captureRejections, monitorTables].sort((a, b) => a.version - b.version);
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, checkoutTokens, captureRejections, monitorTables].sort((a, b) => a.version - b.version);
