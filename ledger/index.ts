@@ -115,3 +115,5 @@ export { monitorMetrics, prometheusText, type MetricSample } from './monitor/met
 export { ALERT_RULES, type AlertState, type RuleInfo, type Severity, type Verdict } from './monitor/rules';
 export { UNPROCESSED_AFTER_MS, type MonitorSignals } from './monitor/signals';
 export type { HistoryInput, SnapshotRecord, TakeSnapshotResult } from './monitor/snapshots';
+export type { SignInAttempt, SignInDecision } from './pages/sign-in';
+export { SIGN_IN_FIRST_WAIT_MS, SIGN_IN_FREE_FAILURES, SIGN_IN_MAX_WAIT_MS, signInWaitMs } from './pages/sign-in';

@@ -13,10 +13,11 @@ import { purchaseInboxConfirmation } from './024-purchase-inbox-confirmation';
 import { checkoutTokens } from './027-checkout-tokens';
 import { captureRejections } from './030-capture-rejections';
 import { monitorTables } from './040-monitor';
+import { pageSignIn } from './050-page-sign-in';
 
 /**
  * Every migration, in the order they apply. Add a new file per change (never edit a released one).
  * Version ranges per area keep parallel work from colliding: 1–9 identity/tags/events,
  * 10–19 outbox/settings, 20–29 purchases/inbox/access, 30–39 capture, 40+ monitoring.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, checkoutTokens, captureRejections, monitorTables].sort((a, b) => a.version - b.version);
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, checkoutTokens, captureRejections, monitorTables, pageSignIn].sort((a, b) => a.version - b.version);
