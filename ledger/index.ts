@@ -117,3 +117,4 @@ export { UNPROCESSED_AFTER_MS, type MonitorSignals } from './monitor/signals';
 export type { HistoryInput, SnapshotRecord, TakeSnapshotResult } from './monitor/snapshots';
 export type { SignInAttempt, SignInDecision } from './pages/sign-in';
 export { SIGN_IN_FIRST_WAIT_MS, SIGN_IN_FREE_FAILURES, SIGN_IN_MAX_WAIT_MS, signInWaitMs } from './pages/sign-in';
+export type { KillSwitchView } from './pages/kill-switch-view';

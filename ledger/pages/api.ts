@@ -1,4 +1,5 @@
 import type { Store } from '../store';
+import { readKillSwitchView, type KillSwitchView } from './kill-switch-view';
 import { decideSignIn, type SignInAttempt, type SignInDecision } from './sign-in';
 
 /** The pages the pack serves from n8n (kill switch, dashboard, review desk): who may sign in. One transaction per call. */
@@ -12,5 +13,10 @@ export class PagesApi {
 	 */
 	signIn(input: SignInAttempt): Promise<SignInDecision> {
 		return this.store.transaction((tx) => decideSignIn(tx, input));
+	}
+
+	/** The kill-switch page's state: the switch, held entries, recent wrong passwords. */
+	killSwitchView(launch: string, now?: number): Promise<KillSwitchView> {
+		return this.store.transaction((tx) => readKillSwitchView(tx, launch, now));
 	}
 }

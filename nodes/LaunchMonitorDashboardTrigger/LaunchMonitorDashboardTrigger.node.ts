@@ -31,7 +31,7 @@ export class LaunchMonitorDashboardTrigger implements INodeType {
 		credentials: [
 			// Who may open the pages (nodes/shared/page/access.ts); one is required, there is no "open".
 			// n8n's own Basic Auth and Header Auth credentials, on purpose: the launch team keeps one
-			// password for the kill-switch form (n8n's Form Trigger) and this dashboard, and Prometheus
+			// password for the kill-switch page (Kill Switch Page Trigger) and this dashboard, and Prometheus
 			// or Grafana send the same basic auth or header. This pack is for self-hosted n8n only.
 			// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed
 			{ name: 'httpBasicAuth', required: true, displayOptions: { show: { authentication: ['basicAuth'] } } },

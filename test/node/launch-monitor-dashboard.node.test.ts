@@ -115,7 +115,7 @@ for (const driver of DRIVERS) {
 			assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/, 'the name shows as text');
 			assert.match(html, /&quot;&gt;&lt;img src=x&gt; \/ email/, 'the source too');
 			assert.match(html, /<meta http-equiv="refresh" content="60">/);
-			assert.match(html, /<a href="\/form\/waitlist-kill-switch">Open the kill-switch form<\/a>/);
+			assert.match(html, /<a href="\/webhook\/waitlist-kill-switch">Open the kill-switch page<\/a>/);
 			assert.match(html, /<form method="post" action="\/webhook\/launch-monitor">/);
 		});
 

@@ -60,7 +60,7 @@ ${k.reason ? `<p>Reason: ${escapeHtml(k.reason)}</p>` : ''}
 		: '<p>Off: grants and vendor syncs flow normally.</p>';
 	return `<section class="card" aria-labelledby="kill-h"><h2 id="kill-h">Kill switch <span class="badge ${k.paused ? 'on' : 'off'}">${k.paused ? 'on' : 'off'}</span></h2>
 ${state}
-<p><a href="${escapeHtml(killSwitchUrl)}">Open the kill-switch form</a></p>
+<p><a href="${escapeHtml(killSwitchUrl)}">Open the kill-switch page</a></p>
 </section>`;
 }
 

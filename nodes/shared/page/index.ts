@@ -8,3 +8,4 @@ export { newNonce, pageSecurityHeaders, PRIVATE_RESPONSE_HEADERS } from './heade
 export { BASE_CSS, renderMessagePage, renderPage, type PageOptions, type RenderedPage } from './layout';
 export { sendPage, sendText, streamText, type PageResponse } from './response';
 export { checkThrottledPageAccess, clientAddress } from './throttle';
+export { isCrossSite } from './origin';
