@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { LedgerInputError, SIGN_IN_FREE_FAILURES, signInWaitMs } from '../../ledger';
+import { LedgerInputError, SIGN_IN_FREE_FAILURES, signInWaitMs, type SignInDecision } from '../../ledger';
 import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
 
 /*
@@ -11,6 +11,7 @@ import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
  */
 
 const W = 5 * 60_000;
+const statusOf = (d: SignInDecision) => (d.allowed ? 200 : d.status);
 
 for (const driver of DRIVERS) {
 	describe(`[${driver}] page sign-in: counted and slowed per address`, () => {
@@ -28,10 +29,10 @@ for (const driver of DRIVERS) {
 			const now = 1_000_000_000_000;
 			for (let i = 1; i < SIGN_IN_FREE_FAILURES; i++) assert.deepEqual(await attempt(launch, '198.51.100.7', false, now + i), { allowed: false, status: 401, failures: i, retryAfterSeconds: null });
 			assert.deepEqual(await attempt(launch, '198.51.100.7', false, now + 10), { allowed: false, status: 429, failures: 5, retryAfterSeconds: 1 });
-			assert.equal((await attempt(launch, '198.51.100.7', true, now + 500)).status, 429, 'the right password waits too');
+			assert.equal(statusOf(await attempt(launch, '198.51.100.7', true, now + 500)), 429, 'the right password waits too');
 			assert.equal((await attempt(launch, '198.51.100.8', true, now + 500)).allowed, true, 'another address is not slowed');
 			assert.deepEqual(await attempt(launch, '198.51.100.7', true, now + 1_100), { allowed: true, failures: 0 });
-			assert.equal((await attempt(launch, '198.51.100.7', false, now + 1_200)).status, 401, 'the count started over');
+			assert.equal(statusOf(await attempt(launch, '198.51.100.7', false, now + 1_200)), 401, 'the count started over');
 		});
 
 		it('each further failure doubles the wait, up to 15 minutes', async () => {
@@ -51,7 +52,7 @@ for (const driver of DRIVERS) {
 			const launch = 'burst';
 			const now = Math.floor(Date.now() / W) * W - 2 * W + 1000;
 			const results = await Promise.all(Array.from({ length: 20 }, () => attempt(launch, '192.0.2.1', false, now)));
-			const statuses = results.map((r) => (r.allowed ? 200 : r.status));
+			const statuses = results.map(statusOf);
 			assert.equal(statuses.filter((s) => s === 401).length, SIGN_IN_FREE_FAILURES - 1);
 			assert.equal(statuses.filter((s) => s === 429).length, 20 - (SIGN_IN_FREE_FAILURES - 1));
 			const [row] = await t.ledger.store.query<{ failures: number | string; refused_while_blocked: number | string }>(
