@@ -86,7 +86,11 @@ async function act(ctx: IWebhookFunctions, ledger: Ledger, res: PageResponse, la
 		await show(ledger, res, 200, { signedInAs: user, result: { ok: true, message: String(done.summary) } }, launch);
 		return { noWebhookResponse: true, workflowData: [[{ json: done }]] };
 	} catch (error) {
-		if (!(error instanceof LedgerInputError)) throw error;
+		if (!(error instanceof LedgerInputError)) {
+			// The person is signed in: say what failed; nothing was changed unless the ledger committed it.
+			sendPage(res, 500, renderMessagePage('The action could not be carried out', [(error as Error).message, 'Reload the page to see the current state, then try again.']));
+			return { noWebhookResponse: true };
+		}
 		const message = `${FIELD_NAMES[error.field] ?? error.field}: ${error.reason}`;
 		await show(ledger, res, 400, { signedInAs: user, result: { ok: false, message }, refill }, launch);
 		return { noWebhookResponse: true };

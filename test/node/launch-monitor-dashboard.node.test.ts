@@ -144,7 +144,7 @@ for (const driver of DRIVERS) {
 			const body = JSON.parse(String(json.response.body)) as { launch: string; signals: { ingestion: { newPeople: number } }; alerts: unknown[] };
 			assert.equal(body.launch, 'default');
 			assert.equal(body.signals.ingestion.newPeople, 2);
-			assert.equal(body.alerts.length, 7);
+			assert.equal(body.alerts.length, 8); // one per rule, sign_in_failures included
 
 			const metrics = await get('/webhook/launch-monitor/metrics', signedIn);
 			assert.match(metrics.response.headers['content-type'] ?? '', /^text\/plain; version=0\.0\.4/);
