@@ -80,7 +80,8 @@ export type {
 export type { AccessRecord } from './purchases/access';
 export type { AccessDecision, AccessPin, AccessState } from './purchases/access-state';
 export type { ApplyPurchaseOptions } from './purchases/apply';
-export type { CheckoutToken } from './purchases/checkout-token';
+export type { CheckoutToken, CheckoutTokenInput } from './purchases/checkout-token';
+export { CHECKOUT_LIMIT_FIELD, CHECKOUT_TOKEN_OPEN_MS, CHECKOUT_TOKENS_PER_WINDOW, CHECKOUT_TOKEN_WINDOW_MS } from './purchases/checkout-token';
 export type { EventDecision, PurchaseDecision } from './purchases/decision';
 export type { InboxEntry, InboxFilter, InboxStatus, RecordDeliveryResult, SaleConfirmation } from './purchases/inbox';
 export type { DeliveryAnswer, DeliveryNextStep, DeliveryRun, ReceiveWebhookInput, ReceiveWebhookResult } from './purchases/receive';
@@ -119,3 +120,6 @@ export { monitorMetrics, prometheusText, type MetricSample } from './monitor/met
 export { ALERT_RULES, type AlertState, type RuleInfo, type Severity, type Verdict } from './monitor/rules';
 export { UNPROCESSED_AFTER_MS, type MonitorSignals } from './monitor/signals';
 export type { HistoryInput, SnapshotRecord, TakeSnapshotResult } from './monitor/snapshots';
+export type { SignInAttempt, SignInDecision } from './pages/sign-in';
+export { SIGN_IN_FIRST_WAIT_MS, SIGN_IN_FREE_FAILURES, SIGN_IN_MAX_WAIT_MS, signInWaitMs } from './pages/sign-in';
+export type { KillSwitchView } from './pages/kill-switch-view';

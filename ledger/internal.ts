@@ -62,7 +62,7 @@ export { runReconcileSweep } from './reconcile/sweep';
 // Purchases.
 export { accessTarget, nextAccessState, type AccessTarget } from './purchases/access-state';
 export { applyPurchaseEvent, applyPurchaseEventJson, processInboxEntry } from './purchases/apply';
-export { createCheckoutToken } from './purchases/checkout-token';
+export { issueCheckoutToken, markCheckoutTokenUsed } from './purchases/checkout-token';
 export { CONFIRMATION_PENDING, recordConfirmation, recordDelivery } from './purchases/inbox';
 export { confirmSale, receiveWebhook } from './purchases/receive';
 export { matchPurchase } from './purchases/match';

@@ -5,6 +5,7 @@ import type { ContactSteps } from './contacts/steps';
 import { MonitorApi } from './monitor/api';
 import { monitorForgetStep } from './monitor/forget';
 import { OutboxApi } from './outbox/api';
+import { PagesApi } from './pages/api';
 import { outboxForgetStep, outboxMergeStep } from './outbox/contact-steps';
 import { PurchasesApi } from './purchases/api';
 import { purchasesForgetStep } from './purchases/forget';
@@ -39,6 +40,7 @@ export class Ledger {
 	readonly reconcile: ReconcileApi;
 	readonly purchases: PurchasesApi;
 	readonly monitor: MonitorApi;
+	readonly pages: PagesApi;
 
 	constructor(readonly store: Store) {
 		this.contacts = new ContactsApi(store, CONTACT_STEPS);
@@ -50,6 +52,7 @@ export class Ledger {
 		this.reconcile = new ReconcileApi(store);
 		this.purchases = new PurchasesApi(store);
 		this.monitor = new MonitorApi(store);
+		this.pages = new PagesApi(store);
 	}
 
 	schemaVersion(): Promise<number> {

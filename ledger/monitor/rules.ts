@@ -61,6 +61,11 @@ export const ALERT_RULES: Record<AlertRuleId, RuleInfo> = {
 		severity: 'critical',
 		advice: 'A burst of bad signatures usually means a wrong signing secret: compare the webhook secret at the payment provider with the credential in n8n.',
 	},
+	sign_in_failures: {
+		title: 'Wrong passwords on the kill switch or dashboard',
+		severity: 'warning',
+		advice: 'Someone is guessing the password of the kill switch or the dashboard (each address is slowed down already). If it was not your team, give the Basic Auth credential a new long password.',
+	},
 };
 
 /** The part of a stored snapshot the rules read. */
@@ -240,6 +245,16 @@ function judgeRefusedDeliveries(j: Judging): Verdict {
 	return { outcome: d.count > r.maxCount ? 'fire' : 'clear', value: d.count, threshold: r.maxCount, unit: 'deliveries', summary };
 }
 
+function judgeSignInFailures(j: Judging): Verdict {
+	const r = j.settings.signInFailures;
+	// Snapshots taken before pages counted sign-ins have no signIn block: nothing was counted.
+	const d = j.signals.signIn ?? { failures: 0, byPage: {}, blockedNow: 0 };
+	const summary = d.failures
+		? `${d.failures} wrong password${d.failures === 1 ? '' : 's'} in the last ${j.span} (${top(d.byPage)}); ${d.blockedNow} address${d.blockedNow === 1 ? '' : 'es'} made to wait now`
+		: `no wrong password in the last ${j.span}`;
+	return { outcome: d.failures > r.maxCount ? 'fire' : 'clear', value: d.failures, threshold: r.maxCount, unit: 'attempts', summary };
+}
+
 const JUDGES: Record<AlertRuleId, (j: Judging) => Verdict> = {
 	ingestion_drop: judgeIngestionDrop,
 	reconciliation_low: judgeReconciliation,
@@ -248,6 +263,7 @@ const JUDGES: Record<AlertRuleId, (j: Judging) => Verdict> = {
 	dead_letters: judgeDeadLetters,
 	outbox_stuck: judgeOutboxStuck,
 	refused_deliveries: judgeRefusedDeliveries,
+	sign_in_failures: judgeSignInFailures,
 };
 
 /**

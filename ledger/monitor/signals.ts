@@ -101,6 +101,8 @@ export interface MonitorSignals {
 		failures: Record<string, { failing: number; dead: number; lastError: string | null; lastErrorAt: number | null }>;
 	};
 	review: { open: number; byKind: CountByKind };
+	/** Wrong passwords on the pack's pages (kill switch, dashboard) in the window, by page; addresses made to wait now. */
+	signIn: { failures: number; byPage: CountByKind; blockedNow: number };
 }
 
 /** A delivery the trigger stored but no run processed for this long counts as left unprocessed (the replay's default). */
@@ -269,6 +271,16 @@ export function signalStatements(c: StatementContext): SignalStatement[] {
 			params: window,
 		},
 		{
+			name: 'sign_in_failures',
+			sql: 'SELECT page, COUNT(*) AS n FROM page_sign_in_failures WHERE launch = $1 AND at >= $2 AND at < $3 GROUP BY page',
+			params: window,
+		},
+		{
+			name: 'sign_in_blocked',
+			sql: 'SELECT COUNT(*) AS n FROM page_sign_in_throttle WHERE launch = $1 AND blocked_until > $2',
+			params: [c.launch, c.now],
+		},
+		{
 			name: 'unprocessed_deliveries',
 			sql: `SELECT COUNT(*) AS n, MIN(received_at) AS oldest FROM purchase_inbox WHERE launch = $1 AND status = 'received' AND received_at < $2`,
 			params: [c.launch, c.now - UNPROCESSED_AFTER_MS],
@@ -365,6 +377,12 @@ function reconciliationOf(rows: SignalRows): MonitorSignals['reconciliation'] {
 	let reviewWaiting = 0;
 	for (const r of rows('open_review')) if (r.kind === 'purchase' && r.reason === 'no_contact_match') reviewWaiting += num(r.n);
 	return { captured, matched, unmatched: captured - matched, byHow, percent: percent(matched, captured), reviewWaiting };
+}
+
+function signInOf(rows: SignalRows): MonitorSignals['signIn'] {
+	const byPage: CountByKind = {};
+	for (const r of rows('sign_in_failures')) add(byPage, String(r.page), num(r.n));
+	return { failures: sum(byPage), byPage, blockedNow: num(rows('sign_in_blocked')[0]?.n) };
 }
 
 function reviewOf(rows: SignalRows): MonitorSignals['review'] {
@@ -482,5 +500,6 @@ export async function computeSignals(db: SqlExecutor | Store, input: SignalsInpu
 		delivery: deliveryOf(rows, now, outbox),
 		vendorSync: vendorSyncOf(rows, outbox.failures),
 		review: reviewOf(rows),
+		signIn: signInOf(rows),
 	};
 }

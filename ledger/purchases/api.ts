@@ -1,7 +1,7 @@
 import type { Store } from '../store';
 import { getAccess, type AccessRecord } from './access';
 import { applyPurchaseEvent, applyPurchaseEventJson, processInboxEntry, type ApplyPurchaseOptions } from './apply';
-import { createCheckoutToken, type CheckoutToken } from './checkout-token';
+import { issueCheckoutToken, type CheckoutToken, type CheckoutTokenInput } from './checkout-token';
 import type { EventDecision, PurchaseDecision } from './decision';
 import { deferInboxReplay, getInboxEntry, listInbox, recordConfirmation, type InboxEntry, type InboxFilter, type SaleConfirmation } from './inbox';
 import type { PurchaseEvent } from './normalize';
@@ -54,8 +54,18 @@ export class PurchasesApi {
 		return this.store.transaction((tx) => applyPurchaseEventJson(tx, launch, value, options));
 	}
 
-	createCheckoutToken(input: { launch: string; contactId: string; source?: string }): Promise<CheckoutToken> {
-		return this.store.transaction((tx) => createCheckoutToken(tx, input));
+	/**
+	 * The checkout token for a contact (by id, or by email — added if `createContact`) and product:
+	 * the open one again (not yet paid with, under 24 h old), else a new one; at most
+	 * CHECKOUT_TOKENS_PER_WINDOW new ones per contact and hour (LedgerInputError on `checkoutLimit`).
+	 */
+	checkoutToken(input: CheckoutTokenInput): Promise<CheckoutToken> {
+		return this.store.transaction((tx) => issueCheckoutToken(tx, input));
+	}
+
+	/** checkoutToken for a known contact (kept for existing callers). */
+	createCheckoutToken(input: { launch: string; contactId: string; productId?: string; source?: string; now?: number }): Promise<CheckoutToken> {
+		return this.checkoutToken(input);
 	}
 
 	defineProduct(input: ProductInput): Promise<Product> {

@@ -4,6 +4,7 @@ import { closeReviewSubjects, openReviewItem } from '../review/review';
 import { eventSubject, orderSubject } from '../review/subjects';
 import type { SqlExecutor } from '../store';
 import { settleAccess } from './access';
+import { markCheckoutTokenUsed } from './checkout-token';
 import { decisionOf, emptyDecision, type EventDecision, type PurchaseDecision } from './decision';
 import { finishInboxEntry, getInboxEntry, validateLaunch } from './inbox';
 import { linkPurchaseIdentifiers, lockMatchedContact, matchPurchase, type MatchedBy } from './match';
@@ -171,6 +172,8 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 	}
 	if (!event.orderId) return sendToReview(a, 'missing_order_id', {});
 	const purchase = await lockPurchase(tx, a.launch, event, event.orderId, a.now);
+	// The buyer's checkout link hands out a new token from now on (this one has been paid with).
+	await markCheckoutTokenUsed(tx, a.launch, event.checkoutToken, a.now);
 	const product = await productOf(a, purchase);
 	if (!product && event.productId) return sendToReview(a, 'unknown_product', { purchaseId: purchase.id });
 	const placed = await placePurchase(a, purchase);

@@ -14,6 +14,8 @@ export const purchasesForgetStep: ForgetStep = {
 		if (context.contactIds.length === 0) return;
 		const purchaseParams: SqlValue[] = [];
 		await tx.execute(`UPDATE purchases SET email = NULL, customer_id = NULL WHERE contact_id IN (${inList(context.contactIds, purchaseParams)})`, purchaseParams);
+		const tokenParams: SqlValue[] = [];
+		await tx.execute(`DELETE FROM checkout_tokens WHERE contact_id IN (${inList(context.contactIds, tokenParams)})`, tokenParams);
 		const inboxParams: SqlValue[] = [FORGOTTEN_BODY];
 		await tx.execute(`UPDATE purchase_inbox SET raw_body = $1, headers = '{}', remote_address = NULL WHERE contact_id IN (${inList(context.contactIds, inboxParams)})`, inboxParams);
 		const contains = tx.dialect === 'postgres' ? 'strpos(raw_body, $2) > 0' : 'instr(raw_body, $2) > 0';

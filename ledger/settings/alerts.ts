@@ -7,7 +7,7 @@ import { LedgerInputError } from '../errors';
  */
 
 /** The alert rules, by the id an announcement carries. */
-export const ALERT_RULE_IDS = ['ingestion_drop', 'reconciliation_low', 'utm_fidelity_low', 'paid_without_access', 'dead_letters', 'outbox_stuck', 'refused_deliveries'] as const;
+export const ALERT_RULE_IDS = ['ingestion_drop', 'reconciliation_low', 'utm_fidelity_low', 'paid_without_access', 'dead_letters', 'outbox_stuck', 'refused_deliveries', 'sign_in_failures'] as const;
 export type AlertRuleId = (typeof ALERT_RULE_IDS)[number];
 
 export interface IngestionDropSettings {
@@ -53,6 +53,8 @@ export interface AlertSettings {
 	deadLetters: { enabled: boolean; maxCount: number };
 	outboxPending: { enabled: boolean; maxAgeMinutes: number };
 	refusedDeliveries: { enabled: boolean; maxCount: number };
+	/** Wrong passwords on the pack's pages (kill switch, dashboard) allowed per window. */
+	signInFailures: { enabled: boolean; maxCount: number };
 }
 
 /** A change to alert settings: any key, rule blocks partially. */
@@ -77,10 +79,12 @@ export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
 	deadLetters: { enabled: true, maxCount: 0 },
 	outboxPending: { enabled: true, maxAgeMinutes: 30 },
 	refusedDeliveries: { enabled: true, maxCount: 0 },
+	// A person mistyping a few times stays under it; a guesser reaches it within a minute even throttled.
+	signInFailures: { enabled: true, maxCount: 10 },
 };
 
 /** The settings block of each rule. */
-export const RULE_SETTINGS_KEY: Record<AlertRuleId, 'ingestionDrop' | 'reconciliation' | 'utmFidelity' | 'paidWithoutAccess' | 'deadLetters' | 'outboxPending' | 'refusedDeliveries'> = {
+export const RULE_SETTINGS_KEY: Record<AlertRuleId, 'ingestionDrop' | 'reconciliation' | 'utmFidelity' | 'paidWithoutAccess' | 'deadLetters' | 'outboxPending' | 'refusedDeliveries' | 'signInFailures'> = {
 	ingestion_drop: 'ingestionDrop',
 	reconciliation_low: 'reconciliation',
 	utm_fidelity_low: 'utmFidelity',
@@ -88,6 +92,7 @@ export const RULE_SETTINGS_KEY: Record<AlertRuleId, 'ingestionDrop' | 'reconcili
 	dead_letters: 'deadLetters',
 	outbox_stuck: 'outboxPending',
 	refused_deliveries: 'refusedDeliveries',
+	sign_in_failures: 'signInFailures',
 };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -144,6 +149,7 @@ const RULE_FIELDS: Record<string, Record<string, Check>> = {
 	deadLetters: { maxCount: (f, v) => numberIn(f, v, 0, 1_000_000, { integer: true, example: '0' }) },
 	outboxPending: { maxAgeMinutes: (f, v) => numberIn(f, v, 0, 43_200, { example: '30' }) },
 	refusedDeliveries: { maxCount: (f, v) => numberIn(f, v, 0, 1_000_000, { integer: true, example: '0' }) },
+	signInFailures: { maxCount: (f, v) => numberIn(f, v, 0, 1_000_000, { integer: true, example: '10' }) },
 };
 
 function ruleBlock(field: string, value: unknown, current: RuleBlock, checks: Record<string, Check>): RuleBlock {

@@ -1,12 +1,12 @@
 import { NodeConnectionTypes, type INodeType, type INodeTypeDescription, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
 import { ledgerFor, storageProperties, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
-import { checkPageAccess, sendPage, sendText, type PageResponse } from '../shared/page';
+import { checkThrottledPageAccess, sendPage, sendText, type PageResponse } from '../shared/page';
 import { contactsCsvPathFromParameter, metricsPathFromParameter, pathFromParameter, signalsJsonPathFromParameter } from '../shared/webhookPaths';
 import { dashboardProperties, NODE_DISPLAY_NAME } from './description';
 import { startCheck } from './handlers/checkNow';
 import { pageLedger, servePage } from './handlers/pages';
-import { pageOf, requestPath, type DashboardRequest } from './handlers/request';
+import { dashboardPathOf, pageOf, requestPath, type DashboardRequest } from './handlers/request';
 import { dashboardTriggerOptions } from './options';
 
 /**
@@ -31,7 +31,7 @@ export class LaunchMonitorDashboardTrigger implements INodeType {
 		credentials: [
 			// Who may open the pages (nodes/shared/page/access.ts); one is required, there is no "open".
 			// n8n's own Basic Auth and Header Auth credentials, on purpose: the launch team keeps one
-			// password for the kill-switch form (n8n's Form Trigger) and this dashboard, and Prometheus
+			// password for the kill-switch page (Kill Switch Page Trigger) and this dashboard, and Prometheus
 			// or Grafana send the same basic auth or header. This pack is for self-hosted n8n only.
 			// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed
 			{ name: 'httpBasicAuth', required: true, displayOptions: { show: { authentication: ['basicAuth'] } } },
@@ -57,13 +57,20 @@ export class LaunchMonitorDashboardTrigger implements INodeType {
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const res = this.getResponseObject() as unknown as PageResponse;
 		const req = this.getRequestObject() as unknown as DashboardRequest;
-		const access = await checkPageAccess(this, { realm: 'Launch monitor', nodeName: this.getNode().name });
+		const options = dashboardTriggerOptions(this);
+		// Wrong passwords are counted and slowed per address (429 + Retry-After), for every page of the dashboard together.
+		const access = await checkThrottledPageAccess(this, {
+			realm: 'Launch monitor',
+			nodeName: this.getNode().name,
+			launch: options.launch,
+			page: dashboardPathOf(requestPath(req)),
+			ledger: () => ledgerFor(this),
+		});
 		if (!access.ok) {
 			if (pageOf(requestPath(req)) === 'dashboard') sendPage(res, access.status, access.page, access.headers);
 			else sendText(res, access.status, 'text/plain; charset=utf-8', `${access.message}\n`, access.headers);
 			return { noWebhookResponse: true };
 		}
-		const options = dashboardTriggerOptions(this);
 		if ((req.method ?? '').toUpperCase() === 'POST') return startCheck(req, res, options);
 		const ledger = await pageLedger(() => ledgerFor(this), res);
 		if (ledger) await servePage(ledger, req, res, options);

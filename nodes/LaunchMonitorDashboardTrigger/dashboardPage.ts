@@ -18,7 +18,7 @@ export interface DashboardPageOptions {
 	/** The dashboard's own path as the browser asked for it, e.g. /webhook/launch-monitor. */
 	basePath: string;
 	refreshSeconds: number;
-	/** Link to the kill-switch form (relative to n8n, or a full URL). */
+	/** Link to the kill-switch page (relative to n8n, or a full URL). */
 	killSwitchUrl: string;
 	/** A "check now" was just started. */
 	checkStarted?: boolean;

@@ -44,11 +44,11 @@ export const dashboardProperties: INodeProperties[] = [
 				description: 'Profile fields the contacts CSV adds as columns after the fixed ones (email, UTMs, tags …), comma-separated',
 			},
 			{
-				displayName: 'Kill Switch Form URL',
+				displayName: 'Kill Switch Page URL',
 				name: 'killSwitchUrl',
 				type: 'string',
-				default: '/form/waitlist-kill-switch',
-				description: 'Where the dashboard\'s kill-switch link goes: the kill-switch template\'s form, on this n8n by default',
+				default: '/webhook/waitlist-kill-switch',
+				description: 'Where the dashboard\'s kill-switch link goes: the kill-switch template\'s page, on this n8n by default',
 			},
 			{
 				displayName: 'Refresh Every (Seconds)',

@@ -27,7 +27,7 @@ export function dashboardTriggerOptions(ctx: IWebhookFunctions): DashboardTrigge
 		launch: String(ctx.getNodeParameter('launch', 'default') ?? '').trim() || 'default',
 		title: (options.title ?? '').trim() || 'Launch monitor',
 		refreshSeconds: Number.isFinite(refresh) ? Math.min(3600, Math.max(10, refresh)) : 60,
-		killSwitchUrl: (options.killSwitchUrl ?? '').trim() || '/form/waitlist-kill-switch',
+		killSwitchUrl: (options.killSwitchUrl ?? '').trim() || '/webhook/waitlist-kill-switch',
 		exportFields:
 			options.exportFields === undefined
 				? undefined

@@ -193,6 +193,9 @@ export function readWorkflowFiles(paths: string[]): WorkflowFile[] {
 					{ method: 'GET', path: `${base}/metrics`, label: 'Prometheus metrics' },
 					{ method: 'GET', path: `${base}/contacts.csv`, label: 'contacts CSV export' },
 				);
+			} else if (node.type.endsWith('.killSwitchPageTrigger')) {
+				// A page (GET) whose form posts back to the same path.
+				webhookPaths.push({ method: 'GET', path: typeof path === 'string' && path ? path : 'waitlist-kill-switch', label: 'kill-switch page' });
 			} else if (typeof path === 'string' && path && (node.type.endsWith('Trigger') || node.type.endsWith('.webhook'))) {
 				const method = typeof node.parameters?.httpMethod === 'string' ? node.parameters.httpMethod : 'POST';
 				webhookPaths.push({ method, path });

@@ -130,14 +130,14 @@ describe('browser: launch monitor dashboard (headless Chromium, real n8n)', () =
 		await context.close();
 	});
 
-	it('with the kill switch on: a banner, who and why, and the link to the kill-switch form', async () => {
+	it('with the kill switch on: a banner, who and why, and the link to the kill-switch page', async () => {
 		await n8n.withLedger((ledger) => ledger.outbox.pause({ launch: 'default', scope: 'grants', by: 'ops@example.com', reason: 'Wrong product <mapping> in checkout', source: 'browser-test' }));
 		const { context, page } = await open({ signedIn: true });
 		await page.goto(dashboardUrl());
 		assert.match((await page.getByRole('status').nth(1).textContent()) ?? '', /^Kill switch on: access grants are held since/);
 		assert.match((await page.locator('#kill-h').textContent()) ?? '', /Kill switch\s*on/);
 		assert.equal(await page.getByText('Reason: Wrong product <mapping> in checkout').count(), 1);
-		assert.equal(await page.getByRole('link', { name: 'Open the kill-switch form' }).getAttribute('href'), '/form/waitlist-kill-switch');
+		assert.equal(await page.getByRole('link', { name: 'Open the kill-switch page' }).getAttribute('href'), '/webhook/waitlist-kill-switch');
 		await page.screenshot({ path: join(ARTIFACTS_DIR, 'launch-monitor-kill-switch.png'), fullPage: true });
 		await context.close();
 	});

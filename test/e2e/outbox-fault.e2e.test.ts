@@ -1,6 +1,6 @@
 /**
  * Issue 5's fault test on a real n8n: the launch-day capture template (the capture trigger alone, in
- * spike mode), the outbox drain, the scheduled reconciliation and the kill-switch form, published together, with Kit and HubSpot failing 30 % of
+ * spike mode), the outbox drain, the scheduled reconciliation and the kill-switch page, published together, with Kit and HubSpot failing 30 % of
  * their write calls and the course platform down for a while (vendor fakes inside the n8n process).
  *
  * The templates are imported as shipped, with three test settings changed in the imported copy only:
@@ -52,7 +52,7 @@ function forTest(wf: TemplateJson, everySeconds?: number): TemplateJson {
 		if (node.type === 'n8n-nodes-base.httpRequest' && p.genericAuthType === 'httpHeaderAuth') node.credentials = { httpHeaderAuth: credentialRef('wlFakeKitHeader1') };
 		if (node.type === 'n8n-nodes-base.httpRequest' && p.nodeCredentialType === 'hubspotAppToken') node.credentials = { hubspotAppToken: credentialRef('wlFakeHubspot001') };
 		if (node.type === 'n8n-nodes-base.httpRequest' && p.nodeCredentialType === 'stripeApi') node.credentials = { stripeApi: credentialRef('wlFakeStripe0001') };
-		if (node.type === 'n8n-nodes-base.formTrigger') node.credentials = { httpBasicAuth: credentialRef('wlKillSwitchAuth') };
+		if (node.type === 'n8n-nodes-waitlist-ledger.killSwitchPageTrigger') node.credentials = { httpBasicAuth: credentialRef('wlKillSwitchAuth') };
 		if (node.type === 'n8n-nodes-base.scheduleTrigger' && everySeconds) p.rule = { interval: [{ field: 'seconds', secondsInterval: everySeconds }] };
 		if (node.type === 'n8n-nodes-waitlist-ledger.accessOutbox' && p.operation === 'fail') p.retryOptions = { baseDelaySeconds: 1, maxDelaySeconds: 4 };
 	}
@@ -111,21 +111,15 @@ describe('real n8n: outbox drain, scheduled reconciliation and kill switch under
 	const finished = (workflowId: string) => n8n.executions(workflowId).filter((e) => e.status !== 'running' && e.status !== 'new' && e.status !== 'waiting');
 	const contactIdOf = async (email: string) => (await ledger.contacts.find({ launch: 'default', kind: 'email', value: email }))!.id;
 
-	async function submitKillSwitch(action: string, reason: string): Promise<void> {
-		const form = new FormData();
-		form.append('field-0', action);
-		form.append('field-1', '');
-		form.append('field-2', 'ops@example.com');
-		form.append('field-3', reason);
-		form.append('field-4', '');
+	async function submitKillSwitch(action: 'pauseGrants' | 'resume', reason: string): Promise<void> {
 		const before = finished(KILL_SWITCH_ID).length;
-		const res = await fetch(`${n8n.baseUrl}/form/waitlist-kill-switch`, {
+		const res = await fetch(`${n8n.baseUrl}/webhook/waitlist-kill-switch`, {
 			method: 'POST',
-			body: form,
-			headers: { authorization: `Basic ${Buffer.from(`${BASIC_AUTH.user}:${BASIC_AUTH.password}`).toString('base64')}` },
+			body: new URLSearchParams({ action, reason, name: 'ops@example.com' }).toString(),
+			headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${BASIC_AUTH.user}:${BASIC_AUTH.password}`).toString('base64')}` },
 		});
 		const text = await res.text();
-		assert.equal(res.status, 200, `kill switch form answered ${res.status}: ${text.slice(0, 300)}`);
+		assert.equal(res.status, 200, `kill switch page answered ${res.status}: ${text.slice(0, 300)}`);
 		const [run] = (await n8n.waitForExecutions(KILL_SWITCH_ID, before + 1, 60_000)).slice(-1);
 		assert.equal(run!.status, 'success', `kill switch run: ${JSON.stringify(run!.errors)}`);
 	}
@@ -217,9 +211,9 @@ describe('real n8n: outbox drain, scheduled reconciliation and kill switch under
 	});
 
 	it('kill switch: grants decided while paused are held, tagged and never sent; after resume all arrive once, in order', async () => {
-		await submitKillSwitch('Pause grants', 'e2e: wrong product mapping in checkout');
+		await submitKillSwitch('pauseGrants', 'e2e: wrong product mapping in checkout');
 		const pause = await ledger.outbox.pauseState('default');
-		assert.deepEqual([pause.paused, pause.scope, pause.pausedBy], [true, 'grants', 'ops@example.com']);
+		assert.deepEqual([pause.paused, pause.scope, pause.pausedBy], [true, 'grants', 'ops@example.com (signed in as launch-ops)']);
 
 		const keys: string[] = [];
 		const contacts: string[] = [];
@@ -239,7 +233,7 @@ describe('real n8n: outbox drain, scheduled reconciliation and kill switch under
 		for (const contactId of contacts) assert.ok((await ledger.tags.ofContact(contactId)).some((t) => t.tag === HOLDING_TAG), `contact ${contactId} is in the holding segment`);
 		assert.equal((await outboxCounts(['grant'])).held, 20);
 
-		await submitKillSwitch('Resume', 'e2e: mapping fixed');
+		await submitKillSwitch('resume', 'e2e: mapping fixed');
 		assert.equal((await ledger.outbox.pauseState('default')).paused, false);
 		await until('every released grant delivered', 120_000, async () => (await outboxCounts(['grant'])).done === 30 + keys.length);
 
@@ -251,8 +245,8 @@ describe('real n8n: outbox drain, scheduled reconciliation and kill switch under
 		assert.deepEqual(
 			history.map((e) => [e.type, (e.data as { by?: string }).by, (e.data as { reason?: string }).reason]),
 			[
-				['outbox.paused', 'ops@example.com', 'e2e: wrong product mapping in checkout'],
-				['outbox.resumed', 'ops@example.com', 'e2e: mapping fixed'],
+				['outbox.paused', 'ops@example.com (signed in as launch-ops)', 'e2e: wrong product mapping in checkout'],
+				['outbox.resumed', 'ops@example.com (signed in as launch-ops)', 'e2e: mapping fixed'],
 			],
 		);
 	});

@@ -115,7 +115,7 @@ for (const driver of DRIVERS) {
 			assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/, 'the name shows as text');
 			assert.match(html, /&quot;&gt;&lt;img src=x&gt; \/ email/, 'the source too');
 			assert.match(html, /<meta http-equiv="refresh" content="60">/);
-			assert.match(html, /<a href="\/form\/waitlist-kill-switch">Open the kill-switch form<\/a>/);
+			assert.match(html, /<a href="\/webhook\/waitlist-kill-switch">Open the kill-switch page<\/a>/);
 			assert.match(html, /<form method="post" action="\/webhook\/launch-monitor">/);
 		});
 
@@ -144,7 +144,7 @@ for (const driver of DRIVERS) {
 			const body = JSON.parse(String(json.response.body)) as { launch: string; signals: { ingestion: { newPeople: number } }; alerts: unknown[] };
 			assert.equal(body.launch, 'default');
 			assert.equal(body.signals.ingestion.newPeople, 2);
-			assert.equal(body.alerts.length, 7);
+			assert.equal(body.alerts.length, 8); // one per rule, sign_in_failures included
 
 			const metrics = await get('/webhook/launch-monitor/metrics', signedIn);
 			assert.match(metrics.response.headers['content-type'] ?? '', /^text\/plain; version=0\.0\.4/);

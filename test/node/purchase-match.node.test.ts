@@ -136,7 +136,11 @@ for (const driver of DRIVERS) {
 			const byId = await run({ resource: 'checkout', operation: 'createToken', identifyBy: 'contactId', contactId: String(out.contactId) });
 			ok(byId);
 			assert.equal(byId.output(NODE)[0]!.contactId, out.contactId);
-			assert.notEqual(byId.output(NODE)[0]!.token, out.token, 'every checkout gets its own token');
+			// Issue 20 row 9: asking again while the token is open hands out the same one (not a new token per post).
+			assert.deepEqual([byId.output(NODE)[0]!.token, byId.output(NODE)[0]!.reused], [out.token, true], 'the open token is handed out again');
+			const otherProduct = await run({ resource: 'checkout', operation: 'createToken', identifyBy: 'contactId', contactId: String(out.contactId), productId: 'ebook' });
+			ok(otherProduct);
+			assert.notEqual(otherProduct.output(NODE)[0]!.token, out.token, 'another product is another checkout');
 		});
 
 		it('a checkout token for a contact id that was merged since belongs to the contact it was merged into', async () => {
@@ -383,6 +387,16 @@ for (const driver of DRIVERS) {
 				},
 				{ name: 'due revocations: batch size 0', parameters: { resource: 'purchase', operation: 'dueRevocations', batchSize: 0 }, message: /^Batch Size: must be a whole number of at least 1/ },
 				{ name: 'checkout token: no email', parameters: { resource: 'checkout', operation: 'createToken', email: '={{ $json.email }}' }, message: /^Email: is required/ },
+				{
+					name: 'checkout token: an email that is a list',
+					parameters: { resource: 'checkout', operation: 'createToken', email: '={{ ["a@example.com", "b@example.com"] }}' },
+					message: /^Email: must be one email address as text; got a list/,
+				},
+				{
+					name: 'checkout token: an email with a line break',
+					parameters: { resource: 'checkout', operation: 'createToken', email: '={{ "ada@example.com\\r\\nBcc: x@example.com" }}' },
+					message: /^Email: must be one line of text without line breaks/,
+				},
 				{
 					name: 'checkout token: unknown email without adding contacts',
 					parameters: { resource: 'checkout', operation: 'createToken', email: 'nobody@example.com', createContact: false },

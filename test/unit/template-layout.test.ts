@@ -20,6 +20,13 @@ describe('template layout: what a creator sees on the canvas', () => {
 		it(`${file}: no sticky note covers a node or another note, no node covers another`, () => {
 			assert.deepEqual(layoutOverlaps(wf.nodes, wf.connections), []);
 		});
+		it(`${file}: every node has an id of its own (n8n refuses to import a workflow with a duplicate)`, () => {
+			const ids = wf.nodes.map((n) => (n as { id?: string }).id);
+			assert.deepEqual(
+				ids.filter((id, i) => ids.indexOf(id) !== i),
+				[],
+			);
+		});
 		it(`${file}: every sticky note's markdown renders (no stray * or _, closed code spans and links)`, () => {
 			const problems = wf.nodes.filter((n) => n.type === STICKY_TYPE).flatMap((n) => markdownProblems(String(n.parameters.content ?? '')).map((p) => `"${n.name}" ${p}`));
 			assert.deepEqual(problems, []);

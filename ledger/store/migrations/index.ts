@@ -12,14 +12,16 @@ import { purchaseInboxConfirmed } from './022-purchase-inbox-confirmed';
 import { purchaseInboxReplay } from './023-purchase-inbox-replay';
 import { purchaseInboxConfirmation } from './024-purchase-inbox-confirmation';
 import { refusedBodies } from './025-refused-bodies';
+import { checkoutTokens } from './027-checkout-tokens';
 import { captureRejections } from './030-capture-rejections';
 import { captureRejectionBodies } from './031-capture-rejection-bodies';
 import { captureFormStamps } from './034-capture-form-stamps';
 import { monitorTables } from './040-monitor';
+import { pageSignIn } from './050-page-sign-in';
 
 /**
  * Every migration, in the order they apply. Add a new file per change (never edit a released one).
  * Version ranges per area keep parallel work from colliding: 1–9 identity/tags/events,
  * 10–19 outbox/settings, 20–29 purchases/inbox/access, 30–39 capture, 40+ monitoring.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables].sort((a, b) => a.version - b.version);
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn].sort((a, b) => a.version - b.version);

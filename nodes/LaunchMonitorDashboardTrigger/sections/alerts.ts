@@ -20,7 +20,7 @@ export function statusSection(firing: readonly AlertStatus[], delivery: MonitorS
 	if (!k.paused) return alerts;
 	const what = k.scope === 'all' ? 'all vendor calls are' : 'access grants are';
 	return `${alerts}
-<p class="status held" role="status">Kill switch on: ${what} held since ${escapeHtml(utcText(k.pausedAt))} (${num(delivery.held.count)} waiting). <a href="${escapeHtml(killSwitchUrl)}">Kill-switch form</a></p>`;
+<p class="status held" role="status">Kill switch on: ${what} held since ${escapeHtml(utcText(k.pausedAt))} (${num(delivery.held.count)} waiting). <a href="${escapeHtml(killSwitchUrl)}">Kill-switch page</a></p>`;
 }
 
 function alertCard(a: AlertStatus, now: number): string {

@@ -16,6 +16,12 @@ const syncText = (v: Sync) => (v.contacts ? `${escapeHtml(percentText(v.percent)
 
 /** Refusals past their sender's cap are counted, not stored: say so beside the count. */
 const notKeptText = (n: number | undefined) => (n ? `; ${num(n)} not kept (over their sender's cap)` : '');
+/** Wrong passwords on the pack's pages; snapshots from before they were counted have none. */
+function signInRow(live: MonitorSignals, span: string, alerts: readonly AlertStatus[]): string {
+	const s = live.signIn ?? { failures: 0, byPage: {}, blockedNow: 0 };
+	const detail = s.failures ? `in the last ${span}: ${counts(s.byPage)}; ${plural(s.blockedNow, 'address', 'addresses')} made to wait now` : `none in the last ${span}`;
+	return row('Wrong passwords (kill switch, dashboard)', num(s.failures), detail, firingRule(alerts, 'sign_in_failures'));
+}
 
 export function deliverySection(live: MonitorSignals, alerts: readonly AlertStatus[]): string {
 	const d = live.delivery;
@@ -30,6 +36,7 @@ ${row('Outbox waiting', num(d.outbox.open), d.outbox.open ? `oldest ${escapeHtml
 ${row('Dead letters', num(d.deadLetters.count), counts(d.deadLetters.byKind), firingRule(alerts, 'dead_letters'))}
 ${row('Refused payment deliveries', num(d.refusedDeliveries.count), d.refusedDeliveries.count ? `in the last ${span}: ${counts(d.refusedDeliveries.byReason)}${notKeptText(d.refusedDeliveries.notKept)}` : `none in the last ${span}`, firingRule(alerts, 'refused_deliveries'))}
 ${row('Payments not processed', num(d.unprocessedDeliveries.count), d.unprocessedDeliveries.count ? `oldest ${escapeHtml(durationText(d.unprocessedDeliveries.oldestAgeMs))}` : 'none left unprocessed', d.unprocessedDeliveries.count > 0)}
+${signInRow(live, span, alerts)}
 ${row('Email platform sync', percentText(live.vendorSync.esp.percent), syncText(live.vendorSync.esp), false)}
 ${row('CRM sync', percentText(live.vendorSync.crm.percent), syncText(live.vendorSync.crm), false)}
 </tbody></table>
@@ -55,7 +62,7 @@ ${k.reason ? `<p>Reason: ${escapeHtml(k.reason)}</p>` : ''}
 		: '<p>Off: grants and vendor syncs flow normally.</p>';
 	return `<section class="card" aria-labelledby="kill-h"><h2 id="kill-h">Kill switch <span class="badge ${k.paused ? 'on' : 'off'}">${k.paused ? 'on' : 'off'}</span></h2>
 ${state}
-<p><a href="${escapeHtml(killSwitchUrl)}">Open the kill-switch form</a></p>
+<p><a href="${escapeHtml(killSwitchUrl)}">Open the kill-switch page</a></p>
 </section>`;
 }
 

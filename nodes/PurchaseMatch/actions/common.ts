@@ -45,6 +45,7 @@ export const FIELD_LABELS: FieldLabels = {
 	by: 'By',
 	batchSize: 'Batch Size',
 	olderThanMinutes: 'Unprocessed For (Minutes)',
+	checkoutLimit: 'Checkout links',
 };
 
 /** The outputs of an operation, as OUTPUTS_EXPRESSION draws them; error items leave on the first. */

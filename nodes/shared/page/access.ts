@@ -47,11 +47,15 @@ const CREDENTIAL_TYPE: Record<PageAuthentication, string> = { basicAuth: 'httpBa
 const CREDENTIAL_NAME: Record<PageAuthentication, string> = { basicAuth: 'Basic Auth', headerAuth: 'Header Auth' };
 
 export type PageAccess =
-	| { ok: true }
+	| { ok: true; /** The Basic Auth user name signed in with ('' for Header Auth). */ user: string }
 	| {
 			ok: false;
-			/** 401: the visitor did not present the credential; 403: the node has no usable credential. */
-			status: 401 | 403;
+			/** 401: the visitor did not present the credential; 403: the node has no usable credential; 429: too many wrong ones, 503: the ledger that counts them is unreachable (throttle.ts). */
+			status: 401 | 403 | 429 | 503;
+			/** Whether a (wrong) credential was presented, i.e. a failed attempt to count; false for a bare request. */
+			presented?: boolean;
+			/** The user name presented with it (Basic Auth). */
+			user?: string;
 			/** For pages; machine clients (JSON, metrics, CSV) get `message` as text. */
 			page: RenderedPage;
 			message: string;
@@ -119,11 +123,13 @@ export async function checkPageAccess(ctx: IWebhookFunctions, options: { realm: 
 		const password = text(data.password);
 		if (user === '' || password === '') return locked('The Basic Auth credential selected on the node has an empty user name or password.');
 		const given = basicCredentials(header(req, 'authorization'));
-		if (given && sameSecret(given.user, user) && sameSecret(given.password, password)) return { ok: true };
+		if (given && sameSecret(given.user, user) && sameSecret(given.password, password)) return { ok: true, user };
 		const message = `Sign in with the user name and password of the Basic Auth credential selected on the "${options.nodeName}" node.`;
 		return {
 			ok: false,
 			status: 401,
+			presented: given !== null,
+			user: given?.user,
 			message,
 			headers: { 'www-authenticate': `Basic realm="${options.realm.replace(/["\\]/g, '')}", charset="UTF-8"` },
 			page: renderMessagePage('Sign in to see this page', [message]),
@@ -133,7 +139,7 @@ export async function checkPageAccess(ctx: IWebhookFunctions, options: { realm: 
 	const value = text(data.value);
 	if (name === '' || value === '') return locked('The Header Auth credential selected on the node has an empty header name or value.');
 	const given = header(req, name);
-	if (given !== undefined && sameSecret(given, value)) return { ok: true };
+	if (given !== undefined && sameSecret(given, value)) return { ok: true, user: '' };
 	const message = `Send the header of the Header Auth credential selected on the "${options.nodeName}" node (${name}: …).`;
-	return { ok: false, status: 401, message, headers: {}, page: renderMessagePage('This page needs its secret header', [message]) };
+	return { ok: false, status: 401, presented: given !== undefined, message, headers: {}, page: renderMessagePage('This page needs its secret header', [message]) };
 }

@@ -7,3 +7,5 @@ export { escapeHtml, svgNumber } from './escape';
 export { newNonce, pageSecurityHeaders, PRIVATE_RESPONSE_HEADERS } from './headers';
 export { BASE_CSS, renderMessagePage, renderPage, type PageOptions, type RenderedPage } from './layout';
 export { sendPage, sendText, streamText, type PageResponse } from './response';
+export { checkThrottledPageAccess, clientAddress } from './throttle';
+export { isCrossSite } from './origin';

@@ -37,38 +37,45 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: { operation: ['createToken'], identifyBy: ['email'] } },
 	},
 	contactIdProperty({ displayOptions: { show: { operation: ['createToken'], identifyBy: ['contactId'] } } }),
+	{
+		displayName: 'Product ID',
+		name: 'productId',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. course',
+		description:
+			'The product this checkout is for, as defined with Product → Define. The same person asking again for the same product gets the same token until it is paid with or 24 hours pass; leave empty for one token for any product.',
+		displayOptions: show,
+	},
 ];
 
-/** A new opaque token bound to the contact, and the fields each checkout provider carries back in its webhook. */
+/**
+ * The contact's checkout token for the product: the open one again, else a new one (capped per hour).
+ * One ledger call decides it all, so concurrent posts for one address get one token.
+ */
 export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {
 	const launch = launchOf(this, itemIndex);
 	const source = sourceOf(this);
-	let contactId: string;
-	let created = false;
-	if (textParameter(this, 'identifyBy', itemIndex) === 'contactId') {
-		const given = requiredText(this, 'contactId', itemIndex, '{{ $json.contactId }}');
-		// A contact merged since that id was read: the token belongs to the one it now lives on in.
-		const contact = await ledger.contacts.current(given);
-		if (!contact || contact.launch !== launch) throw new LedgerInputError('contactId', `no contact "${given}" in launch "${launch}"; use the contactId of an earlier Waitlist node`);
-		contactId = contact.id;
-	} else {
-		const email = requiredText(this, 'email', itemIndex, '"ada@example.com" or {{ $json.body.email }}');
-		const found = await ledger.contacts.find({ launch, kind: 'email', value: email });
-		if (found) contactId = (await ledger.contacts.current(found.id))?.id ?? found.id;
-		else if (this.getNodeParameter('createContact', itemIndex, true) === true) {
-			const upserted = await ledger.contacts.upsert({ launch, email, source });
-			contactId = upserted.contactId;
-			created = upserted.created;
-		} else throw new LedgerInputError('email', `no contact with email "${email}" in launch "${launch}"; turn on "Add Contact If Missing" or add them with Waitlist Contact first`);
-	}
-	const token = await ledger.purchases.createCheckoutToken({ launch, contactId, source });
+	const productId = textParameter(this, 'productId', itemIndex);
+	const byId = textParameter(this, 'identifyBy', itemIndex) === 'contactId';
+	const token = await ledger.purchases.checkoutToken({
+		launch,
+		source,
+		productId,
+		...(byId
+			? { contactId: requiredText(this, 'contactId', itemIndex, '{{ $json.contactId }}') }
+			: { email: emailOf(this, itemIndex), createContact: this.getNodeParameter('createContact', itemIndex, true) === true }),
+	});
 	return [
 		{
 			output: 'done',
 			json: {
 				token: token.token,
 				contactId: token.contactId,
-				contactCreated: created,
+				contactCreated: token.contactCreated,
+				reused: token.reused,
+				productId: token.productId,
+				openUntil: token.openUntil,
 				launch,
 				stripe: token.stripe,
 				lemonSqueezy: token.lemonSqueezy,
@@ -78,4 +85,19 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex
 			},
 		},
 	];
+}
+
+/**
+ * The email as one line of text. A form or JSON body can hand over anything (a list, an object, a
+ * value with line breaks); each is refused naming the field rather than turned into text.
+ */
+function emailOf(ctx: IExecuteFunctions, itemIndex: number): string {
+	const value = ctx.getNodeParameter('email', itemIndex, '') as unknown;
+	if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
+		throw new LedgerInputError('email', 'is required, e.g. "ada@example.com" or {{ $json.body.email }}');
+	}
+	if (typeof value !== 'string') throw new LedgerInputError('email', `must be one email address as text; got ${Array.isArray(value) ? 'a list' : typeof value}`);
+	// eslint-disable-next-line no-control-regex
+	if (/[\u0000-\u001f\u007f]/.test(value.trim())) throw new LedgerInputError('email', 'must be one line of text without line breaks or control characters');
+	return value.trim();
 }

@@ -37,6 +37,7 @@ export const ALERT_SETTING_PATHS = {
 	outboxWaitMinutes: ['outboxPending', 'maxAgeMinutes'],
 	deadLettersAllowed: ['deadLetters', 'maxCount'],
 	refusedDeliveriesAllowed: ['refusedDeliveries', 'maxCount'],
+	signInFailuresAllowed: ['signInFailures', 'maxCount'],
 } as const satisfies Record<string, readonly string[]>;
 
 type FieldName = keyof typeof ALERT_SETTING_PATHS | 'alertsOff';
@@ -59,6 +60,7 @@ const LABEL: Record<FieldName, string> = {
 	reminderHours: 'Reminder Every (Hours)',
 	resolveAfterWindows: 'Resolve After Good Windows',
 	resolveDropPercent: 'Signups Drop: Resolves Within (%)',
+	signInFailuresAllowed: 'Wrong Passwords Allowed',
 	utmMinPercent: 'UTM Fidelity: Fires Below (%)',
 	utmMinSignups: 'UTM Fidelity: Minimum Signups',
 	utmResolvePercent: 'UTM Fidelity: Resolves At (%)',
@@ -203,6 +205,14 @@ export const alertSettingsProperty: INodeProperties = {
 			typeOptions: { minValue: 0, numberPrecision: 0 },
 			default: 0,
 			description: '"Payment deliveries refused" fires when more payment webhooks than this are refused in a window. Default 0.',
+		},
+		{
+			displayName: LABEL.signInFailuresAllowed,
+			name: 'signInFailuresAllowed',
+			type: 'number',
+			typeOptions: { minValue: 0, numberPrecision: 0 },
+			default: 10,
+			description: '"Wrong passwords on the kill switch or dashboard" fires when more wrong passwords than this are tried in a window. Default 10.',
 		},
 		{
 			displayName: LABEL.reminderHours,
