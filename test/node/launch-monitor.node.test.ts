@@ -162,7 +162,7 @@ for (const driver of DRIVERS) {
 			const [five] = launchWindow.output(NODE);
 			assert.equal((five!.ingestion as IDataObject).newPeople, 3);
 			assert.equal((five!.window as IDataObject).minutes, 5);
-			assert.equal((five!.alerts as IDataObject[]).length, 7);
+			assert.equal((five!.alerts as IDataObject[]).length, 8);
 			assert.equal(five!.firing, 0);
 			const hour = await run({ operation: 'getSignals', launch: 'signals', window: 'minutes', minutes: 60, includeAlerts: false });
 			const [sixty] = hour.output(NODE);
@@ -184,7 +184,7 @@ for (const driver of DRIVERS) {
 			const silence = await run({ operation: 'silence', launch: 'act', rule: 'all', silenceMode: 'minutes', minutes: 90, by: 'maya@example.com', reason: 'Kit maintenance' });
 			ok(silence);
 			const [silenced] = silence.output(NODE);
-			assert.equal((silenced!.alerts as IDataObject[]).length, 7);
+			assert.equal((silenced!.alerts as IDataObject[]).length, 8);
 			const until = Date.parse(String(silenced!.until));
 			assert.ok(until > Date.now() + 80 * 60_000 && until <= Date.now() + 90 * 60_000);
 			const states = await ledger.monitor.alerts('act');
