@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import type { SignupBody, SubmitResult } from '../../ledger';
-import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
+import { Ledger, type SignupBody, type SubmitResult } from '../../ledger';
+import { createStore, migrate } from '../../ledger/internal';
+import { DRIVERS, freshDatabase, freshLedger, type TestDatabase, type TestLedger } from '../support/stores';
 
 /**
  * Issue 20 row 6: one person, typed in ways that look the same to a human. Each variant of a known
@@ -108,6 +109,64 @@ for (const driver of DRIVERS) {
 			await accepted(launch, 'иван@пример.рф'); // all Cyrillic: a real address, not a lookalike
 			await accepted(launch, 'b\u043eb@example.com'); // mixed, but no "bob@example.com" exists
 			assert.deepEqual(await openDuplicates(launch), []);
+		});
+	});
+}
+
+for (const driver of DRIVERS) {
+	describe(`[${driver}] migration 5: email keys made under the old rules`, () => {
+		let db: TestDatabase;
+		before(async () => {
+			db = await freshDatabase(driver);
+		});
+		after(async () => db.drop());
+
+		it('re-keys IDN, fullwidth and trailing-dot keys; a collision stays apart with a review item; ASCII keys are untouched', async () => {
+			const store = createStore(db.config);
+			const ledger = new Ledger(store);
+			try {
+				assert.equal(await migrate(store, 4), 4);
+				const launch = 'old-keys';
+				// Keys as the old rule (trim, NFC, lowercase) stored them.
+				const old: Array<[string, string]> = [
+					['c-idn', 'ada@bücher.de'],
+					['c-wide', 'ｂｏｂ@example.com'],
+					['c-dot', 'cy@example.com.'],
+					['c-plain', 'dee@example.com'],
+					['c-puny', 'eve@xn--bcher-kva.de'],
+					['c-eve-idn', 'eve@bücher.de'],
+					['c-hidden', 'fay\u200b@example.com'],
+				];
+				for (const [id, email] of old) {
+					await store.execute("INSERT INTO contacts (id, launch, status, email, created_at, updated_at) VALUES ($1, $2, 'active', $3, 1, 1)", [id, launch, email]);
+					await store.execute("INSERT INTO identifiers (launch, kind, value, contact_id, display_value, created_at) VALUES ($1, 'email', $2, $3, $2, 1)", [launch, email, id]);
+				}
+				await migrate(store);
+				const keys = await store.query<{ contact_id: string; value: string }>("SELECT contact_id, value FROM identifiers WHERE launch = $1 ORDER BY contact_id", [launch]);
+				assert.deepEqual(
+					keys.map((k) => [k.contact_id, k.value]),
+					[
+						['c-dot', 'cy@example.com'],
+						['c-eve-idn', 'eve@bücher.de'],
+						['c-hidden', 'fay\u200b@example.com'],
+						['c-idn', 'ada@xn--bcher-kva.de'],
+						['c-plain', 'dee@example.com'],
+						['c-puny', 'eve@xn--bcher-kva.de'],
+						['c-wide', 'bob@example.com'],
+					],
+				);
+				const review = await ledger.review.list(launch, { status: 'open' });
+				assert.deepEqual(
+					review.map((r) => [r.kind, r.reason, r.contactId, r.otherContactId]),
+					[['possible_duplicate', 'same_address_after_normalization', 'c-eve-idn', 'c-puny']],
+				);
+				// New signups typed either way now find the re-keyed contacts.
+				for (const [email, id] of [['ada@xn--bcher-kva.de', 'c-idn'], ['bob@example.com', 'c-wide'], ['CY@example.com', 'c-dot'], ['eve@bücher.de', 'c-puny']]) {
+					assert.equal((await ledger.contacts.upsert({ launch, email })).contactId, id, email);
+				}
+			} finally {
+				await ledger.close();
+			}
 		});
 	});
 }

@@ -3,6 +3,7 @@ import { coreTables } from './001-core';
 import { identityReview } from './002-identity-review';
 import { tagTables } from './003-tags';
 import { forgetTombstones } from './004-forget';
+import { emailKeys } from './005-email-keys';
 import { outboxClaims } from './010-outbox-claims';
 import { reconcilePaging } from './011-reconcile-paging';
 import { purchaseTables } from './020-purchases';
@@ -18,4 +19,4 @@ import { monitorTables } from './040-monitor';
  * Version ranges per area keep parallel work from colliding: 1–9 identity/tags/events,
  * 10–19 outbox/settings, 20–29 purchases/inbox/access, 30–39 capture, 40+ monitoring.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, captureRejections, monitorTables].sort((a, b) => a.version - b.version);
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, captureRejections, monitorTables].sort((a, b) => a.version - b.version);
