@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
 import { LedgerInputError } from '../../ledger';
-import { normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey } from '../../ledger/internal';
+import { emailSkeleton, normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey } from '../../ledger/internal';
 
 /** Runs `f`; input errors (the value was rejected) count as "no output", anything else is a bug. */
 function attempt<T>(f: () => T): T | null {
@@ -70,6 +70,25 @@ describe('normalization is idempotent', () => {
 		assert.equal(normalizeEmail('ADA@XN--BCHER-KVA.DE').value, 'ada@xn--bcher-kva.de');
 		assert.equal(normalizeEmail('ada@bücher.de').display, 'ada@bücher.de');
 		assert.throws(() => normalizeEmail('ada@example.com..'), /is not a domain name/);
+	});
+
+	it('email: a mixed-script lookalike names the Latin address it imitates; single-script addresses and plain ones name none', () => {
+		const skeleton = (typed: string) => emailSkeleton(normalizeEmail(typed).value);
+		assert.equal(skeleton('\u0430da@example.com'), 'ada@example.com');
+		assert.equal(skeleton('ada@ex\u0430mple.com'), 'ada@example.com');
+		assert.equal(skeleton('\u0440\u0430yp\u0430l@example.com'), 'paypal@example.com');
+		assert.equal(skeleton('ad\u03b1@example.com'), 'ada@example.com');
+		assert.equal(skeleton('ada@example.com'), null);
+		assert.equal(skeleton('иван@пример.рф'), null);
+		assert.equal(skeleton('ada@bücher.de'), null);
+		fc.assert(
+			fc.property(localPart, domain, (local, dom) => {
+				const plain = attempt(() => normalizeEmail(`${local}@${dom}`));
+				if (!plain) return;
+				// Latin-only (with accents) addresses are never lookalikes of anything.
+				assert.equal(emailSkeleton(plain.value), null);
+			}),
+		);
 	});
 
 	it('email: the Gmail rule folds dots, +tags and googlemail.com, only when opted in', () => {
