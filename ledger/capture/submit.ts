@@ -136,9 +136,9 @@ function originVerdict(origin: string | undefined, allowedOrigins: string[] | un
 
 export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: SignupSubmission): Promise<SubmitResult> {
 	const { body } = s.request;
-	if (!body.ok) return refuse(store, launch, s, { status: body.status, reason: body.reason, errors: [{ field: 'body', reason: body.message }] });
-	const fields = body.fields;
 	const origin = originVerdict(s.request.origin, s.options.allowedOrigins, s.request.ownOrigins ?? []);
+	if (!body.ok) return refuse(store, launch, s, { status: body.status, reason: body.reason, errors: [{ field: 'body', reason: body.message }], allowOrigin: origin.echo });
+	const fields = body.fields;
 	if (!origin.allowed) return refuse(store, launch, s, { status: 403, reason: 'origin_not_allowed', errors: [origin.error!], fields });
 	const allowOrigin = origin.echo;
 
