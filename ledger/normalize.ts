@@ -1,3 +1,5 @@
+import { domainToASCII } from 'node:url';
+
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
 import { LedgerInputError } from './errors';
@@ -20,29 +22,62 @@ export interface NormalizedIdentifier {
 }
 
 export interface NormalizedEmail {
-	/** The matching key: trimmed, NFC, lowercased (and Gmail-folded when opted in). */
+	/**
+	 * The matching key: NFKC, the local part lowercased, the domain in its ASCII (punycode) form
+	 * without a trailing dot (and Gmail-folded when opted in).
+	 */
 	value: string;
-	/** The address as typed (trimmed), kept for display. */
+	/** The address as typed (trimmed, NFKC, without the domain's trailing dot), kept for display. */
 	display: string;
 }
 
 const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
 
+// Control (Cc: NUL, BEL …) and format (Cf: zero-width, soft hyphen, BOM, bidi controls) characters,
+// and line/paragraph separators. Nobody types them; pasted or planted, they make one address look
+// like another, so they are refused rather than silently dropped.
+const INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+// Only ordinary spacing is trimmed: String.prototype.trim would also eat a leading BOM.
+const EDGE_SPACE = /^[\t\n\v\f\r\p{Zs}]+|[\t\n\v\f\r\p{Zs}]+$/gu;
+
+/** Lowercase, then NFKC, until stable (lowercasing can undo a normal form, e.g. U+0130). */
+function foldLocalPart(local: string): string {
+	let folded = local;
+	for (let i = 0; i < 4; i++) {
+		const next = folded.toLowerCase().normalize('NFKC');
+		if (next === folded) break;
+		folded = next;
+	}
+	return folded;
+}
+
 export function normalizeEmail(input: unknown, field = 'email', options: { gmail?: boolean } = {}): NormalizedEmail {
 	if (typeof input !== 'string' || input.trim() === '') {
 		throw new LedgerInputError(field, 'is required, e.g. "ada@example.com"');
 	}
-	const display = input.normalize('NFC').trim();
-	if (display.length > 254 || !EMAIL_SHAPE.test(display)) {
-		throw new LedgerInputError(field, `"${display.slice(0, 80)}" is not a valid email address`);
+	const core = input.replace(EDGE_SPACE, '');
+	const hidden = INVISIBLE.exec(core);
+	if (hidden) {
+		const code = `U+${hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+		throw new LedgerInputError(field, `contains an invisible or control character (${code}) at position ${hidden.index + 1}; type the address again instead of pasting it`);
 	}
-	// Lowercasing can leave a string that is not NFC (e.g. U+0130), so normalize again after it.
-	let value = display.toLowerCase().normalize('NFC');
+	// NFKC folds fullwidth and other compatibility forms ("ａｄａ＠ｅｘａｍｐｌｅ．ｃｏｍ") into the plain letters.
+	let display = core.normalize('NFKC');
+	const invalid = () => new LedgerInputError(field, `"${display.slice(0, 80)}" is not a valid email address`);
+	if (display.length > 255 || !EMAIL_SHAPE.test(display)) throw invalid();
+	const at = display.lastIndexOf('@');
+	// One trailing dot is the DNS root ("example.com." is example.com); it is not part of the address.
+	display = display.replace(/\.$/, '');
+	// IDN and punycode spell one domain two ways; the key holds the ASCII form (lowercased by it).
+	const domain = domainToASCII(display.slice(at + 1));
+	if (domain === '' || /^\.|\.\.|\.$/.test(domain)) {
+		throw new LedgerInputError(field, `"${display.slice(0, 80)}" is not a valid email address: "${display.slice(at + 1, at + 81)}" is not a domain name`);
+	}
+	let value = `${foldLocalPart(display.slice(0, at))}@${domain}`;
+	if (display.length > 254 || value.length > 254 || !EMAIL_SHAPE.test(display) || !EMAIL_SHAPE.test(value)) throw invalid();
 	if (options.gmail) {
-		const at = value.lastIndexOf('@');
-		const domain = value.slice(at + 1);
 		if (GMAIL_DOMAINS.has(domain)) {
-			const local = value.slice(0, at).split('+')[0]!.replace(/\./g, '');
+			const local = value.slice(0, value.lastIndexOf('@')).split('+')[0]!.replace(/\./g, '');
 			// An address that is only dots/+tag has no mailbox left; keep it as typed rather than invent one.
 			if (local !== '') value = `${local}@gmail.com`;
 		}

@@ -56,6 +56,8 @@ export async function captureSignup(
 		signup: ValidSignup;
 		policy: CapturePolicy;
 		source: string;
+		/** The Origin header of the request (null: none sent), kept with consent a repeat signup raises. */
+		origin?: string | null;
 		consentText?: string;
 		isTest?: boolean;
 		now?: number;
@@ -87,6 +89,14 @@ export async function captureSignup(
 		// A repeat signup of someone already on the list may change nothing else; the launch monitor
 		// counts repeats by this event (the events index on launch, type and time).
 		await recordEvent(tx, { launch: input.launch, contactId: result.contactId, type: 'signup.repeated', source: input.source, at: now });
+		// Whoever knows an address can post it with the box ticked: the contact's history says from
+		// which site (Origin) consent was raised this way. With double opt-in (issue 19) this consent
+		// should wait for the confirmation link instead of applying at once.
+		const raised = result.changes['consent.marketing'];
+		if (raised && raised.after === true) {
+			const data = { key: 'marketing', before: raised.before, after: true, by: 'repeat_signup', origin: input.origin ?? null };
+			await recordEvent(tx, { launch: input.launch, contactId: result.contactId, type: 'consent.raised', source: input.source, data, at: now });
+		}
 	}
 	const digest = await syncDigest(tx, result.contactId);
 	const pendingSync: CaptureResult['pendingSync'] = [];

@@ -54,7 +54,10 @@ export const DEFAULT_CAPTURE_POLICY: CapturePolicy = {
  * secret is added by the ledger (capturePolicy).
  */
 export interface CaptureOptions {
-	/** Websites whose pages may post signups (their Origin header); '*' (the default) allows any. */
+	/**
+	 * Websites whose pages may post signups and read the answer (their Origin header), besides the
+	 * hosted form's own site; '*' allows any. Left out or empty: the hosted form's site only.
+	 */
 	allowedOrigins?: string[];
 	paidMediums?: string[];
 	requireSourceForPaid?: boolean;

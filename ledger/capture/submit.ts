@@ -25,6 +25,11 @@ export interface SignupSubmission {
 		body: SignupBody;
 		/** The Origin header, if the browser sent one. */
 		origin?: string;
+		/**
+		 * The origins of the signup URL itself (the hosted form's own site: n8n's webhook URL and the
+		 * host the request came to). Always allowed, whatever the allowed origins say.
+		 */
+		ownOrigins?: string[];
 		remoteAddress?: string | null;
 		userAgent?: string | null;
 	};
@@ -41,7 +46,10 @@ export type SubmitResult =
 			accepted: true;
 			result: CaptureResult;
 			signup: ValidSignup;
-			/** The Origin to echo in Access-Control-Allow-Origin: set when only listed origins may post. */
+			/**
+			 * The Origin to echo in Access-Control-Allow-Origin (an allowed website's page may read the
+			 * answer); null: send none (no Origin, or one that is not allowed — n8n's echo is taken back).
+			 */
 			allowOrigin: string | null;
 	  }
 	| {
@@ -112,19 +120,29 @@ async function refuse(store: Store, launch: LaunchCaptureFacts, s: SignupSubmiss
 	};
 }
 
-/** The Origin rule: any website ('*'), or only the listed ones. */
-function originVerdict(origin: string | undefined, allowedOrigins: string[] | undefined): { allowed: boolean; echo: string | null; error?: FieldError } {
-	const allowed = allowedOrigins ?? ['*'];
-	if (!origin || allowed.includes('*')) return { allowed: true, echo: null };
-	if (allowed.includes(origin)) return { allowed: true, echo: origin };
-	return { allowed: false, echo: null, error: { field: 'origin', reason: `${origin} is not in the allowed origins (${allowed.join(', ')})` } };
+/**
+ * The Origin rule. By default only the launch's own site (the hosted form, served from the signup
+ * URL's origin) may post from a browser; the creator lists the landing-page sites that embed the
+ * snippet, or '*' for any. Requests without an Origin (server-side calls, old browsers' same-site
+ * posts) pass: Origin only tells which page's script would read the answer.
+ */
+function originVerdict(origin: string | undefined, allowedOrigins: string[] | undefined, ownOrigins: string[]): { allowed: boolean; echo: string | null; error?: FieldError } {
+	if (!origin) return { allowed: true, echo: null };
+	const allowed = allowedOrigins ?? [];
+	if (allowed.includes('*') || allowed.includes(origin) || ownOrigins.includes(origin)) return { allowed: true, echo: origin };
+	const listed = allowed.length ? `only ${allowed.join(', ')} and the hosted form are allowed` : 'only the hosted form is allowed until landing-page sites are listed';
+	return {
+		allowed: false,
+		echo: null,
+		error: { field: 'origin', reason: `${origin} may not send signups (${listed}); to accept this site, add ${origin} to Allowed Origins (CORS) in the Waitlist Capture Trigger's options` },
+	};
 }
 
 export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: SignupSubmission): Promise<SubmitResult> {
 	const { body } = s.request;
-	if (!body.ok) return refuse(store, launch, s, { status: body.status, reason: body.reason, errors: [{ field: 'body', reason: body.message }] });
+	const origin = originVerdict(s.request.origin, s.options.allowedOrigins, s.request.ownOrigins ?? []);
+	if (!body.ok) return refuse(store, launch, s, { status: body.status, reason: body.reason, errors: [{ field: 'body', reason: body.message }], allowOrigin: origin.echo });
 	const fields = body.fields;
-	const origin = originVerdict(s.request.origin, s.options.allowedOrigins);
 	if (!origin.allowed) return refuse(store, launch, s, { status: 403, reason: 'origin_not_allowed', errors: [origin.error!], fields });
 	const allowOrigin = origin.echo;
 
@@ -145,6 +163,7 @@ export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: 
 				signup: verdict.signup,
 				policy,
 				source: fromHostedForm ? 'capture:hosted-form' : 'capture',
+				origin: s.request.origin ?? null,
 				consentText: verdict.signup.consentGiven ? s.options.hostedForm?.consentText : undefined,
 				claimFor: s.claimFor,
 				now: s.now,

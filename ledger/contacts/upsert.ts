@@ -11,6 +11,7 @@ import { readSettingsAndTags, tagList, type SettingsAndTags } from '../tags/reso
 import { createInOneStatement } from './create-one-statement';
 import { mergeProfile } from './field-merge';
 import { linkNormalizedIdentifier } from './identifiers';
+import { flagLookalikes, hasLookalikeSkeleton } from './lookalike';
 import { collectIdentifiers, validateConsent, validateFields, validateLaunch, type UpsertContactInput } from './input';
 import { lockContacts, stateOf, type ContactRow, type ContactState } from './records';
 import { assertNotForgotten } from './tombstones';
@@ -145,7 +146,8 @@ export async function prepareUpsert(tx: SqlExecutor, input: UpsertContactInput, 
 	];
 	// The common signup — one identifier, tags without quarantine — in one statement (PostgreSQL
 	// only: SQLite has no INSERT in WITH).
-	const oneStatement = tx.dialect === 'postgres' && ids.length === 1 && (!tagPlan || tagPlan.quarantine.length === 0);
+	// A lookalike address takes the regular path, whose transaction also opens its review item.
+	const oneStatement = tx.dialect === 'postgres' && ids.length === 1 && (!tagPlan || tagPlan.quarantine.length === 0) && !hasLookalikeSkeleton(ids[0]!);
 	return { input, launch, settings, now, at, ids, fields, touch, consent, tagPlan, candidateId, creation, createdEvent, contactValues, oneStatement, context };
 }
 
@@ -237,6 +239,7 @@ export async function completeUpsert(tx: SqlExecutor, p: PreparedUpsert): Promis
 		if (link.status === 'linked') linked.push(id);
 		if (link.review) conflicts.push(link.review);
 	}
+	conflicts.push(...(await flagLookalikes(tx, { launch, contactId, linked, source: input.source })));
 	const tags = tagPlan ? await writeTagPlan(tx, contactId, tagPlan, { source: input.source, at: now, events }) : { applied: [], unchanged: [], quarantined: [] };
 	// One statement for the upsert's own events (links and reviews record theirs as they happen).
 	await recordEvents(tx, events);

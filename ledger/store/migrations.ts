@@ -22,6 +22,7 @@ async function applyPending(tx: SqlExecutor, upTo: number): Promise<number> {
 	for (const migration of migrations) {
 		if (applied.has(migration.version) || migration.version > upTo) continue;
 		for (const statement of migration.statements(tx.dialect)) await tx.execute(statement);
+		if (migration.run) await migration.run(tx);
 		await tx.execute('INSERT INTO ledger_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
 			migration.version,
 			migration.name,

@@ -10,6 +10,13 @@ export const captureProperties: INodeProperties[] = [
 		'The end of the signup URL, e.g. "waitlist-signup" gives https://your-n8n/webhook/waitlist-signup. The same URL shows the hosted form in a browser; add /snippet.js for the landing-page script.',
 	),
 	{
+		displayName:
+			'A form or the landing-page snippet on your own site is accepted once that site is listed in Options → Allowed Origins (CORS), e.g. https://example.com. Until then only the hosted form at this URL is.',
+		name: 'originsNotice',
+		type: 'notice',
+		default: '',
+	},
+	{
 		displayName: 'Launch',
 		name: 'launch',
 		type: 'string',
@@ -26,7 +33,7 @@ export const captureProperties: INodeProperties[] = [
 				value: 'auto',
 				description: 'Browsers posting a form get the thank-you page (or your thank-you URL); apps get JSON',
 			},
-			{ name: 'JSON', value: 'json', description: 'Always answer JSON: 201 new, 200 already on the list, 4xx with details' },
+			{ name: 'JSON', value: 'json', description: 'Always answer JSON: 201 when saved (new or already on the list, alike unless Answer with Contact Details is on), 4xx with details' },
 			{ name: 'Redirect to Thank-You URL', value: 'redirect', description: 'Always answer 303 to your thank-you URL, keeping the UTMs' },
 		],
 		default: 'auto',
@@ -106,9 +113,18 @@ export const captureProperties: INodeProperties[] = [
 				displayName: 'Allowed Origins (CORS)',
 				name: 'allowedOrigins',
 				type: 'string',
-				default: '*',
+				default: '',
+				placeholder: 'https://example.com, https://www.example.com',
 				description:
-					'Landing-page sites allowed to send signups from the browser, comma-separated, e.g. "https://example.com, https://www.example.com". * allows any.',
+					'The landing-page sites where you paste the snippet or your own form, comma-separated, e.g. "https://example.com, https://www.example.com". Empty: only the hosted form (this signup URL) is accepted from a browser; posts from other sites are refused 403 and listed under rejections. * allows any site.',
+			},
+			{
+				displayName: 'Answer with Contact Details',
+				name: 'answerWithContactDetails',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to answer 201 for a new signup and 200 with "already_subscribed" and the contact ID for someone already on the list. Off: every accepted signup gets the same 201 answer, so nobody learns who is on your list by posting an address. Turn on only for your own integrations calling this URL; anyone who can reach the URL then can learn whether an address is on the list.',
 			},
 			{
 				displayName: 'Attribution Without Consent',

@@ -15,6 +15,8 @@ export interface CaptureTriggerOptions {
 	thankYouUrl: string;
 	/** Answer without a run per signup: the batch drain sends the vendor syncs. */
 	spikeMode: boolean;
+	/** Answer 201 new / 200 already on the list with the contact id, instead of the same answer for both. */
+	answerWithContactDetails: boolean;
 }
 
 interface FormSettings {
@@ -29,6 +31,7 @@ interface FormSettings {
 
 interface OptionSettings {
 	allowedOrigins?: string;
+	answerWithContactDetails?: boolean;
 	attributionWithoutConsent?: AttributionWithoutConsent;
 	cookieDays?: number;
 	consentMode?: 'always' | 'checkbox' | 'cmp' | 'never';
@@ -52,7 +55,8 @@ export function captureTriggerOptions(ctx: IWebhookFunctions): CaptureTriggerOpt
 	return {
 		launch: (ctx.getNodeParameter('launch', 'default') as string).trim() || 'default',
 		capture: {
-			allowedOrigins: commaList(settings.allowedOrigins ?? '*'),
+			// Empty (the default): the hosted form's own site only.
+			allowedOrigins: commaList(settings.allowedOrigins ?? ''),
 			paidMediums: settings.paidMediums ? commaList(settings.paidMediums) : undefined,
 			requireSourceForPaid: settings.requireSourceForPaid,
 			honeypotField: settings.honeypotField,
@@ -74,5 +78,6 @@ export function captureTriggerOptions(ctx: IWebhookFunctions): CaptureTriggerOpt
 		respondWith: ctx.getNodeParameter('respondWith', 'auto') as 'auto' | 'json' | 'redirect',
 		thankYouUrl: (ctx.getNodeParameter('thankYouUrl', '') as string).trim(),
 		spikeMode: ctx.getNodeParameter('spikeMode', false) as boolean,
+		answerWithContactDetails: settings.answerWithContactDetails ?? false,
 	};
 }

@@ -201,7 +201,7 @@ export function readWorkflowFiles(paths: string[]): WorkflowFile[] {
 				webhookPaths.push({ method, path });
 				// The capture trigger also serves its hosted form and the landing-page snippet.
 				if (node.type.endsWith('.waitlistCaptureTrigger')) {
-					webhookPaths.push({ method: 'GET', path, label: 'hosted signup form' }, { method: 'GET', path: `${path}/snippet.js`, label: 'landing-page snippet' });
+					webhookPaths.push({ method: 'GET', path, label: 'hosted signup form' }, { method: 'GET', path: `${path}/snippet.js`, label: "landing-page snippet; list your landing page's site in the trigger's Options → Allowed Origins (CORS)" });
 				}
 			}
 		}

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -25,6 +26,19 @@ function landingPage(n8n: E2eN8n, consent: 'always' | 'checkbox' | 'never', titl
 </form></body></html>`;
 }
 
+/** The signup template as published, with the landing site listed in the trigger's Allowed Origins. */
+function signupTemplateAllowing(origin: string) {
+	const wf = JSON.parse(readFileSync(join(__dirname, '..', '..', 'workflows', 'waitlist-signup.json'), 'utf8')) as {
+		id: string;
+		name: string;
+		nodes: Array<{ type: string; parameters: Record<string, unknown> }>;
+		connections: unknown;
+	};
+	const trigger = wf.nodes.find((n) => n.type.endsWith('.waitlistCaptureTrigger'))!;
+	trigger.parameters.settings = { ...((trigger.parameters.settings as object | undefined) ?? {}), allowedOrigins: origin };
+	return wf;
+}
+
 describe('browser: hosted form and landing-page snippet (headless Chromium, real n8n)', () => {
 	let n8n: E2eN8n;
 	let site: LandingSite;
@@ -32,8 +46,12 @@ describe('browser: hosted form and landing-page snippet (headless Chromium, real
 	let ledger: Ledger;
 
 	before(async () => {
-		n8n = await startE2eN8n({ workflows: ['workflows/waitlist-signup.json'] });
-		site = await serveLandingSite({
+		// The landing site first: its origin is the one setting a creator makes for the snippet to work
+		// on their own site (Options → Allowed Origins). Its pages need n8n's URL, so they come after.
+		const pages: Record<string, string> = {};
+		site = await serveLandingSite(pages);
+		n8n = await startE2eN8n({ workflows: [signupTemplateAllowing(site.origin)] });
+		Object.assign(pages, {
 			'/landing': landingPage(n8n, 'always', 'Spring course'),
 			'/pricing': landingPage(n8n, 'always', 'Pricing'),
 			'/landing-consent': landingPage(n8n, 'checkbox', 'Spring course (asks consent)'),

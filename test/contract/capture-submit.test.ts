@@ -36,12 +36,12 @@ for (const driver of DRIVERS) {
 		const submit = (launch: string, body: SignupBody, options: CaptureOptions = {}, request: Partial<SignupSubmission['request']> = {}, now?: number) =>
 			t.ledger.capture.submit({ launch, options, request: { body, remoteAddress: '203.0.113.9', userAgent: 'contract-test', ...request }, now });
 
-		it('accepts a valid signup: captured with its attribution, no CORS echo for "*", nothing recorded as refused', async () => {
+		it('accepts a valid signup: captured with its attribution, its Origin echoed for "*", nothing recorded as refused', async () => {
 			const launch = 'submit-ok';
-			const result = accepted(await submit(launch, json({ email: 'ada@example.com', first_name: 'Ada', utm_source: 'newsletter' }), {}, { origin: 'https://landing.example' }));
+			const result = accepted(await submit(launch, json({ email: 'ada@example.com', first_name: 'Ada', utm_source: 'newsletter' }), { allowedOrigins: ['*'] }, { origin: 'https://landing.example' }));
 			assert.equal(result.result.created, true);
 			assert.equal(result.signup.email, 'ada@example.com');
-			assert.equal(result.allowOrigin, null);
+			assert.equal(result.allowOrigin, 'https://landing.example');
 			assert.deepEqual(result.result.pendingSync.map((p) => p.kind), ['esp_sync', 'crm_sync']);
 			const contact = await t.ledger.contacts.get(result.result.contactId);
 			assert.deepEqual([contact?.profile.first_name, contact?.firstTouch?.utm_source], ['Ada', 'newsletter']);
@@ -95,8 +95,20 @@ for (const driver of DRIVERS) {
 			const options: CaptureOptions = { allowedOrigins: ['https://mine.example'] };
 			const other = refused(await submit(launch, json({ email: 'ada@example.com', utm_source: 'ads' }), options, { origin: 'https://evil.example' }));
 			assert.deepEqual([other.status, other.reason, other.message, other.allowOrigin], [403, 'origin_not_allowed', 'Signups from this website are not accepted.', null]);
-			assert.deepEqual(other.errors, [{ field: 'origin', reason: 'https://evil.example is not in the allowed origins (https://mine.example)' }]);
+			assert.deepEqual(other.errors, [
+				{
+					field: 'origin',
+					reason:
+						"https://evil.example may not send signups (only https://mine.example and the hosted form are allowed); to accept this site, add https://evil.example to Allowed Origins (CORS) in the Waitlist Capture Trigger's options",
+				},
+			]);
 			assert.equal((await t.ledger.capture.rejections(launch, 1))[0]?.reason, 'origin_not_allowed');
+
+			// Left out: only the hosted form's own site (the signup URL's origins, which the trigger passes).
+			const own = { origin: 'https://n8n.example', ownOrigins: ['https://n8n.example'] };
+			assert.equal(accepted(await submit(launch, json({ email: 'hosted@example.com' }), {}, own)).allowOrigin, 'https://n8n.example');
+			const unlisted = refused(await submit(launch, json({ email: 'ada@example.com' }), {}, { origin: 'https://landing.example', ownOrigins: own.ownOrigins }));
+			assert.match(unlisted.errors[0]!.reason, /only the hosted form is allowed until landing-page sites are listed/);
 
 			const mine = accepted(await submit(launch, json({ email: 'ada@example.com' }), options, { origin: 'https://mine.example' }));
 			assert.equal(mine.allowOrigin, 'https://mine.example');

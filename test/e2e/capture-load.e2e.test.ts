@@ -15,8 +15,11 @@ import { FAKE_VENDOR_CREDENTIALS, signupTemplate } from '../support/signup-templ
  */
 const TOTAL = 2000;
 const CONCURRENCY = 50;
-const NORMAL = signupTemplate({ launch: 'load-normal' });
-const SPIKE = signupTemplate({ id: 'wlSignupSpike001', name: 'Waitlist signup (spike mode)', path: 'waitlist-signup-spike', webhookId: '6a4e3b52-5d1c-4f0e-9a55-1f7e2a9c0b99', spikeMode: true, launch: 'load-spike' });
+// These tests count new vs repeat answers and check each answer's contact id, as the creator's own
+// integration would: the answer with contact details is on (by default every accepted signup gets one answer).
+const DETAILS = { answerWithContactDetails: true };
+const NORMAL = signupTemplate({ launch: 'load-normal', settings: DETAILS });
+const SPIKE = signupTemplate({ id: 'wlSignupSpike001', name: 'Waitlist signup (spike mode)', path: 'waitlist-signup-spike', webhookId: '6a4e3b52-5d1c-4f0e-9a55-1f7e2a9c0b99', spikeMode: true, launch: 'load-spike', settings: DETAILS });
 
 const histogram = (statuses: number[]) => statuses.reduce<Record<number, number>>((h, s) => ((h[s] = (h[s] ?? 0) + 1), h), {});
 

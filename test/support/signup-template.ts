@@ -34,7 +34,9 @@ export interface TemplateJson {
 	settings?: Record<string, unknown>;
 }
 
-export function signupTemplate(variant: { id?: string; name?: string; path?: string; webhookId?: string; spikeMode?: boolean; launch?: string } = {}): TemplateJson {
+export function signupTemplate(
+	variant: { id?: string; name?: string; path?: string; webhookId?: string; spikeMode?: boolean; launch?: string; settings?: Record<string, unknown> } = {},
+): TemplateJson {
 	const wf = JSON.parse(readFileSync(SIGNUP_TEMPLATE, 'utf8')) as TemplateJson;
 	if (variant.id) wf.id = variant.id;
 	if (variant.name) wf.name = variant.name;
@@ -44,6 +46,8 @@ export function signupTemplate(variant: { id?: string; name?: string; path?: str
 			if (variant.webhookId) node.webhookId = variant.webhookId;
 			if (variant.spikeMode) node.parameters.spikeMode = true;
 			if (variant.launch) node.parameters.launch = variant.launch;
+			// The trigger's Options, e.g. { answerWithContactDetails: true } for a test that reads the contact id from the answer.
+			if (variant.settings) node.parameters.settings = { ...((node.parameters.settings as object | undefined) ?? {}), ...variant.settings };
 		}
 		if (node.name === KIT_NODE) node.credentials = { convertKitApi: { id: FAKE_VENDOR_CREDENTIALS[0]!.id, name: FAKE_VENDOR_CREDENTIALS[0]!.name } };
 		if (node.name === HUBSPOT_NODE) node.credentials = { hubspotAppToken: { id: FAKE_VENDOR_CREDENTIALS[1]!.id, name: FAKE_VENDOR_CREDENTIALS[1]!.name } };

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
 import { LedgerInputError } from '../../ledger';
-import { normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey } from '../../ledger/internal';
+import { emailSkeleton, normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey } from '../../ledger/internal';
 
 /** Runs `f`; input errors (the value was rejected) count as "no output", anything else is a bug. */
 function attempt<T>(f: () => T): T | null {
@@ -31,8 +31,8 @@ describe('normalization is idempotent', () => {
 				if (!once) return;
 				const twice = normalizeEmail(once.value, 'email', { gmail });
 				assert.equal(twice.value, once.value);
-				// The display value is the input as typed (trimmed), never the folded key.
-				assert.equal(once.display, raw.normalize('NFC').trim());
+				// The display value is the input as typed (trimmed, NFKC, no trailing dot), never the folded key.
+				assert.equal(once.display, raw.trim().normalize('NFKC').replace(/\.$/, ''));
 			}),
 			{ numRuns: 2000 },
 		);
@@ -43,7 +43,50 @@ describe('normalization is idempotent', () => {
 			fc.property(localPart, domain, (local, dom) => {
 				const a = attempt(() => normalizeEmail(`${local}@${dom}`));
 				if (!a) return;
-				assert.equal(normalizeEmail(`  ${local.toUpperCase()}@${dom.toUpperCase()} `).value, normalizeEmail(a.value.toUpperCase()).value);
+				// ı, ß, ſ …: uppercasing them spells another letter, so it is another address.
+				const caseless = (text: string) => text.toUpperCase().toLowerCase() === text.toLowerCase();
+				if (!caseless(local) || !caseless(dom)) return;
+				assert.equal(normalizeEmail(`  ${local.toUpperCase()}@${dom.toUpperCase()} `).value, a.value);
+			}),
+		);
+	});
+
+	it('email: fullwidth, IDN / punycode and a trailing dot are one key; invisible and control characters are refused', () => {
+		const fullwidth = (text: string) => Array.from(text, (ch) => (ch >= '!' && ch <= '~' ? String.fromCodePoint(ch.codePointAt(0)! + 0xfee0) : ch)).join('');
+		fc.assert(
+			fc.property(localPart, domain, fc.constantFrom('\u200b', '\u200c', '\u200d', '\u2060', '\u00ad', '\ufeff', '\u202e', '\u2066', '\u0000', '\u0007', '\u001b'), fc.nat(), (local, dom, hidden, where) => {
+				const plain = attempt(() => normalizeEmail(`${local}@${dom}`));
+				if (!plain) return;
+				assert.match(plain.value.slice(plain.value.lastIndexOf('@') + 1), /^[\x21-\x7e]+$/, 'the domain part of a key is ASCII');
+				assert.equal(normalizeEmail(fullwidth(`${local}@${dom}`)).value, plain.value);
+				assert.equal(normalizeEmail(`${local}@${dom}.`).value, plain.value);
+				const address = `${local}@${dom}`;
+				const at = where % (address.length + 1);
+				assert.throws(() => normalizeEmail(`${address.slice(0, at)}${hidden}${address.slice(at)}`.replace(/^[\t\n ]+|[\t\n ]+$/g, 'x')), LedgerInputError);
+			}),
+			{ numRuns: 1000 },
+		);
+		assert.equal(normalizeEmail('ada@bücher.de').value, 'ada@xn--bcher-kva.de');
+		assert.equal(normalizeEmail('ADA@XN--BCHER-KVA.DE').value, 'ada@xn--bcher-kva.de');
+		assert.equal(normalizeEmail('ada@bücher.de').display, 'ada@bücher.de');
+		assert.throws(() => normalizeEmail('ada@example.com..'), /is not a domain name/);
+	});
+
+	it('email: a mixed-script lookalike names the Latin address it imitates; single-script addresses and plain ones name none', () => {
+		const skeleton = (typed: string) => emailSkeleton(normalizeEmail(typed).value);
+		assert.equal(skeleton('\u0430da@example.com'), 'ada@example.com');
+		assert.equal(skeleton('ada@ex\u0430mple.com'), 'ada@example.com');
+		assert.equal(skeleton('\u0440\u0430yp\u0430l@example.com'), 'paypal@example.com');
+		assert.equal(skeleton('ad\u03b1@example.com'), 'ada@example.com');
+		assert.equal(skeleton('ada@example.com'), null);
+		assert.equal(skeleton('иван@пример.рф'), null);
+		assert.equal(skeleton('ada@bücher.de'), null);
+		fc.assert(
+			fc.property(localPart, domain, (local, dom) => {
+				const plain = attempt(() => normalizeEmail(`${local}@${dom}`));
+				if (!plain) return;
+				// Latin-only (with accents) addresses are never lookalikes of anything.
+				assert.equal(emailSkeleton(plain.value), null);
 			}),
 		);
 	});

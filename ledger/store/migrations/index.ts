@@ -3,6 +3,7 @@ import { coreTables } from './001-core';
 import { identityReview } from './002-identity-review';
 import { tagTables } from './003-tags';
 import { forgetTombstones } from './004-forget';
+import { emailKeys } from './005-email-keys';
 import { reviewSubjects } from './007-review-subjects';
 import { outboxClaims } from './010-outbox-claims';
 import { reconcilePaging } from './011-reconcile-paging';
@@ -24,4 +25,4 @@ import { pageSignIn } from './050-page-sign-in';
  * Version ranges per area keep parallel work from colliding: 1–9 identity/tags/events,
  * 10–19 outbox/settings, 20–29 purchases/inbox/access, 30–39 capture, 40+ monitoring.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn].sort((a, b) => a.version - b.version);
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn].sort((a, b) => a.version - b.version);

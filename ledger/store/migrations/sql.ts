@@ -1,4 +1,4 @@
-import type { Dialect } from '../types';
+import type { Dialect, SqlExecutor } from '../types';
 
 /** An auto-incrementing integer primary key, spelled the way each database wants it. */
 export const serialKey = (dialect: Dialect): string =>
@@ -13,4 +13,6 @@ export interface Migration {
 	version: number;
 	name: string;
 	statements(dialect: Dialect): string[];
+	/** Row changes SQL alone cannot make (e.g. re-keying by a rule in TypeScript), after the statements, in the same transaction. */
+	run?(tx: SqlExecutor): Promise<void>;
 }

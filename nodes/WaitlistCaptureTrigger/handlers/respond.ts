@@ -1,4 +1,4 @@
-import type { FieldError, SignupForm } from '../../../ledger';
+import type { FieldError, SignupForm, SubmitResult } from '../../../ledger';
 import type { ExpressLikeResponse } from '../http';
 import type { CaptureTriggerOptions } from '../options';
 import { renderForm, type RenderedPage } from '../page';
@@ -31,4 +31,31 @@ export function sendHostedForm(res: ExpressLikeResponse, status: number, options
 		formActions,
 	);
 	sendPage(res, status, rendered);
+}
+
+/** What an accepted signup's JSON answer says: the full account for the run, the public one for the caller. */
+export interface SignupAnswer {
+	/** The run's item starts from this: whether the contact is new, and its id. */
+	full: { ok: true; status: 'subscribed' | 'already_subscribed'; message: string; contactId: string; created: boolean };
+	/** What the caller is told, and its status code. */
+	status: number;
+	body: Record<string, unknown>;
+}
+
+/**
+ * Anyone who knows an address can post it, so by default the answer is the same whether it was
+ * already on the list or not — 201 and no contact id — and reveals nothing about who is on the list.
+ * "Answer with Contact Details" gives the creator's own integrations today's answer (201 new /
+ * 200 already on the list, with the contact id).
+ */
+export function signupAnswer(result: Extract<SubmitResult, { accepted: true }>['result'], withContactDetails: boolean): SignupAnswer {
+	const full = {
+		ok: true as const,
+		status: result.created ? ('subscribed' as const) : ('already_subscribed' as const),
+		message: result.created ? "You're on the list." : "You're already on the list.",
+		contactId: result.contactId,
+		created: result.created,
+	};
+	if (withContactDetails) return { full, status: result.created ? 201 : 200, body: full };
+	return { full, status: 201, body: { ok: true, status: 'subscribed', message: "You're on the list." } };
 }

@@ -4,7 +4,8 @@ import { CLICK_AND_CAMPAIGN_KEYS, type Ledger, type SubmitResult } from '../../.
 import { header, readSignupBody, remoteAddress, wantsHtml, withQuery, type ExpressLikeResponse, type IncomingRequest } from '../http';
 import type { CaptureTriggerOptions } from '../options';
 import { renderThankYou } from '../page';
-import { sendHostedForm, sendPage } from './respond';
+import { applyCors, ownOrigins } from './origin';
+import { sendHostedForm, sendPage, signupAnswer } from './respond';
 
 /** How long this signup's own run holds its sync entries before the drain may take them over. */
 export const SYNC_LEASE_MS = 10 * 60_000;
@@ -25,13 +26,7 @@ function answerRefused(res: ExpressLikeResponse, options: CaptureTriggerOptions,
 /** An accepted signup: the thank-you URL (with the campaign), the thank-you page, or JSON. */
 function answerAccepted(ctx: IWebhookFunctions, res: ExpressLikeResponse, options: CaptureTriggerOptions, accepted: Accepted, html: boolean): IDataObject {
 	const { result, signup } = accepted;
-	const answer = {
-		ok: true,
-		status: result.created ? 'subscribed' : 'already_subscribed',
-		message: result.created ? "You're on the list." : "You're already on the list.",
-		contactId: result.contactId,
-		created: result.created,
-	};
+	const answer = signupAnswer(result, options.answerWithContactDetails);
 	const { thankYouUrl } = options;
 	if (options.respondWith === 'redirect' || (html && thankYouUrl)) {
 		if (!thankYouUrl) {
@@ -42,11 +37,11 @@ function answerAccepted(ctx: IWebhookFunctions, res: ExpressLikeResponse, option
 		const campaign = Object.fromEntries(CLICK_AND_CAMPAIGN_KEYS.filter((k) => k.startsWith('utm_')).map((k) => [k, signup.attribution[k]]));
 		res.redirect(303, withQuery(thankYouUrl, campaign));
 	} else if (html) {
-		sendPage(res, result.created ? 201 : 200, renderThankYou(options.page.title, options.page.thankYouMessage));
+		sendPage(res, answer.status, renderThankYou(options.page.title, options.page.thankYouMessage));
 	} else {
-		res.status(result.created ? 201 : 200).json(answer);
+		res.status(answer.status).json(answer.body);
 	}
-	return answer;
+	return answer.full;
 }
 
 /** The run's item: the answer, the signup as stored, and the sync entries this run holds. */
@@ -77,7 +72,7 @@ export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, opti
 		verdict = await ledger.capture.submit({
 			launch: options.launch,
 			options: options.capture,
-			request: { body, origin: header(req, 'origin'), remoteAddress: remoteAddress(req), userAgent: header(req, 'user-agent') ?? null },
+			request: { body, origin: header(req, 'origin'), ownOrigins: ownOrigins(ctx, req), remoteAddress: remoteAddress(req), userAgent: header(req, 'user-agent') ?? null },
 			// The run this signup starts syncs its own entries; in spike mode the batch drain does.
 			claimFor: options.spikeMode ? undefined : { workerId: `n8n:${ctx.getNode().name}`, leaseMs: SYNC_LEASE_MS },
 		});
@@ -87,7 +82,7 @@ export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, opti
 			description: 'The signup could not be saved in the ledger. Check the Waitlist Ledger credential and that its database is reachable.',
 		});
 	}
-	if (verdict.allowOrigin) res.setHeader('access-control-allow-origin', verdict.allowOrigin);
+	applyCors(res, verdict.allowOrigin);
 	if (!verdict.accepted) {
 		answerRefused(res, options, verdict, html);
 		return { noWebhookResponse: true };
