@@ -24,6 +24,7 @@ import { WHERE_TO_CREATE_CREDENTIALS } from './lib/start-banner';
 /** The launch pages other templates bring, found by template file name once they exist. */
 const PAGES = [
 	{ label: 'Launch dashboard', file: 'launch-monitor.json' },
+	{ label: 'Kill switch', file: 'kill-switch.json' },
 	{ label: 'Review desk', file: 'review-desk.json' },
 ];
 
