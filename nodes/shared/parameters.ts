@@ -94,8 +94,8 @@ export function contactIdProperty(overrides: Partial<INodeProperties> = {}): INo
 	};
 }
 
-/** Where a person's decision is kept: the launch's history (outbox switches) or the contact's (access pins). */
-export type DecisionHistory = 'the launch history' | 'the contact\'s history';
+/** Where a person's decision is kept: the launch's history (outbox switches), the contact's (access pins), or a review item's. */
+export type DecisionHistory = 'the launch history' | 'the contact\'s history' | 'the review item and the history of each contact it names';
 
 /** Who decided, for operations a person carries out by hand. */
 export function byProperty(operations: string[], history: DecisionHistory, example: string): INodeProperties {
