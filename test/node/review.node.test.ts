@@ -154,6 +154,15 @@ for (const driver of DRIVERS) {
 			assert.deepEqual([given[0]!.status, given[0]!.resolution, (given[0]!.decision as IDataObject).accessState], ['resolved', 'access given by hand: a 98% coupon we gave', 'granted']);
 			assert.equal((await ledger.purchases.access({ launch, contactId, productId: 'course' }))?.pin, 'grant');
 
+			// An unknown buyer's item names no contact: Give Access asks for one, then pins the one named.
+			const stranger = await unknownBuyer(launch, 'pi_gift');
+			const noContact = await run({ operation: 'resolve', resolveWith: 'giveAccess', reviewId: stranger.reviewId, by: 'sam', reason: 'paid by bank transfer' });
+			assert.match(noContact.error(NODE)?.message ?? '', /^Contact ID/);
+			assert.equal((await ledger.review.get(stranger.reviewId))?.status, 'open', 'nothing changed');
+			const friend = await ledger.contacts.upsert({ launch, email: 'friend@example.com' });
+			const gift = ok(await run({ operation: 'resolve', resolveWith: 'giveAccess', reviewId: stranger.reviewId, pinContactId: friend.contactId, pinProductId: 'course', by: 'sam', reason: 'paid by bank transfer' }));
+			assert.deepEqual([gift[0]!.status, (gift[0]!.decision as IDataObject).contactId], ['resolved', friend.contactId]);
+
 			const dup = await ledger.contacts.upsert({ launch, email: 'coupon.work@example.com' });
 			const conflict = await ledger.contacts.link({ launch, contactId: dup.contactId, kind: 'email', value: 'coupon@example.com' });
 			const apart = ok(await run({ operation: 'resolve', resolveWith: 'keepApart', reviewId: conflict.review!.id, by: 'sam', reason: 'two people' }));

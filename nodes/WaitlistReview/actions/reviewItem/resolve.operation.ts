@@ -14,9 +14,16 @@ const ACTIONS: Record<Action, (ledger: Ledger, input: ActionBy, ctx: IExecuteFun
 	replay: (ledger, input) => ledger.review.replay(input),
 	merge: (ledger, input, ctx, itemIndex) => ledger.review.merge({ ...input, keep: textParameter(ctx, 'keep', itemIndex) === 'contact' ? 'contact' : 'other' }),
 	keepApart: (ledger, input) => ledger.review.keepApart(input),
-	giveAccess: (ledger, input) => ledger.review.pin({ ...input, pin: 'grant' }),
-	takeAccess: (ledger, input) => ledger.review.pin({ ...input, pin: 'revoke' }),
+	giveAccess: (ledger, input, ctx, itemIndex) => ledger.review.pin({ ...input, ...pinTarget(ctx, itemIndex), pin: 'grant' }),
+	takeAccess: (ledger, input, ctx, itemIndex) => ledger.review.pin({ ...input, ...pinTarget(ctx, itemIndex), pin: 'revoke' }),
 };
+
+/** The item's contact and product unless the user names others (an unknown buyer's item names no contact). */
+function pinTarget(ctx: IExecuteFunctions, itemIndex: number): { contactId?: string; productId?: string } {
+	const contactId = textParameter(ctx, 'pinContactId', itemIndex);
+	const productId = textParameter(ctx, 'pinProductId', itemIndex);
+	return { ...(contactId ? { contactId } : {}), ...(productId ? { productId } : {}) };
+}
 
 const show = (actions: Action[]) => ({ show: { operation: ['resolve'], resolveWith: actions } });
 
@@ -47,6 +54,24 @@ export const description: INodeProperties[] = [
 		description: 'The contact who paid, e.g. {{ $json.contactId }} after a Waitlist Contact → Find by the buyer\'s other email',
 		displayOptions: show(['matchPurchase']),
 	}),
+	{
+		displayName: 'Contact ID',
+		name: 'pinContactId',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. {{ $json.contactId }}',
+		description: 'Whose access; leave empty for the contact the item is about. Needed when the item names no contact (a buyer nobody matched).',
+		displayOptions: show(['giveAccess', 'takeAccess']),
+	},
+	{
+		displayName: 'Product ID',
+		name: 'pinProductId',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. course-101',
+		description: 'Which product, as defined with Purchase Match → Product → Define; leave empty for the product the item names',
+		displayOptions: show(['giveAccess', 'takeAccess']),
+	},
 	{
 		displayName: 'Keep',
 		name: 'keep',
