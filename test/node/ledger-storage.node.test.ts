@@ -8,7 +8,7 @@
  *  - every pack node shows Storage, and hides the ledger credential while Storage is "Default".
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -23,20 +23,13 @@ import { freshDatabase, type TestDatabase } from '../support/stores';
 
 
 const NODE = 'Waitlist Contact';
-const PACK_NODES = [
-	'waitlistCaptureTrigger',
-	'purchaseWebhookTrigger',
-	'launchMonitorDashboardTrigger',
-	'waitlistContact',
-	'waitlistTags',
-	'purchaseMatch',
-	'accessOutbox',
-	'reconcileSweep',
-	'launchMonitor',
-	'waitlistReview',
-];
+/** Every node the package registers (package.json `n8n.nodes`), so a new one cannot be left out. */
+const PACK_NODES = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { n8n: { nodes: string[] } }).n8n.nodes.map((file) => {
+	const base = file.split('/').pop()!.replace('.node.js', '');
+	return base[0]!.toLowerCase() + base.slice(1);
+});
 /** Nodes that came after Storage did: their version 1 already starts at "Default". */
-const BORN_AT_DEFAULT = ['waitlistReview'];
+const BORN_AT_DEFAULT = ['killSwitchPageTrigger', 'waitlistReview'];
 
 function contactWorkflow(typeVersion: number, parameters: IDataObject, credentials?: Record<string, { id: string; name: string }>): WorkflowJson {
 	const wf = actionWorkflow({ name: NODE, type: 'waitlistContact', parameters: { operation: 'upsert', email: '={{ $json.email }}', ...parameters } });
