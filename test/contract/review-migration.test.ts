@@ -22,7 +22,7 @@ for (const driver of DRIVERS) {
 			const store = createStore(db.config);
 			const ledger = new Ledger(store);
 			try {
-				assert.equal(await migrate(store, 6), 4, "the schema as it was before migration 7");
+				assert.equal(await migrate(store, 6), 5, "the schema as it was before migration 7 (5, the email re-keying, is the newest below it)");
 				const insert = (id: string, kind: string, reason: string, payload: object, at: number, extra: { contact?: string; other?: string; status?: string } = {}) =>
 					store.execute(
 						`INSERT INTO review_items (id, launch, kind, reason, contact_id, other_contact_id, payload, status, created_at) VALUES ($1, 'old', $2, $3, $4, $5, $6, $7, $8)`,
