@@ -84,6 +84,7 @@ export type { CheckoutToken, CheckoutTokenInput } from './purchases/checkout-tok
 export { CHECKOUT_LIMIT_FIELD, CHECKOUT_TOKEN_OPEN_MS, CHECKOUT_TOKENS_PER_WINDOW, CHECKOUT_TOKEN_WINDOW_MS } from './purchases/checkout-token';
 export type { EventDecision, PurchaseDecision } from './purchases/decision';
 export type { InboxEntry, InboxFilter, InboxStatus, RecordDeliveryResult, SaleConfirmation } from './purchases/inbox';
+export { MAX_VERIFIED_BODY_BYTES } from './purchases/inbox';
 export type { DeliveryAnswer, DeliveryNextStep, DeliveryRun, ReceiveWebhookInput, ReceiveWebhookResult } from './purchases/receive';
 export type { MatchedBy } from './purchases/match';
 export { PURCHASE_EVENT_TYPES, parseWebhookBody, type PurchaseEvent, type PurchaseEventType } from './purchases/normalize';

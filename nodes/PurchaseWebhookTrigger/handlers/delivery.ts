@@ -1,6 +1,6 @@
 import { NodeOperationError, type IDataObject, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
-import { isLedgerUnavailable, type DeliveryNextStep, type DeliveryRun, type Ledger } from '../../../ledger';
+import { isLedgerUnavailable, MAX_VERIFIED_BODY_BYTES, type DeliveryNextStep, type DeliveryRun, type Ledger } from '../../../ledger';
 import { inflaterFor, readCapped } from '../../shared/bodyBytes';
 import { webhookLedger } from '../../shared/ledgerAccess';
 import { answerLedgerDown, asNodeError, logLedgerDown } from '../../shared/ledgerDown';
@@ -79,8 +79,8 @@ export async function receiveDelivery(ctx: IWebhookFunctions, options: DeliveryO
 	}
 }
 
-/** Payment events are signed whole; above this no provider sends one (the ledger answers 503 past it). */
-const MAX_READ_BYTES = 16 * 1024 * 1024 + 1;
+/** One byte past what the ledger keeps whole: enough for it to see a body is too large (503) without reading more. */
+const MAX_READ_BYTES = MAX_VERIFIED_BODY_BYTES + 1;
 
 /**
  * The exact bytes sent (signatures are over them, never a re-serialized body). A compressed body is
