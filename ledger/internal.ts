@@ -17,7 +17,7 @@ export { admitRefusal, countRefusal, keptBody, KEPT_PREFIX_BYTES, REFUSAL_WINDOW
 export { applyTouch, combineTouches, normalizeTouch, type AttributionInput, type TouchState } from './attribution';
 export { normalizeEmail, normalizeIdentifier, normalizePhone, normalizeTagKey, type NormalizedEmail } from './normalize';
 export { emailSkeleton } from './lookalike';
-export { HOLDING_TAG, RECONCILED_TAG } from './system-tags';
+export { HOLDING_TAG, PHONE_UNRECOGNIZED_TAG, RECONCILED_TAG } from './system-tags';
 
 // What merge, unmerge and forget do to other resources' rows: the Ledger's lists and their parts.
 export { CONTACT_STEPS } from './ledger';

@@ -19,6 +19,12 @@ export interface NormalizedIdentifier {
 	value: string;
 	/** As typed (trimmed), kept for display. */
 	display: string;
+	/**
+	 * Phones only: the number has a possible length for its country but lies in a range libphonenumber's
+	 * metadata does not list (a new or reserved range, or a made-up number). Accepted — a refused real
+	 * person is a lost signup — and the contact is tagged (PHONE_UNRECOGNIZED_TAG).
+	 */
+	unrecognizedRange?: true;
 }
 
 export interface NormalizedEmail {
@@ -96,6 +102,7 @@ export function normalizePhone(input: unknown, defaultCountry = 'US', field = 'p
 	if (display === '') throw new LedgerInputError(field, 'is required, e.g. "+1 415 555 2671"');
 	const country = defaultCountry.toUpperCase();
 	const parsed = parsePhoneNumberFromString(display, COUNTRY.test(country) ? (country as CountryCode) : undefined);
+	if (parsed && !parsed.isValid() && parsed.isPossible()) return { kind: 'phone', value: parsed.number, display, unrecognizedRange: true };
 	if (!parsed || !parsed.isValid()) {
 		throw new LedgerInputError(
 			field,

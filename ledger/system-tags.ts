@@ -12,6 +12,8 @@ import type { TagKind } from './tags/resolve';
  */
 export const HOLDING_TAG = 'access-on-hold';
 export const RECONCILED_TAG = 'reconciled-after-failure';
+/** A phone in a range libphonenumber does not list (new, reserved, or made up): kept, and flagged for a look. */
+export const PHONE_UNRECOGNIZED_TAG = 'phone-unrecognized';
 
 const CHUNK = 500;
 

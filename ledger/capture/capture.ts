@@ -6,6 +6,8 @@ import { upsertContact, type UpsertContactResult } from '../contacts/upsert';
 import { recordEvent } from '../events';
 import { claimDueOutboxEntries } from '../outbox/claim';
 import { enqueueOutboxEntry } from '../outbox/enqueue';
+import type { OutboxStatus } from '../outbox/entry';
+import { adoptWokenSync } from '../outbox/waiting';
 import { getLaunchSettings } from '../settings/settings';
 import type { SqlExecutor } from '../store';
 import { attributionToStore, type CapturePolicy } from './policy';
@@ -14,8 +16,11 @@ import type { ValidSignup } from './validate';
 export interface CaptureResult extends UpsertContactResult {
 	attribution: Partial<Record<AttributionKey, string>>;
 	consent: Record<string, unknown>;
-	/** Vendor syncs now pending for this signup (an unchanged repeat adds none). */
-	pendingSync: Array<{ id: string; kind: string; created: boolean }>;
+	/**
+	 * Vendor syncs now pending for this signup (an unchanged repeat adds none); `waiting`: an ESP sync of
+	 * a contact without an email, sent once one is linked.
+	 */
+	pendingSync: Array<{ id: string; kind: string; created: boolean; status: OutboxStatus }>;
 	/** The new sync entries, already claimed for the run this signup starts (see `claimFor`). */
 	claimedSync: Array<{ id: string; kind: string; claimToken: string; idempotencyKey: string }>;
 }
@@ -101,14 +106,21 @@ export async function captureSignup(
 	const digest = await syncDigest(tx, result.contactId);
 	const pendingSync: CaptureResult['pendingSync'] = [];
 	for (const kind of input.policy.syncKinds) {
+		const idempotencyKey = `${kind}:${result.contactId}:${digest}`;
+		// This signup linked the email a phone-first contact's ESP sync waited for: that entry is its sync.
+		const adopted = await adoptWokenSync(tx, { launch: input.launch, contactId: result.contactId, kind, idempotencyKey });
+		if (adopted) {
+			pendingSync.push({ id: adopted, kind, created: true, status: 'pending' });
+			continue;
+		}
 		const entry = await enqueueOutboxEntry(tx, {
 			launch: input.launch,
 			kind,
-			idempotencyKey: `${kind}:${result.contactId}:${digest}`,
+			idempotencyKey,
 			contactId: result.contactId,
 			payload: { contactId: result.contactId, reason: result.created ? 'signup' : 'signup_update' },
 		});
-		pendingSync.push({ id: entry.id, kind, created: entry.created });
+		pendingSync.push({ id: entry.id, kind, created: entry.created, status: entry.status });
 	}
 	const fresh = pendingSync.filter((p) => p.created).map((p) => p.id);
 	const claimedSync: CaptureResult['claimedSync'] = [];

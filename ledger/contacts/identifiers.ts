@@ -1,6 +1,8 @@
 import { LedgerInputError } from '../errors';
 import { recordEvents } from '../events';
 import { normalizeIdentifier, type NormalizedIdentifier } from '../normalize';
+import { wakeWaitingSyncs } from '../outbox/waiting';
+import { applySystemTag, PHONE_UNRECOGNIZED_TAG } from '../system-tags';
 import { openReviewItem, type ReviewItem } from '../review/review';
 import { contactPairSubject, identifierLimitSubject } from '../review/subjects';
 import { getLaunchSettings, type LaunchSettings } from '../settings/settings';
@@ -73,10 +75,23 @@ export async function linkNormalizedIdentifier(
 		if (owner === contactId) return { status: 'already_linked', identifier: id };
 		return conflict('identifier_owned_by_other_contact', owner ?? null, {});
 	}
-	if (id.kind === 'email') await tx.execute('UPDATE contacts SET email = COALESCE(email, $1) WHERE id = $2', [id.display, contactId]);
-	if (id.kind === 'phone') await tx.execute('UPDATE contacts SET phone = COALESCE(phone, $1) WHERE id = $2', [id.value, contactId]);
+	if (id.kind === 'email') {
+		await tx.execute('UPDATE contacts SET email = COALESCE(email, $1) WHERE id = $2', [id.display, contactId]);
+		// A phone-first contact's ESP sync waited for this address.
+		await wakeWaitingSyncs(tx, { launch, contactId, source: input.source, now });
+	}
+	if (id.kind === 'phone') {
+		await tx.execute('UPDATE contacts SET phone = COALESCE(phone, $1) WHERE id = $2', [id.value, contactId]);
+		await flagUnrecognizedPhone(tx, launch, contactId, id, input.source);
+	}
 	await recordEvents(tx, [{ launch, contactId, type: 'identifier.linked', source: input.source, data: { kind: id.kind, value: id.display }, at: now }]);
 	return { status: 'linked', identifier: id };
+}
+
+/** A phone accepted from a range libphonenumber does not list tags its contact (see NormalizedIdentifier). */
+export async function flagUnrecognizedPhone(tx: SqlExecutor, launch: string, contactId: string, id: NormalizedIdentifier, source?: string): Promise<void> {
+	if (id.kind !== 'phone' || !id.unrecognizedRange) return;
+	await applySystemTag(tx, { launch, contactIds: [contactId], tag: PHONE_UNRECOGNIZED_TAG, kind: 'segment', source: source ?? 'ledger' });
 }
 
 /** Links one more identifier to a contact; a limit or another owner turns it into a review item. */

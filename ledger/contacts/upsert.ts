@@ -10,7 +10,7 @@ import { planResolvedTags, writeTagPlan, type TagChangeResult, type TagPlan } fr
 import { readSettingsAndTags, tagList, type SettingsAndTags } from '../tags/resolve';
 import { createInOneStatement } from './create-one-statement';
 import { mergeProfile } from './field-merge';
-import { linkNormalizedIdentifier } from './identifiers';
+import { flagUnrecognizedPhone, linkNormalizedIdentifier } from './identifiers';
 import { flagLookalikes, hasLookalikeSkeleton } from './lookalike';
 import { collectIdentifiers, validateConsent, validateFields, validateLaunch, type UpsertContactInput } from './input';
 import { lockContacts, stateOf, type ContactRow, type ContactState } from './records';
@@ -147,7 +147,9 @@ export async function prepareUpsert(tx: SqlExecutor, input: UpsertContactInput, 
 	// The common signup — one identifier, tags without quarantine — in one statement (PostgreSQL
 	// only: SQLite has no INSERT in WITH).
 	// A lookalike address takes the regular path, whose transaction also opens its review item.
-	const oneStatement = tx.dialect === 'postgres' && ids.length === 1 && (!tagPlan || tagPlan.quarantine.length === 0) && !hasLookalikeSkeleton(ids[0]!);
+	// So does a phone to flag (its tag is written by the regular path).
+	const oneStatement =
+		tx.dialect === 'postgres' && ids.length === 1 && (!tagPlan || tagPlan.quarantine.length === 0) && !hasLookalikeSkeleton(ids[0]!) && !ids[0]!.unrecognizedRange;
 	return { input, launch, settings, now, at, ids, fields, touch, consent, tagPlan, candidateId, creation, createdEvent, contactValues, oneStatement, context };
 }
 
@@ -233,6 +235,7 @@ export async function completeUpsert(tx: SqlExecutor, p: PreparedUpsert): Promis
 		}
 	}
 	const linked: NormalizedIdentifier[] = created ? [canonical] : [];
+	if (created) await flagUnrecognizedPhone(tx, launch, contactId, canonical, input.source);
 	const conflicts: ReviewItem[] = [];
 	for (const id of ids.slice(1)) {
 		const link = await linkNormalizedIdentifier(tx, { launch, contactId, identifier: id, settings, source: input.source, contactLocked: true });

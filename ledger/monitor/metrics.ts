@@ -54,6 +54,7 @@ export function monitorMetrics(signals: MonitorSignals, alerts: readonly AlertSt
 	add('payment_deliveries_unprocessed', 'Verified payment deliveries no run has processed for 10 minutes or more.', d.unprocessedDeliveries.count);
 	add('vendor_synced_ratio', 'Share of the window\'s new signups fully synced, by vendor.', ratio(signals.vendorSync.esp.percent), { vendor: 'esp' });
 	add('vendor_synced_ratio', 'Share of the window\'s new signups fully synced, by vendor.', ratio(signals.vendorSync.crm.percent), { vendor: 'crm' });
+	add('esp_sync_waiting_for_email', 'ESP syncs of phone-only contacts waiting for an email.', signals.vendorSync.waitingForEmail ?? 0);
 	for (const [kind, f] of Object.entries(signals.vendorSync.failures)) add('vendor_failing', 'Outbox entries retrying after a failure, by kind.', f.failing, { kind });
 	add('review_open', 'Open review items.', signals.review.open);
 	for (const a of alerts) add('alert_firing', 'Whether an alert fires (1) or not (0), by rule.', a.state === 'firing' ? 1 : 0, { rule: a.rule, severity: a.severity });

@@ -90,6 +90,11 @@ export interface MonitorSignals {
 		crm: { contacts: number; synced: number; percent: number | null };
 		/** Outbox entries retrying (failed) and dead, per kind (esp_sync, crm_sync, grant …), with the latest error. */
 		failures: Record<string, { failing: number; dead: number; lastError: string | null; lastErrorAt: number | null }>;
+		/**
+		 * ESP syncs waiting for an email now (phone-first contacts; they go out when one is linked). Not
+		 * failures: a count to watch. Absent from snapshots kept before it was counted.
+		 */
+		waitingForEmail: number;
 	};
 	review: { open: number; byKind: CountByKind };
 	/** Wrong passwords on the pack's pages (kill switch, dashboard) in the window, by page; addresses made to wait now. */
@@ -204,6 +209,7 @@ function outboxOf(rows: SignalRows, now: number) {
 	const byKind: MonitorSignals['delivery']['outbox']['byKind'] = {};
 	const deadByKind: CountByKind = {};
 	const heldByKind: CountByKind = {};
+	const waitingByKind: CountByKind = {};
 	const failures: MonitorSignals['vendorSync']['failures'] = {};
 	let openOldest: number | null = null;
 	for (const r of rows('outbox_backlog')) {
@@ -213,6 +219,7 @@ function outboxOf(rows: SignalRows, now: number) {
 		const oldest = maybeTime(r.oldest);
 		if (status === 'dead') add(deadByKind, kind, n);
 		else if (status === 'held') add(heldByKind, kind, n);
+		else if (status === 'waiting') add(waitingByKind, kind, n);
 		else {
 			const entry = (byKind[kind] ??= { pending: 0, failed: 0, claimed: 0, oldestAgeMs: null });
 			entry[status as 'pending' | 'failed' | 'claimed'] += n;
@@ -234,7 +241,7 @@ function outboxOf(rows: SignalRows, now: number) {
 		f.lastErrorAt = maybeTime(r.updated_at);
 	}
 	const open = Object.values(byKind).reduce((a, k) => a + k.pending + k.failed + k.claimed, 0);
-	return { outbox: { open, oldestAgeMs: age(now, openOldest), byKind }, deadByKind, heldByKind, failures };
+	return { outbox: { open, oldestAgeMs: age(now, openOldest), byKind }, deadByKind, heldByKind, waitingByKind, failures };
 }
 
 function killSwitchOf(rows: SignalRows): MonitorSignals['delivery']['held']['killSwitch'] {
@@ -277,7 +284,7 @@ function deliveryOf(rows: SignalRows, now: number, outbox: ReturnType<typeof out
 	};
 }
 
-function vendorSyncOf(rows: SignalRows, failures: MonitorSignals['vendorSync']['failures']): MonitorSignals['vendorSync'] {
+function vendorSyncOf(rows: SignalRows, failures: MonitorSignals['vendorSync']['failures'], waitingByKind: CountByKind): MonitorSignals['vendorSync'] {
 	const sync = { esp: { contacts: 0, synced: 0, percent: null as number | null }, crm: { contacts: 0, synced: 0, percent: null as number | null } };
 	for (const r of rows('vendor_sync')) {
 		const target = r.kind === 'esp_sync' ? sync.esp : sync.crm;
@@ -285,7 +292,7 @@ function vendorSyncOf(rows: SignalRows, failures: MonitorSignals['vendorSync']['
 		target.synced = target.contacts - num(r.waiting);
 		target.percent = percent(target.synced, target.contacts);
 	}
-	return { ...sync, failures };
+	return { ...sync, failures, waitingForEmail: waitingByKind.esp_sync ?? 0 };
 }
 
 /** Computes the signals for one window (no writes). */
@@ -306,7 +313,7 @@ export async function computeSignals(db: SqlExecutor | Store, input: SignalsInpu
 		utm: utmOf(rows, ingestion.refusedByReason),
 		reconciliation: reconciliationOf(rows),
 		delivery: deliveryOf(rows, now, outbox),
-		vendorSync: vendorSyncOf(rows, outbox.failures),
+		vendorSync: vendorSyncOf(rows, outbox.failures, outbox.waitingByKind),
 		review: reviewOf(rows),
 		signIn: signInOf(rows),
 	};

@@ -156,7 +156,7 @@ export function signalStatements(c: StatementContext): SignalStatement[] {
 		{
 			name: 'outbox_backlog',
 			sql: `SELECT kind, status, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox
-			 WHERE launch = $1 AND status IN (${OPEN}, 'held', 'dead') AND created_at <= $2 GROUP BY kind, status`,
+			 WHERE launch = $1 AND status IN (${OPEN}, 'held', 'dead', 'waiting') AND created_at <= $2 GROUP BY kind, status`,
 			params: [c.launch, c.now],
 		},
 		{

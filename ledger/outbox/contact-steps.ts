@@ -1,5 +1,6 @@
 import type { ForgetStep, MergeStep } from '../contacts/steps';
 import { inList, type SqlValue } from '../store';
+import { wakeWaitingSyncs } from './waiting';
 
 /**
  * A merge moves every outbox entry of the merged-away contact to the surviving one — open entries so
@@ -8,9 +9,12 @@ import { inList, type SqlValue } from '../store';
  */
 export const outboxMergeStep: MergeStep = {
 	name: 'outbox',
-	async merge(tx, { launch, sourceId, targetId }) {
+	async merge(tx, context) {
+		const { launch, sourceId, targetId } = context;
 		const moved = await tx.query<{ id: string }>('UPDATE outbox SET contact_id = $1 WHERE launch = $2 AND contact_id = $3 RETURNING id', [targetId, launch, sourceId]);
-		return { ids: moved.map((m) => m.id) };
+		// A phone-only half's waiting ESP sync goes out once the merged contact has the other half's email.
+		const woken = await wakeWaitingSyncs(tx, { launch, contactId: targetId, now: context.now, source: context.source });
+		return { ids: moved.map((m) => m.id), woken: woken.map((w) => w.id) };
 	},
 	async unmerge(tx, { sourceId, targetId }, record) {
 		const ids = (record as { ids?: string[] }).ids ?? [];
@@ -32,5 +36,7 @@ export const outboxForgetStep: ForgetStep = {
 		const list = inList(contactIds, params);
 		params.push(REDACTED);
 		await tx.execute(`UPDATE outbox SET payload = $${params.length}, last_error = NULL WHERE contact_id IN (${list})`, params);
+		// A sync still waiting for an email will never get one: nothing of the person is sent any more.
+		await tx.execute(`UPDATE outbox SET status = 'discarded' WHERE status = 'waiting' AND contact_id IN (${list})`, params.slice(0, -1));
 	},
 };

@@ -8,6 +8,7 @@ import { applySystemTag, HOLDING_TAG } from '../system-tags';
 import type { OutboxKind, OutboxStatus } from './entry';
 import { wholeNumber } from './input';
 import { getPauseState, holdsKind, type PauseScope } from './kill-switch';
+import { contactsWithoutEmail, EMAIL_KINDS, waitingEntry } from './waiting';
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
@@ -71,10 +72,12 @@ export async function enqueueOutboxEntries(tx: SqlExecutor, inputs: readonly Enq
 		row.scope = scopes.get(row.launch)!;
 		if (holdsKind(row.scope, row.kind)) row.status = 'held';
 	}
+	const joined = await waitForEmail(tx, rows);
+	const toInsert = rows.filter((r) => !joined.has(r.id));
 	const inserted = new Set<string>();
-	for (let i = 0; i < rows.length; i += ENQUEUE_CHUNK) {
+	for (let i = 0; i < toInsert.length; i += ENQUEUE_CHUNK) {
 		const params: SqlValue[] = [];
-		const values = rows.slice(i, i + ENQUEUE_CHUNK).map((r) => {
+		const values = toInsert.slice(i, i + ENQUEUE_CHUNK).map((r) => {
 			const at = r.input.availableAt ?? now;
 			const list = inList([r.id, r.launch, r.kind, r.idempotencyKey, r.input.contactId ?? null, JSON.stringify(r.input.payload ?? {}), r.status, r.maxAttempts, at, now], params);
 			// attempts 0; updated_at = created_at (the last parameter again)
@@ -91,8 +94,13 @@ export async function enqueueOutboxEntries(tx: SqlExecutor, inputs: readonly Enq
 		for (const r of returned) inserted.add(r.id);
 	}
 	const results: EnqueueOutboxResult[] = [];
-	const existing = await existingEntries(tx, rows.filter((r) => !inserted.has(r.id)));
+	const existing = await existingEntries(tx, toInsert.filter((r) => !inserted.has(r.id)));
 	for (const row of rows) {
+		const waiting = joined.get(row.id);
+		if (waiting) {
+			results.push({ id: waiting, created: false, status: 'waiting' });
+			continue;
+		}
 		if (inserted.has(row.id)) {
 			if (row.status === 'held') {
 				const { input } = row;
@@ -127,4 +135,23 @@ async function existingEntries(tx: SqlExecutor, rows: readonly { launch: string;
 		}
 	}
 	return found;
+}
+
+/**
+ * Entries that need an email (EMAIL_KINDS) for a contact without one wait instead of going out (see
+ * waiting.ts); one waiting entry per contact and kind is enough, so a second joins the first. Sets
+ * `status` on the waiting rows; returns the joined rows (row id → the waiting entry's id).
+ */
+async function waitForEmail(tx: SqlExecutor, rows: Array<{ id: string; launch: string; kind: string; input: EnqueueOutboxInput; status: OutboxStatus }>): Promise<Map<string, string>> {
+	const joined = new Map<string, string>();
+	const candidates = rows.filter((r) => EMAIL_KINDS.includes(r.kind) && r.input.contactId);
+	if (candidates.length === 0) return joined;
+	const noEmail = await contactsWithoutEmail(tx, candidates.map((r) => r.input.contactId!));
+	for (const row of candidates) {
+		if (!noEmail.has(row.input.contactId!)) continue;
+		const existing = await waitingEntry(tx, row.launch, row.input.contactId!, row.kind);
+		if (existing) joined.set(row.id, existing.id);
+		else row.status = 'waiting';
+	}
+	return joined;
 }

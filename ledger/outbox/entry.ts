@@ -8,9 +8,10 @@ export type OutboxKind = 'grant' | 'revoke' | 'esp_sync' | 'crm_sync' | 'tag_syn
 /**
  * pending → claimed → done; claimed → failed (retry later) → claimed …; → dead after the last attempt.
  * held: decided while the kill switch was on; released to pending on resume, or discarded by a person.
+ * waiting: an ESP sync for a contact without an email; pending once one is linked (waiting.ts).
  */
-export type OutboxStatus = 'pending' | 'claimed' | 'failed' | 'done' | 'dead' | 'held' | 'discarded';
-export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'claimed', 'failed', 'done', 'dead', 'held', 'discarded'];
+export type OutboxStatus = 'pending' | 'claimed' | 'failed' | 'done' | 'dead' | 'held' | 'discarded' | 'waiting';
+export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'claimed', 'failed', 'done', 'dead', 'held', 'discarded', 'waiting'];
 
 export interface OutboxEntry {
 	id: string;

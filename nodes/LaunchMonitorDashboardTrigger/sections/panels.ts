@@ -23,6 +23,12 @@ function signInRow(live: MonitorSignals, span: string, alerts: readonly AlertSta
 	return row('Wrong passwords (kill switch, dashboard)', num(s.failures), detail, firingRule(alerts, 'sign_in_failures'));
 }
 
+/** Phone-first signups whose ESP sync waits for an email; snapshots from before it was counted have none. */
+function waitingForEmailRow(live: MonitorSignals): string {
+	const n = live.vendorSync.waitingForEmail ?? 0;
+	return row('Email sync waiting for an email', num(n), n ? 'phone-only signups: each goes to the email platform once an email is linked (a later signup, Waitlist Contact → Link, a merge)' : 'every contact with a sync has an email', false);
+}
+
 export function deliverySection(live: MonitorSignals, alerts: readonly AlertStatus[]): string {
 	const d = live.delivery;
 	const span = escapeHtml(windowText(live.window.ms));
@@ -39,6 +45,7 @@ ${row('Payments not processed', num(d.unprocessedDeliveries.count), d.unprocesse
 ${signInRow(live, span, alerts)}
 ${row('Email platform sync', percentText(live.vendorSync.esp.percent), syncText(live.vendorSync.esp), false)}
 ${row('CRM sync', percentText(live.vendorSync.crm.percent), syncText(live.vendorSync.crm), false)}
+${waitingForEmailRow(live)}
 </tbody></table>
 ${retrying.length ? `<p class="small">Retrying: ${retrying.join('; ')}</p>` : ''}
 </section>`;
