@@ -26,6 +26,9 @@ export async function contactForVendor(ledger: Ledger, contactId: string | null)
 		lastTouch: (contact.lastTouch ?? {}) as IDataObject,
 		tags: contact.tags,
 		isTest: contact.isTest,
+		// Record IDs the ledger holds in other systems (ext:pipedrive → externalIds.pipedrive), so a
+		// vendor step can update the record it made before instead of searching for it.
+		externalIds: Object.fromEntries(contact.identifiers.filter((i) => i.kind.startsWith('ext:')).map((i) => [i.kind.slice(4), i.value])),
 	};
 }
 

@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+
+import nock from 'nock';
+
+import { closeAllLedgers, getLedger, type Ledger } from '../../ledger';
+import { PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
+import { ledgerCredentialFor } from '../support/ledger-credential';
+import { runWorkflow, type WorkflowJson } from '../support/n8n-in-process';
+import { freshDatabase, type TestDatabase } from '../support/stores';
+
+/**
+ * The vendor pieces (workflows/vendors/): each claims its kind of outbox work, calls the vendor with
+ * n8n's own node (or HTTP Request where n8n has none) and acks or fails each entry. Vendor APIs are
+ * faked with nock, each fake keeping records the way the vendor does, so a repeat is visible.
+ */
+
+const piece = (file: string) => JSON.parse(readFileSync(join(PACKAGE_ROOT, 'workflows', 'vendors', file), 'utf8')) as WorkflowJson;
+
+const CREDENTIALS = {
+	mailerLiteApi: { apiKey: 'ml-key', classicApi: false },
+	pipedriveApi: { apiToken: 'pd-token' },
+	httpHeaderAuth: { name: 'apiKey', value: 'teachable-key' },
+};
+
+const UTM = { utm_source: 'podcast', utm_medium: 'audio', utm_campaign: 'launch-week', utm_content: 'ep-12', utm_term: 'course' };
+const NO_UTM = { utm_source: '', utm_medium: '', utm_campaign: '', utm_content: '', utm_term: '' };
+
+type Reply = [number, unknown, Record<string, string>?];
+type Scripted = (body: Record<string, unknown>) => Reply | null;
+
+/** MailerLite's `POST /subscribers`: one subscriber per email (case-insensitive), created or updated. */
+function fakeMailerLite(script: Scripted = () => null) {
+	const subscribers = new Map<string, { id: string; email: string; fields: Record<string, string> }>();
+	const calls: Array<Record<string, unknown>> = [];
+	nock('https://connect.mailerlite.com')
+		.matchHeader('authorization', 'Bearer ml-key')
+		.post('/api/subscribers')
+		.reply(async (request: unknown) => {
+			const body = JSON.parse(await (request as Request).text()) as Record<string, unknown>;
+			calls.push(body);
+			const scripted = script(body);
+			if (scripted) return scripted;
+			const key = String(body.email).toLowerCase();
+			const existing = subscribers.get(key);
+			const record = { id: existing?.id ?? `ml_${subscribers.size + 1}`, email: String(body.email), fields: { ...existing?.fields, ...(body.fields as Record<string, string>) } };
+			subscribers.set(key, record);
+			return [existing ? 200 : 201, { data: record }];
+		})
+		.persist();
+	return { subscribers, calls };
+}
+
+type PipedrivePerson = { id: number; name: string; emails: Array<{ value: string }>; phones: Array<{ value: string }>; custom: Record<string, unknown> };
+const PD_FIELDS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term'].map((name, i) => ({ field_code: `f${i}_${name}`, field_name: name, field_type: 'varchar' }));
+
+/**
+ * Pipedrive: persons by id, v1 search (exact, by email or phone), v2 create and PATCH update, the v2
+ * person fields the node reads to find custom fields by name. Nothing stops a second person with the
+ * same email — as in Pipedrive — so a repeat that creates shows up as two persons.
+ */
+function fakePipedrive(script: (method: string, path: string) => Reply | null = () => null) {
+	const persons = new Map<number, PipedrivePerson>();
+	const calls: string[] = [];
+	const api = nock('https://api.pipedrive.com');
+	const answer = (method: string, path: string, ok: () => Reply) => {
+		calls.push(`${method} ${path}`);
+		return script(method, path) ?? ok();
+	};
+	const write = (person: PipedrivePerson, body: Record<string, unknown>) => {
+		if (body.name) person.name = String(body.name);
+		if (Array.isArray(body.emails)) person.emails = (body.emails as Array<{ value: string }>).filter((e) => e.value).map((e) => ({ value: e.value }));
+		if (Array.isArray(body.phones)) person.phones = (body.phones as Array<{ value: string }>).filter((p) => p.value).map((p) => ({ value: p.value }));
+		person.custom = { ...person.custom, ...(body.custom_fields as Record<string, unknown>) };
+		return person;
+	};
+	api.get('/api/v2/personFields').query((q) => q.api_token === 'pd-token').reply(() => answer('GET', '/personFields', () => [200, { success: true, data: PD_FIELDS, additional_data: { next_cursor: null } }])).persist();
+	api.get('/v1/persons/search').query((q) => q.api_token === 'pd-token').reply((request: unknown) => {
+		const q = new URL((request as Request).url).searchParams;
+		const term = String(q.get('term')).toLowerCase();
+		const byPhone = q.get('fields') === 'phone';
+		return answer('GET', `/persons/search ${q.get('fields')}=${term}`, () => {
+			const found = [...persons.values()].filter((p) => (byPhone ? p.phones : p.emails).some((e) => e.value.toLowerCase() === term));
+			return [200, { success: true, data: { items: found.slice(0, 1).map((item) => ({ result_score: 1, item: { id: item.id, name: item.name, emails: item.emails.map((e) => e.value) } })) } }];
+		});
+	}).persist();
+	api.post('/api/v2/persons').query((q) => q.api_token === 'pd-token').reply(async (request: unknown) => {
+		const body = JSON.parse(await (request as Request).text()) as Record<string, unknown>;
+		return answer('POST', '/persons', () => {
+			const person = write({ id: 100 + persons.size + 1, name: '', emails: [], phones: [], custom: {} }, body);
+			persons.set(person.id, person);
+			return [201, { success: true, data: { id: person.id, name: person.name } }];
+		});
+	}).persist();
+	api.patch(/^\/api\/v2\/persons\/\d+/).query((q) => q.api_token === 'pd-token').reply(async (request: unknown) => {
+		const r = request as Request;
+		const id = Number(new URL(r.url).pathname.split('/').pop());
+		const body = JSON.parse(await r.text()) as Record<string, unknown>;
+		return answer('PATCH', `/persons/${id}`, () => {
+			const person = persons.get(id);
+			return person ? [200, { success: true, data: { id, name: write(person, body).name } }] : [404, { success: false, error: 'Person not found' }];
+		});
+	}).persist();
+	return { persons, calls };
+}
+
+// sqlite only: the pieces' logic is the same on both drivers (the drivers have their own suites).
+describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () => {
+	let db: TestDatabase;
+	let ledger: Ledger;
+	const launch = 'default';
+	before(() => nock.disableNetConnect());
+	beforeEach(async () => {
+		db = await freshDatabase('sqlite');
+		ledger = await getLedger(db.config);
+	});
+	afterEach(async () => {
+		nock.cleanAll();
+		await closeAllLedgers();
+		await db.drop();
+	});
+	after(() => nock.enableNetConnect());
+
+	const run = async (file: string) => {
+		const result = await runWorkflow(piece(file), { trigger: { node: 'Every minute', items: [{ json: {} }] }, credentials: { ...ledgerCredentialFor(db.config), ...CREDENTIALS } });
+		assert.equal(result.run.data.resultData.error, undefined, JSON.stringify(result.run.data.resultData.error));
+		return result;
+	};
+	/** Makes every failed entry due now (a claim an hour ahead, then a release now), as if its wait were over. */
+	const makeDue = async (kinds: string) => {
+		const claimed = await ledger.outbox.claim({ launch, kinds, limit: 100, leaseMs: 60_000, workerId: 'clock', now: Date.now() + 3_600_000 });
+		await ledger.outbox.release(launch, claimed.map((e) => ({ id: e.id, claimToken: e.claimToken })));
+	};
+	const contactWithSync = async (kind: string, email: string | undefined, extra: { phone?: string; first_name?: string; attribution?: object } = {}) => {
+		if (!email) await ledger.settings.update(launch, { canonicalKey: 'phone' });
+		const { contactId } = await ledger.contacts.upsert({ launch, email, phone: extra.phone, fields: extra.first_name ? { first_name: extra.first_name } : {}, attribution: extra.attribution as Record<string, unknown> });
+		const entry = await ledger.outbox.enqueue({ launch, kind, idempotencyKey: `${kind}:${contactId}:${Math.random()}`, contactId });
+		return { contactId, entryId: entry.id };
+	};
+
+	describe('MailerLite (esp-mailerlite.json, n8n\'s MailerLite node)', () => {
+		it('first sync: each subscriber with its name and first-touch UTM fields, acked with MailerLite\'s subscriber ID', async () => {
+			const ada = await contactWithSync('esp_sync', 'ada@Example.com', { first_name: 'Ada', attribution: UTM });
+			const bob = await contactWithSync('esp_sync', 'bob@example.com', { attribution: { utm_source: 'twitter' } });
+			const fake = fakeMailerLite();
+			await run('esp-mailerlite.json');
+			assert.deepEqual(fake.calls, [
+				{ email: 'ada@Example.com', status: 'active', fields: { name: 'Ada', ...UTM } },
+				{ email: 'bob@example.com', status: 'active', fields: { name: '', ...NO_UTM, utm_source: 'twitter' } },
+			]);
+			const entries = await ledger.outbox.list({ launch, kinds: 'esp_sync' });
+			assert.deepEqual(entries.map((e) => [e.id, e.status, e.responseId]), [[ada.entryId, 'done', 'ml_1'], [bob.entryId, 'done', 'ml_2']]);
+		});
+
+		it('repeat sync: a second sync of the same person updates the one subscriber (no second record)', async () => {
+			const { contactId } = await contactWithSync('esp_sync', 'ada@example.com');
+			const fake = fakeMailerLite();
+			await run('esp-mailerlite.json');
+			// The name arrives later (the launch's default policy fills empty fields).
+			await ledger.contacts.upsert({ launch, email: 'ADA@example.com', fields: { first_name: 'Ada L' } });
+			await ledger.outbox.enqueue({ launch, kind: 'esp_sync', idempotencyKey: 'esp_sync:again', contactId });
+			await run('esp-mailerlite.json');
+			assert.equal(fake.calls.length, 2);
+			assert.deepEqual([...fake.subscribers.values()].map((s) => [s.id, s.fields.name]), [['ml_1', 'Ada L']], 'one subscriber, updated');
+			assert.deepEqual((await ledger.outbox.list({ launch, kinds: 'esp_sync' })).map((e) => [e.status, e.responseId]), [['done', 'ml_1'], ['done', 'ml_1']]);
+		});
+
+		it('429 with Retry-After: failed and not retried before the rate-limit window; 422 (invalid address): dead at once', async () => {
+			const limited = await contactWithSync('esp_sync', 'ada@example.com');
+			const refused = await contactWithSync('esp_sync', 'bad@example.com');
+			fakeMailerLite((body) =>
+				body.email === 'bad@example.com'
+					? [422, { message: 'The email must be a valid email address.', errors: { email: ['The email must be a valid email address.'] } }]
+					: [429, { message: 'Too Many Attempts.' }, { 'Retry-After': '45' }],
+			);
+			const before = Date.now();
+			await run('esp-mailerlite.json');
+			const a = await ledger.outbox.get(limited.entryId);
+			assert.equal(a?.status, 'failed');
+			assert.match(a?.lastError ?? '', /^MailerLite: The service is receiving too many requests from you/);
+			assert.ok(a!.nextAttemptAt >= before + 45_000, `retried no sooner than Retry-After (45 s): in ${(a!.nextAttemptAt - before) / 1000} s`);
+			const b = await ledger.outbox.get(refused.entryId);
+			assert.equal(b?.status, 'dead');
+			assert.match(b?.lastError ?? '', /^MailerLite: Your request is invalid/);
+		});
+
+		it('500 then success: the entry fails, is retried once due, and is done with one subscriber', async () => {
+			const { entryId } = await contactWithSync('esp_sync', 'ada@example.com');
+			let first = true;
+			const fake = fakeMailerLite(() => (first ? ((first = false), [500, { message: 'Server Error' }]) : null));
+			await run('esp-mailerlite.json');
+			assert.deepEqual([(await ledger.outbox.get(entryId))?.status, (await ledger.outbox.get(entryId))?.lastError], ['failed', 'MailerLite: The service was not able to process your request']);
+			await run('esp-mailerlite.json');
+			assert.equal(fake.calls.length, 1, 'not due yet: nothing sent');
+			await makeDue('esp_sync');
+			await run('esp-mailerlite.json');
+			const entry = await ledger.outbox.get(entryId);
+			assert.deepEqual([entry?.status, entry?.responseId, entry?.attempts, fake.subscribers.size], ['done', 'ml_1', 2, 1]);
+		});
+
+		it('a phone-only contact\'s sync waits (nothing sent); once an email is linked it goes out once', async () => {
+			const { contactId, entryId } = await contactWithSync('esp_sync', undefined, { phone: '+1 415 555 2671' });
+			assert.equal((await ledger.outbox.get(entryId))?.status, 'waiting');
+			const fake = fakeMailerLite();
+			await run('esp-mailerlite.json');
+			assert.equal(fake.calls.length, 0);
+			await ledger.contacts.link({ launch, contactId, kind: 'email', value: 'phone-first@example.com' });
+			await run('esp-mailerlite.json');
+			await run('esp-mailerlite.json');
+			assert.deepEqual(fake.calls.map((c) => c.email), ['phone-first@example.com']);
+			assert.equal((await ledger.outbox.get(entryId))?.status, 'done');
+		});
+	});
+	describe('Pipedrive (crm-pipedrive.json, n8n\'s Pipedrive node): search by email and by the ledger\'s person ID before create', () => {
+		it('first sync: searched, not found, created with the UTM custom fields, the person ID kept in the ledger and acked', async () => {
+			const ada = await contactWithSync('crm_sync', 'ada@example.com', { first_name: 'Ada', attribution: UTM });
+			const fake = fakePipedrive();
+			await run('crm-pipedrive.json');
+			assert.deepEqual([...fake.persons.values()], [{ id: 101, name: 'Ada', emails: [{ value: 'ada@example.com' }], phones: [], custom: Object.fromEntries(PD_FIELDS.map((f) => [f.field_code, UTM[f.field_name as keyof typeof UTM]])) }]);
+			assert.deepEqual(fake.calls.filter((c) => !c.endsWith('/personFields')), ['GET /persons/search email=ada@example.com', 'POST /persons']);
+			const entry = await ledger.outbox.get(ada.entryId);
+			assert.deepEqual([entry?.status, entry?.responseId], ['done', '101']);
+			assert.equal((await ledger.contacts.find({ launch, kind: 'ext:pipedrive', value: '101' }))?.id, ada.contactId, 'the ledger holds the person ID');
+		});
+
+		it('repeat sync: the held person ID is updated (no search, no second person); a person made elsewhere is found by email, not created again', async () => {
+			const ada = await contactWithSync('crm_sync', 'ada@example.com', { first_name: 'Ada' });
+			const fake = fakePipedrive();
+			await run('crm-pipedrive.json');
+			await ledger.outbox.enqueue({ launch, kind: 'crm_sync', idempotencyKey: 'crm_sync:again', contactId: ada.contactId });
+			fake.calls.length = 0;
+			await run('crm-pipedrive.json');
+			assert.deepEqual(fake.calls.filter((c) => !c.endsWith('/personFields')), ['PATCH /persons/101']);
+			// Bob is already in Pipedrive (added by hand); the ledger has no ID for him yet.
+			fake.persons.set(7, { id: 7, name: 'Bob', emails: [{ value: 'Bob@Example.com' }], phones: [], custom: {} });
+			const bob = await contactWithSync('crm_sync', 'bob@example.com');
+			fake.calls.length = 0;
+			await run('crm-pipedrive.json');
+			assert.deepEqual(fake.calls.filter((c) => !c.endsWith('/personFields')), ['GET /persons/search email=bob@example.com', 'PATCH /persons/7']);
+			assert.equal(fake.persons.size, 2, 'one person each');
+			assert.deepEqual((await ledger.outbox.list({ launch, kinds: 'crm_sync' })).map((e) => [e.contactId, e.status, e.responseId]), [[ada.contactId, 'done', '101'], [ada.contactId, 'done', '101'], [bob.contactId, 'done', '7']]);
+		});
+
+		it('a phone-only contact is searched by phone and created without an email', async () => {
+			const { entryId } = await contactWithSync('crm_sync', undefined, { phone: '+1 415 555 2671' });
+			const fake = fakePipedrive();
+			await run('crm-pipedrive.json');
+			assert.deepEqual(fake.calls.filter((c) => !c.endsWith('/personFields')), ['GET /persons/search phone=+14155552671', 'POST /persons']);
+			assert.deepEqual([...fake.persons.values()].map((p) => [p.name, p.emails, p.phones]), [['+14155552671', [], [{ value: '+14155552671' }]]]);
+			assert.equal((await ledger.outbox.get(entryId))?.status, 'done');
+		});
+
+		it('429 with Retry-After: failed, not retried before 10 s; 500 then success: retried once due, one person', async () => {
+			const { entryId } = await contactWithSync('crm_sync', 'ada@example.com');
+			let creates = 0;
+			const fake = fakePipedrive((method, path) => {
+				if (path.startsWith('/persons/search') && fake.calls.filter((c) => c.startsWith('GET /persons/search')).length === 1) return [429, { success: false, error: 'Rate limit exceeded' }, { 'Retry-After': '2' }];
+				if (method === 'POST' && ++creates === 1) return [500, { success: false, error: 'Internal server error' }];
+				return null;
+			});
+			const before = Date.now();
+			await run('crm-pipedrive.json');
+			let entry = await ledger.outbox.get(entryId);
+			assert.equal(entry?.status, 'failed');
+			assert.match(entry?.lastError ?? '', /^Pipedrive failed: The service is receiving too many requests from you/, JSON.stringify(fake.calls));
+			assert.ok(entry!.nextAttemptAt >= before + 10_000, `retried in ${(entry!.nextAttemptAt - before) / 1000} s`);
+			assert.ok(!fake.calls.includes('POST /persons'), 'a search that did not answer never leads to a create');
+			await makeDue('crm_sync');
+			await run('crm-pipedrive.json');
+			entry = await ledger.outbox.get(entryId);
+			assert.deepEqual([entry?.status, entry?.lastError], ['failed', 'Pipedrive failed: The service was not able to process your request']);
+			await makeDue('crm_sync');
+			await run('crm-pipedrive.json');
+			entry = await ledger.outbox.get(entryId);
+			assert.deepEqual([entry?.status, entry?.responseId, fake.persons.size], ['done', '101', 1]);
+		});
+	});
+});
