@@ -106,6 +106,41 @@ function fakePipedrive(script: (method: string, path: string) => Reply | null = 
 	return { persons, calls };
 }
 
+/** Teachable's Admin API: users by email, user create, enroll / unenroll (a set: a repeat changes nothing). */
+function fakeTeachable(script: (method: string, path: string) => Reply | null = () => null) {
+	const users = new Map<string, { id: number; email: string; name: string }>();
+	const enrollments = new Set<string>();
+	const calls: string[] = [];
+	const api = nock('https://developers.teachable.com').matchHeader('apikey', 'teachable-key');
+	const answer = (call: string, ok: () => Reply) => {
+		calls.push(call);
+		return script(call.split(' ')[0]!, call.split(' ')[1]!) ?? ok();
+	};
+	api.get('/v1/users').query(true).reply((request: unknown) => {
+		const email = String(new URL((request as Request).url).searchParams.get('email')).toLowerCase();
+		return answer(`GET /users ${email}`, () => [200, { users: users.has(email) ? [users.get(email)] : [], meta: { total: users.has(email) ? 1 : 0 } }]);
+	}).persist();
+	api.post('/v1/users').reply(async (request: unknown) => {
+		const body = JSON.parse(await (request as Request).text()) as { email: string; name: string };
+		return answer(`POST /users ${body.email}`, () => {
+			const user = { id: 500 + users.size + 1, email: body.email, name: body.name };
+			users.set(body.email.toLowerCase(), user);
+			return [201, user];
+		});
+	}).persist();
+	for (const action of ['enroll', 'unenroll']) {
+		api.post(`/v1/${action}`).reply(async (request: unknown) => {
+			const body = JSON.parse(await (request as Request).text()) as { user_id: number; course_id: number };
+			return answer(`POST /${action} ${body.user_id}:${body.course_id}`, () => {
+				if (action === 'enroll') enrollments.add(`${body.user_id}:${body.course_id}`);
+				else enrollments.delete(`${body.user_id}:${body.course_id}`);
+				return [200, { message: `${action}ed` }];
+			});
+		}).persist();
+	}
+	return { users, enrollments, calls };
+}
+
 // sqlite only: the pieces' logic is the same on both drivers (the drivers have their own suites).
 describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () => {
 	let db: TestDatabase;
@@ -275,6 +310,58 @@ describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () =
 			await run('crm-pipedrive.json');
 			entry = await ledger.outbox.get(entryId);
 			assert.deepEqual([entry?.status, entry?.responseId, fake.persons.size], ['done', '101', 1]);
+		});
+	});
+	describe('Teachable (access-teachable.json, HTTP Request on Teachable\'s Admin API)', () => {
+		const grant = async (email: string, kind = 'grant', key = `${kind}:${email}`) => {
+			const contactId = (await ledger.contacts.upsert({ launch, email, fields: { first_name: 'Ada' } })).contactId;
+			return (await ledger.outbox.enqueue({ launch, kind, idempotencyKey: key, contactId, payload: { productId: 'course' } })).id;
+		};
+
+		it('first grant: the user is created and enrolled in the mapped course; a repeat grant and a revoke change the one enrollment, in order', async () => {
+			const first = await grant('ada@example.com');
+			const fake = fakeTeachable();
+			await run('access-teachable.json');
+			assert.deepEqual(fake.calls, ['GET /users ada@example.com', 'POST /users ada@example.com', 'POST /enroll 501:1234567']);
+			assert.deepEqual([(await ledger.outbox.get(first))?.status, (await ledger.outbox.get(first))?.responseId], ['done', 'teachable user 501']);
+			const again = await grant('ada@example.com', 'grant', 'grant:again');
+			const revoke = await grant('ada@example.com', 'revoke');
+			const nobody = await grant('nobody@example.com', 'revoke');
+			fake.calls.length = 0;
+			await run('access-teachable.json');
+			assert.deepEqual(fake.calls, ['GET /users ada@example.com', 'POST /enroll 501:1234567', 'GET /users ada@example.com', 'POST /unenroll 501:1234567', 'GET /users nobody@example.com']);
+			assert.deepEqual([fake.users.size, [...fake.enrollments]], [1, []], 'one user; enrolled once, then unenrolled');
+			assert.deepEqual(
+				await Promise.all([again, revoke, nobody].map(async (id) => (await ledger.outbox.get(id))?.responseId)),
+				['teachable user 501', 'teachable user 501', 'no Teachable user: nothing to revoke'],
+			);
+		});
+
+		it('429 with Retry-After: failed and retried no sooner; 500 then success; a product without a course: dead, naming it', async () => {
+			const limited = await grant('ada@example.com');
+			const unknown = (await ledger.outbox.enqueue({ launch, kind: 'grant', idempotencyKey: 'grant:other', contactId: (await ledger.contacts.upsert({ launch, email: 'bob@example.com' })).contactId, payload: { productId: 'coaching' } })).id;
+			let enrolls = 0;
+			const fake = fakeTeachable((method, path) => {
+				if (path === '/enroll' && ++enrolls === 1) return [429, { error: 'Too many requests' }, { 'Retry-After': '30' }];
+				if (path === '/enroll' && enrolls === 2) return [500, { error: 'Internal error' }];
+				return null;
+			});
+			const before = Date.now();
+			await run('access-teachable.json');
+			let entry = await ledger.outbox.get(limited);
+			assert.equal(entry?.status, 'failed');
+			assert.match(entry?.lastError ?? '', /^Teachable answered 429: .*Too many requests/);
+			assert.ok(entry!.nextAttemptAt >= before + 30_000, `retried in ${(entry!.nextAttemptAt - before) / 1000} s`);
+			const dead = await ledger.outbox.get(unknown);
+			assert.deepEqual([dead?.status, dead?.lastError], ['dead', 'No Teachable course for product "coaching": add it to "Your Teachable courses"']);
+			assert.ok(!fake.calls.some((c) => c.includes('bob@')), 'nothing sent for a product without a course');
+			await makeDue('grant');
+			await run('access-teachable.json');
+			assert.match((await ledger.outbox.get(limited))?.lastError ?? '', /^Teachable answered 500/);
+			await makeDue('grant');
+			await run('access-teachable.json');
+			entry = await ledger.outbox.get(limited);
+			assert.deepEqual([entry?.status, entry?.attempts, fake.users.size, [...fake.enrollments]], ['done', 3, 1, ['501:1234567']]);
 		});
 	});
 });
