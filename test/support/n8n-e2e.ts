@@ -57,7 +57,7 @@ export interface E2eOptions {
 /** One request a vendor fake received (a line of WL_FAKES_LOG). */
 export interface VendorRequest {
 	at: number;
-	fake: 'kit' | 'hubspot' | 'delivery' | 'stripe' | 'kajabi' | 'discord' | 'lemonsqueezy' | 'thinkific';
+	fake: 'kit' | 'hubspot' | 'delivery' | 'stripe' | 'kajabi' | 'discord' | 'lemonsqueezy' | 'thinkific' | 'mailerlite' | 'pipedrive' | 'teachable';
 	method: string;
 	path: string;
 	body: unknown;

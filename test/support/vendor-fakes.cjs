@@ -1,6 +1,7 @@
 /**
  * Fakes of third-party vendor APIs (Kit, HubSpot, a course-delivery webhook; Stripe, Kajabi, Discord,
- * Lemon Squeezy and Thinkific for the checkout templates) INSIDE a real n8n
+ * Lemon Squeezy and Thinkific for the checkout templates; MailerLite, Pipedrive and Teachable for the
+ * vendor pieces in workflows/vendors/) INSIDE a real n8n
  * process. The e2e harness starts n8n with `NODE_OPTIONS=--require <this file>`; nock then answers
  * every request n8n's own vendor nodes send to those hosts, the way the vendor documents, and
  * appends each request as one JSON line to WL_FAKES_LOG so the test can read what the vendor got.
@@ -324,6 +325,95 @@ fake('thinkific', 'https://api.thinkific.com', ({ method, path, body }) => {
 		if (!enrollment) return [404, { error: 'Record not found' }];
 		Object.assign(enrollment, { expiry_date: body && body.expiry_date, activated_at: (body && body.activated_at) || enrollment.activated_at });
 		return [204, ''];
+	}
+	return [404, { error: 'Not Found' }];
+});
+
+// MailerLite (connect API, as n8n's MailerLite node v2 calls it): POST /api/subscribers creates or
+// updates the subscriber with that email (one per email, case-insensitive); GET lists with a cursor.
+const mailerliteSubscribers = new Map();
+fake('mailerlite', 'https://connect.mailerlite.com', ({ method, path, body }) => {
+	const url = new URL(`https://connect.mailerlite.com${path}`);
+	if (method === 'POST' && url.pathname === '/api/subscribers') {
+		const email = String((body && body.email) || '');
+		if (!email.includes('@')) return [422, { message: 'The email must be a valid email address.', errors: { email: ['The email must be a valid email address.'] } }];
+		const key = email.toLowerCase();
+		const existing = mailerliteSubscribers.get(key);
+		const subscriber = existing || { id: String(9000 + mailerliteSubscribers.size), email, status: 'active', fields: {} };
+		Object.assign(subscriber.fields, (body && body.fields) || {});
+		mailerliteSubscribers.set(key, subscriber);
+		return [existing ? 200 : 201, { data: subscriber }, upserted([{ email, id: subscriber.id, created: !existing }])];
+	}
+	if (method === 'GET' && url.pathname === '/api/subscribers') {
+		const all = [...mailerliteSubscribers.values()];
+		const limit = Number(url.searchParams.get('limit') || 25);
+		const start = Number(url.searchParams.get('cursor') || 0);
+		const next = start + limit < all.length ? String(start + limit) : null;
+		return [200, { data: all.slice(start, start + limit), links: { next: next ? `https://connect.mailerlite.com/api/subscribers?cursor=${next}` : null }, meta: { next_cursor: next } }];
+	}
+	return [404, { message: 'Not found' }];
+});
+
+// Pipedrive (n8n's Pipedrive node v2): v1 person search (exact, email or phone), v2 person fields,
+// create and update. Pipedrive has no upsert: a second create makes a second person, which the
+// upserts log shows (keyed by email, or phone for a phone-only person).
+const pipedrivePersons = new Map();
+const PIPEDRIVE_FIELDS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term'].map((name, i) => ({ field_code: `f${i}_${name}`, field_name: name, field_type: 'varchar' }));
+const pipedriveKey = (person) => String((person.emails[0] && person.emails[0].value) || (person.phones[0] && person.phones[0].value) || person.id).toLowerCase();
+function pipedriveWrite(person, body) {
+	if (body.name) person.name = String(body.name);
+	if (Array.isArray(body.emails)) person.emails = body.emails.filter((e) => e.value).map((e) => ({ value: e.value }));
+	if (Array.isArray(body.phones)) person.phones = body.phones.filter((e) => e.value).map((e) => ({ value: e.value }));
+	Object.assign(person.custom, body.custom_fields || {});
+	return person;
+}
+fake('pipedrive', 'https://api.pipedrive.com', ({ method, path, body }) => {
+	const url = new URL(`https://api.pipedrive.com${path}`);
+	if (method === 'GET' && url.pathname === '/api/v2/personFields') return [200, { success: true, data: PIPEDRIVE_FIELDS, additional_data: { next_cursor: null } }];
+	if (method === 'GET' && url.pathname === '/v1/persons/search') {
+		const term = String(url.searchParams.get('term') || '').toLowerCase();
+		const field = url.searchParams.get('fields') === 'phone' ? 'phones' : 'emails';
+		const found = [...pipedrivePersons.values()].filter((p) => p[field].some((v) => String(v.value).toLowerCase() === term));
+		return [200, { success: true, data: { items: found.slice(0, 1).map((item) => ({ result_score: 1, item: { id: item.id, name: item.name } })) } }];
+	}
+	if (method === 'POST' && url.pathname === '/api/v2/persons') {
+		const person = pipedriveWrite({ id: 200 + pipedrivePersons.size, name: '', emails: [], phones: [], custom: {} }, body || {});
+		pipedrivePersons.set(person.id, person);
+		return [201, { success: true, data: { id: person.id, name: person.name } }, upserted([{ email: pipedriveKey(person), id: person.id, created: true }])];
+	}
+	const update = /^\/api\/v2\/persons\/(\d+)$/.exec(url.pathname);
+	if (method === 'PATCH' && update) {
+		const person = pipedrivePersons.get(Number(update[1]));
+		if (!person) return [404, { success: false, error: 'Person not found' }];
+		pipedriveWrite(person, body || {});
+		return [200, { success: true, data: { id: person.id, name: person.name } }, upserted([{ email: pipedriveKey(person), id: person.id, created: false }])];
+	}
+	return [404, { success: false, error: 'Not found' }];
+});
+
+// Teachable Admin API v1: users (find by email, create), enroll / unenroll (a set: repeats change nothing).
+const teachableUsers = new Map();
+const teachableEnrollments = new Set();
+fake('teachable', 'https://developers.teachable.com', ({ method, path, body }) => {
+	const url = new URL(`https://developers.teachable.com${path}`);
+	if (method === 'GET' && url.pathname === '/v1/users') {
+		const email = String(url.searchParams.get('email') || '').toLowerCase();
+		return [200, { users: teachableUsers.has(email) ? [teachableUsers.get(email)] : [], meta: {} }];
+	}
+	if (method === 'POST' && url.pathname === '/v1/users') {
+		const email = String((body && body.email) || '').toLowerCase();
+		if (!email) return [422, { error: 'email is required' }];
+		const user = teachableUsers.get(email) || { id: 700 + teachableUsers.size, email, name: (body && body.name) || '' };
+		teachableUsers.set(email, user);
+		return [201, user];
+	}
+	if (method === 'POST' && (url.pathname === '/v1/enroll' || url.pathname === '/v1/unenroll')) {
+		const key = `${body && body.user_id}:${body && body.course_id}`;
+		const enrolling = url.pathname === '/v1/enroll';
+		const had = teachableEnrollments.has(key);
+		if (enrolling) teachableEnrollments.add(key);
+		else teachableEnrollments.delete(key);
+		return [200, { message: enrolling ? 'enrolled' : 'unenrolled' }, { enrollment: { key, enrolling, changed: enrolling !== had } }];
 	}
 	return [404, { error: 'Not Found' }];
 });
