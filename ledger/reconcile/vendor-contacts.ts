@@ -136,7 +136,8 @@ export async function missingInVendor(store: Store, run: SweepRun, system: 'esp'
 			);
 			const seenIds = new Set(seen.map((r) => r.contact_id));
 			const listedAt = run.listedAt[system];
-			const absent = contacts.filter((c) => c.status === 'active' && Number(c.is_test) === 0 && !seenIds.has(c.id));
+			// A contact without an email cannot be in an email platform: its ESP sync waits for one (outbox/waiting.ts).
+			const absent = contacts.filter((c) => c.status === 'active' && Number(c.is_test) === 0 && !seenIds.has(c.id) && (system !== 'esp' || c.email !== null));
 			if (absent.length === 0) return contacts;
 			const kind = SYNC_KIND[system];
 			const { open, changed } = await entryStates(tx, run.launch, [kind], absent.map((r) => r.id), listedAt);

@@ -114,6 +114,20 @@ for (const driver of DRIVERS) {
 			assert.equal(signals.vendorSync.waitingForEmail, 1);
 		});
 
+		it('the reconcile sweep does not count a phone-only contact as missing from the email platform (the CRM: yes)', async () => {
+			const launch = 'phone-sweep';
+			await phoneFirstLaunch(t, launch);
+			const phoneOnly = await signup(t, launch, { phone: '020 7946 0201' });
+			await signup(t, launch, { phone: '020 7946 0202', email: 'listed@example.com' });
+			async function* list(records: Array<{ email: string; id: number }>) {
+				yield* records;
+			}
+			const report = await t.ledger.reconcile.sweep({ launch, esp: list([{ email: 'listed@example.com', id: 1 }]), crm: list([]), listedAt: { esp: Date.now() + 1, crm: Date.now() + 1 } });
+			assert.equal(report.systems.esp?.missingInVendor, 0);
+			assert.equal(report.systems.crm?.missingInVendor, 2, 'the CRM takes phone-only people');
+			assert.deepEqual((await espEntries(t, launch, phoneOnly.contactId)).map((e) => e.status), ['waiting'], 'still one waiting ESP sync');
+		});
+
 		it('a phone possible for its country but outside the listed ranges (+44 7700 900123) is accepted and flagged on the contact', async () => {
 			const launch = 'phone-flag';
 			await phoneFirstLaunch(t, launch);

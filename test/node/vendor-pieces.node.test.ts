@@ -159,7 +159,8 @@ describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () =
 	after(() => nock.enableNetConnect());
 
 	const run = async (file: string) => {
-		const result = await runWorkflow(piece(file), { trigger: { node: 'Every minute', items: [{ json: {} }] }, credentials: { ...ledgerCredentialFor(db.config), ...CREDENTIALS } });
+		const trigger = file.startsWith('reconcile-') ? 'Every hour' : 'Every minute';
+		const result = await runWorkflow(piece(file), { trigger: { node: trigger, items: [{ json: {} }] }, credentials: { ...ledgerCredentialFor(db.config), ...CREDENTIALS } });
 		assert.equal(result.run.data.resultData.error, undefined, JSON.stringify(result.run.data.resultData.error));
 		return result;
 	};
@@ -233,6 +234,30 @@ describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () =
 			await run('esp-mailerlite.json');
 			const entry = await ledger.outbox.get(entryId);
 			assert.deepEqual([entry?.status, entry?.responseId, entry?.attempts, fake.subscribers.size], ['done', 'ml_1', 2, 1]);
+		});
+
+		it('list fetch for reconciliation: every page to the end; a contact MailerLite lacks gets one sync fix, a phone-only contact none', async () => {
+			const listed = ['ada', 'bob', 'cy'];
+			for (const name of listed) await ledger.contacts.upsert({ launch, email: `${name}@example.com` });
+			const dan = (await ledger.contacts.upsert({ launch, email: 'dan@example.com' })).contactId;
+			await ledger.settings.update(launch, { canonicalKey: 'phone' });
+			await ledger.contacts.upsert({ launch, phone: '+1 415 555 2671' });
+			const pages: Array<string | null> = [];
+			nock('https://connect.mailerlite.com')
+				.get('/api/subscribers')
+				.query(true)
+				.times(2)
+				.reply((request: unknown) => {
+					const cursor = new URL((request as Request).url).searchParams.get('cursor');
+					pages.push(cursor);
+					const page = cursor === 'page-2' ? listed.slice(2) : listed.slice(0, 2);
+					const next = cursor === 'page-2' ? null : 'page-2';
+					return [200, { data: page.map((n, i) => ({ id: `ml_${n}_${i}`, email: `${n}@example.com`, status: 'active' })), links: { next: next ? `https://connect.mailerlite.com/api/subscribers?cursor=${next}` : null }, meta: { next_cursor: next } }];
+				});
+			await run('reconcile-mailerlite.json');
+			assert.deepEqual(pages, [null, 'page-2'], 'both pages fetched, then it stopped');
+			const fixes = await ledger.outbox.list({ launch, kinds: 'esp_sync' });
+			assert.deepEqual(fixes.map((f) => [f.contactId, f.status, f.idempotencyKey]), [[dan, 'pending', `reconcile:esp_sync:${dan}`]]);
 		});
 
 		it('a phone-only contact\'s sync waits (nothing sent); once an email is linked it goes out once', async () => {

@@ -19,11 +19,11 @@ interface Piece {
 }
 
 const pieces = listTemplateFiles(join(PACKAGE_ROOT, 'workflows', 'vendors')).map((path) => ({ file: basename(path), wf: JSON.parse(readFileSync(path, 'utf8')) as Piece }));
-const LOCAL = new Set(['if', 'set', 'splitInBatches', 'scheduleTrigger', 'stickyNote'].map((t) => `n8n-nodes-base.${t}`));
+const LOCAL = new Set(['if', 'set', 'splitInBatches', 'scheduleTrigger', 'stickyNote', 'noOp'].map((t) => `n8n-nodes-base.${t}`));
 const KINDS: Record<string, string> = { 'esp-': 'esp_sync', 'crm-': 'crm_sync', 'access-': 'grant, revoke' };
 
 describe('vendor pieces: canvas, time bounds and the work each claims', () => {
-	it('there are pieces to check', () => assert.ok(pieces.length >= 3, pieces.map((p) => p.file).join(', ')));
+	it('there are pieces to check', () => assert.ok(pieces.length >= 4, pieces.map((p) => p.file).join(', ')));
 	for (const { file, wf } of pieces) {
 		it(`${file}: no note covers a node, notes render, node ids are unique, the workflow id is 16 characters`, () => {
 			assert.deepEqual(layoutOverlaps(wf.nodes, wf.connections), []);
@@ -38,10 +38,19 @@ describe('vendor pieces: canvas, time bounds and the work each claims', () => {
 			const timeout = wf.settings?.executionTimeout;
 			assert.ok(typeof timeout === 'number' && timeout > 0 && timeout <= 900, `execution timeout ${timeout}`);
 			for (const n of wf.nodes.filter((x) => x.type.startsWith('n8n-nodes-base.') && !LOCAL.has(x.type))) {
+				// A vendor list that cannot be fetched fails the run: half a list would look like missing people.
+				if (n.parameters.operation === 'getAll') continue;
 				assert.ok(n.onError === 'continueErrorOutput' || n.onError === 'continueRegularOutput', `"${n.name}" stops the run on an error`);
 				if (n.type === 'n8n-nodes-base.httpRequest') assert.ok(Number((n.parameters.options as { timeout?: number }).timeout) <= 30_000, `"${n.name}" waits too long`);
 			}
 			const claims = wf.nodes.filter((n) => n.type === 'n8n-nodes-waitlist-ledger.accessOutbox' && n.parameters.operation === 'claim');
+			if (file.startsWith('reconcile-')) {
+				// A list fetcher claims nothing: the sweep's fixes wait in the outbox for the piece that sends that kind.
+				assert.equal(claims.length, 0);
+				const sweeps = wf.nodes.filter((n) => n.type === 'n8n-nodes-waitlist-ledger.reconcileSweep');
+				assert.deepEqual(sweeps.map((n) => n.parameters.claimFixes), [false]);
+				return;
+			}
 			assert.equal(claims.length, 1);
 			const lease = Number(claims[0]!.parameters.leaseSeconds ?? 300);
 			assert.ok(timeout! < lease, `the run may last ${timeout} s, its claim ${lease} s`);
