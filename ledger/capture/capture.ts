@@ -110,7 +110,7 @@ export async function captureSignup(
 		// This signup linked the email a phone-first contact's ESP sync waited for: that entry is its sync.
 		const adopted = await adoptWokenSync(tx, { launch: input.launch, contactId: result.contactId, kind, idempotencyKey });
 		if (adopted) {
-			pendingSync.push({ id: adopted, kind, created: true, status: 'pending' });
+			pendingSync.push({ id: adopted.id, kind, created: true, status: adopted.status });
 			continue;
 		}
 		const entry = await enqueueOutboxEntry(tx, {

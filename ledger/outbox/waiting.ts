@@ -77,15 +77,15 @@ export async function wakeWaitingSyncs(
  * A signup that linked the email (and so woke the waiting sync in its own upsert) takes that entry as
  * its sync of this kind instead of adding a second one: the entry is re-keyed to the signup's key, so
  * the same signup arriving in another process at the same moment finds the key taken and adds nothing.
- * Returns the adopted entry's id, or null when there is none to adopt.
+ * Returns the adopted entry (pending, or held while the kill switch holds it), or null when there is none.
  */
 export async function adoptWokenSync(
 	tx: SqlExecutor,
 	input: { launch: string; contactId: string; kind: string; idempotencyKey: string },
-): Promise<string | null> {
+): Promise<{ id: string; status: 'pending' | 'held' } | null> {
 	if (!EMAIL_KINDS.includes(input.kind)) return null;
-	const rows = await tx.query<{ id: string; payload: string }>(
-		`SELECT id, payload FROM outbox WHERE launch = $1 AND contact_id = $2 AND kind = $3 AND status IN ('pending', 'held') AND attempts = 0 ORDER BY seq DESC`,
+	const rows = await tx.query<{ id: string; payload: string; status: 'pending' | 'held' }>(
+		`SELECT id, payload, status FROM outbox WHERE launch = $1 AND contact_id = $2 AND kind = $3 AND status IN ('pending', 'held') AND attempts = 0 ORDER BY seq DESC`,
 		[input.launch, input.contactId, input.kind],
 	);
 	const woken = rows.find((r) => (JSON.parse(r.payload) as { reason?: unknown }).reason === WOKEN_REASON);
@@ -95,5 +95,5 @@ export async function adoptWokenSync(
 	// Adopted once: the payload no longer says woken, so a later signup adds its own entry as usual.
 	const payload = { ...(JSON.parse(woken.payload) as Record<string, unknown>), reason: 'signup_update' };
 	await tx.execute('UPDATE outbox SET idempotency_key = $2, payload = $3 WHERE id = $1', [woken.id, input.idempotencyKey, JSON.stringify(payload)]);
-	return woken.id;
+	return { id: woken.id, status: woken.status };
 }
