@@ -23,6 +23,7 @@ const CREDENTIALS = {
 	mailerLiteApi: { apiKey: 'ml-key', classicApi: false },
 	pipedriveApi: { apiToken: 'pd-token' },
 	httpHeaderAuth: { name: 'apiKey', value: 'teachable-key' },
+	activeCampaignApi: { apiUrl: 'https://acct.api-us1.com', apiKey: 'ac-key' },
 };
 
 const UTM = { utm_source: 'podcast', utm_medium: 'audio', utm_campaign: 'launch-week', utm_content: 'ep-12', utm_term: 'course' };
@@ -141,6 +142,36 @@ function fakeTeachable(script: (method: string, path: string) => Reply | null = 
 	return { users, enrollments, calls };
 }
 
+/** ActiveCampaign's `POST /api/3/contact/sync`: creates the contact or updates the one with that email. */
+function fakeActiveCampaign(script: Scripted = () => null) {
+	const contacts = new Map<string, { id: string; email: string; firstName: string; fieldValues: Array<{ field: string; value: string }> }>();
+	const calls: Array<Record<string, unknown>> = [];
+	nock('https://acct.api-us1.com')
+		.matchHeader('api-token', 'ac-key')
+		.post('/api/3/contact/sync')
+		.reply(async (request: unknown) => {
+			const body = JSON.parse(await (request as Request).text()) as { contact: Record<string, unknown> };
+			calls.push(body.contact);
+			const scripted = script(body.contact);
+			if (scripted) return scripted;
+			const key = String(body.contact.email).toLowerCase();
+			const existing = contacts.get(key);
+			const record = { id: existing?.id ?? String(contacts.size + 1), email: String(body.contact.email), firstName: String(body.contact.firstName ?? ''), fieldValues: body.contact.fieldValues as Array<{ field: string; value: string }> };
+			contacts.set(key, record);
+			return [existing ? 200 : 201, { contact: record }];
+		})
+		.persist();
+	return { contacts, calls };
+}
+
+/** The ActiveCampaign piece with the creator's field IDs filled in (step 2 of its note). */
+function activeCampaignPiece(): WorkflowJson {
+	const wf = piece('esp-activecampaign.json');
+	const ids = wf.nodes.find((n) => n.name === 'Your ActiveCampaign field IDs')!;
+	ids.parameters.jsonOutput = JSON.stringify({ fields: { utm_source: '11', utm_medium: '12', utm_campaign: '13', utm_content: '14', utm_term: '15' } });
+	return wf;
+}
+
 // sqlite only: the pieces' logic is the same on both drivers (the drivers have their own suites).
 describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () => {
 	let db: TestDatabase;
@@ -158,9 +189,9 @@ describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () =
 	});
 	after(() => nock.enableNetConnect());
 
-	const run = async (file: string) => {
-		const trigger = file.startsWith('reconcile-') ? 'Every hour' : 'Every minute';
-		const result = await runWorkflow(piece(file), { trigger: { node: trigger, items: [{ json: {} }] }, credentials: { ...ledgerCredentialFor(db.config), ...CREDENTIALS } });
+	const run = async (file: string | WorkflowJson) => {
+		const trigger = typeof file === 'string' && file.startsWith('reconcile-') ? 'Every hour' : 'Every minute';
+		const result = await runWorkflow(typeof file === 'string' ? piece(file) : file, { trigger: { node: trigger, items: [{ json: {} }] }, credentials: { ...ledgerCredentialFor(db.config), ...CREDENTIALS } });
 		assert.equal(result.run.data.resultData.error, undefined, JSON.stringify(result.run.data.resultData.error));
 		return result;
 	};
@@ -387,6 +418,38 @@ describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () =
 			await run('access-teachable.json');
 			entry = await ledger.outbox.get(limited);
 			assert.deepEqual([entry?.status, entry?.attempts, fake.users.size, [...fake.enrollments]], ['done', 3, 1, ['501:1234567']]);
+		});
+	});
+	describe('ActiveCampaign (esp-activecampaign.json, n8n\'s ActiveCampaign node: contact/sync)', () => {
+		it('first sync with the UTM field values by field ID; a repeat updates the one contact; 429 waits, 500 then success', async () => {
+			const ada = await contactWithSync('esp_sync', 'ada@example.com', { first_name: 'Ada', attribution: UTM });
+			let failures = 0;
+			const fake = fakeActiveCampaign((body) => {
+				if (body.email !== 'bob@example.com') return null;
+				failures += 1;
+				return failures === 1 ? [429, { message: 'Too many requests' }, { 'Retry-After': '3' }] : failures === 2 ? [500, { message: 'Server error' }] : null;
+			});
+			await run(activeCampaignPiece());
+			assert.deepEqual(fake.calls, [
+				{ email: 'ada@example.com', firstName: 'Ada', lastName: '', fieldValues: ['11', '12', '13', '14', '15'].map((field, i) => ({ field, value: Object.values(UTM)[i] })) },
+			]);
+			assert.deepEqual([(await ledger.outbox.get(ada.entryId))?.status, (await ledger.outbox.get(ada.entryId))?.responseId], ['done', '1']);
+
+			await ledger.outbox.enqueue({ launch, kind: 'esp_sync', idempotencyKey: 'esp_sync:ada-again', contactId: ada.contactId });
+			const bob = await contactWithSync('esp_sync', 'bob@example.com');
+			const before = Date.now();
+			await run(activeCampaignPiece());
+			assert.equal(fake.contacts.size, 1, 'Ada synced again: still one contact');
+			let entry = await ledger.outbox.get(bob.entryId);
+			assert.match(entry?.lastError ?? '', /^ActiveCampaign: The service is receiving too many requests from you/);
+			assert.ok(entry!.nextAttemptAt >= before + 5_000);
+			await makeDue('esp_sync');
+			await run(activeCampaignPiece());
+			assert.equal((await ledger.outbox.get(bob.entryId))?.lastError, 'ActiveCampaign: The service was not able to process your request');
+			await makeDue('esp_sync');
+			await run(activeCampaignPiece());
+			entry = await ledger.outbox.get(bob.entryId);
+			assert.deepEqual([entry?.status, entry?.responseId, fake.contacts.size], ['done', '2', 2]);
 		});
 	});
 });
