@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
@@ -24,6 +25,7 @@ const CREDENTIALS = {
 	pipedriveApi: { apiToken: 'pd-token' },
 	httpHeaderAuth: { name: 'apiKey', value: 'teachable-key' },
 	activeCampaignApi: { apiUrl: 'https://acct.api-us1.com', apiKey: 'ac-key' },
+	mailchimpApi: { apiKey: 'mc-key-us21' },
 };
 
 const UTM = { utm_source: 'podcast', utm_medium: 'audio', utm_campaign: 'launch-week', utm_content: 'ep-12', utm_term: 'course' };
@@ -169,6 +171,35 @@ function activeCampaignPiece(): WorkflowJson {
 	const wf = piece('esp-activecampaign.json');
 	const ids = wf.nodes.find((n) => n.name === 'Your ActiveCampaign field IDs')!;
 	ids.parameters.jsonOutput = JSON.stringify({ fields: { utm_source: '11', utm_medium: '12', utm_campaign: '13', utm_content: '14', utm_term: '15' } });
+	return wf;
+}
+
+/** Mailchimp's `PUT /lists/{list}/members/{md5(lowercase email)}`: add or update, one member per hash. */
+function fakeMailchimp(script: Scripted = () => null) {
+	const members = new Map<string, { id: string; email_address: string; merge_fields: Record<string, string> }>();
+	const calls: Array<{ hash: string; body: Record<string, unknown> }> = [];
+	nock('https://us21.api.mailchimp.com')
+		.matchHeader('authorization', 'apikey mc-key-us21')
+		.put(/^\/3\.0\/lists\/aud-1\/members\/[0-9a-f]{32}$/)
+		.reply(async (request: unknown) => {
+			const r = request as Request;
+			const hash = new URL(r.url).pathname.split('/').pop()!;
+			const body = JSON.parse(await r.text()) as Record<string, unknown>;
+			calls.push({ hash, body });
+			const scripted = script(body);
+			if (scripted) return scripted;
+			const existing = members.get(hash);
+			const member = { id: hash, email_address: String(body.email_address), merge_fields: { ...existing?.merge_fields, ...(body.merge_fields as Record<string, string>) } };
+			members.set(hash, member);
+			return [200, member];
+		})
+		.persist();
+	return { members, calls };
+}
+
+function mailchimpPiece(): WorkflowJson {
+	const wf = piece('esp-mailchimp.json');
+	wf.nodes.find((n) => n.name === 'Your Mailchimp audience')!.parameters.jsonOutput = JSON.stringify({ dc: 'us21', listId: 'aud-1' });
 	return wf;
 }
 
@@ -450,6 +481,41 @@ describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () =
 			await run(activeCampaignPiece());
 			entry = await ledger.outbox.get(bob.entryId);
 			assert.deepEqual([entry?.status, entry?.responseId, fake.contacts.size], ['done', '2', 2]);
+		});
+	});
+	describe('Mailchimp (esp-mailchimp.json, HTTP Request with the Mailchimp API credential: PUT by md5 of the email)', () => {
+		it('first sync with merge fields, keyed by the md5 of the lowercased email; a repeat updates the one member; 429 waits its Retry-After; 500 then success; 400 is dead', async () => {
+			const ada = await contactWithSync('esp_sync', 'Ada@Example.com', { first_name: 'Ada', attribution: UTM });
+			const bob = await contactWithSync('esp_sync', 'bob@example.com');
+			const bad = await contactWithSync('esp_sync', 'bad@example.com');
+			let bobCalls = 0;
+			const fake = fakeMailchimp((body) => {
+				if (body.email_address === 'bad@example.com') return [400, { title: 'Invalid Resource', detail: 'bad@example.com looks fake or invalid' }];
+				if (body.email_address !== 'bob@example.com') return null;
+				bobCalls += 1;
+				return bobCalls === 1 ? [429, { title: 'Too Many Requests' }, { 'Retry-After': '40' }] : bobCalls === 2 ? [500, { title: 'Internal Server Error' }] : null;
+			});
+			const before = Date.now();
+			await run(mailchimpPiece());
+			const md5 = (email: string) => createHash('md5').update(email.toLowerCase()).digest('hex');
+			assert.deepEqual(fake.calls[0], {
+				hash: md5('ada@example.com'),
+				body: { email_address: 'Ada@Example.com', status_if_new: 'subscribed', merge_fields: { FNAME: 'Ada', UTM_SOURCE: 'podcast', UTM_MEDIUM: 'audio', UTM_CAMP: 'launch-week', UTM_CONT: 'ep-12', UTM_TERM: 'course' } },
+			});
+			assert.deepEqual([(await ledger.outbox.get(ada.entryId))?.status, (await ledger.outbox.get(ada.entryId))?.responseId], ['done', md5('ada@example.com')]);
+			const limited = await ledger.outbox.get(bob.entryId);
+			assert.match(limited?.lastError ?? '', /^Mailchimp answered 429/);
+			assert.ok(limited!.nextAttemptAt >= before + 40_000);
+			assert.match((await ledger.outbox.get(bad.entryId))?.lastError ?? '', /^Mailchimp answered 400: .*looks fake or invalid/);
+			assert.equal((await ledger.outbox.get(bad.entryId))?.status, 'dead');
+
+			await ledger.outbox.enqueue({ launch, kind: 'esp_sync', idempotencyKey: 'esp_sync:ada-again', contactId: ada.contactId });
+			await makeDue('esp_sync');
+			await run(mailchimpPiece());
+			assert.match((await ledger.outbox.get(bob.entryId))?.lastError ?? '', /^Mailchimp answered 500/);
+			await makeDue('esp_sync');
+			await run(mailchimpPiece());
+			assert.deepEqual([(await ledger.outbox.get(bob.entryId))?.status, fake.members.size], ['done', 2], 'Ada twice is one member; Bob one');
 		});
 	});
 });
