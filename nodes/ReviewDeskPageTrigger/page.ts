@@ -24,6 +24,7 @@ h3{font-size:1.05rem;margin:0 0 .25rem}
 h4{font-size:1rem;margin:.75rem 0 .25rem}
 .facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2rem .75rem;margin:.5rem 0}
 .facts dt{font-weight:600}.facts dd{margin:0;overflow-wrap:anywhere}
+@media (max-width:480px){.facts{grid-template-columns:minmax(0,1fr);gap:0}.facts dd{margin:0 0 .4rem}}
 .message{margin:.25rem 0}
 .muted{color:#5b6660}.small{font-size:.88rem}
 .badge{display:inline-block;font-size:.8rem;padding:0 .4rem;border-radius:6px;background:#e6e9e7;color:#1d2521}
@@ -55,7 +56,7 @@ export interface ReviewDeskPageInput {
 }
 
 /** `?item=`: the item asked for, or why it is not among the open ones. */
-function focusHtml(view: DeskView): string {
+function focusHtml(view: DeskView, acted: boolean): string {
 	const focus = view.focus;
 	if (!focus) return '';
 	if (!focus.item) {
@@ -63,6 +64,8 @@ function focusHtml(view: DeskView): string {
 	}
 	const item = focus.item;
 	if (item.status === 'open') return '';
+	// Right after an action the note above says what happened; the settled item follows it.
+	if (acted) return settledItemHtml(item, true);
 	return `<p class="note" role="status">This item is already resolved, by ${escapeHtml(item.resolvedBy ?? 'someone')} at ${escapeHtml(when(item.resolvedAt))}: ${escapeHtml(item.resolution ?? 'no note')}.</p>
 ${settledItemHtml(item, true)}`;
 }
@@ -85,7 +88,7 @@ ${view.settled.map((i) => settledItemHtml(i, false)).join('\n')}
 </section>`;
 }
 
-const panel = (id: string, title: string, html: string): string => `<section class="panel" aria-labelledby="${id}"><h2 id="${id}">${title}</h2>\n${html}\n</section>`;
+const panel = (id: string, title: string, html: string): string => `<section class="panel" id="${id}" aria-labelledby="${id}-title"><h2 id="${id}-title">${title}</h2>\n${html}\n</section>`;
 
 export function renderReviewDeskPage(input: ReviewDeskPageInput): RenderedPage {
 	const { view } = input;
@@ -95,7 +98,7 @@ export function renderReviewDeskPage(input: ReviewDeskPageInput): RenderedPage {
 	const body = `<header class="top"><h1>Review desk</h1><p class="small muted">Launch <strong>${escapeHtml(view.launch)}</strong> · signed in as <strong>${escapeHtml(input.signedInAs || 'header credential')}</strong> · <a href="${deskLink({})}">reload</a></p></header>
 <nav aria-label="Lists on this page"><ul><li><a href="#open-items">Open items (${view.items.length}${view.next ? '+' : ''})</a></li><li><a href="#held">Held (${view.heldCount})</a></li><li><a href="#dead">Dead letters</a></li><li><a href="#refused-signups">Refused signups</a></li><li><a href="#refused-deliveries">Refused payment deliveries</a></li></ul></nav>
 ${result}
-${focusHtml(view)}
+${focusHtml(view, input.result !== undefined)}
 ${deliveryHtml(view)}
 <div class="grid">
 <div>

@@ -162,7 +162,7 @@ for (const driver of DRIVERS) {
 			const merged = await post({ action: 'merge', reviewId: pair.reviewId, keep: 'other', reason: 'same person' });
 			assert.equal(merged.response.status, 200);
 			assert.equal((await ledger.contacts.get(pair.dup))?.status, 'merged');
-			assert.match(String(merged.response.body), /This item is already resolved, by desk-team at .*: merged: same person/);
+			assert.match(String(merged.response.body), /Resolved by <strong>desk-team<\/strong> at .*: merged: same person/);
 			assert.match(String(merged.response.body), /name="action" value="unmerge"/);
 			const unmerged = await post({ action: 'unmerge', contactId: pair.dup, reviewId: pair.reviewId, reason: 'two people after all' });
 			assert.equal(unmerged.response.status, 200);
