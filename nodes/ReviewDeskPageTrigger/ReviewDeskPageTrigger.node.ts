@@ -4,7 +4,7 @@ import { LedgerInputError, type Ledger } from '../../ledger';
 import { ledgerFor, storageProperties, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
 import { checkThrottledPageAccess, isCrossSite, renderMessagePage, sendPage, type PageResponse } from '../shared/page';
 import { pathFromParameter } from '../shared/webhookPaths';
-import { readDeskForm, runDeskAction } from './actions';
+import { readDeskForm, runDeskAction, type DeskActionDone } from './actions';
 import { NODE_DISPLAY_NAME, reviewDeskProperties } from './description';
 import { renderReviewDeskPage, type ReviewDeskPageInput } from './page';
 import { readDeskView, type DeskQuery } from './view';
@@ -117,10 +117,9 @@ async function act(ctx: IWebhookFunctions, ledger: Ledger, res: PageResponse, la
 	const reviewId = typeof body.reviewId === 'string' ? body.reviewId : undefined;
 	// After the action the page opens on the item acted on, so its new state (or Unmerge) is in view.
 	const query: DeskQuery = reviewId ? { item: reviewId } : {};
+	let done: DeskActionDone;
 	try {
-		const done = await runDeskAction(ledger, readDeskForm(body, user, launch), `n8n:${ctx.getNode().name}`);
-		await show(ledger, res, 200, { signedInAs: user, result: { ok: true, message: done.summary } }, launch, query);
-		return { noWebhookResponse: true, workflowData: [[{ json: done }]] };
+		done = await runDeskAction(ledger, readDeskForm(body, user, launch), `n8n:${ctx.getNode().name}`);
 	} catch (error) {
 		if (!(error instanceof LedgerInputError)) {
 			// The person is signed in: say what failed; nothing was changed unless the ledger committed it.
@@ -131,4 +130,9 @@ async function act(ctx: IWebhookFunctions, ledger: Ledger, res: PageResponse, la
 		await show(ledger, res, 400, { signedInAs: user, result: { ok: false, message } }, launch, query);
 		return { noWebhookResponse: true };
 	}
+	// Done and committed: the run starts even if showing the page again fails.
+	await show(ledger, res, 200, { signedInAs: user, result: { ok: true, message: done.summary } }, launch, query).catch(() => {
+		sendPage(res, 200, renderMessagePage('Done', [done.summary, 'Reload the page to see the current state.']));
+	});
+	return { noWebhookResponse: true, workflowData: [[{ json: done }]] };
 }
