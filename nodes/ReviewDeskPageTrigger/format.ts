@@ -37,9 +37,9 @@ const KIND_WORDS: Record<string, string> = {
 
 export const kindWords = (kind: string): string => KIND_WORDS[kind] ?? kind.replace(/_/g, ' ');
 
-/** What the item asks of a person, in words (the same words the Waitlist Review node gives). */
+/** What the item asks of a person, in words (the Waitlist Review node's words, with the desk's buttons). */
 export function messageOf(item: DeskItem): string {
-	if (item.kind === 'link_identifier') return `${String(reviewItemJson(item).message)} Merge the two contacts, or keep them apart.`;
+	if (item.kind === 'link_identifier') return `${String(reviewItemJson(item).message)} If they are two people, keep them apart.`;
 	if (item.kind.startsWith('purchase')) return describeDecision({ decision: 'review', reason: item.reason, accessState: null });
 	if (item.kind === 'possible_duplicate') {
 		return 'A new signup\'s email looks like an existing contact\'s (look-alike letters): it is another mailbox, perhaps someone imitating them. Dismiss it once you know who it is.';
