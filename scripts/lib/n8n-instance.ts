@@ -196,6 +196,9 @@ export function readWorkflowFiles(paths: string[]): WorkflowFile[] {
 			} else if (node.type.endsWith('.killSwitchPageTrigger')) {
 				// A page (GET) whose form posts back to the same path.
 				webhookPaths.push({ method: 'GET', path: typeof path === 'string' && path ? path : 'waitlist-kill-switch', label: 'kill-switch page' });
+			} else if (node.type.endsWith('.reviewDeskPageTrigger')) {
+				// The review desk: a page (GET) whose forms post back to the same path.
+				webhookPaths.push({ method: 'GET', path: typeof path === 'string' && path ? path : 'waitlist-review', label: 'review desk' });
 			} else if (typeof path === 'string' && path && (node.type.endsWith('Trigger') || node.type.endsWith('.webhook'))) {
 				const method = typeof node.parameters?.httpMethod === 'string' ? node.parameters.httpMethod : 'POST';
 				webhookPaths.push({ method, path });
