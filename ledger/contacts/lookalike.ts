@@ -1,6 +1,7 @@
 import { emailSkeleton } from '../lookalike';
 import type { NormalizedIdentifier } from '../normalize';
 import { openReviewItem, type ReviewItem } from '../review/review';
+import { contactPairSubject } from '../review/subjects';
 import type { SqlExecutor } from '../store';
 
 /** Whether an identifier is a mixed-script email that imitates another address (see ledger/lookalike.ts). */
@@ -34,6 +35,8 @@ export async function flagLookalikes(
 				contactId: input.contactId,
 				otherContactId: owner.contact_id,
 				payload: { kind: 'email', value: id.value, display: id.display, skeleton },
+				// The same cause as "these two may be one person": a merge of the two closes it.
+				subject: contactPairSubject(input.contactId, owner.contact_id),
 				source: input.source,
 			}),
 		);

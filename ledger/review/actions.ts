@@ -115,9 +115,12 @@ export async function replayDelivery(tx: SqlExecutor, input: ActionBy): Promise<
 	return { item, decision };
 }
 
+/** Items that name two contacts that may be one person (a shared identifier, a look-alike or re-keyed address). */
+const PAIR_KINDS = ['link_identifier', 'possible_duplicate'] as const;
+
 /** Two contacts that may be one person: merge the item's contact into the other (or the other way round with `keep: 'contact'`). */
 export async function mergeContactsOfItem(tx: SqlExecutor, input: ActionBy & { keep?: 'contact' | 'other' }, steps: readonly MergeStep[]): Promise<ActionResult> {
-	const item = await settleItem(tx, input, 'merged', ['link_identifier']);
+	const item = await settleItem(tx, input, 'merged', PAIR_KINDS);
 	if (!item.contactId || !item.otherContactId) throw new LedgerInputError('reviewId', `review item ${item.id} names one contact only (${item.reason}); there is nothing to merge`);
 	const keepContact = input.keep === 'contact';
 	const sourceContactId = keepContact ? item.otherContactId : item.contactId;
@@ -128,7 +131,7 @@ export async function mergeContactsOfItem(tx: SqlExecutor, input: ActionBy & { k
 
 /** Two contacts that are different people: the item closes and both stay as they are. */
 export async function keepContactsApart(tx: SqlExecutor, input: ActionBy): Promise<ActionResult> {
-	return { item: await settleItem(tx, input, 'kept apart', ['link_identifier']) };
+	return { item: await settleItem(tx, input, 'kept apart', PAIR_KINDS) };
 }
 
 /** Give or take access by hand: a pin on (contact, product) with the reason, then access follows it. */

@@ -42,7 +42,10 @@ export function messageOf(item: DeskItem): string {
 	if (item.kind === 'link_identifier') return `${String(reviewItemJson(item).message)} If they are two people, keep them apart.`;
 	if (item.kind.startsWith('purchase')) return describeDecision({ decision: 'review', reason: item.reason, accessState: null });
 	if (item.kind === 'possible_duplicate') {
-		return 'A new signup\'s email looks like an existing contact\'s (look-alike letters): it is another mailbox, perhaps someone imitating them. Dismiss it once you know who it is.';
+		if (item.reason === 'lookalike_address') {
+			return 'A new signup\'s email looks like an existing contact\'s (look-alike letters): it is another mailbox, perhaps someone imitating them. Keep them apart once you know who it is; merge only if you know it is the same person.';
+		}
+		return 'Two contacts have addresses that are the same once written the standard way (capitals, dots, a trailing dot). Merge them if they are one person, or keep them apart.';
 	}
 	return `A person must decide (${item.reason}). Use one of the actions, or dismiss it with a reason.`;
 }

@@ -128,7 +128,7 @@ function actionsHtml(item: DeskItem, view: DeskView): string {
 	const parts: string[] = [];
 	if (item.kind.startsWith('purchase') && UNMATCHED.includes(item.reason)) parts.push(matchHtml(item, view));
 	if (item.kind === 'purchase' && item.inboxId) parts.push(replayHtml(item));
-	if (item.kind === 'link_identifier' && item.contactId && item.otherContactId) parts.push(mergeHtml(item));
+	if ((item.kind === 'link_identifier' || item.kind === 'possible_duplicate') && item.contactId && item.otherContactId) parts.push(mergeHtml(item));
 	if (item.contactId && productOf(item)) parts.push(pinHtml(item));
 	parts.push(dismissHtml(item));
 	return parts.join('\n');

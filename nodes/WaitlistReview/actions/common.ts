@@ -60,7 +60,7 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 /** What the item asks of a person, in words; a resolved item says who settled it and how. */
 function messageOf(item: ReviewItem): string {
 	if (item.status === 'resolved') return `Resolved by ${item.resolvedBy ?? 'someone'} at ${iso(item.resolvedAt) ?? 'an unknown time'}: ${item.resolution ?? 'no note'}.`;
-	if (item.kind === 'link_identifier') return `${String(reviewItemJson(item).message)} Resolve it with Merge Contacts or Keep Apart.`;
+	if (item.kind === 'link_identifier' || item.kind === 'possible_duplicate') return `${String(reviewItemJson(item).message)} Resolve it with Merge Contacts or Keep Apart.`;
 	if (item.kind.startsWith('purchase')) return describeDecision({ decision: 'review', reason: item.reason, accessState: null });
 	return `A person must decide (${item.reason}). Resolve it with one of the actions, or dismiss it with a reason.`;
 }
