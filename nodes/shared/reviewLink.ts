@@ -14,32 +14,28 @@ export const DEFAULT_REVIEW_DESK_PATH = 'waitlist-review';
 /** The ledger field the option's errors name, and the label the user sees. */
 export const REVIEW_DESK_LABELS = { reviewDeskUrl: 'Review Desk URL' } as const;
 
+/** The option itself, for an operation that already has an Options collection. */
+export const reviewDeskUrlOption: INodeProperties = {
+	displayName: 'Review Desk URL',
+	name: 'reviewDeskUrl',
+	type: 'string',
+	default: '',
+	placeholder: 'e.g. https://n8n.example.com/webhook/waitlist-review',
+	description:
+		"Where the reviewUrl of each Review item points: the Production URL of your Review Desk Page Trigger. Empty: this n8n's address followed by /webhook/waitlist-review.",
+};
+
 /** "Options → Review Desk URL", on the operations that have a Review output. */
 export function reviewOptionsProperty(displayOptions: IDisplayOptions): INodeProperties {
-	return {
-		displayName: 'Options',
-		name: 'reviewOptions',
-		type: 'collection',
-		default: {},
-		placeholder: 'Add Option',
-		displayOptions,
-		options: [
-			{
-				displayName: 'Review Desk URL',
-				name: 'reviewDeskUrl',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. https://n8n.example.com/webhook/waitlist-review',
-				description:
-					"Where the reviewUrl of each Review item points: the Production URL of your Review Desk Page Trigger. Empty: this n8n's address followed by /webhook/waitlist-review.",
-			},
-		],
-	};
+	return { displayName: 'Options', name: 'reviewOptions', type: 'collection', default: {}, placeholder: 'Add Option', displayOptions, options: [reviewDeskUrlOption] };
 }
 
-/** The desk's address: the option, or this n8n's base URL with the desk's default path ('' when n8n does not know its own address). */
-export function reviewDeskUrlOf(ctx: IExecuteFunctions, itemIndex: number): string {
-	const raw = ctx.getNodeParameter('reviewOptions.reviewDeskUrl', itemIndex, '') as unknown;
+/**
+ * The desk's address: the option, or this n8n's base URL with the desk's default path ('' when n8n
+ * does not know its own address). `collection` is the Options collection that holds the option.
+ */
+export function reviewDeskUrlOf(ctx: IExecuteFunctions, itemIndex: number, collection = 'reviewOptions'): string {
+	const raw = ctx.getNodeParameter(`${collection}.reviewDeskUrl`, itemIndex, '') as unknown;
 	const given = typeof raw === 'string' ? raw.trim() : String(raw ?? '').trim();
 	if (given !== '') {
 		if (!/^https?:\/\/[^\s/?#]+[^\s]*$/i.test(given)) {

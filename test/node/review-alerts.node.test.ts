@@ -6,6 +6,8 @@ import nock from 'nock';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { closeAllLedgers, getLedger, type Ledger } from '../../ledger';
+import { normalizePurchaseEvent } from '../../ledger/internal';
+import { START as ACTION_START, actionWorkflow } from '../support/action-workflow';
 import { LEMON_TEST_SIGNING, STRIPE_TEST_WHSEC, checkoutTemplate, lemonThinkificTemplate } from '../support/checkout-template';
 import { ledgerCredentialFor } from '../support/ledger-credential';
 import { runWebhook, runWorkflow, type WorkflowJson } from '../support/n8n-in-process';
@@ -144,6 +146,55 @@ describe('[sqlite] Review outputs → review desk link and alert text', () => {
 			assert.equal(item!.reviewUrl, `https://ops.example.com/webhook/desk?item=${String(item!.reviewId)}`);
 			const bad = await compare([charge('ch_ra_5', 'pi_ra_ghost3', 'ghost3@example.com')], { reviewDeskUrl: 'desk.example.com' });
 			assert.match(bad.error('Node under test')?.message ?? '', /^Review Desk URL: must be a web address/);
+		});
+	});
+
+	describe('Waitlist Contact', () => {
+		const contact = (parameters: IDataObject) =>
+			runWorkflow(actionWorkflow({ name: 'Waitlist Contact', type: 'waitlistContact', parameters: { launch: 'contacts', ...parameters } }), {
+				trigger: { node: ACTION_START, items: [{ json: {} }] },
+				credentials: ledgerCredentialFor(db.config),
+			});
+
+		it('Link Identifier: an email another contact owns leaves on Review with its desk link; an invalid Review Desk URL names the field', async () => {
+			const a = await ledger.contacts.upsert({ launch: 'contacts', email: 'ann@example.com' });
+			const b = await ledger.contacts.upsert({ launch: 'contacts', email: 'ann.work@example.com' });
+			const result = await contact({ operation: 'link', contactId: b.contactId, identifierKind: 'email', identifierValue: 'ann@example.com' });
+			const [item] = result.output('Waitlist Contact', 1);
+			assert.equal(item?.reason, 'identifier_owned_by_other_contact', JSON.stringify(result.error('Waitlist Contact')));
+			assert.equal(item!.reviewUrl, `${DESK}?item=${String(item!.reviewId)}`);
+			assert.match(String(item!.text), /^Needs a person: two contacts may be the same person \(the email "ann@example\.com" was not linked\)/);
+			assert.ok(String(item!.text).includes(`Who: contact ${b.contactId} and contact ${a.contactId}`));
+			assert.match(String(item!.text), /merge them on the review desk/);
+
+			const bad = await contact({ operation: 'link', contactId: b.contactId, identifierKind: 'email', identifierValue: 'ann@example.com', reviewOptions: { reviewDeskUrl: 'not a url' } });
+			assert.match(bad.error('Waitlist Contact')?.message ?? '', /^Review Desk URL: must be a web address/);
+		});
+
+		it('Create or Update: a conflicting identifier leaves on Review with the custom Review Desk URL (under Options)', async () => {
+			await ledger.contacts.upsert({ launch: 'contacts', email: 'cal@example.com', customerId: 'cus_cal' });
+			const result = await contact({ operation: 'upsert', email: 'cal.other@example.com', customerId: 'cus_cal', options: { reviewDeskUrl: 'https://n8n.example.com/webhook/desk' } });
+			const [item] = result.output('Waitlist Contact', 1);
+			assert.equal(item?.reason, 'identifier_owned_by_other_contact', JSON.stringify(result.error('Waitlist Contact')));
+			assert.equal(item!.reviewUrl, `https://n8n.example.com/webhook/desk?item=${String(item!.reviewId)}`);
+		});
+
+		it('Unmerge: access that changed while merged leaves on Review with a link per review item', async () => {
+			await ledger.purchases.defineProduct({ launch: 'contacts', productId: 'course' });
+			const keep = await ledger.contacts.upsert({ launch: 'contacts', email: 'una-keep@example.com' });
+			const dup = await ledger.contacts.upsert({ launch: 'contacts', email: 'una-dup@example.com' });
+			const order = { email: 'una-dup@example.com', customer: 'cus_una', order: 'pi_una' };
+			await ledger.purchases.apply('contacts', normalizePurchaseEvent('stripe', stripe.checkoutCompleted('evt_una_1', order)));
+			await ledger.contacts.merge({ launch: 'contacts', targetContactId: keep.contactId, sourceContactId: dup.contactId });
+			await ledger.purchases.apply('contacts', normalizePurchaseEvent('stripe', stripe.chargeRefunded('evt_una_2', order)));
+			const result = await contact({ operation: 'unmerge', contactId: dup.contactId });
+			const [item] = result.output('Waitlist Contact', 1);
+			assert.ok(item, JSON.stringify(result.error('Waitlist Contact')));
+			const ids = item.reviewIds as string[];
+			assert.equal(ids.length, 1);
+			assert.deepEqual(item.reviewUrls, [`${DESK}?item=${ids[0]}`]);
+			assert.equal(item.reviewUrl, `${DESK}?item=${ids[0]}`);
+			assert.match(String(item.text), /^Needs a person: a merge was undone/);
 		});
 	});
 
