@@ -84,8 +84,8 @@ export async function checkoutBatch(tx: SqlExecutor, run: SweepRun, records: Che
 		const contactId = fact?.contactId ?? (email ? contacts.get(email) : undefined) ?? null;
 		if (!contactId) {
 			report.review++;
-			await reviewOnce(tx, run, order, email);
-			findings.push({ kind: 'purchase_without_contact', system: 'checkout', contactId: null, data: { orderId: order.orderId, email, productId: order.productId ?? null } });
+			const reviewId = await reviewOnce(tx, run, order, email);
+			findings.push({ kind: 'purchase_without_contact', system: 'checkout', contactId: null, data: { orderId: order.orderId, email, productId: order.productId ?? null, reviewId } });
 			continue;
 		}
 		matched.push(order.orderId);
@@ -115,7 +115,9 @@ export async function checkoutBatch(tx: SqlExecutor, run: SweepRun, records: Che
 }
 
 /** One open review item per order, however often the sweep runs (the order is the item's subject: a unique index keeps it one). */
-async function reviewOnce(tx: SqlExecutor, run: SweepRun, order: CheckoutOrderRecord, email: string | null): Promise<void> {
+async function reviewOnce(tx: SqlExecutor, run: SweepRun, order: CheckoutOrderRecord, email: string | null): Promise<string> {
 	const payload = { orderId: order.orderId, email, productId: order.productId ?? null, status: order.status ?? null };
-	await openReviewItem(tx, { launch: run.launch, kind: 'purchase_match', reason: 'purchase_without_contact', payload, subject: orderSubject(order.orderId), source: run.source });
+	// The item's id travels with the finding, so the Review output can link to it on the desk.
+	const item = await openReviewItem(tx, { launch: run.launch, kind: 'purchase_match', reason: 'purchase_without_contact', payload, subject: orderSubject(order.orderId), source: run.source });
+	return item.id;
 }

@@ -1,6 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { ReviewItem } from '../../ledger';
+import { reviewUrlOf, withReviewAlert } from './reviewLink';
 
 const REASONS: Record<string, string> = {
 	identifier_owned_by_other_contact: 'already belongs to another contact; merge the two contacts if they are the same person',
@@ -21,6 +22,28 @@ export function reviewItemJson(item: ReviewItem): IDataObject {
 		identifier: { kind, value },
 		message: `The ${kind} "${value}" was not linked: it ${REASONS[item.reason] ?? item.reason}.`,
 	};
+}
+
+/** What the desk asks of a person for an identifier item, as the alert channel says it. */
+const TODO: Record<string, string> = {
+	identifier_owned_by_other_contact: 'If both contacts are the same person, merge them on the review desk; if not, keep them apart.',
+	identifier_limit_reached: 'Decide on the review desk whether this identifier belongs to the contact (raise the limit in the launch settings) or dismiss it.',
+};
+
+/** A review item on the Review output with its link to the desk (`reviewUrl`) and the alert `text`. */
+export function linkedReviewItemJson(item: ReviewItem, deskUrl: string): IDataObject {
+	const json = reviewItemJson(item);
+	const identifier = json.identifier as { kind: string; value: string };
+	return withReviewAlert(json, {
+		headline:
+			item.reason === 'identifier_owned_by_other_contact'
+				? `two contacts may be the same person (the ${identifier.kind} "${identifier.value}" was not linked)`
+				: `the ${identifier.kind} "${identifier.value}" was not linked to a contact`,
+		who: `contact ${item.contactId ?? '?'}${item.otherContactId ? ` and contact ${item.otherContactId}` : ''}`,
+		rule: `${item.reason} (it ${REASONS[item.reason] ?? item.reason})`,
+		todo: TODO[item.reason] ?? 'Settle it on the review desk, or dismiss it with a reason.',
+		reviewUrl: reviewUrlOf(deskUrl, item.id),
+	});
 }
 
 /** An unknown tag under the "quarantine" policy, as it leaves on the Review output. */

@@ -152,10 +152,12 @@ for (const driver of DRIVERS) {
 			}
 		});
 
-		it('an unmatched payment goes to Review (Needs a person) and nothing is delivered', async () => {
+		it('an unmatched payment goes to Review (posted to Slack) and nothing is delivered', async () => {
+			const slack = nock('https://hooks.slack.com').post('/services/REPLACE/WITH/YOURS').reply(200, 'ok');
 			const result = await deliver(stripe.checkoutCompleted('evt_tpl_stranger', { email: 'stranger@example.com', customer: 'cus_stranger', order: 'pi_stranger', product: 'prod_course' }));
 			const run = result.workflow!;
-			assert.deepEqual(run.output('Needs a person').map((r) => [r.decision, r.reason]), [['review', 'no_contact_match']]);
+			assert.deepEqual(run.output('Match purchase', 3).map((r) => [r.decision, r.reason]), [['review', 'no_contact_match']]);
+			assert.ok(slack.isDone(), 'posted to Slack (test/node/review-alerts.node.test.ts checks the message)');
 			assert.equal(run.ran('Access Outbox: claim access work'), false);
 		});
 	});

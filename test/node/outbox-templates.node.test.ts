@@ -264,7 +264,8 @@ describe('[sqlite] outbox-drain and scheduled-reconciliation templates in-proces
 		const fixes = await ledger.outbox.list({ launch, kinds: 'esp_sync' });
 		assert.deepEqual(fixes.map((e) => [e.contactId, e.status, e.attempts]), [[id.cleo, 'pending', 0]]);
 		assert.ok((await ledger.tags.ofContact(id.cleo!)).some((t) => t.tag === 'reconciled-after-failure'));
-		assert.deepEqual(result.output('Needs a person'), []);
+		assert.deepEqual(result.output('Reconcile Sweep: compare', 2), [], 'nothing for a person');
+		assert.equal(result.ran('Slack: needs a person'), false);
 		assert.ok(nock.isDone(), 'every list page was read');
 
 		const kitBodies: KitSubscriberBody[] = [];

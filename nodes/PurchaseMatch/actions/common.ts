@@ -1,6 +1,7 @@
 import { describeDecision, LedgerInputError, type PurchaseDecision } from '../../../ledger';
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { REVIEW_DESK_LABELS } from '../../shared/reviewLink';
 import type { FieldLabels, ItemOperation, NodeOutputs, Routed as RoutedTo } from '../../shared/runner';
 
 /** The four outputs of the decision operations, in order: keys (the ledger's decisions) and names. */
@@ -46,6 +47,7 @@ export const FIELD_LABELS: FieldLabels = {
 	batchSize: 'Batch Size',
 	olderThanMinutes: 'Unprocessed For (Minutes)',
 	checkoutLimit: 'Checkout links',
+	...REVIEW_DESK_LABELS,
 };
 
 /** The outputs of an operation, as OUTPUTS_EXPRESSION draws them; error items leave on the first. */

@@ -1,5 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { REVIEW_DESK_LABELS } from '../../shared/reviewLink';
 import type { FieldLabels, NodeOutputs, Routed, RunOperation } from '../../shared/runner';
 
 /** Output keys, in the order of the node's outputNames (Fixes, Report, Review). */
@@ -23,6 +24,7 @@ const LABELS: FieldLabels = {
 	crmFields: 'CRM Fields',
 	checkoutFields: 'Checkout Fields',
 	deliveryFields: 'Delivery Fields',
+	...REVIEW_DESK_LABELS,
 };
 
 /** A failed sweep leaves its error where the summary would have been: on Report. */

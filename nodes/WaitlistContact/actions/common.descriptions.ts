@@ -67,6 +67,7 @@ export const CONTACT_FIELD_LABELS: FieldLabels = {
 	sourceContactId: 'Contact to Merge Away',
 	targetContactId: 'Contact to Keep',
 	reviewId: 'Review Item ID',
+	reviewDeskUrl: 'Review Desk URL',
 	eventTypes: 'Event Types',
 	limit: 'Limit',
 };

@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { reviewOptionsProperty } from '../../../shared/reviewLink';
+
 import * as dueRevocations from './dueRevocations.operation';
 import * as match from './match.operation';
 import * as replay from './replay.operation';
@@ -46,4 +48,6 @@ export const description: INodeProperties[] = [
 	...replay.description,
 	...replayUnprocessed.description,
 	...dueRevocations.description,
+	// The operations whose items can leave on Review: each such item links to the review desk.
+	reviewOptionsProperty({ show: { resource: ['purchase'], operation: ['match', 'replay', 'replayUnprocessed'] } }),
 ];

@@ -2,7 +2,9 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
 import { launchOf, requiredText, sourceOf, textParameter } from '../../../shared/parameters';
+import { reviewDeskUrlOf } from '../../../shared/reviewLink';
 import { refundWindowMs, refundWindowProperty, routeDecision, type Routed } from '../common';
+import { withReviewLinks } from './reviewAlert';
 
 export const description: INodeProperties[] = [
 	{
@@ -58,11 +60,12 @@ function eventParameter(ctx: IExecuteFunctions, itemIndex: number): unknown {
 /** Match the payment to a contact and let the ledger decide access; the decision picks the output. */
 export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {
 	const revokeAfterMs = refundWindowMs(this, itemIndex);
+	const deskUrl = reviewDeskUrlOf(this, itemIndex);
 	if (textParameter(this, 'purchaseInput', itemIndex) === 'event') {
 		const decided = await ledger.purchases.applyEvent(launchOf(this, itemIndex), eventParameter(this, itemIndex), { revokeAfterMs, source: sourceOf(this) });
-		return [routeDecision(decided.launch, decided, { provider: decided.provider, eventId: decided.eventId, eventType: decided.eventType })];
+		return withReviewLinks(ledger, deskUrl, [routeDecision(decided.launch, decided, { provider: decided.provider, eventId: decided.eventId, eventType: decided.eventType })]);
 	}
 	const inboxId = requiredText(this, 'inboxId', itemIndex, '{{ $json.inboxId }} from the Purchase Webhook Trigger');
 	const decided = await ledger.purchases.process(inboxId, { revokeAfterMs });
-	return [routeDecision(decided.launch, decided, { inboxId, provider: decided.provider, eventId: decided.eventId, eventType: decided.eventType })];
+	return withReviewLinks(ledger, deskUrl, [routeDecision(decided.launch, decided, { inboxId, provider: decided.provider, eventId: decided.eventId, eventType: decided.eventType })]);
 }

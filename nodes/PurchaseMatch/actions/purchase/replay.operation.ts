@@ -2,7 +2,9 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Ledger } from '../../../../ledger';
 import { requiredText } from '../../../shared/parameters';
+import { reviewDeskUrlOf } from '../../../shared/reviewLink';
 import { refundWindowMs, routeDecision, type Routed } from '../common';
+import { withReviewLinks } from './reviewAlert';
 
 export const description: INodeProperties[] = [
 	{
@@ -19,6 +21,8 @@ export const description: INodeProperties[] = [
 /** Applies a reviewed delivery again; purchase facts only move forward, so this never grants twice. */
 export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {
 	const inboxId = requiredText(this, 'inboxId', itemIndex, '{{ $json.inboxId }} from the Review output');
-	const decided = await ledger.purchases.replay(inboxId, { revokeAfterMs: refundWindowMs(this, itemIndex) });
-	return [routeDecision(decided.launch, decided, { inboxId, provider: decided.provider, eventId: decided.eventId })];
+	const revokeAfterMs = refundWindowMs(this, itemIndex);
+	const deskUrl = reviewDeskUrlOf(this, itemIndex);
+	const decided = await ledger.purchases.replay(inboxId, { revokeAfterMs });
+	return withReviewLinks(ledger, deskUrl, [routeDecision(decided.launch, decided, { inboxId, provider: decided.provider, eventId: decided.eventId })]);
 }

@@ -2,7 +2,9 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { LedgerInputError, type Ledger } from '../../../../ledger';
 import { launchOf } from '../../../shared/parameters';
+import { reviewDeskUrlOf } from '../../../shared/reviewLink';
 import { refundWindowMs, routeDecision, type Routed } from '../common';
+import { withReviewLinks } from './reviewAlert';
 
 const show = { show: { operation: ['replayUnprocessed'] } };
 
@@ -57,10 +59,11 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex
 	const launch = launchOf(this, itemIndex);
 	const revokeAfterMs = refundWindowMs(this, itemIndex);
 	const minutes = olderThanMs(this, itemIndex);
+	const deskUrl = reviewDeskUrlOf(this, itemIndex);
 	const limit = this.getNodeParameter('batchSize', itemIndex, 100) as unknown;
 	if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) throw new LedgerInputError('batchSize', `must be a whole number of at least 1, e.g. 100; got ${JSON.stringify(limit)}`);
 	const outcomes = await ledger.purchases.replayUnprocessed({ launch, olderThanMs: minutes, limit, revokeAfterMs });
-	return outcomes.map(({ entry, decision, error }): Routed => {
+	const routed = outcomes.map(({ entry, decision, error }): Routed => {
 		const about = { inboxId: entry.id, provider: entry.provider, eventId: entry.eventId, eventType: entry.eventType, receivedAt: new Date(entry.receivedAt).toISOString(), replayed: true };
 		if (decision) return routeDecision(entry.launch, decision, about);
 		return {
@@ -77,4 +80,5 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex
 			},
 		};
 	});
+	return withReviewLinks(ledger, deskUrl, routed);
 }

@@ -13,8 +13,10 @@ import {
 } from '../../../../ledger';
 import { claimedJson, leaseMsOf, workerIdOf } from '../../../shared/claimOptions';
 import { launchOf, sourceOf } from '../../../shared/parameters';
+import { reviewDeskUrlOf, reviewOptionsProperty } from '../../../shared/reviewLink';
 import { fixItems, sweepResults, type SweepOperation } from '../common';
 import { claimProperties } from './claimProperties';
+import { sweepReviewJson } from './reviewAlert';
 import { checkMapping, fieldProperties, fieldsOf, recordMapper, records, SYSTEM_INPUTS, SYSTEM_NAMES } from './vendorRecords';
 
 const show = { show: { operation: ['compare'] } };
@@ -67,6 +69,7 @@ export const description: INodeProperties[] = [
 		description: 'Records compared per ledger transaction; a sweep over 100,000 contacts is 100 small transactions, never one long lock',
 		displayOptions: show,
 	},
+	reviewOptionsProperty(show),
 ];
 
 /**
@@ -133,7 +136,7 @@ function addVendorLists(ctx: IExecuteFunctions, input: SweepInput): { compared: 
 }
 
 /** The run's findings, page by page: fixes by outbox entry (first finding wins), and review items. */
-async function sortFindings(ledger: Ledger, runId: string, reviewUnknown: boolean): Promise<{ fixFindings: Map<string, SweepFinding>; review: IDataObject[] }> {
+async function sortFindings(ledger: Ledger, runId: string, reviewUnknown: boolean, deskUrl: string): Promise<{ fixFindings: Map<string, SweepFinding>; review: IDataObject[] }> {
 	const review: IDataObject[] = [];
 	const fixFindings = new Map<string, SweepFinding>();
 	for (let afterSeq = 0; ; ) {
@@ -145,7 +148,7 @@ async function sortFindings(ledger: Ledger, runId: string, reviewUnknown: boolea
 			if (FIX_FINDINGS.has(finding.kind)) {
 				if (entryId && !fixFindings.has(entryId)) fixFindings.set(entryId, finding);
 			} else if (REVIEW_FINDINGS.has(finding.kind) || (reviewUnknown && finding.kind === 'unknown_in_ledger')) {
-				review.push({ finding: finding.kind, system: finding.system, contactId: finding.contactId, ...(finding.data as IDataObject), runId });
+				review.push(sweepReviewJson({ finding: finding.kind, system: finding.system, contactId: finding.contactId, ...(finding.data as IDataObject), runId }, deskUrl));
 			}
 		}
 	}
@@ -184,6 +187,7 @@ async function fixesOf(ctx: IExecuteFunctions, ledger: Ledger, launch: string, f
 export const execute: SweepOperation = async function (ledger) {
 	const launch = launchOf(this, 0);
 	const listedAt = listedAtOf(this);
+	const deskUrl = reviewDeskUrlOf(this, 0);
 	const input: SweepInput = { launch, purchases: purchaseFactSource, batchSize: Number(this.getNodeParameter('batchSize', 0, 1000)), source: sourceOf(this), listedAt };
 	const { compared, skipped } = addVendorLists(this, input);
 
@@ -191,7 +195,7 @@ export const execute: SweepOperation = async function (ledger) {
 	// closed first, so the dead letter only shows what still needs a person.
 	const superseded = await ledger.outbox.settleSuperseded({ launch, source: sourceOf(this) });
 	const report = await ledger.reconcile.sweep(input);
-	const { fixFindings, review } = await sortFindings(ledger, report.runId, this.getNodeParameter('reviewUnknown', 0, false) === true);
+	const { fixFindings, review } = await sortFindings(ledger, report.runId, this.getNodeParameter('reviewUnknown', 0, false) === true, deskUrl);
 	const { fixes, claimed } = await fixesOf(this, ledger, launch, fixFindings);
 
 	return sweepResults({

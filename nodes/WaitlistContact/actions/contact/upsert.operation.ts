@@ -3,7 +3,8 @@ import { updateDisplayOptions, type IDataObject, type IExecuteFunctions, type IN
 import { ATTRIBUTION_KEYS, LedgerInputError, type Ledger, type UpsertContactResult } from '../../../../ledger';
 import { jsonParameter, launchOf, sourceOf, splitList, textParameter } from '../../../shared/parameters';
 import { done, review, type Routed } from '../../../shared/runner';
-import { reviewItemJson, unknownTagReview } from '../../../shared/review';
+import { linkedReviewItemJson, unknownTagReview } from '../../../shared/review';
+import { reviewDeskUrlOf, reviewDeskUrlOption } from '../../../shared/reviewLink';
 
 const ATTRIBUTION_LABELS: Record<(typeof ATTRIBUTION_KEYS)[number], { name: string; example: string }> = {
 	utm_source: { name: 'UTM Source', example: 'newsletter' },
@@ -178,6 +179,7 @@ const properties: INodeProperties[] = [
 				default: false,
 				description: 'Whether this is a dry-run contact, kept apart from real signups in reports',
 			},
+			reviewDeskUrlOption,
 		],
 	},
 ];
@@ -234,6 +236,7 @@ export function upsertResultJson(launch: string, result: UpsertContactResult): I
 export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex: number): Promise<Routed[]> {
 	const launch = launchOf(this, itemIndex);
 	const options = this.getNodeParameter('options', itemIndex, {}) as { isTest?: boolean };
+	const deskUrl = reviewDeskUrlOf(this, itemIndex, 'options');
 	const result = await ledger.contacts.upsert({
 		launch,
 		email: textParameter(this, 'email', itemIndex) || undefined,
@@ -249,7 +252,7 @@ export async function execute(this: IExecuteFunctions, ledger: Ledger, itemIndex
 	});
 	return [
 		done(upsertResultJson(launch, result)),
-		...result.conflicts.map((item) => review(reviewItemJson(item))),
+		...result.conflicts.map((item) => review(linkedReviewItemJson(item, deskUrl))),
 		...result.tags.quarantined.map((tag) => review(unknownTagReview({ launch, contactId: result.contactId, tag }))),
 	];
 }
