@@ -16,6 +16,9 @@ export const RECONCILED_TAG = 'reconciled-after-failure';
 const CHUNK = 500;
 
 async function ensureRegistered(tx: SqlExecutor, launch: string, tag: string, kind: TagKind, source?: string): Promise<void> {
+	// Registered already (the usual case after the first use): whatever its kind, nothing to add.
+	const [registered] = await tx.query<{ tag: string }>('SELECT tag FROM tag_registry WHERE launch = $1 AND tag = $2', [launch, tag]);
+	if (registered) return;
 	try {
 		await addRegistryTag(tx, { launch, tag, kind, description: 'Set by the ledger', source });
 	} catch (error) {
@@ -39,10 +42,13 @@ async function activeContacts(tx: SqlExecutor, launch: string, ids: readonly str
 	return found;
 }
 
-/** Applies a system tag to contacts; returns those that did not have it yet. Writes tag.applied events. */
+/**
+ * Applies a system tag to contacts; returns those that did not have it yet. Writes tag.applied events,
+ * or appends them to `events` for the caller to write with its own in one statement.
+ */
 export async function applySystemTag(
 	tx: SqlExecutor,
-	input: { launch: string; contactIds: readonly string[]; tag: string; kind: TagKind; source?: string },
+	input: { launch: string; contactIds: readonly string[]; tag: string; kind: TagKind; source?: string; events?: NewLedgerEvent[] },
 ): Promise<string[]> {
 	const ids = await activeContacts(tx, input.launch, input.contactIds);
 	if (ids.length === 0) return [];
@@ -73,7 +79,8 @@ export async function applySystemTag(
 	const byTag = tagsToApply(plan);
 	const tagged = ids.filter((id) => fresh.has(id));
 	const events: NewLedgerEvent[] = tagged.flatMap((id) => appliedTagOutcome(plan, id, byTag, new Set([input.tag]), { source: input.source, at }).events);
-	for (let i = 0; i < events.length; i += CHUNK) await recordEvents(tx, events.slice(i, i + CHUNK));
+	if (input.events) input.events.push(...events);
+	else for (let i = 0; i < events.length; i += CHUNK) await recordEvents(tx, events.slice(i, i + CHUNK));
 	return tagged;
 }
 
