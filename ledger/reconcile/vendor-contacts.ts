@@ -15,12 +15,12 @@ const SYNC_KIND: Record<'esp' | 'crm', string> = { esp: 'esp_sync', crm: 'crm_sy
 // as drift on the next sweep.
 const SYSTEM_TAGS = new Set([RECONCILED_TAG, HOLDING_TAG]);
 
-/** The ledger's tags of these contacts (one IN-list query per 500). */
+/** The ledger's tags of these contacts (one IN-list query per 1000: a default batch is one). */
 async function ledgerTagsOf(tx: SqlExecutor, ids: readonly string[]): Promise<Map<string, Set<string>>> {
 	const ledgerTags = new Map<string, Set<string>>();
-	for (let i = 0; i < ids.length; i += 500) {
+	for (let i = 0; i < ids.length; i += 1000) {
 		const params: SqlValue[] = [];
-		const rows = await tx.query<{ contact_id: string; tag: string }>(`SELECT contact_id, tag FROM contact_tags WHERE contact_id IN (${inList(ids.slice(i, i + 500), params)})`, params);
+		const rows = await tx.query<{ contact_id: string; tag: string }>(`SELECT contact_id, tag FROM contact_tags WHERE contact_id IN (${inList(ids.slice(i, i + 1000), params)})`, params);
 		for (const r of rows) (ledgerTags.get(r.contact_id) ?? ledgerTags.set(r.contact_id, new Set()).get(r.contact_id)!).add(r.tag);
 	}
 	return ledgerTags;
