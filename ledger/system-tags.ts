@@ -1,7 +1,7 @@
 import { LedgerInputError } from './errors';
 import { recordEvents, type NewLedgerEvent } from './events';
 import type { SqlExecutor, SqlValue } from './store';
-import { writeTagPlan } from './tags/plan';
+import { appliedTagOutcome, tagsToApply } from './tags/plan';
 import { addRegistryTag } from './tags/registry';
 import type { TagKind } from './tags/resolve';
 
@@ -18,6 +18,9 @@ export const PHONE_UNRECOGNIZED_TAG = 'phone-unrecognized';
 const CHUNK = 500;
 
 async function ensureRegistered(tx: SqlExecutor, launch: string, tag: string, kind: TagKind, source?: string): Promise<void> {
+	// Registered already (the usual case after the first use): whatever its kind, nothing to add.
+	const [registered] = await tx.query<{ tag: string }>('SELECT tag FROM tag_registry WHERE launch = $1 AND tag = $2', [launch, tag]);
+	if (registered) return;
 	try {
 		await addRegistryTag(tx, { launch, tag, kind, description: 'Set by the ledger', source });
 	} catch (error) {
@@ -41,10 +44,13 @@ async function activeContacts(tx: SqlExecutor, launch: string, ids: readonly str
 	return found;
 }
 
-/** Applies a system tag to contacts; returns those that did not have it yet. Writes tag.applied events. */
+/**
+ * Applies a system tag to contacts; returns those that did not have it yet. Writes tag.applied events,
+ * or appends them to `events` for the caller to write with its own in one statement.
+ */
 export async function applySystemTag(
 	tx: SqlExecutor,
-	input: { launch: string; contactIds: readonly string[]; tag: string; kind: TagKind; source?: string },
+	input: { launch: string; contactIds: readonly string[]; tag: string; kind: TagKind; source?: string; events?: NewLedgerEvent[] },
 ): Promise<string[]> {
 	const ids = await activeContacts(tx, input.launch, input.contactIds);
 	if (ids.length === 0) return [];
@@ -55,13 +61,28 @@ export async function applySystemTag(
 		apply: [{ input: input.tag, key: input.tag, tag: input.tag, status: 'known' as const, registryTag: input.tag, kind: input.kind }],
 		quarantine: [],
 	};
-	const tagged: string[] = [];
-	const events: NewLedgerEvent[] = [];
-	for (const id of ids) {
-		const result = await writeTagPlan(tx, id, plan, { source: input.source, events });
-		if (result.applied.length) tagged.push(id);
+	// One multi-row insert per CHUNK contacts (writeTagPlan's row and event, for many contacts at once:
+	// a sweep heals thousands, and one statement per contact was most of its tag writes).
+	const at = Date.now();
+	const fresh = new Set<string>();
+	for (let i = 0; i < ids.length; i += CHUNK) {
+		const params: SqlValue[] = [input.tag, input.launch, input.source ?? null, at];
+		const values = ids.slice(i, i + CHUNK).map((id) => {
+			params.push(id);
+			return `($${params.length}, $1, $2, $3, $4)`;
+		});
+		const inserted = await tx.query<{ contact_id: string }>(
+			`INSERT INTO contact_tags (contact_id, tag, launch, source, applied_at) VALUES ${values.join(', ')}
+			 ON CONFLICT (contact_id, tag) DO NOTHING RETURNING contact_id`,
+			params,
+		);
+		for (const r of inserted) fresh.add(r.contact_id);
 	}
-	for (let i = 0; i < events.length; i += CHUNK) await recordEvents(tx, events.slice(i, i + CHUNK));
+	const byTag = tagsToApply(plan);
+	const tagged = ids.filter((id) => fresh.has(id));
+	const events: NewLedgerEvent[] = tagged.flatMap((id) => appliedTagOutcome(plan, id, byTag, new Set([input.tag]), { source: input.source, at }).events);
+	if (input.events) input.events.push(...events);
+	else for (let i = 0; i < events.length; i += CHUNK) await recordEvents(tx, events.slice(i, i + CHUNK));
 	return tagged;
 }
 

@@ -108,14 +108,16 @@ export async function markHealed(tx: SqlExecutor, run: SweepRun, healed: Healed[
 	const fixed = healed.filter((h) => h.outcome === 'created' || h.outcome === 'reopened');
 	if (fixed.length === 0) return;
 	run.fixes += fixed.length;
-	const tagged = await applySystemTag(tx, { launch: run.launch, contactIds: fixed.map((h) => h.contactId), tag: RECONCILED_TAG, kind: 'behaviour', source: run.source });
+	// The tag events and the fix events go out in one statement (tag events first, as before).
+	const events: NewLedgerEvent[] = [];
+	const tagged = await applySystemTag(tx, { launch: run.launch, contactIds: fixed.map((h) => h.contactId), tag: RECONCILED_TAG, kind: 'behaviour', source: run.source, events });
 	run.healed += tagged.length;
-	const events: NewLedgerEvent[] = fixed.map((h) => ({
+	events.push(...fixed.map((h) => ({
 		launch: run.launch,
 		contactId: h.contactId,
 		type: 'reconcile.fix',
 		source: run.source,
 		data: { runId: run.id, system: h.system, finding: h.finding, entryId: h.entryId, outcome: h.outcome },
-	}));
+	})));
 	for (let i = 0; i < events.length; i += 500) await recordEvents(tx, events.slice(i, i + 500));
 }

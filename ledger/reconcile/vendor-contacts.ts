@@ -15,12 +15,12 @@ const SYNC_KIND: Record<'esp' | 'crm', string> = { esp: 'esp_sync', crm: 'crm_sy
 // as drift on the next sweep.
 const SYSTEM_TAGS = new Set([RECONCILED_TAG, HOLDING_TAG]);
 
-/** The ledger's tags of these contacts (one IN-list query per 500). */
+/** The ledger's tags of these contacts (one IN-list query per 1000: a default batch is one). */
 async function ledgerTagsOf(tx: SqlExecutor, ids: readonly string[]): Promise<Map<string, Set<string>>> {
 	const ledgerTags = new Map<string, Set<string>>();
-	for (let i = 0; i < ids.length; i += 500) {
+	for (let i = 0; i < ids.length; i += 1000) {
 		const params: SqlValue[] = [];
-		const rows = await tx.query<{ contact_id: string; tag: string }>(`SELECT contact_id, tag FROM contact_tags WHERE contact_id IN (${inList(ids.slice(i, i + 500), params)})`, params);
+		const rows = await tx.query<{ contact_id: string; tag: string }>(`SELECT contact_id, tag FROM contact_tags WHERE contact_id IN (${inList(ids.slice(i, i + 1000), params)})`, params);
 		for (const r of rows) (ledgerTags.get(r.contact_id) ?? ledgerTags.set(r.contact_id, new Set()).get(r.contact_id)!).add(r.tag);
 	}
 	return ledgerTags;
@@ -122,16 +122,26 @@ export async function missingInVendor(store: Store, run: SweepRun, system: 'esp'
 	let after = '';
 	for (;;) {
 		const page = await batchTransaction(store, async (tx) => {
-			// A page of contacts by id, then which of them the vendor list had: two index lookups per
-			// page, so the cost stays linear whatever the planner knows about the staging table.
+			// A page of contacts by id, then which of them the vendor list had: index lookups per page,
+			// so the cost stays linear whatever the planner knows about the staging table.
 			const contacts = await tx.query<{ id: string; email: string | null; status: string; is_test: number; created_at: number | string }>(
 				`SELECT id, email, status, is_test, created_at FROM contacts WHERE launch = $1 AND id > $2 ORDER BY id LIMIT $3`,
 				[run.launch, after, batchSize],
 			);
 			if (contacts.length === 0) return contacts;
+			// Staged records name the contact their email led to; they are reached through the page's
+			// email identifiers and the staging primary key (an index by contact would cost as much as
+			// that key on every staged record). A record counts only while its email still belongs to
+			// the contact it named: an identifier moved since (merge, unlink) makes the contact missing,
+			// which at worst sends one sync more, never one less. The shape keeps SQLite (no planner
+			// statistics) on the page's identifiers first: CROSS JOIN fixes its join order (PostgreSQL
+			// plans it like any join), and there is no launch condition — the page's contacts are the
+			// launch's, and with one SQLite walks all of the launch's emails by the identifiers' key.
 			const params: SqlValue[] = [run.id, system];
 			const seen = await tx.query<{ contact_id: string }>(
-				`SELECT DISTINCT contact_id FROM reconcile_seen WHERE run_id = $1 AND system = $2 AND contact_id IN (${inList(contacts.map((c) => c.id), params)})`,
+				`SELECT DISTINCT s.contact_id FROM identifiers i CROSS JOIN reconcile_seen s
+				 WHERE i.contact_id IN (${inList(contacts.map((c) => c.id), params)}) AND i.kind = 'email'
+				 AND s.run_id = $1 AND s.system = $2 AND s.record_key = i.value AND s.contact_id = i.contact_id`,
 				params,
 			);
 			const seenIds = new Set(seen.map((r) => r.contact_id));

@@ -96,3 +96,23 @@ export async function seedPlainContacts(store: Store, input: { launch: string; c
 		});
 	}
 }
+
+/**
+ * The floor of the reconcile sweep: every vendor record written once into the sweep's staging table
+ * (`reconcile_seen`: run, system, key, contact), 1000 rows per INSERT and per transaction like a sweep
+ * batch, with nothing read, compared or decided. A sweep that keeps memory flat writes at least this.
+ */
+export async function stageRecordsAlone(store: Store, input: { runId: string; system: string; records: readonly { key: string; contactId: string | null }[] }): Promise<void> {
+	const params: SqlValue[] = [input.runId, input.system];
+	const values = input.records.map((r) => {
+		params.push(r.key, r.contactId);
+		return `($1, $2, $${params.length - 1}, $${params.length})`;
+	});
+	if (values.length === 0) return;
+	await store.transaction((tx) => tx.execute(`INSERT INTO reconcile_seen (run_id, system, record_key, contact_id) VALUES ${values.join(', ')} ON CONFLICT DO NOTHING`, params));
+}
+
+/** Removes what stageRecordsAlone wrote for a run. */
+export async function dropStagedRecords(store: Store, runId: string): Promise<void> {
+	await store.execute('DELETE FROM reconcile_seen WHERE run_id = $1', [runId]);
+}

@@ -213,6 +213,28 @@ for (const driver of DRIVERS) {
 			assert.equal(second.fixes, 3, 'two syncs created and the delivered tag fix reopened');
 		});
 
+		it('counts a contact as in the list when the vendor has any of its emails, in the swept launch only', async () => {
+			const launch = 'second-email';
+			const two = (await t.ledger.contacts.upsert({ launch, email: 'two@example.com' })).contactId;
+			assert.equal((await t.ledger.contacts.link({ launch, contactId: two, kind: 'email', value: 'two.work@example.com' })).status, 'linked');
+			const one = (await t.ledger.contacts.upsert({ launch, email: 'one@example.com' })).contactId;
+			// Another launch's contact under the listed work email is not this sweep's.
+			const elsewhere = (await t.ledger.contacts.upsert({ launch: 'second-email-other', email: 'two.work@example.com' })).contactId;
+			await new Promise((resolve) => setTimeout(resolve, 5));
+
+			const esp = [{ email: 'TWO.Work@example.com', id: 'w' }, { email: 'nobody@example.com', id: 'n' }];
+			const report = await t.ledger.reconcile.sweep({ launch, esp: stream(esp), batchSize: 1 });
+			assert.equal(report.systems.esp?.unknownInLedger, 1, 'nobody@ only');
+			assert.equal(report.systems.esp?.missingInVendor, 1);
+			const missing = await t.ledger.reconcile.findings(report.runId, { kinds: ['missing_in_vendor'] });
+			assert.deepEqual(missing.map((f) => f.contactId), [one], 'two is in the list under its work email; one is missing');
+
+			const other = await t.ledger.reconcile.sweep({ launch: 'second-email-other', esp: stream([{ email: 'two@example.com' }]) });
+			assert.equal(other.systems.esp?.unknownInLedger, 1, 'two@ belongs to the other launch');
+			const otherMissing = await t.ledger.reconcile.findings(other.runId, { kinds: ['missing_in_vendor'] });
+			assert.deepEqual(otherMissing.map((f) => f.contactId), [elsewhere]);
+		});
+
 		it('refuses a listedAt that is not a time or lies in the future, naming the field', async () => {
 			await assert.rejects(t.ledger.reconcile.sweep({ launch: 'listed-bad', esp: stream([]), listedAt: { crm: Date.now() + 3_600_000 } }), /listedAt\.crm.*later than now/);
 			await assert.rejects(t.ledger.reconcile.sweep({ launch: 'listed-bad', esp: stream([]), listedAt: Number.NaN }), /listedAt.*milliseconds/);

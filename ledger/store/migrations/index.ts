@@ -19,10 +19,11 @@ import { captureRejectionBodies } from './031-capture-rejection-bodies';
 import { captureFormStamps } from './034-capture-form-stamps';
 import { monitorTables } from './040-monitor';
 import { pageSignIn } from './050-page-sign-in';
+import { reconcileSeenLean } from './065-reconcile-seen-lean';
 
 /**
  * Every migration, in the order they apply. Add a new file per change (never edit a released one).
  * Version ranges per area keep parallel work from colliding: 1–9 identity/tags/events,
  * 10–19 outbox/settings, 20–29 purchases/inbox/access, 30–39 capture, 40+ monitoring.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn].sort((a, b) => a.version - b.version);
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn, reconcileSeenLean].sort((a, b) => a.version - b.version);
