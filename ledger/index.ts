@@ -126,6 +126,7 @@ export { SIGN_IN_FIRST_WAIT_MS, SIGN_IN_FREE_FAILURES, SIGN_IN_MAX_WAIT_MS, sign
 export type { KillSwitchView } from './pages/kill-switch-view';
 
 export type { ChecklistApi, LedgerCleanUp } from './checklist/api';
+export type { DrillOutcome } from './checklist/drill';
 export type { ChecklistRecord, RecordInput, RemovalInput } from './checklist/records';
 export type { ChecklistReport, StepEvidence, StepResult, StepResultInput } from './checklist/results';
 export type { ChecklistRun, StartRunInput } from './checklist/runs';

@@ -1,7 +1,8 @@
 import type { ContactsApi } from '../contacts/api';
 import type { Store } from '../store';
 import { deleteTestLaunch, testLaunchLeftovers } from './cleanup';
-import { rollbackDrill, type DrillParts } from './drill';
+import { LedgerInputError } from '../errors';
+import { rollbackDrill, type DrillOutcome, type DrillParts } from './drill';
 import { listRecords, noteRecord, noteRemoval, type ChecklistRecord, type RecordInput, type RemovalInput } from './records';
 import { readReport, recordStepResult, type ChecklistReport, type StepResult, type StepResultInput } from './results';
 import { getRun, latestRun, requireRun, startRun, touchRun, type ChecklistRun, type StartRunInput } from './runs';
@@ -68,19 +69,15 @@ export class ChecklistApi {
 		return this.store.transaction((tx) => readReport(tx, runId));
 	}
 
-	/** Step 6 on the test launch, its result recorded. */
-	async rollbackDrill(runId: string, now = Date.now()): Promise<StepResult> {
+	/**
+	 * Step 6's ledger part, on the run's test launch: what it showed and, when it failed, the stage and
+	 * the fix. Not recorded: the node adds what it checked over HTTP (the kill switch page) and keeps
+	 * the step's result with recordStep.
+	 */
+	async rollbackDrill(runId: string, now = Date.now()): Promise<DrillOutcome> {
 		const run = await this.store.transaction((tx) => requireRun(tx, runId));
-		const outcome = await rollbackDrill(this.parts, run, now);
-		return this.recordStep({
-			runId: run.id,
-			step: 'rollback_drill',
-			status: outcome.passed ? 'passed' : 'failed',
-			reason: outcome.passed ? 'The kill switch held the grant, resume released it, and exactly one grant was handed out.' : `Stopped at: ${outcome.failedAt}.`,
-			fix: outcome.fix,
-			evidence: outcome.evidence,
-			startedAt: now,
-		});
+		if (run.status === 'cleaned') throw new LedgerInputError('runId', `run "${run.id}" was cleaned up; start a new run`);
+		return rollbackDrill(this.parts, run, now);
 	}
 
 	/**

@@ -16,6 +16,8 @@ export interface DrillParts {
 
 export interface DrillOutcome {
 	passed: boolean;
+	/** In words: what the drill showed, or where it stopped. */
+	summary: string;
 	/** The stage that went wrong, when it failed. */
 	failedAt: string | null;
 	fix: string | null;
@@ -94,9 +96,9 @@ export async function rollbackDrill(parts: DrillParts, run: ChecklistRun, now = 
 		const acked = await parts.outbox.ack(launch, claimed.map((c) => ({ id: c.id, claimToken: c.claimToken })));
 		evidence.delivered = { claimed: claimed.length, acked: acked.map((a) => a.outcome) };
 		expect(claimed.length === 1, 'grant handed out once', `The drain was handed ${claimed.length} grants after resume instead of exactly one. ${REPORT}`);
-		return { passed: true, failedAt: null, fix: null, evidence };
+		return { passed: true, summary: 'The kill switch held the grant and put the buyer in the holding segment; resume released it, and exactly one grant was handed out.', failedAt: null, fix: null, evidence };
 	} catch (error) {
 		if (!(error instanceof DrillStop)) throw error;
-		return { passed: false, failedAt: error.stage, fix: error.fix, evidence };
+		return { passed: false, summary: `The drill stopped at: ${error.stage}.`, failedAt: error.stage, fix: error.fix, evidence };
 	}
 }

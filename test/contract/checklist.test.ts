@@ -71,7 +71,8 @@ for (const driver of DRIVERS) {
 		it('the rollback drill on the test launch: held while paused, one grant after resume; the real launch is untouched', async () => {
 			const run = await t.ledger.checklist.start({ launch: 'drill', mode: 'dry' });
 			const result = await t.ledger.checklist.rollbackDrill(run.id);
-			assert.equal(result.status, 'passed', JSON.stringify(result));
+			assert.equal(result.passed, true, JSON.stringify(result));
+			assert.equal(result.fix, null);
 			const evidence = result.evidence as { whilePaused: { grantStatus: string; contactTags: string[] }; afterResume: { grants: unknown[] }; delivered: { claimed: number; acked: string[] } };
 			assert.equal(evidence.whilePaused.grantStatus, 'held');
 			assert.ok(evidence.whilePaused.contactTags.includes('access-on-hold'));
@@ -105,7 +106,8 @@ for (const driver of DRIVERS) {
 			assert.equal(await t.ledger.contacts.find({ launch, kind: 'email', value: `checklist+${run.id}-instagram@example.com` }), null);
 			assert.equal((await t.ledger.contacts.get(realId))?.email, 'real-buyer@example.com', 'the real contact stays');
 			await assert.rejects(t.ledger.checklist.recordStep({ runId: run.id, step: 'utm_capture', status: 'passed' }), /was cleaned up; start a new run/);
-			assert.equal((await t.ledger.checklist.report(run.id)).steps.find((s) => s.step === 'rollback_drill')?.status, 'passed', 'the report stays readable');
+			assert.equal((await t.ledger.checklist.report(run.id)).run.status, 'cleaned', 'the report stays readable');
+			await assert.rejects(t.ledger.checklist.rollbackDrill(run.id), /was cleaned up/);
 		});
 
 		it('the table list covers every table keyed by launch, and only test launches can be deleted', async () => {

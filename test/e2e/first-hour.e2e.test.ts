@@ -114,7 +114,7 @@ describe('npm start from a fresh clone, then npm run status', { timeout: 30 * 60
 	it('npm run status reports the signup and names each missing credential by workflow', async () => {
 		const { stdout, code } = await runStatus(app);
 		assert.equal(code, 0, stdout);
-		assert.match(stdout, /n8n +http:\/\/localhost:\d+ — up · 11 nodes of n8n-nodes-waitlist-ledger loaded/);
+		assert.match(stdout, /n8n +http:\/\/localhost:\d+ — up · 12 nodes of n8n-nodes-waitlist-ledger loaded/);
 		assert.match(stdout, /Signups +1 new today · 1 contacts in total/);
 		assert.match(stdout, /Top sources +newsletter 1 \(100 % with medium \+ campaign\)/);
 		assert.match(stdout, /Kit \(esp_sync\) +1 · 0 · 0/);
