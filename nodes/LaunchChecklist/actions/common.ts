@@ -102,7 +102,7 @@ export function testEmailOf(ctx: IExecuteFunctions, itemIndex: number): string {
 }
 
 /** The Kit and HubSpot secrets, when Use Kit / Use HubSpot is on; a missing credential is an input error then. */
-export async function cleanUpCredentials(ctx: IExecuteFunctions, itemIndex: number): Promise<{ kitSecret: string | null; hubspotToken: string | null }> {
+export async function vendorCredentials(ctx: IExecuteFunctions, itemIndex: number): Promise<{ kitSecret: string | null; hubspotToken: string | null }> {
 	const useKit = ctx.getNodeParameter('useKit', itemIndex, false) === true;
 	const useHubspot = ctx.getNodeParameter('useHubspot', itemIndex, false) === true;
 	const kitSecret = useKit ? await vendorSecret(ctx, 'convertKitApi', 'apiSecret', itemIndex) : null;

@@ -6,6 +6,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { testAddress, waitFor } from '../actions/common';
 import { send } from './http';
 import type { StepOutcome } from './outcome';
+import { readHubspotContact, readKitSubscriber } from './vendors';
 
 export interface PurchaseFlowInput {
 	run: ChecklistRun;
@@ -17,6 +18,9 @@ export interface PurchaseFlowInput {
 	amount: number;
 	currency: string;
 	waitMs: number;
+	/** The creator's Kit and HubSpot credentials, to note the records the delivery made there (for Clean Up). */
+	kitSecret: string | null;
+	hubspotToken: string | null;
 }
 
 /** A Stripe checkout.session.completed for the test buyer, shaped as Stripe sends it (test mode). */
@@ -103,6 +107,15 @@ function deliveryFix(error: string): string {
 	return 'Check the drain\'s delivery node (URL and credential) against your course platform, then run this step again.';
 }
 
+/** The delivery may have written the buyer to the course platform, Kit (a customer tag) and HubSpot: noted for Clean Up. */
+async function noteDelivered(ctx: IExecuteFunctions, ledger: Ledger, input: PurchaseFlowInput, email: string): Promise<void> {
+	const runId = input.run.id;
+	await ledger.checklist.noteRecord({ runId, system: 'delivery', kind: 'grant', recordId: email, label: `access to ${input.productId}` });
+	if (input.kitSecret && (await readKitSubscriber(ctx, input.kitSecret, email)).found) await ledger.checklist.noteRecord({ runId, system: 'kit', kind: 'subscriber', recordId: email, label: 'test buyer' });
+	const hubspot = input.hubspotToken ? await readHubspotContact(ctx, input.hubspotToken, email, ['email']) : null;
+	if (hubspot?.found && hubspot.id) await ledger.checklist.noteRecord({ runId, system: 'hubspot', kind: 'contact', recordId: hubspot.id, label: email });
+}
+
 /** Step 3, dry run: a signed test payment through the real webhook, followed through match, grant and delivery. */
 export async function purchaseFlow(ctx: IExecuteFunctions, ledger: Ledger, input: PurchaseFlowInput): Promise<StepOutcome> {
 	const { run } = input;
@@ -118,6 +131,6 @@ export async function purchaseFlow(ctx: IExecuteFunctions, ledger: Ledger, input
 
 	const state = (await waitFor(async () => ((s) => (finished(s) ? s : null))(await chainState(ledger, input, contactId)), input.waitMs)) ?? (await chainState(ledger, input, contactId));
 	evidence.ledger = { inbox: state.inbox ? { id: state.inbox.id, status: state.inbox.status, decision: state.inbox.decision, lastError: state.inbox.lastError } : null, access: state.accessState, grants: state.grants.map((g) => ({ id: g.id, status: g.status, attempts: g.attempts, lastError: g.lastError, responseId: g.responseId })) };
-	if (state.grants.some((g) => g.status === 'done')) await ledger.checklist.noteRecord({ runId: run.id, system: 'delivery', kind: 'grant', recordId: email, label: `access to ${input.productId}` });
+	if (state.grants.some((g) => g.status === 'done')) await noteDelivered(ctx, ledger, input, email);
 	return chainOutcome(state, evidence, input);
 }

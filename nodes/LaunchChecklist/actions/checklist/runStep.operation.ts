@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { numberParameter, textParameter } from '../../../shared/parameters';
 import { done } from '../../../shared/runner';
-import { cleanUpCredentials, runFor, testEmailOf, urlParameter, waitMsOf, type ChecklistOperation } from '../common';
+import { vendorCredentials, runFor, testEmailOf, urlParameter, waitMsOf, type ChecklistOperation } from '../common';
 import type { StepOutcome } from '../../steps/outcome';
 import { purchaseFlow } from '../../steps/purchaseFlow';
 import { rollbackDrill } from '../../steps/rollbackDrill';
@@ -42,7 +42,7 @@ async function stripeSecret(ctx: IExecuteFunctions, itemIndex: number): Promise<
 
 async function runOne(ctx: IExecuteFunctions, ledger: Ledger, itemIndex: number, run: ChecklistRun, step: string): Promise<StepOutcome> {
 	if (step === 'utm_capture') {
-		const vendors = await cleanUpCredentials(ctx, itemIndex);
+		const vendors = await vendorCredentials(ctx, itemIndex);
 		return utmCapture(ctx, ledger, {
 			run,
 			sources: parseSources(textParameter(ctx, 'sources', itemIndex)),
@@ -58,6 +58,7 @@ async function runOne(ctx: IExecuteFunctions, ledger: Ledger, itemIndex: number,
 		if (!Number.isInteger(amount) || amount < 1) throw new LedgerInputError('amount', `must be a whole number of cents, e.g. 4900 for 49.00; got ${amount}`);
 		return purchaseFlow(ctx, ledger, {
 			run,
+			...(await vendorCredentials(ctx, itemIndex)),
 			testEmail: testEmailOf(ctx, itemIndex),
 			webhookUrl: urlParameter(ctx, 'webhookUrl', itemIndex, 'the Production URL of the Purchase Webhook Trigger, e.g. https://n8n.example.com/webhook/checkout-stripe'),
 			signingSecret: await stripeSecret(ctx, itemIndex),

@@ -2,6 +2,8 @@ import type { INodeProperties } from 'n8n-workflow';
 
 /** The parameters of Run Step, each shown only for the steps that use it. */
 const forStep = (steps: string[]) => ({ show: { operation: ['runStep'], step: steps } });
+// None is marked required for n8n: a step skipped with a reason needs none of them. The node checks
+// them when the step runs and names the one that is missing.
 
 export const stepProperties: INodeProperties[] = [
 	{
@@ -44,7 +46,6 @@ export const stepProperties: INodeProperties[] = [
 		name: 'testEmail',
 		type: 'string',
 		default: '',
-		required: true,
 		placeholder: 'e.g. ada@yourdomain.com',
 		description: 'An inbox you own. The checklist signs up plus-addresses of it (ada+ck_…-instagram@yourdomain.com), marks them as test records and removes them at Clean Up.',
 		displayOptions: forStep(['utm_capture', 'purchase_flow']),
@@ -54,7 +55,6 @@ export const stepProperties: INodeProperties[] = [
 		name: 'captureUrl',
 		type: 'string',
 		default: '',
-		required: true,
 		placeholder: 'e.g. https://n8n.example.com/webhook/waitlist-signup',
 		description: 'The Production URL of your Waitlist Capture Trigger: the checklist signs up through it like a visitor would',
 		displayOptions: forStep(['utm_capture']),
@@ -65,7 +65,6 @@ export const stepProperties: INodeProperties[] = [
 		type: 'string',
 		typeOptions: { rows: 4 },
 		default: '',
-		required: true,
 		placeholder: 'instagram / social / spring-launch\nnewsletter / email / spring-launch',
 		description: 'One per line: source / medium / campaign, as your links carry them in utm_source, utm_medium and utm_campaign',
 		displayOptions: forStep(['utm_capture']),
@@ -75,7 +74,6 @@ export const stepProperties: INodeProperties[] = [
 		name: 'webhookUrl',
 		type: 'string',
 		default: '',
-		required: true,
 		placeholder: 'e.g. https://n8n.example.com/webhook/checkout-stripe',
 		description: 'The Production URL of your Purchase Webhook Trigger (provider Stripe): the test payment is sent there, signed like Stripe signs it',
 		displayOptions: forStep(['purchase_flow']),
