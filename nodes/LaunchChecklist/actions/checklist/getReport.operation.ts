@@ -11,7 +11,7 @@ export const description: INodeProperties[] = [
 		name: 'includeHtml',
 		type: 'boolean',
 		default: false,
-		description: 'Whether to add the report as an HTML page in the "html" field, e.g. for a Respond to Webhook or Form ending node',
+		description: 'Whether to add the report as an HTML page in the "html" field (and its headers in "htmlHeaders"), e.g. for a Respond to Webhook or Form ending node',
 		displayOptions: { show: { operation: ['getReport'] } },
 	},
 ];
@@ -40,6 +40,11 @@ export const execute: ChecklistOperation = async function (ledger, itemIndex) {
 	const run = await existingRun(this, ledger, itemIndex);
 	const report = await ledger.checklist.report(run.id);
 	const json = reportJson(report);
-	if (this.getNodeParameter('includeHtml', itemIndex, false) === true) json.html = renderReportPage(report).html;
+	if (this.getNodeParameter('includeHtml', itemIndex, false) === true) {
+		const page = renderReportPage(report);
+		json.html = page.html;
+		// The page's Content-Security-Policy carries the nonce of its one <style>: a Respond to Webhook node sends both.
+		json.htmlHeaders = page.headers;
+	}
 	return [done(json)];
 };
