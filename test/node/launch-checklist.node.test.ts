@@ -159,8 +159,10 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 	it('a step can be skipped with a reason; bad input names the parameter', async () => {
 		const skipped = await step(dryRunId, 'utm_capture', { skipReason: 'No campaign links yet' });
 		assert.deepEqual([skipped.json.status, skipped.json.reason, skipped.json.attempts], ['skipped', 'No campaign links yet', 2]);
+		const newest = (await ledger.checklist.latest('default'))?.id;
 		const noSources = await step('', 'utm_capture', { captureUrl: server.url('waitlist-signup'), sources: '' });
 		assert.match(noSources.error ?? '', /^Campaign Sources: lists no source; write one per line, "source \/ medium \/ campaign"/);
+		assert.equal((await ledger.checklist.latest('default'))?.id, newest, 'a parameter to fix starts no run');
 		const badUrl = await step('', 'purchase_flow', { webhookUrl: 'stripe-purchases' });
 		assert.match(badUrl.error ?? '', /^Purchase Webhook URL: "stripe-purchases" is not a web address/);
 		const unknownRun = await checklist({ operation: 'getReport', runId: 'ck_nope' });

@@ -40,37 +40,45 @@ async function stripeSecret(ctx: IExecuteFunctions, itemIndex: number): Promise<
 	}
 }
 
-async function runOne(ctx: IExecuteFunctions, ledger: Ledger, itemIndex: number, run: ChecklistRun, step: string): Promise<StepOutcome> {
+/** A step with its parameters read and checked, waiting for its run. */
+type PreparedStep = (run: ChecklistRun) => Promise<StepOutcome>;
+
+/**
+ * Reads and checks the step's parameters before any run is started, so a parameter to fix never
+ * leaves an empty run behind.
+ */
+async function prepare(ctx: IExecuteFunctions, ledger: Ledger, itemIndex: number, step: string): Promise<PreparedStep> {
 	if (step === 'utm_capture') {
-		const vendors = await vendorCredentials(ctx, itemIndex);
-		return utmCapture(ctx, ledger, {
-			run,
+		const input = {
 			sources: parseSources(textParameter(ctx, 'sources', itemIndex)),
 			testEmail: testEmailOf(ctx, itemIndex),
 			captureUrl: urlParameter(ctx, 'captureUrl', itemIndex, 'the Production URL of the Waitlist Capture Trigger, e.g. https://n8n.example.com/webhook/waitlist-signup'),
-			...vendors,
+			...(await vendorCredentials(ctx, itemIndex)),
 			waitMs: waitMsOf(ctx, itemIndex),
-		});
+		};
+		return (run) => utmCapture(ctx, ledger, { run, ...input });
 	}
 	if (step === 'purchase_flow') {
-		if (run.mode === 'live') return { status: 'skipped', reason: 'A live purchase (a real checkout link for a small amount) is not built yet: run this step in a dry run, and buy once by hand before launch day.', fix: null, evidence: {} };
 		const amount = numberParameter(ctx, 'amount', itemIndex, 100);
 		if (!Number.isInteger(amount) || amount < 1) throw new LedgerInputError('amount', `must be a whole number of cents, e.g. 4900 for 49.00; got ${amount}`);
-		return purchaseFlow(ctx, ledger, {
-			run,
+		const input = {
 			...(await vendorCredentials(ctx, itemIndex)),
 			testEmail: testEmailOf(ctx, itemIndex),
-			webhookUrl: urlParameter(ctx, 'webhookUrl', itemIndex, 'the Production URL of the Purchase Webhook Trigger, e.g. https://n8n.example.com/webhook/checkout-stripe'),
+			webhookUrl: urlParameter(ctx, 'webhookUrl', itemIndex, 'the Production URL of the Purchase Webhook Trigger, e.g. https://n8n.example.com/webhook/stripe-purchases'),
 			signingSecret: await stripeSecret(ctx, itemIndex),
 			productId: textParameter(ctx, 'productId', itemIndex) || 'course',
 			amount,
 			currency: textParameter(ctx, 'currency', itemIndex) || 'USD',
 			waitMs: waitMsOf(ctx, itemIndex),
-		});
+		};
+		return async (run) =>
+			run.mode === 'live'
+				? { status: 'skipped', reason: 'A live purchase (a real checkout link for a small amount) is not built yet: run this step in a dry run, and buy once by hand before launch day.', fix: null, evidence: {} }
+				: purchaseFlow(ctx, ledger, { run, ...input });
 	}
 	if (step === 'rollback_drill') {
 		const url = textParameter(ctx, 'killSwitchUrl', itemIndex) === '' ? null : urlParameter(ctx, 'killSwitchUrl', itemIndex, 'the Production URL of the Kill Switch Page Trigger');
-		return rollbackDrill(ctx, ledger, run, url);
+		return (run) => rollbackDrill(ctx, ledger, run, url);
 	}
 	throw new LedgerInputError('step', `"${step}" cannot be run by the checklist yet; choose UTM Capture, Purchase (Dry Run) or Rollback Drill`);
 }
@@ -78,10 +86,12 @@ async function runOne(ctx: IExecuteFunctions, ledger: Ledger, itemIndex: number,
 /** Runs one step of a run (a new run when Run ID is empty) and keeps its result with the evidence. */
 export const execute: ChecklistOperation = async function (ledger, itemIndex) {
 	const step = textParameter(this, 'step', itemIndex);
-	const run = await runFor(this, ledger, itemIndex);
 	const skip = textParameter(this, 'skipReason', itemIndex);
+	// A skipped step needs none of its parameters; a step that runs has them checked before its run starts.
+	const runStep = skip === '' ? await prepare(this, ledger, itemIndex, step) : null;
+	const run = await runFor(this, ledger, itemIndex);
 	const startedAt = Date.now();
-	const outcome: StepOutcome = skip !== '' ? { status: 'skipped', reason: skip, fix: null, evidence: {} } : await runOne(this, ledger, itemIndex, run, step);
+	const outcome: StepOutcome = runStep ? await runStep(run) : { status: 'skipped', reason: skip, fix: null, evidence: {} };
 	const result = await ledger.checklist.recordStep({ runId: run.id, step, ...outcome, startedAt });
 	return [done(stepJson(run, result))];
 };
