@@ -22,7 +22,6 @@ export const FIELD_LABELS: FieldLabels = {
 	currency: 'Currency',
 	waitSeconds: 'Wait Up To (Seconds)',
 	reason: 'Skip Reason',
-	settings: 'Campaign Sources',
 	useKit: 'Use Kit',
 	useHubspot: 'Use HubSpot',
 };
