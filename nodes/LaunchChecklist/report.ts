@@ -24,14 +24,17 @@ details{margin-top:.5rem}pre{white-space:pre-wrap;word-break:break-word;font-siz
 table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #e3e7e4;vertical-align:top}
 `;
 
+/** Escaped text with its `code spans` shown as code (fix texts name fields that way). */
+const withCode = (text: string): string => escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+
 function stepCard(step: StepResult): string {
 	const label = step.status === 'not_run' && !step.built ? 'Check by hand' : WORDS[step.status];
-	const fix = step.fix ? `<div class="fix"><strong>What to fix</strong>${escapeHtml(step.fix)}</div>` : '';
+	const fix = step.fix ? `<div class="fix"><strong>What to fix</strong>${withCode(step.fix)}</div>` : '';
 	const evidence =
 		Object.keys(step.evidence).length > 0 ? `<details><summary>Evidence</summary><pre>${escapeHtml(JSON.stringify(step.evidence, null, 2))}</pre></details>` : '';
 	return `<section class="step ${escapeHtml(step.status)}" data-step="${escapeHtml(step.step)}" data-status="${escapeHtml(step.status)}">
 <h2><span>${step.number}. ${escapeHtml(step.title)}</span> <span class="badge">${escapeHtml(label)}</span></h2>
-${step.reason ? `<p>${escapeHtml(step.reason)}</p>` : ''}${fix}${evidence}
+${step.reason ? `<p>${withCode(step.reason)}</p>` : ''}${fix}${evidence}
 </section>`;
 }
 
