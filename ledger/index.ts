@@ -124,3 +124,10 @@ export type { HistoryInput, SnapshotRecord, TakeSnapshotResult } from './monitor
 export type { SignInAttempt, SignInDecision } from './pages/sign-in';
 export { SIGN_IN_FIRST_WAIT_MS, SIGN_IN_FREE_FAILURES, SIGN_IN_MAX_WAIT_MS, signInWaitMs } from './pages/sign-in';
 export type { KillSwitchView } from './pages/kill-switch-view';
+
+export type { ChecklistApi, LedgerCleanUp } from './checklist/api';
+export type { DrillOutcome } from './checklist/drill';
+export type { ChecklistRecord, RecordInput, RemovalInput } from './checklist/records';
+export type { ChecklistReport, StepEvidence, StepResult, StepResultInput } from './checklist/results';
+export type { ChecklistRun, StartRunInput } from './checklist/runs';
+export { CHECKLIST_MODES, CHECKLIST_STEP_IDS, CHECKLIST_STEPS, testLaunchOf, type ChecklistMode, type ChecklistStepId, type StepStatus } from './checklist/steps';

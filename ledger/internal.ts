@@ -78,3 +78,7 @@ export { csvCell } from './monitor/export';
 export { latestSignupsStatement } from './monitor/latest';
 export { advanceAlert, initialState, judgeRule } from './monitor/rules';
 export { computeSignals, signalStatements } from './monitor/signals';
+
+// Pre-launch checklist.
+export { deleteTestLaunch, launchTables, testLaunchLeftovers } from './checklist/cleanup';
+export { isTestLaunch } from './checklist/steps';

@@ -1,4 +1,5 @@
 import { CaptureApi } from './capture/api';
+import { ChecklistApi } from './checklist/api';
 import { captureRejectionsForgetStep } from './capture/rejections';
 import { ContactsApi } from './contacts/api';
 import type { ContactSteps } from './contacts/steps';
@@ -41,6 +42,7 @@ export class Ledger {
 	readonly purchases: PurchasesApi;
 	readonly monitor: MonitorApi;
 	readonly pages: PagesApi;
+	readonly checklist: ChecklistApi;
 
 	constructor(readonly store: Store) {
 		this.contacts = new ContactsApi(store, CONTACT_STEPS);
@@ -53,6 +55,7 @@ export class Ledger {
 		this.purchases = new PurchasesApi(store);
 		this.monitor = new MonitorApi(store);
 		this.pages = new PagesApi(store);
+		this.checklist = new ChecklistApi(store, { contacts: this.contacts, purchases: this.purchases, outbox: this.outbox, tags: this.tags });
 	}
 
 	schemaVersion(): Promise<number> {

@@ -15,12 +15,16 @@
  *   WL_FAKES_FAIL_FAKES   comma list of fakes the fail rate applies to (all by default), e.g. "kit,hubspot"
  *   WL_FAKES_FAIL_METHODS comma list of HTTP methods the fail rate applies to (all by default), e.g.
  *                         "POST" to fail writes but let a paginated list fetch through
+ *   WL_FAKES_FORBIDDEN    comma list of fakes that answer 403 to everything (a key without permission)
+ *   WL_FAKES_FORBIDDEN_FILE a file: while it exists, the fakes in WL_FAKES_FORBIDDEN answer 403
+ *   WL_FAKES_KIT_FIELDS_FILE a file: while it exists, it lists (comma-separated) the only custom fields
+ *                         the Kit account has; Kit drops other fields from a subscribe, as Kit does
  *
  * Plain CommonJS on purpose: it loads before n8n, without tsx.
  */
 'use strict';
 
-const { appendFileSync, existsSync } = require('node:fs');
+const { appendFileSync, existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 // nock 15 is an ES module built on @mswjs/interceptors (it patches node:http AND fetch, which n8n's
@@ -47,6 +51,20 @@ function isDown(fake) {
 	return DOWN.has(fake) && (!DOWN_FILE || existsSync(DOWN_FILE));
 }
 
+const FORBIDDEN = new Set((process.env.WL_FAKES_FORBIDDEN || '').split(',').filter(Boolean));
+const FORBIDDEN_FILE = process.env.WL_FAKES_FORBIDDEN_FILE;
+function isForbidden(fake) {
+	return FORBIDDEN.has(fake) && (!FORBIDDEN_FILE || existsSync(FORBIDDEN_FILE));
+}
+
+/** The custom fields a Kit account has, when a test says (WL_FAKES_KIT_FIELDS_FILE); otherwise every field is kept. */
+function kitKnownFields(fields) {
+	const file = process.env.WL_FAKES_KIT_FIELDS_FILE;
+	if (!file || !existsSync(file)) return fields;
+	const known = new Set(readFileSync(file, 'utf8').split(',').map((f) => f.trim()).filter(Boolean));
+	return Object.fromEntries(Object.entries(fields).filter(([key]) => known.has(key)));
+}
+
 function record(entry) {
 	appendFileSync(LOG, `${JSON.stringify({ at: Date.now(), ...entry })}\n`);
 }
@@ -64,6 +82,7 @@ const failuresSoFar = new Map();
 /** Decides this call's fate: undefined = answer normally, or a failure to send. */
 function failure(fake, method) {
 	if (isDown(fake)) return { status: 503, body: { error: `${fake} is down` } };
+	if (isForbidden(fake)) return { status: 403, body: { error: `${fake}: this API key has no permission for that` } };
 	if (FAIL_RATE <= 0 || (FAIL_FAKES && !FAIL_FAKES.has(fake)) || !FAIL_METHODS.has(method)) return undefined;
 	const n = failuresSoFar.get(fake) ?? 0;
 	if (n >= FAILURE_KINDS.length && random() >= FAIL_RATE) return undefined;
@@ -121,7 +140,7 @@ function kitSubscriber(email, fields, firstName) {
 	const key = String(email).toLowerCase();
 	const existing = kitSubscribers.get(key);
 	const subscriber = existing || { id: 1000 + kitSubscribers.size, email_address: email, first_name: null, state: 'active', created_at: new Date().toISOString(), fields: {} };
-	Object.assign(subscriber.fields, fields || {});
+	Object.assign(subscriber.fields, kitKnownFields(fields || {}));
 	if (firstName) subscriber.first_name = firstName;
 	kitSubscribers.set(key, subscriber);
 	return Object.assign(subscriber, { created: !existing });
@@ -143,6 +162,19 @@ fake('kit', 'https://api.convertkit.com', ({ method, path, body }) => {
 		if (!body || !body.email) return [422, { error: 'Email address is required' }];
 		const subscriber = kitSubscriber(body.email);
 		return [200, { subscription: { id: 7000 + subscriber.id, state: 'active', subscribable_id: Number(tagSubscribe[1]), subscribable_type: 'tag', subscriber: { id: subscriber.id } } }];
+	}
+	// v3 look-up by email (the Launch Checklist reads its test subscribers back) and unsubscribe (Kit's
+	// API has no delete; the subscriber stays, cancelled).
+	if (method === 'GET' && path.startsWith('/v3/subscribers?')) {
+		const email = String(new URL(path, 'https://api.convertkit.com').searchParams.get('email_address') || '').toLowerCase();
+		const s = kitSubscribers.get(email);
+		return [200, { total_subscribers: s ? 1 : 0, page: 1, total_pages: 1, subscribers: s ? [{ id: s.id, first_name: s.first_name, email_address: s.email_address, state: s.state, created_at: s.created_at, fields: s.fields }] : [] }];
+	}
+	if (method === 'PUT' && path.startsWith('/v3/unsubscribe')) {
+		const s = body && body.email && kitSubscribers.get(String(body.email).toLowerCase());
+		if (!s) return [404, { error: 'Not Found', message: 'Subscriber not found' }];
+		s.state = 'cancelled';
+		return [200, { subscriber: { id: s.id, first_name: s.first_name, email_address: s.email_address, state: s.state, created_at: s.created_at } }];
 	}
 	return [404, { error: 'Not Found' }];
 });
@@ -220,6 +252,22 @@ fake('hubspot', 'https://api.hubapi.com', ({ method, path, body }) => {
 		const done = inputs.map((input) => ({ email: input.id, ...hubspotUpsert(input.id, input.properties) }));
 		const results = done.map(({ contact, isNew }) => ({ id: String(contact.vid), properties: contact.properties, new: isNew }));
 		return [200, { status: 'COMPLETE', results }, hubspotUpserted(done)];
+	}
+	// v3 read one contact by email (?idProperty=email) with the asked properties; archive (delete) by id.
+	const one = /^\/crm\/v3\/objects\/contacts\/([^/?]+)/.exec(path);
+	if (method === 'GET' && one) {
+		const query = new URL(path, 'https://api.hubapi.com').searchParams;
+		const key = decodeURIComponent(one[1]).toLowerCase();
+		const contact = query.get('idProperty') === 'email' ? hubspotContacts.get(key) : [...hubspotContacts.values()].find((c) => String(c.vid) === key);
+		if (!contact) return [404, { status: 'error', message: 'Object not found.', category: 'OBJECT_NOT_FOUND' }];
+		const wanted = String(query.get('properties') || 'email').split(',');
+		return [200, { id: String(contact.vid), properties: Object.fromEntries(wanted.filter((p) => p in contact.properties).map((p) => [p, contact.properties[p]])), archived: false }];
+	}
+	if (method === 'DELETE' && one) {
+		const entry = [...hubspotContacts.entries()].find(([, c]) => String(c.vid) === decodeURIComponent(one[1]));
+		if (!entry) return [404, { status: 'error', message: 'Object not found.' }];
+		hubspotContacts.delete(entry[0]);
+		return [204, ''];
 	}
 	// v3 list, cursor-paginated: ?limit=…&after=<paging.next.after of the previous page>
 	if (method === 'GET' && path.startsWith('/crm/v3/objects/contacts')) {

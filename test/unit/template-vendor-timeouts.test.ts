@@ -40,7 +40,7 @@ const MAX_STEP_TIMEOUT_MS = 60_000;
 /** A claim node whose entry count is not a parameter (Reconcile Sweep compare) is counted at the ledger's claim limit. */
 const MAX_CLAIM = 1000;
 
-const LOCAL = new Set(['if', 'set', 'splitOut', 'switch', 'noOp', 'splitInBatches', 'respondToWebhook', 'webhook', 'scheduleTrigger', 'manualTrigger', 'formTrigger', 'stickyNote', 'merge', 'code', 'filter'].map((t) => `n8n-nodes-base.${t}`));
+const LOCAL = new Set(['if', 'set', 'splitOut', 'switch', 'noOp', 'splitInBatches', 'respondToWebhook', 'webhook', 'scheduleTrigger', 'manualTrigger', 'formTrigger', 'form', 'stickyNote', 'merge', 'code', 'filter'].map((t) => `n8n-nodes-base.${t}`));
 const HTTP = 'n8n-nodes-base.httpRequest';
 const NO_TIMEOUT_OPTION = new Set(['n8n-nodes-base.emailSend', 'n8n-nodes-base.discord']);
 const PACK = 'n8n-nodes-waitlist-ledger.';

@@ -19,11 +19,14 @@ import { captureRejectionBodies } from './031-capture-rejection-bodies';
 import { captureFormStamps } from './034-capture-form-stamps';
 import { monitorTables } from './040-monitor';
 import { pageSignIn } from './050-page-sign-in';
+import { checklistTables } from './060-checklist';
 import { reconcileSeenLean } from './065-reconcile-seen-lean';
 
 /**
  * Every migration, in the order they apply. Add a new file per change (never edit a released one).
  * Version ranges per area keep parallel work from colliding: 1–9 identity/tags/events,
- * 10–19 outbox/settings, 20–29 purchases/inbox/access, 30–39 capture, 40+ monitoring.
+ * 10–19 outbox/settings, 20–29 purchases/inbox/access, 30–39 capture, 40–49 monitoring,
+ * 50–59 pages, 60–64 the pre-launch checklist.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn, reconcileSeenLean].sort((a, b) => a.version - b.version);
+<<<<<<< HEAD
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn, checklistTables, reconcileSeenLean].sort((a, b) => a.version - b.version);

@@ -1,0 +1,104 @@
+import type { ContactsApi } from '../contacts/api';
+import type { Store } from '../store';
+import { deleteTestLaunch, testLaunchLeftovers } from './cleanup';
+import { LedgerInputError } from '../errors';
+import { rollbackDrill, type DrillOutcome, type DrillParts } from './drill';
+import { listRecords, noteRecord, noteRemoval, type ChecklistRecord, type RecordInput, type RemovalInput } from './records';
+import { readReport, recordStepResult, type ChecklistReport, type StepResult, type StepResultInput } from './results';
+import { getRun, latestRun, requireRun, startRun, touchRun, type ChecklistRun, type StartRunInput } from './runs';
+
+export interface LedgerCleanUp {
+	run: ChecklistRun;
+	/** Rows deleted from the test launch, per table. */
+	deleted: Record<string, number>;
+	/** Test contacts the run's steps created in the real launch, forgotten now. */
+	forgotten: string[];
+	/** Rows the test launch still holds (empty after a clean-up). */
+	leftovers: Record<string, number>;
+	records: ChecklistRecord[];
+}
+
+/**
+ * The pre-launch checklist's memory: runs, each step's latest result with its evidence and fix, and
+ * the records a run created. The steps themselves go through the public surfaces (the node drives
+ * them); the rollback drill is the one step that is only the ledger. One transaction per call.
+ */
+export class ChecklistApi {
+	constructor(
+		private readonly store: Store,
+		private readonly parts: DrillParts & { contacts: ContactsApi },
+	) {}
+
+	/** A new run of a launch, with its own test launch. */
+	start(input: StartRunInput): Promise<ChecklistRun> {
+		return this.store.transaction((tx) => startRun(tx, input));
+	}
+
+	get(runId: string): Promise<ChecklistRun | null> {
+		return this.store.transaction((tx) => getRun(tx, runId));
+	}
+
+	/** The newest run of a launch (what the report page shows by default). */
+	latest(launch: string): Promise<ChecklistRun | null> {
+		return this.store.transaction((tx) => latestRun(tx, launch));
+	}
+
+	/** Keeps a step's result (passed / failed with a fix / waiting / skipped with a reason). */
+	recordStep(input: StepResultInput): Promise<StepResult> {
+		return this.store.transaction((tx) => recordStepResult(tx, input));
+	}
+
+	/** Notes a record the run created (a test contact, a vendor record) so Clean Up removes it. */
+	noteRecord(input: RecordInput): Promise<void> {
+		return this.store.transaction(async (tx) => {
+			await requireRun(tx, input.runId);
+			await noteRecord(tx, input);
+		});
+	}
+
+	/** What Clean Up did with one record: removed, or not removable with a note saying what to do. */
+	noteRemoval(input: RemovalInput): Promise<boolean> {
+		return this.store.transaction((tx) => noteRemoval(tx, input));
+	}
+
+	records(runId: string): Promise<ChecklistRecord[]> {
+		return this.store.transaction((tx) => listRecords(tx, runId));
+	}
+
+	report(runId: string): Promise<ChecklistReport> {
+		return this.store.transaction((tx) => readReport(tx, runId));
+	}
+
+	/**
+	 * Step 6's ledger part, on the run's test launch: what it showed and, when it failed, the stage and
+	 * the fix. Not recorded: the node adds what it checked over HTTP (the kill switch page) and keeps
+	 * the step's result with recordStep.
+	 */
+	async rollbackDrill(runId: string, now = Date.now()): Promise<DrillOutcome> {
+		const run = await this.store.transaction((tx) => requireRun(tx, runId));
+		if (run.status === 'cleaned') throw new LedgerInputError('runId', `run "${run.id}" was cleaned up; start a new run`);
+		return rollbackDrill(this.parts, run, now);
+	}
+
+	/**
+	 * Removes the run's ledger data: the test contacts its steps created in the real launch are
+	 * forgotten (erased, as a person's forget request would), then the whole test launch is deleted.
+	 * Vendor records are removed by the node before this and noted with noteRemoval.
+	 */
+	async cleanUpLedger(runId: string, now = Date.now()): Promise<LedgerCleanUp> {
+		const run = await this.store.transaction((tx) => requireRun(tx, runId));
+		const forgotten: string[] = [];
+		for (const record of await this.records(run.id)) {
+			if (record.system !== 'ledger' || record.kind !== 'contact' || record.removal === 'removed') continue;
+			const contact = await this.parts.contacts.get(record.recordId);
+			if (contact && contact.launch === run.launch) await this.parts.contacts.forget({ launch: run.launch, contactId: record.recordId, source: 'checklist' });
+			forgotten.push(record.recordId);
+			await this.noteRemoval({ runId: run.id, system: 'ledger', kind: 'contact', recordId: record.recordId, removal: 'removed', now });
+		}
+		return this.store.transaction(async (tx) => {
+			const deleted = await deleteTestLaunch(tx, run.testLaunch);
+			await touchRun(tx, run.id, now, true);
+			return { run: (await getRun(tx, run.id))!, deleted, forgotten, leftovers: await testLaunchLeftovers(tx, run.testLaunch), records: await listRecords(tx, run.id) };
+		});
+	}
+}

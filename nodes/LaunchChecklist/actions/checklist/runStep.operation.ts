@@ -1,0 +1,97 @@
+import { LedgerInputError, type ChecklistRun, type Ledger, type StepResult } from '../../../../ledger';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { numberParameter, textParameter } from '../../../shared/parameters';
+import { done } from '../../../shared/runner';
+import { vendorCredentials, runFor, testEmailOf, urlParameter, waitMsOf, type ChecklistOperation } from '../common';
+import type { StepOutcome } from '../../steps/outcome';
+import { purchaseFlow } from '../../steps/purchaseFlow';
+import { rollbackDrill } from '../../steps/rollbackDrill';
+import { parseSources } from '../../steps/sources';
+import { utmCapture } from '../../steps/utmCapture';
+import { stepProperties } from './stepProperties';
+
+export const description: INodeProperties[] = stepProperties;
+
+/** A step's result as the node's output item: flat, so a Slack message or the report can pick fields. */
+export function stepJson(run: ChecklistRun, result: StepResult): IDataObject {
+	return {
+		runId: run.id,
+		launch: run.launch,
+		testLaunch: run.testLaunch,
+		mode: run.mode,
+		step: result.step,
+		number: result.number,
+		title: result.title,
+		status: result.status,
+		reason: result.reason,
+		fix: result.fix,
+		attempts: result.attempts,
+		evidence: result.evidence as IDataObject,
+	};
+}
+
+async function stripeSecret(ctx: IExecuteFunctions, itemIndex: number): Promise<string | null> {
+	try {
+		const value = (await ctx.getCredentials('stripeWebhookSecretApi', itemIndex)).signingSecret;
+		return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+	} catch {
+		return null;
+	}
+}
+
+/** A step with its parameters read and checked, waiting for its run. */
+type PreparedStep = (run: ChecklistRun) => Promise<StepOutcome>;
+
+/**
+ * Reads and checks the step's parameters before any run is started, so a parameter to fix never
+ * leaves an empty run behind.
+ */
+async function prepare(ctx: IExecuteFunctions, ledger: Ledger, itemIndex: number, step: string): Promise<PreparedStep> {
+	if (step === 'utm_capture') {
+		const input = {
+			sources: parseSources(textParameter(ctx, 'sources', itemIndex)),
+			testEmail: testEmailOf(ctx, itemIndex),
+			captureUrl: urlParameter(ctx, 'captureUrl', itemIndex, 'the Production URL of the Waitlist Capture Trigger, e.g. https://n8n.example.com/webhook/waitlist-signup'),
+			...(await vendorCredentials(ctx, itemIndex)),
+			waitMs: waitMsOf(ctx, itemIndex),
+		};
+		return (run) => utmCapture(ctx, ledger, { run, ...input });
+	}
+	if (step === 'purchase_flow') {
+		const amount = numberParameter(ctx, 'amount', itemIndex, 100);
+		if (!Number.isInteger(amount) || amount < 1) throw new LedgerInputError('amount', `must be a whole number of cents, e.g. 4900 for 49.00; got ${amount}`);
+		const input = {
+			...(await vendorCredentials(ctx, itemIndex)),
+			testEmail: testEmailOf(ctx, itemIndex),
+			webhookUrl: urlParameter(ctx, 'webhookUrl', itemIndex, 'the Production URL of the Purchase Webhook Trigger, e.g. https://n8n.example.com/webhook/stripe-purchases'),
+			signingSecret: await stripeSecret(ctx, itemIndex),
+			productId: textParameter(ctx, 'productId', itemIndex) || 'course',
+			amount,
+			currency: textParameter(ctx, 'currency', itemIndex) || 'USD',
+			waitMs: waitMsOf(ctx, itemIndex),
+		};
+		return async (run) =>
+			run.mode === 'live'
+				? { status: 'skipped', reason: 'A live purchase (a real checkout link for a small amount) is not built yet: run this step in a dry run, and buy once by hand before launch day.', fix: null, evidence: {} }
+				: purchaseFlow(ctx, ledger, { run, ...input });
+	}
+	if (step === 'rollback_drill') {
+		const url = textParameter(ctx, 'killSwitchUrl', itemIndex) === '' ? null : urlParameter(ctx, 'killSwitchUrl', itemIndex, 'the Production URL of the Kill Switch Page Trigger');
+		return (run) => rollbackDrill(ctx, ledger, run, url);
+	}
+	throw new LedgerInputError('step', `"${step}" cannot be run by the checklist yet; choose UTM Capture, Purchase (Dry Run) or Rollback Drill`);
+}
+
+/** Runs one step of a run (a new run when Run ID is empty) and keeps its result with the evidence. */
+export const execute: ChecklistOperation = async function (ledger, itemIndex) {
+	const step = textParameter(this, 'step', itemIndex);
+	const skip = textParameter(this, 'skipReason', itemIndex);
+	// A skipped step needs none of its parameters; a step that runs has them checked before its run starts.
+	const runStep = skip === '' ? await prepare(this, ledger, itemIndex, step) : null;
+	const run = await runFor(this, ledger, itemIndex);
+	const startedAt = Date.now();
+	const outcome: StepOutcome = runStep ? await runStep(run) : { status: 'skipped', reason: skip, fix: null, evidence: {} };
+	const result = await ledger.checklist.recordStep({ runId: run.id, step, ...outcome, startedAt });
+	return [done(stepJson(run, result))];
+};

@@ -1,0 +1,123 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+/** The parameters of Run Step, each shown only for the steps that use it. */
+const forStep = (steps: string[]) => ({ show: { operation: ['runStep'], step: steps } });
+// None is marked required for n8n: a step skipped with a reason needs none of them. The node checks
+// them when the step runs and names the one that is missing.
+
+export const stepProperties: INodeProperties[] = [
+	{
+		displayName: 'Step',
+		name: 'step',
+		type: 'options',
+		noDataExpression: false,
+		default: 'utm_capture',
+		options: [
+			{ name: '1. UTM Capture', value: 'utm_capture', description: 'One signup per campaign source through your real capture URL, read back from the ledger, Kit and HubSpot, field by field' },
+			{ name: '3. Purchase (Dry Run)', value: 'purchase_flow', description: 'A signed Stripe test payment through your real payment webhook, followed through match, grant and delivery' },
+			{ name: '6. Rollback Drill', value: 'rollback_drill', description: 'Kill switch on → the grant is held → resume → exactly one grant (on a test launch); the kill switch page must ask for a password' },
+		],
+		description: 'Which step to run. Steps 2 (tag vocabulary), 4 (edge cases) and 5 (monitoring) are not built yet; the report lists them as "check by hand".',
+		displayOptions: { show: { operation: ['runStep'] } },
+	},
+	{
+		displayName: 'Mode',
+		name: 'mode',
+		type: 'options',
+		default: 'dry',
+		options: [
+			{ name: 'Dry Run', value: 'dry', description: 'No money moves: the purchase step sends a signed test payment' },
+			{ name: 'Live Run', value: 'live', description: 'One small real payment (the live purchase is not built yet; that step is skipped)' },
+		],
+		description: 'Used when this step starts a new run (Run ID empty); a run keeps the mode it started with',
+		displayOptions: { show: { operation: ['runStep'] } },
+	},
+	{
+		displayName: 'Skip Reason',
+		name: 'skipReason',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. No HubSpot on this launch',
+		description: 'Filled in: the step is not run but recorded as skipped with this reason. Leave empty to run it.',
+		displayOptions: { show: { operation: ['runStep'] } },
+	},
+	{
+		displayName: 'Test Email Address',
+		name: 'testEmail',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. ada@yourdomain.com',
+		description: 'An inbox you own. The checklist signs up plus-addresses of it (ada+ck_…-instagram@yourdomain.com), marks them as test records and removes them at Clean Up.',
+		displayOptions: forStep(['utm_capture', 'purchase_flow']),
+	},
+	{
+		displayName: 'Capture URL',
+		name: 'captureUrl',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. https://n8n.example.com/webhook/waitlist-signup',
+		description: 'The Production URL of your Waitlist Capture Trigger: the checklist signs up through it like a visitor would',
+		displayOptions: forStep(['utm_capture']),
+	},
+	{
+		displayName: 'Campaign Sources',
+		name: 'sources',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		default: '',
+		placeholder: 'instagram / social / spring-launch\nnewsletter / email / spring-launch',
+		description: 'One per line: source / medium / campaign, as your links carry them in utm_source, utm_medium and utm_campaign',
+		displayOptions: forStep(['utm_capture']),
+	},
+	{
+		displayName: 'Purchase Webhook URL',
+		name: 'webhookUrl',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. https://n8n.example.com/webhook/checkout-stripe',
+		description: 'The Production URL of your Purchase Webhook Trigger (provider Stripe): the test payment is sent there, signed like Stripe signs it',
+		displayOptions: forStep(['purchase_flow']),
+	},
+	{
+		displayName: 'Product ID',
+		name: 'productId',
+		type: 'string',
+		default: 'course',
+		description: 'The ledger product the test payment buys (as defined with Purchase Match → Define Product)',
+		displayOptions: forStep(['purchase_flow']),
+	},
+	{
+		displayName: 'Amount (Cents)',
+		name: 'amount',
+		type: 'number',
+		default: 4900,
+		description: 'The price of the product in cents, e.g. 4900 for 49.00; a different amount goes to review, as a real payment would',
+		displayOptions: forStep(['purchase_flow']),
+	},
+	{
+		displayName: 'Currency',
+		name: 'currency',
+		type: 'string',
+		default: 'USD',
+		description: 'The product\'s currency, e.g. USD or EUR',
+		displayOptions: forStep(['purchase_flow']),
+	},
+	{
+		displayName: 'Kill Switch Page URL',
+		name: 'killSwitchUrl',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. https://n8n.example.com/webhook/waitlist-kill-switch',
+		description: 'The Production URL of your Kill Switch Page Trigger; the checklist checks that it asks a visitor for a password. Empty: not checked.',
+		displayOptions: forStep(['rollback_drill']),
+	},
+	{
+		displayName: 'Wait Up To (Seconds)',
+		name: 'waitSeconds',
+		type: 'number',
+		default: 90,
+		typeOptions: { minValue: 0, maxValue: 900 },
+		description: 'How long to wait for your other workflows (the signup run, the outbox drain) to finish the work; after that the step is "waiting" and can be run again with the same Run ID',
+		displayOptions: forStep(['utm_capture', 'purchase_flow']),
+	},
+];

@@ -1,0 +1,4 @@
+/** The operations of Launch Checklist, one file each under actions/checklist/. */
+export interface LaunchChecklistOperations {
+	checklist: 'runStep' | 'getReport' | 'cleanUp';
+}

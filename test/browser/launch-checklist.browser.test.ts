@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+import { PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
+import { ARTIFACTS_DIR, launchChromium } from '../support/browser';
+import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
+import type { TemplateJson } from '../support/signup-template';
+
+/**
+ * The pre-launch checklist's report page in headless Chromium against a real n8n running the
+ * template: a run whose steps passed, then a newer run with failures (the page shows the newest),
+ * at desktop and phone width; locked without the password; no request leaves n8n and the strict
+ * CSP raises no error. Screenshots go to test-artifacts/.
+ */
+
+const AUTH = { user: 'launch-ops', password: randomBytes(12).toString('hex') };
+const KIT_FIX = 'Kit has no custom field `utm_campaign`: create it in Kit → Subscribers → Custom fields (name it exactly utm_campaign), then run this step again.';
+
+function template(): TemplateJson {
+	const wf = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'workflows', 'pre-launch-checklist.json'), 'utf8')) as TemplateJson;
+	for (const node of wf.nodes) if (node.parameters.authentication === 'basicAuth') node.credentials = { httpBasicAuth: { id: 'wlChecklistAuth1', name: 'Launch team login' } };
+	return wf;
+}
+
+describe('browser: the pre-launch checklist report page (headless Chromium, real n8n)', () => {
+	let n8n: E2eN8n;
+	let browser: Browser;
+	const requested: string[] = [];
+	const consoleErrors: string[] = [];
+
+	before(async () => {
+		n8n = await startE2eN8n({ workflows: [template()], credentials: [{ id: 'wlChecklistAuth1', name: 'Launch team login', type: 'httpBasicAuth', data: AUTH }] });
+		browser = await launchChromium();
+	});
+	after(async () => {
+		await browser?.close();
+		await n8n?.stop();
+	});
+
+	const reportUrl = () => n8n.webhookUrl('pre-launch-checklist-report');
+
+	async function open(width = 1280, signedIn = true): Promise<{ context: BrowserContext; page: Page }> {
+		const context = await browser.newContext({ viewport: { width, height: 900 }, ...(signedIn ? { httpCredentials: { username: AUTH.user, password: AUTH.password } } : {}) });
+		context.on('request', (request) => requested.push(request.url()));
+		const page = await context.newPage();
+		page.on('console', (message) => {
+			if (message.type() === 'error') consoleErrors.push(message.text());
+		});
+		return { context, page };
+	}
+
+	it('without the password: 401, nothing of the report', async () => {
+		// As any client gets it (headless Chromium cannot show the sign-in prompt for a page).
+		const anonymous = await browser.newContext();
+		const bare = await anonymous.request.get(reportUrl());
+		assert.equal(bare.status(), 401);
+		assert.doesNotMatch(await bare.text(), /Pre-launch checklist/);
+		await anonymous.close();
+	});
+
+	it('passed: every built step green, the unbuilt ones "Check by hand", "Ready"', async () => {
+		await n8n.withLedger(async (ledger) => {
+			const run = await ledger.checklist.start({ launch: 'default', mode: 'dry' });
+			await ledger.checklist.recordStep({ runId: run.id, step: 'utm_capture', status: 'passed', reason: 'Every source (instagram, newsletter) arrived with its UTM fields intact in the ledger, Kit, HubSpot.', evidence: { sources: [{ source: 'instagram', kit: { fields: { utm_source: 'instagram' } } }] } });
+			await ledger.checklist.recordStep({ runId: run.id, step: 'purchase_flow', status: 'passed', reason: 'Webhook → match → grant → delivery: the test buyer has access.' });
+			await ledger.checklist.recordStep({ runId: run.id, step: 'rollback_drill', status: 'passed', reason: 'The kill switch held the grant; resume released it, and exactly one grant was handed out.' });
+		});
+		const { context, page } = await open();
+		const response = await page.goto(reportUrl());
+		assert.equal(response?.status(), 200);
+		assert.match((await page.locator('.summary').textContent()) ?? '', /^Ready: every step the checklist can run passed\./);
+		assert.equal(await page.locator('section.step.passed').count(), 3);
+		assert.equal(await page.getByText('Check by hand').count(), 3);
+		assert.equal(await page.locator('.fix').count(), 0);
+		// The report's own style applies under the page's CSP: a passed step has its green bar.
+		assert.equal(await page.evaluate("getComputedStyle(document.querySelector('section.step.passed')).borderLeftColor"), 'rgb(47, 143, 78)');
+		await page.screenshot({ path: join(ARTIFACTS_DIR, 'checklist-report-passed.png'), fullPage: true });
+		await context.close();
+	});
+
+	it('failed: the newest run is shown, each failed step red with its fix, a waiting one amber', async () => {
+		await n8n.withLedger(async (ledger) => {
+			const run = await ledger.checklist.start({ launch: 'default', mode: 'dry' });
+			await ledger.checklist.recordStep({ runId: run.id, step: 'utm_capture', status: 'failed', reason: '1 problem(s) across 2 source(s).', fix: KIT_FIX });
+			await ledger.checklist.recordStep({ runId: run.id, step: 'purchase_flow', status: 'waiting', reason: 'The grant is pending: the outbox drain delivers it within a minute or two. Run this step again (same Run ID) to finish.' });
+			await ledger.checklist.recordStep({ runId: run.id, step: 'rollback_drill', status: 'failed', reason: 'The drill passed, but the kill switch page is not safe.', fix: 'The kill switch page has no password: select a Basic Auth credential (a user name and a long password) on the Kill Switch Page Trigger, publish again, and run this step again.' });
+		});
+		const { context, page } = await open();
+		await page.goto(reportUrl());
+		assert.match((await page.locator('.summary').textContent()) ?? '', /^Not ready yet: 2 failed, 1 waiting\./);
+		assert.equal(await page.locator('section.step.failed').count(), 2);
+		assert.equal(await page.locator('section.step.waiting').count(), 1);
+		assert.equal(((await page.locator('[data-step="utm_capture"] .fix').textContent()) ?? '').replace(/^What to fix/, ''), KIT_FIX.replaceAll('`', ''));
+		assert.equal(await page.locator('[data-step="utm_capture"] .fix code').textContent(), 'utm_campaign', 'the field name shows as code');
+		assert.equal(await page.evaluate("getComputedStyle(document.querySelector('section.step.failed')).borderLeftColor"), 'rgb(197, 48, 48)');
+		await page.screenshot({ path: join(ARTIFACTS_DIR, 'checklist-report-failed.png'), fullPage: true });
+		await context.close();
+
+		const phone = await open(390);
+		await phone.page.goto(reportUrl());
+		const overflow = Number(await phone.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
+		assert.ok(overflow <= 0, `the page fits a phone (${overflow}px too wide)`);
+		await phone.page.screenshot({ path: join(ARTIFACTS_DIR, 'checklist-report-failed-phone.png'), fullPage: true });
+		await phone.context.close();
+	});
+
+	it('no request left n8n and the CSP raised no error', () => {
+		const origin = new URL(n8n.baseUrl).origin;
+		assert.deepEqual(requested.filter((url) => !url.startsWith(origin)), []);
+		assert.deepEqual(consoleErrors, []);
+	});
+});

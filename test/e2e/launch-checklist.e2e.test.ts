@@ -1,0 +1,205 @@
+/**
+ * Issue 16 on a real n8n with the vendor fakes inside it: the Launch Checklist node runs its steps
+ * against the published templates themselves — the signup template's capture URL (Kit and HubSpot
+ * fakes behind it), the Stripe checkout template's payment webhook (Kajabi, HubSpot, Kit), the kill
+ * switch page — a dry run passes; each planted fault fails its step with its own fix; the
+ * pre-launch template's report page shows the run behind Basic Auth, as a page and as JSON; Clean
+ * Up leaves no test record in the ledger and deletes or unsubscribes them at the vendors.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { testLaunchLeftovers } from '../../ledger/internal';
+import { PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
+import { CHECKOUT_CREDENTIALS, checkoutTemplate } from '../support/checkout-template';
+import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
+import { signupTemplate, type TemplateJson } from '../support/signup-template';
+
+const AUTH = { user: 'launch-ops', password: randomBytes(12).toString('hex') };
+const CREDENTIALS = [
+	...CHECKOUT_CREDENTIALS,
+	{ id: 'wlChecklistAuth1', name: 'Launch team login', type: 'httpBasicAuth', data: AUTH },
+	{ id: 'wlWrongStripeWh1', name: 'Stripe webhook secret (someone else’s)', type: 'stripeWebhookSecretApi', data: { signingSecret: 'whsec_not_this_endpoints' } },
+];
+const cred = (id: string) => {
+	const c = CREDENTIALS.find((x) => x.id === id)!;
+	return { [c.type]: { id: c.id, name: c.name } };
+};
+const SOURCES = 'instagram / social / spring-launch\nnewsletter / email / spring-launch';
+const basic = `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString('base64')}`;
+
+function template(file: string): TemplateJson {
+	return JSON.parse(readFileSync(join(PACKAGE_ROOT, 'workflows', file), 'utf8')) as TemplateJson;
+}
+
+/** The kill switch template, protected or (a planted fault) with no credential, at its own path. */
+function killSwitch(protectedPage: boolean): TemplateJson {
+	const wf = template('kill-switch.json');
+	if (!protectedPage) {
+		wf.id = 'wlKillSwitchOpen';
+		wf.name = 'Kill switch without a password';
+	}
+	for (const node of wf.nodes) {
+		if (node.type !== 'n8n-nodes-waitlist-ledger.killSwitchPageTrigger') continue;
+		if (protectedPage) node.credentials = cred('wlChecklistAuth1');
+		else {
+			node.parameters.path = 'kill-switch-open';
+			node.webhookId = '7f3c9e00-0000-4000-8000-00000000f0aa';
+		}
+	}
+	return wf;
+}
+
+/** The pre-launch template with the launch team's login selected on its form and report page. */
+function preLaunchTemplate(): TemplateJson {
+	const wf = template('pre-launch-checklist.json');
+	for (const node of wf.nodes) if (node.parameters.authentication === 'basicAuth') node.credentials = cred('wlChecklistAuth1');
+	return wf;
+}
+
+/** A webhook that runs one Launch Checklist operation with what the test posts (as the template's form would). */
+function driver(id: string, path: string, stripeCredential: string): TemplateJson {
+	const body = (key: string) => `={{ $json.body.${key} ?? '' }}`;
+	const vendorCredentials = { ...cred('wlFakeKitCred001'), ...cred('wlFakeHubspot001') };
+	const common = { storage: 'default', launch: 'default', runId: body('runId'), useKit: true, useHubspot: true };
+	return {
+		id,
+		name: `Checklist driver ${path}`,
+		nodes: [
+			{ name: 'Run', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: `c4ec0000-0000-4000-8000-${id.slice(-12).toLowerCase().replace(/[^0-9a-f]/g, '0')}`, parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} } } as never,
+			{ name: 'Clean up?', type: 'n8n-nodes-base.if', typeVersion: 2.2, position: [220, 0], parameters: { conditions: { options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 }, conditions: [{ id: 'c1', leftValue: '={{ $json.body.operation }}', rightValue: 'cleanUp', operator: { type: 'string', operation: 'equals' } }], combinator: 'and' }, looseTypeValidation: true, options: {} } } as never,
+			{ name: 'Clean Up', type: 'n8n-nodes-waitlist-ledger.launchChecklist', typeVersion: 1, position: [440, -100], credentials: vendorCredentials, parameters: { ...common, operation: 'cleanUp' } } as never,
+			{
+				name: 'Run Step',
+				type: 'n8n-nodes-waitlist-ledger.launchChecklist',
+				typeVersion: 1,
+				position: [440, 100],
+				credentials: { ...vendorCredentials, ...cred(stripeCredential) },
+				parameters: {
+					...common,
+					operation: 'runStep',
+					step: '={{ $json.body.step }}',
+					mode: 'dry',
+					testEmail: 'ada@yourdomain.test',
+					captureUrl: body('captureUrl'),
+					sources: SOURCES,
+					webhookUrl: body('webhookUrl'),
+					productId: 'course',
+					amount: 5900,
+					currency: 'USD',
+					killSwitchUrl: body('killSwitchUrl'),
+					waitSeconds: 30,
+				},
+			} as never,
+		],
+		connections: { Run: { main: [[{ node: 'Clean up?', type: 'main', index: 0 }]] }, 'Clean up?': { main: [[{ node: 'Clean Up', type: 'main', index: 0 }], [{ node: 'Run Step', type: 'main', index: 0 }]] } },
+	};
+}
+
+type StepItem = { runId: string; status: string; reason: string; fix: string | null; evidence: Record<string, unknown> };
+
+describe('real n8n: the Launch Checklist against the published templates and the vendor fakes', { timeout: 10 * 60_000 }, () => {
+	let n8n: E2eN8n;
+	const faults = mkdtempSync(join(tmpdir(), 'wl-checklist-faults-'));
+	const kitFields = join(faults, 'kit-fields');
+	const kajabiForbidden = join(faults, 'kajabi-forbidden');
+
+	before(async () => {
+		n8n = await startE2eN8n({
+			workflows: [signupTemplate(), checkoutTemplate({ refundWindowSeconds: 0 }), killSwitch(true), killSwitch(false), preLaunchTemplate(), driver('wlChecklistDrv01', 'checklist-e2e', 'wlFakeStripeWh01'), driver('wlChecklistDrv02', 'checklist-e2e-wrong', 'wlWrongStripeWh1')],
+			credentials: CREDENTIALS,
+			vendorFakes: {},
+			env: { WL_FAKES_KIT_FIELDS_FILE: kitFields, WL_FAKES_FORBIDDEN: 'kajabi', WL_FAKES_FORBIDDEN_FILE: kajabiForbidden },
+		});
+		await n8n.withLedger((ledger) => ledger.purchases.defineProduct({ launch: 'default', productId: 'course', name: 'My course', amount: 5900, currency: 'USD', aliases: { stripe: ['prod_course'] } }));
+	});
+	after(async () => {
+		await n8n?.stop();
+		rmSync(faults, { recursive: true, force: true });
+	});
+
+	const run = async (payload: Record<string, unknown>, path = 'checklist-e2e'): Promise<StepItem> => {
+		const res = await n8n.post(path, payload);
+		const text = await res.text();
+		assert.equal(res.status, 200, text);
+		return JSON.parse(text) as StepItem;
+	};
+	const utm = (runId = '') => run({ step: 'utm_capture', runId, captureUrl: n8n.webhookUrl('waitlist-signup') });
+	const purchase = (runId = '', path?: string) => run({ step: 'purchase_flow', runId, webhookUrl: n8n.webhookUrl('stripe-purchases') }, path);
+	const drill = (runId = '', page = 'waitlist-kill-switch') => run({ step: 'rollback_drill', runId, killSwitchUrl: n8n.webhookUrl(page) });
+
+	let runId = '';
+
+	it('a dry run passes step 1 (capture → ledger, Kit, HubSpot), step 3 (signed payment → match → grant → Kajabi) and step 6 (drill, page asks for a password)', async () => {
+		const first = await utm();
+		assert.equal(first.status, 'passed', JSON.stringify(first, null, 1));
+		runId = first.runId;
+		const paid = await purchase(runId);
+		assert.equal(paid.status, 'passed', JSON.stringify(paid, null, 1));
+		const drilled = await drill(runId);
+		assert.equal(drilled.status, 'passed', JSON.stringify(drilled, null, 1));
+		const kajabi = n8n.vendorRequests().filter((r) => r.fake === 'kajabi' && r.outcome === 'ok');
+		assert.deepEqual(kajabi.map((r) => (r.body as { email: string }).email), [`ada+${runId}-buyer@yourdomain.test`], 'the delivery platform got the test buyer once');
+	});
+
+	it('the report page of the pre-launch template shows the run behind Basic Auth, as a page and as JSON', async () => {
+		const refused = await fetch(n8n.webhookUrl('pre-launch-checklist-report'));
+		assert.equal(refused.status, 401);
+		const page = await fetch(n8n.webhookUrl('pre-launch-checklist-report'), { headers: { authorization: basic } });
+		const html = await page.text();
+		assert.equal(page.status, 200, html);
+		assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+		// n8n's Respond to Webhook sends HTML in its own sandbox (its CSP, not the page kit's); the page has no script to run there.
+		assert.match(page.headers.get('content-security-policy') ?? '', /^sandbox /);
+		assert.doesNotMatch(html, /<script/i);
+		for (const step of ['utm_capture', 'purchase_flow', 'rollback_drill']) assert.match(html, new RegExp(`data-step="${step}" data-status="passed"`));
+		const json = (await (await fetch(`${n8n.webhookUrl('pre-launch-checklist-report')}?format=json`, { headers: { authorization: basic } })).json()) as { runId: string; ready: boolean; html?: string };
+		assert.deepEqual([json.runId, json.ready, json.html], [runId, true, undefined]);
+	});
+
+	it('planted faults: each fails its step with its own fix', async () => {
+		writeFileSync(kitFields, 'utm_source,utm_medium');
+		try {
+			const missingField = await utm();
+			assert.equal(missingField.status, 'failed');
+			assert.equal(missingField.fix, 'Kit has no custom field `utm_campaign`: create it in Kit → Subscribers → Custom fields (name it exactly utm_campaign), then run this step again.');
+		} finally {
+			rmSync(kitFields, { force: true });
+		}
+		const wrongSecret = await purchase('', 'checklist-e2e-wrong');
+		assert.equal(wrongSecret.status, 'failed');
+		assert.match(wrongSecret.fix ?? '', /^The payment webhook refused the test payment's signature \(401\)/);
+		writeFileSync(kajabiForbidden, '');
+		try {
+			const forbidden = await purchase();
+			assert.equal(forbidden.status, 'failed', JSON.stringify(forbidden, null, 1));
+			assert.match(forbidden.fix ?? '', /^The delivery platform refused the grant \(401\/403\)/);
+		} finally {
+			rmSync(kajabiForbidden, { force: true });
+		}
+		const openPage = await drill('', 'kill-switch-open');
+		assert.equal(openPage.status, 'failed');
+		assert.match(openPage.fix ?? '', /^The kill switch page has no password/);
+	});
+
+	it('Clean Up: the ledger keeps no test record of the run; HubSpot contacts deleted, Kit subscribers unsubscribed and listed', async () => {
+		const result = (await run({ operation: 'cleanUp', runId })) as unknown as { status: string; notRemoved: Array<{ system: string }>; ledger: { leftovers: object } };
+		assert.deepEqual(result.ledger.leftovers, {});
+		assert.deepEqual(result.notRemoved.map((r) => r.system).sort(), ['delivery', 'kit', 'kit', 'kit']);
+		const requests = n8n.vendorRequests();
+		const deleted = requests.filter((r) => r.fake === 'hubspot' && r.method === 'DELETE' && r.status === 204);
+		assert.equal(deleted.length, 3, 'two sources and the buyer deleted at HubSpot');
+		const unsubscribed = requests.filter((r) => r.fake === 'kit' && r.method === 'PUT' && r.status === 200).map((r) => (r.body as { email: string }).email).sort();
+		assert.deepEqual(unsubscribed, [`ada+${runId}-buyer@yourdomain.test`, `ada+${runId}-instagram@yourdomain.test`, `ada+${runId}-newsletter@yourdomain.test`]);
+		await n8n.withLedger(async (ledger) => {
+			const checklistRun = (await ledger.checklist.get(runId))!;
+			assert.equal(checklistRun.status, 'cleaned');
+			assert.deepEqual(await testLaunchLeftovers(ledger.store, checklistRun.testLaunch), {});
+			for (const email of unsubscribed) assert.equal(await ledger.contacts.find({ launch: 'default', kind: 'email', value: email }), null, email);
+		});
+	});
+});

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import nock from 'nock';
+import type { IDataObject } from 'n8n-workflow';
+
+import { closeAllLedgers, getLedger, type Ledger } from '../../ledger';
+import { testLaunchLeftovers } from '../../ledger/internal';
+import { PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
+import { actionWorkflow } from '../support/action-workflow';
+import { checkoutTemplate, STRIPE_TEST_WHSEC } from '../support/checkout-template';
+import { fakeChecklistVendors, type ChecklistVendors } from '../support/checklist-vendors';
+import { ledgerCredentialFor } from '../support/ledger-credential';
+import { runWorkflow, type WorkflowJson } from '../support/n8n-in-process';
+import { signupTemplate } from '../support/signup-template';
+import { freshDatabase, type TestDatabase } from '../support/stores';
+import { startWebhookServer, type WebhookServer } from '../support/webhook-server';
+
+/*
+ * Issue 16: the Launch Checklist node in-process. Its steps reach the pack's own webhooks over HTTP
+ * (a local server in front of the real triggers: the signup template, the Stripe checkout template,
+ * the kill switch page) and read Kit and HubSpot (nock fakes that keep what they are sent).
+ */
+
+const NODE = 'Launch Checklist';
+const KIT = { apiSecret: 'kit-secret' };
+const HUBSPOT = { appToken: 'hs-token' };
+const SOURCES = 'instagram / social / spring-launch\nnewsletter / email / spring-launch';
+
+describe('Launch Checklist node: a dry run through the real webhooks, each planted fault with its own fix, then Clean Up', () => {
+	let db: TestDatabase;
+	let ledger: Ledger;
+	let vendors: ChecklistVendors;
+	let server: WebhookServer;
+	let pagePassword = true;
+	const ledgerCredential = () => ledgerCredentialFor(db.config);
+	const vendorCredentials = { convertKitApi: KIT, hubspotAppToken: HUBSPOT, stripeWebhookSecretApi: { signingSecret: STRIPE_TEST_WHSEC }, discordBotApi: { botToken: 'discord-token' } };
+
+	before(async () => {
+		db = await freshDatabase('sqlite');
+		ledger = await getLedger(db.config);
+		await ledger.purchases.defineProduct({ launch: 'default', productId: 'course', amount: 5900, currency: 'USD' });
+		nock.disableNetConnect();
+		nock.enableNetConnect('127.0.0.1');
+		vendors = fakeChecklistVendors();
+		const killSwitch = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'workflows', 'kill-switch.json'), 'utf8')) as WorkflowJson;
+		server = await startWebhookServer([
+			{ path: 'waitlist-signup', workflow: signupTemplate() as unknown as WorkflowJson, node: 'Waitlist Capture Trigger', credentials: () => ({ ...ledgerCredential(), ...vendorCredentials }) },
+			{ path: 'stripe-purchases', workflow: checkoutTemplate({ refundWindowSeconds: 0 }) as unknown as WorkflowJson, node: 'Stripe webhook', credentials: () => ({ ...ledgerCredential(), ...vendorCredentials }) },
+			{
+				path: 'waitlist-kill-switch',
+				workflow: killSwitch,
+				node: 'Kill switch page',
+				credentials: () => ({ ...ledgerCredential(), ...(pagePassword ? { httpBasicAuth: { user: 'launch-ops', password: 'a-long-launch-password' } } : {}) }),
+			},
+		]);
+	});
+	after(async () => {
+		await server?.close();
+		nock.cleanAll();
+		nock.enableNetConnect();
+		await closeAllLedgers();
+		await db?.drop();
+	});
+
+	/** One Launch Checklist run: its output item, or the error it stopped with. */
+	async function checklist(parameters: IDataObject, credentials: IDataObject = vendorCredentials): Promise<{ json: IDataObject; error?: string }> {
+		const wf = actionWorkflow({ name: NODE, type: 'launchChecklist', parameters: { launch: 'default', testEmail: 'ada@yourdomain.test', waitSeconds: 5, ...parameters } });
+		const result = await runWorkflow(wf, { trigger: { node: 'Start', items: [{ json: {} }] }, credentials: { ...ledgerCredential(), ...(credentials as Record<string, IDataObject>) } as never });
+		const error = result.error(NODE);
+		return { json: result.output(NODE)[0] ?? {}, error: error ? `${error.message} — ${error.description ?? ''}` : undefined };
+	}
+	const step = (runId: string, name: string, extra: IDataObject = {}) => checklist({ operation: 'runStep', runId, step: name, ...extra });
+	const utm = (runId: string) => step(runId, 'utm_capture', { captureUrl: server.url('waitlist-signup'), sources: SOURCES });
+	const purchase = (runId: string, credentials?: IDataObject) =>
+		checklist({ operation: 'runStep', runId, step: 'purchase_flow', webhookUrl: server.url('stripe-purchases'), productId: 'course', amount: 5900, currency: 'USD' }, credentials);
+	const drill = (runId: string) => step(runId, 'rollback_drill', { killSwitchUrl: server.url('waitlist-kill-switch') });
+
+	let dryRunId = '';
+
+	it('a dry run passes UTM capture (ledger, Kit, HubSpot field by field), the signed test purchase (webhook → match → grant → delivery) and the rollback drill', async () => {
+		const first = await utm('');
+		assert.equal(first.error, undefined);
+		assert.equal(first.json.status, 'passed', JSON.stringify(first.json, null, 1));
+		dryRunId = String(first.json.runId);
+		assert.match(dryRunId, /^ck_/);
+		assert.equal(first.json.testLaunch, `default--checklist-${dryRunId}`);
+		const sources = (first.json.evidence as { sources: Array<{ email: string; kit: { fields: IDataObject }; hubspot: { fields: IDataObject } }> }).sources;
+		assert.deepEqual(sources.map((s) => s.email), [`ada+${dryRunId}-instagram@yourdomain.test`, `ada+${dryRunId}-newsletter@yourdomain.test`]);
+		assert.deepEqual(sources[0]!.kit.fields, { utm_source: 'instagram', utm_medium: 'social', utm_campaign: 'spring-launch', utm_content: '', utm_term: '' });
+		assert.deepEqual(sources[1]!.hubspot.fields, { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring-launch' });
+
+		const paid = await purchase(dryRunId);
+		assert.equal(paid.json.status, 'passed', JSON.stringify(paid.json, null, 1));
+		assert.deepEqual((paid.json.evidence as { ledger: { grants: Array<{ status: string }> } }).ledger.grants.map((g) => g.status), ['done']);
+
+		const drilled = await drill(dryRunId);
+		assert.equal(drilled.json.status, 'passed', JSON.stringify(drilled.json, null, 1));
+		assert.equal((drilled.json.evidence as { killSwitchPage: { statusWithoutPassword: number } }).killSwitchPage.statusWithoutPassword, 401);
+		assert.equal((await ledger.outbox.pauseState('default')).paused, false, 'the real launch\'s kill switch was never touched');
+
+		const report = await checklist({ operation: 'getReport', runId: dryRunId, includeHtml: true });
+		assert.deepEqual((report.json.steps as Array<{ step: string; status: string }>).map((s) => `${s.step}:${s.status}`), [
+			'utm_capture:passed',
+			'tag_vocabulary:not_run',
+			'purchase_flow:passed',
+			'edge_cases:not_run',
+			'monitoring:not_run',
+			'rollback_drill:passed',
+		]);
+		assert.equal(report.json.ready, true);
+		assert.match(String(report.json.html), /data-step="purchase_flow" data-status="passed"/);
+		assert.match(String(report.json.html), /Check by hand/);
+	});
+
+	it('a Kit account without the custom field utm_campaign fails step 1 with the fix naming the field and where to create it', async () => {
+		vendors.kitFields.delete('utm_campaign');
+		try {
+			const result = await utm('');
+			assert.equal(result.json.status, 'failed');
+			assert.equal(result.json.fix, 'Kit has no custom field `utm_campaign`: create it in Kit → Subscribers → Custom fields (name it exactly utm_campaign), then run this step again.');
+		} finally {
+			vendors.kitFields.add('utm_campaign');
+		}
+	});
+
+	it('a signing secret that is not the trigger\'s fails step 3 with the 401 and where to copy the right one', async () => {
+		const result = await purchase('', { ...vendorCredentials, stripeWebhookSecretApi: { signingSecret: 'whsec_not_the_endpoints' } });
+		assert.equal(result.json.status, 'failed');
+		assert.match(String(result.json.fix), /^The payment webhook refused the test payment's signature \(401\): the Stripe signing secret does not match\. In Stripe → Developers → Webhooks/);
+	});
+
+	it('a delivery platform answering 403 fails step 3 with the delivery fix', async () => {
+		vendors.kajabiStatus = 403;
+		try {
+			const result = await purchase('');
+			assert.equal(result.json.status, 'failed', JSON.stringify(result.json, null, 1));
+			assert.match(String(result.json.reason), /The delivery platform did not take the grant: .*403/);
+			assert.match(String(result.json.fix), /^The delivery platform refused the grant \(401\/403\)/);
+		} finally {
+			vendors.kajabiStatus = 200;
+		}
+	});
+
+	it('a kill switch page without a password fails step 6 although the drill itself passed', async () => {
+		pagePassword = false;
+		try {
+			const result = await drill('');
+			assert.equal(result.json.status, 'failed');
+			assert.equal(result.json.reason, 'The drill passed, but the kill switch page is not safe.');
+			assert.match(String(result.json.fix), /^The kill switch page has no password: select a Basic Auth credential/);
+		} finally {
+			pagePassword = true;
+		}
+	});
+
+	it('a step can be skipped with a reason; bad input names the parameter', async () => {
+		const skipped = await step(dryRunId, 'utm_capture', { skipReason: 'No campaign links yet' });
+		assert.deepEqual([skipped.json.status, skipped.json.reason, skipped.json.attempts], ['skipped', 'No campaign links yet', 2]);
+		const newest = (await ledger.checklist.latest('default'))?.id;
+		const noSources = await step('', 'utm_capture', { captureUrl: server.url('waitlist-signup'), sources: '' });
+		assert.match(noSources.error ?? '', /^Campaign Sources: lists no source; write one per line, "source \/ medium \/ campaign"/);
+		assert.equal((await ledger.checklist.latest('default'))?.id, newest, 'a parameter to fix starts no run');
+		const badUrl = await step('', 'purchase_flow', { webhookUrl: 'stripe-purchases' });
+		assert.match(badUrl.error ?? '', /^Purchase Webhook URL: "stripe-purchases" is not a web address/);
+		const unknownRun = await checklist({ operation: 'getReport', runId: 'ck_nope' });
+		assert.match(unknownRun.error ?? '', /^Run ID: no checklist run has id "ck_nope"/);
+	});
+
+	it('Clean Up removes the run\'s test records: HubSpot contacts deleted, Kit subscribers unsubscribed (listed: Kit cannot delete), test contacts forgotten, the test launch empty', async () => {
+		const run = (await ledger.checklist.get(dryRunId))!;
+		const kitBefore = [...vendors.kit.keys()].filter((e) => e.includes(dryRunId));
+		assert.equal(kitBefore.length, 3, 'two sources and the buyer');
+		const result = await checklist({ operation: 'cleanUp', runId: dryRunId });
+		assert.equal(result.error, undefined);
+		assert.equal(result.json.status, 'left_over');
+		assert.deepEqual([...vendors.hubspot.keys()].filter((e) => e.includes(dryRunId)), [], 'HubSpot holds none of the run\'s contacts');
+		assert.deepEqual(kitBefore.map((e) => vendors.kit.get(e)!.state), ['cancelled', 'cancelled', 'cancelled']);
+		const notRemoved = result.json.notRemoved as Array<{ system: string; note: string }>;
+		assert.deepEqual(notRemoved.map((r) => r.system).sort(), ['delivery', 'kit', 'kit', 'kit']);
+		assert.match(notRemoved.find((r) => r.system === 'kit')!.note, /Kit's API cannot delete a subscriber\. To remove .* Kit → Subscribers/);
+		for (const email of kitBefore) assert.equal(await ledger.contacts.find({ launch: 'default', kind: 'email', value: email }), null, email);
+		assert.deepEqual(await testLaunchLeftovers(ledger.store, run.testLaunch), {});
+		assert.equal((await ledger.checklist.get(dryRunId))?.status, 'cleaned');
+	});
+});
