@@ -28,5 +28,4 @@ import { reconcileSeenLean } from './065-reconcile-seen-lean';
  * 10–19 outbox/settings, 20–29 purchases/inbox/access, 30–39 capture, 40–49 monitoring,
  * 50–59 pages, 60–64 the pre-launch checklist.
  */
-<<<<<<< HEAD
 export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn, checklistTables, reconcileSeenLean].sort((a, b) => a.version - b.version);
