@@ -50,6 +50,7 @@ export { listCaptureRejections, recordCaptureRejection } from './capture/rejecti
 
 // Outbox.
 export { claimDueOutboxEntries } from './outbox/claim';
+export { ClaimKeeper, renewOutboxClaims } from './outbox/keep-alive';
 export { DEFAULT_MAX_ATTEMPTS, enqueueOutboxEntries, enqueueOutboxEntry } from './outbox/enqueue';
 export { OUTBOX_STATUSES } from './outbox/entry';
 export { countOutboxEntries, listOutboxEntries } from './outbox/list';

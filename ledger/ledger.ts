@@ -60,6 +60,7 @@ export class Ledger {
 	}
 
 	close(): Promise<void> {
+		this.outbox.claimKeeper.clear();
 		return this.store.close();
 	}
 }
