@@ -157,6 +157,7 @@ export function queueEnv(userFolder: string, settings: QueueSettings, port: numb
 		// schedules (n8n runs schedule triggers on main only) and the queue's bookkeeping.
 		N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true',
 		WEBHOOK_URL: `http://localhost:${settings.webhookPort}/`,
+		N8N_EDITOR_BASE_URL: `http://localhost:${settings.mainPort}/`,
 		// The editor's "Executions" list shows the runs workers finished.
 		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
 		...(settings.extra ?? {}),
