@@ -176,18 +176,30 @@ export interface QueueCluster {
 }
 
 /** Starts main, the webhook processor and `workers` workers; logs in <userFolder>/logs/<role>.log. */
-export async function startQueueCluster(runtime: N8nRuntime, userFolder: string, settings: QueueSettings, options: { workers: number; concurrency?: number }): Promise<QueueCluster> {
+export async function startQueueCluster(
+	runtime: N8nRuntime,
+	userFolder: string,
+	settings: QueueSettings,
+	options: { workers: number; concurrency?: number; regular?: boolean },
+): Promise<QueueCluster> {
 	const logs = join(userFolder, 'logs');
 	mkdirSync(logs, { recursive: true });
-	const start = async (role: string, command: string[], port: number) =>
-		startN8n(runtime, queueEnv(userFolder, settings, port, await findFreePort()), { command, logFile: join(logs, `${role}.log`) });
+	// Regular mode (for comparisons): main alone runs everything, on the same PostgreSQL.
+	const regular = options.regular ? { EXECUTIONS_MODE: 'regular', N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'false', WEBHOOK_URL: `http://localhost:${settings.mainPort}/` } : {};
+	const start = async (role: string, command: string[], port: number) => {
+		const env = { ...queueEnv(userFolder, settings, port, await findFreePort()), ...regular };
+		return startN8n(runtime, env, { command, logFile: join(logs, `${role}.log`) });
+	};
 	const main = await start('main', ['start'], settings.mainPort);
 	// Main first: it migrates n8n's database; the others start once it answers.
 	try {
-		await waitUntilReady(main, [], 180_000);
+		await waitUntilReady(main, [], 300_000);
 	} catch (error) {
 		await main.stop();
 		throw error;
+	}
+	if (options.regular) {
+		return { main, webhook: main, workers: [], addWorker: () => Promise.reject(new Error('regular mode has no workers')), all: () => [main], stop: () => main.stop() };
 	}
 	const webhook = await start('webhook', ['webhook'], settings.webhookPort);
 	const workers: StartedN8n[] = [];

@@ -26,6 +26,11 @@ export interface QueueE2eOptions {
 	vendorFakes?: { failRate?: number; failFakes?: string[]; failMethods?: string[] };
 	workers?: number;
 	env?: Record<string, string>;
+	/**
+	 * 'regular': one n8n in regular mode on the same PostgreSQL (no workers, no webhook processor, no
+	 * Redis) — the bench's comparison of runs n8n loses with its database on PostgreSQL.
+	 */
+	mode?: 'queue' | 'regular';
 }
 
 export interface QueueExecution {
@@ -104,13 +109,13 @@ export async function startQueueE2e(options: QueueE2eOptions): Promise<QueueE2e>
 			await runN8nCli(runtime, cliEnv, ['import:credentials', `--input=${file}`]);
 		}
 		await importAndPublish(runtime, cliEnv, workflows, { freshUserFolder: true });
-		cluster = await startQueueCluster(runtime, userFolder, settings, { workers: options.workers ?? 2 });
-		await waitUntilReady(cluster.webhook, workflows.flatMap((wf) => wf.webhookPaths), 240_000);
+		cluster = await startQueueCluster(runtime, userFolder, settings, { workers: options.workers ?? 2, regular: options.mode === 'regular' });
+		await waitUntilReady(cluster.webhook, workflows.flatMap((wf) => wf.webhookPaths), 480_000);
 	} catch (error) {
 		await cleanUp();
 		throw error;
 	}
-	const webhookBase = `http://localhost:${settings.webhookPort}`;
+	const webhookBase = `http://localhost:${options.mode === 'regular' ? settings.mainPort : settings.webhookPort}`;
 	return {
 		cluster: cluster!,
 		userFolder,
