@@ -151,6 +151,10 @@ export function queueEnv(userFolder: string, settings: QueueSettings, port: numb
 		DB_POSTGRESDB_USER: pg.user,
 		...(pg.password ? { DB_POSTGRESDB_PASSWORD: pg.password } : {}),
 		DB_POSTGRESDB_DATABASE: settings.n8nDatabase,
+		// n8n's pool holds 2 connections by default; 50 signups at once through one webhook processor
+		// then wait past the 20 s connection timeout for n8n to record their runs ("timeout exceeded
+		// when trying to connect"), and those runs are lost after the visitor was answered.
+		DB_POSTGRESDB_POOL_SIZE: process.env.DB_POSTGRESDB_POOL_SIZE ?? '6',
 		N8N_ENCRYPTION_KEY: settings.encryptionKey,
 		WAITLIST_LEDGER_DATABASE_URL: settings.ledgerUrl,
 		// Production webhooks go to the webhook processor; the main process keeps the editor, the
