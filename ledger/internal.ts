@@ -8,6 +8,7 @@
 // Store, ids, events.
 export { createStore, forUpdate, inList, LATEST_SCHEMA_VERSION, migrate, PostgresStore, SqliteStore } from './store';
 export type { Dialect, Row, SqlExecutor, SqlValue, Store } from './store';
+export { ensurePostgresDatabase, type PostgresServer } from './store/pg-admin';
 export { createRawContactsTable, FLOOR_LAUNCH, rawUpsertContact, seedPlainContacts, writeSignupRowsAlone } from './store/baselines';
 export { timeOrderedUuid } from './ids';
 export { listEvents, listLaunchEvents, recordEvent, recordEvents, type NewLedgerEvent } from './events';

@@ -8,8 +8,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
-import { Client } from 'pg';
-
+import { ensurePostgresDatabase } from '../../ledger/internal';
 import type { N8nRuntime } from './n8n-runtime';
 import { findFreePort, n8nEnv, startN8n, waitUntilReady, type StartedN8n } from './n8n-instance';
 
@@ -101,19 +100,9 @@ export async function ensureQueueServices(services: QueueServices, dataDir: stri
 	return { redis: child };
 }
 
-/** Creates the database if it is not there yet (PostgreSQL has no CREATE DATABASE IF NOT EXISTS). */
-export async function ensureDatabase(services: QueueServices, name: string): Promise<void> {
-	if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Database name "${name}" must be lowercase letters, digits and _`);
-	const client = new Client({ ...services.pg, database: 'postgres' });
-	await client.connect();
-	try {
-		const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-		if (!rowCount) await client.query(`CREATE DATABASE ${name}`).catch((error: { code?: string }) => {
-			if (error.code !== '42P04') throw error; // created meanwhile by another process
-		});
-	} finally {
-		await client.end();
-	}
+/** Creates the database if it is not there yet. */
+export function ensureDatabase(services: QueueServices, name: string): Promise<void> {
+	return ensurePostgresDatabase(services.pg, name);
 }
 
 export function postgresUrl(services: QueueServices, database: string): string {
