@@ -1,7 +1,6 @@
 /**
- * The queue-mode burst, shared by the e2e (test/e2e/queue-mode.e2e.test.ts, which asserts) and the
- * bench (bench/queue-burst.bench.ts, which prints): signups with 20 % repeats at concurrency 50
- * through the webhook processor, one worker SIGKILLed a third of the way in and replaced, then the
+ * The queue-mode burst bench/queue-burst.bench.ts runs (and prints the end checks of): signups with
+ * 20 % repeats at concurrency 50 through the webhook processor, one worker SIGKILLed a third of the way in and replaced, then the
  * drain left to finish. Returns what the end checks look at.
  */
 import type { Ledger, OutboxEntry } from '../../ledger';
