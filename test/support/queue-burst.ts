@@ -1,7 +1,7 @@
 /**
  * The queue-mode burst bench/queue-burst.bench.ts runs (and prints the end checks of): signups with
- * 20 % repeats at concurrency 50 through the webhook processor, one worker SIGKILLed a third of the way in and replaced, then the
- * drain left to finish. Returns what the end checks look at.
+ * 20 % repeats at concurrency 50 through the webhook processor, one worker SIGKILLed a third of
+ * the way in and replaced, then the drain left to finish. Returns what the end checks look at.
  */
 import type { Ledger, OutboxEntry } from '../../ledger';
 import type { VendorRequest } from './n8n-e2e';
