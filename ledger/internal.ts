@@ -8,6 +8,7 @@
 // Store, ids, events.
 export { createStore, forUpdate, inList, LATEST_SCHEMA_VERSION, migrate, PostgresStore, SqliteStore } from './store';
 export type { Dialect, Row, SqlExecutor, SqlValue, Store } from './store';
+export { ensurePostgresDatabase, type PostgresServer } from './store/pg-admin';
 export { createRawContactsTable, dropStagedRecords, FLOOR_LAUNCH, rawUpsertContact, seedPlainContacts, stageRecordsAlone, writeSignupRowsAlone } from './store/baselines';
 export { timeOrderedUuid } from './ids';
 export { listEvents, listLaunchEvents, recordEvent, recordEvents, type NewLedgerEvent } from './events';
@@ -50,6 +51,7 @@ export { listCaptureRejections, recordCaptureRejection } from './capture/rejecti
 
 // Outbox.
 export { claimDueOutboxEntries } from './outbox/claim';
+export { ClaimKeeper, renewOutboxClaims } from './outbox/keep-alive';
 export { DEFAULT_MAX_ATTEMPTS, enqueueOutboxEntries, enqueueOutboxEntry } from './outbox/enqueue';
 export { OUTBOX_STATUSES } from './outbox/entry';
 export { countOutboxEntries, listOutboxEntries } from './outbox/list';

@@ -63,6 +63,7 @@ export class Ledger {
 	}
 
 	close(): Promise<void> {
+		this.outbox.claimKeeper.clear();
 		return this.store.close();
 	}
 }

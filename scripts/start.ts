@@ -9,72 +9,13 @@
  * created since on the nodes waiting for them and publishes what became complete.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { loadCredentialCatalog } from './lib/n8n-credentials';
-import { ensureN8nRuntime, type N8nRuntime } from './lib/n8n-runtime';
-import {
-	PACKAGE_NAME,
-	PACKAGE_ROOT,
-	assertPortFree,
-	findFreePort,
-	importWorkflowJson,
-	installPackInto,
-	listTemplateFiles,
-	n8nEnv,
-	readWorkflowFiles,
-	startN8n,
-	waitUntilReady,
-} from './lib/n8n-instance';
-import { ledgerUses, mixedLedgerWarnings, type WorkflowNodes } from './lib/ledger-choice';
-import { exportCredentials, exportWorkflows, runN8nCli, type ExportedWorkflow } from './lib/n8n-workflows';
+import { ensureN8nRuntime } from './lib/n8n-runtime';
+import { PACKAGE_ROOT, assertPortFree, findFreePort, installPackInto, n8nEnv, startN8n, waitUntilReady } from './lib/n8n-instance';
+import { prepareTemplates } from './lib/prepare-templates';
 import { printBanner, ownerAccountExists } from './lib/start-banner';
-import { START_STATE_FILE, planPublication, type PublicationPlan, type StartState } from './lib/template-publication';
-
-function readState(file: string): StartState {
-	if (!existsSync(file)) return { templates: {} };
-	try {
-		return JSON.parse(readFileSync(file, 'utf8')) as StartState;
-	} catch {
-		return { templates: {} };
-	}
-}
-
-/** What n8n holds now. A fresh user folder has no database yet: nothing to read (and reading would create it twice at once). */
-async function readN8n(runtime: N8nRuntime, env: NodeJS.ProcessEnv, dataDir: string) {
-	const onPostgres = (env.DB_TYPE ?? '').startsWith('postgres');
-	if (!onPostgres && !existsSync(join(dataDir, '.n8n', 'database.sqlite'))) return { workflows: [], credentials: [] };
-	if (onPostgres) {
-		// One CLI at a time: the first one may still be migrating a new database.
-		const workflows = await exportWorkflows(runtime, env);
-		return { workflows, credentials: await exportCredentials(runtime, env) };
-	}
-	const [workflows, credentials] = await Promise.all([exportWorkflows(runtime, env), exportCredentials(runtime, env)]);
-	return { workflows, credentials };
-}
-
-async function carryOut(runtime: N8nRuntime, env: NodeJS.ProcessEnv, plan: PublicationPlan): Promise<void> {
-	for (const id of plan.unpublish) await runN8nCli(runtime, env, ['unpublish:workflow', `--id=${id}`]);
-	if (plan.imports.length) {
-		console.log(`Importing ${plan.imports.length} workflow(s) …`);
-		await importWorkflowJson(runtime, env, plan.imports.map((i) => i.json as { id: string }));
-	}
-	for (const outcome of plan.outcomes) {
-		for (const { node, credential } of outcome.linked) console.log(`  "${outcome.file.name}": selected credential "${credential.name}" on "${node}"`);
-	}
-	if (plan.publish.length) console.log(`Publishing ${plan.publish.length} workflow(s) …`);
-	for (const id of plan.publish) await runN8nCli(runtime, env, ['publish:workflow', `--id=${id}`]);
-}
-
-/** The published workflows as they will run (a template written now replaces what n8n held), checked for one ledger per launch. */
-function warnOnMixedLedgers(held: readonly ExportedWorkflow[], plan: PublicationPlan): void {
-	const imported = new Map(plan.imports.map((i) => [i.id, i.json as unknown as WorkflowNodes]));
-	const publishedIds = new Set([...held.filter((w) => w.activeVersionId != null).map((w) => w.id), ...plan.publish]);
-	for (const id of plan.unpublish) if (!plan.publish.includes(id)) publishedIds.delete(id);
-	const workflows = [...publishedIds].map((id) => imported.get(id) ?? held.find((w) => w.id === id)).filter((w): w is WorkflowNodes => w !== undefined);
-	for (const line of mixedLedgerWarnings(ledgerUses(workflows))) console.warn(line);
-}
 
 async function main(): Promise<void> {
 	const port = Number(process.env.N8N_PORT ?? 5678);
@@ -92,20 +33,7 @@ async function main(): Promise<void> {
 	const packDir = await installPackInto(dataDir, (line) => console.log(line));
 
 	const env = n8nEnv(dataDir, port, await findFreePort(), { N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'info' });
-	const templates = readWorkflowFiles(listTemplateFiles());
-	console.log('Reading workflows and credentials from n8n …');
-	const held = await readN8n(runtime, env, dataDir);
-	const stateFile = join(dataDir, '.n8n', START_STATE_FILE);
-	const plan = planPublication({
-		templates,
-		inN8n: held.workflows,
-		credentials: held.credentials,
-		catalog: loadCredentialCatalog(runtime, join(packDir, 'dist'), PACKAGE_NAME),
-		previous: readState(stateFile),
-	});
-	await carryOut(runtime, env, plan);
-	writeFileSync(stateFile, JSON.stringify(plan.next, null, 2));
-	warnOnMixedLedgers(held.workflows, plan);
+	const plan = await prepareTemplates(runtime, env, dataDir, packDir);
 
 	// The port may have been taken while we were installing.
 	await assertPortFree(port);

@@ -3,6 +3,7 @@ import { claimDueOutboxEntries, type ClaimOutboxInput } from './claim';
 import { enqueueOutboxEntries, enqueueOutboxEntry, type EnqueueOutboxInput, type EnqueueOutboxResult } from './enqueue';
 import type { ClaimedOutboxEntry, OutboxEntry } from './entry';
 import { outboxHealth, type OutboxHealth } from './health';
+import { ClaimKeeper, renewOutboxClaims, type KeepAliveOptions, type RenewOptions, type RenewResult } from './keep-alive';
 import { getPauseState, pauseOutbox, resumeOutbox, settleHeldEntries, type PauseInput, type PauseState } from './kill-switch';
 import { getOutboxEntry, listOutboxEntries, requeueDeadEntries, type ListOutboxInput } from './list';
 import type { RetryPolicy } from './retry';
@@ -14,7 +15,12 @@ import { settleSupersededSyncs } from './supersede';
  * transaction too, so a drain of 100 entries costs two round trips of transactions, not 200.
  */
 export class OutboxApi {
-	constructor(private readonly store: Store) {}
+	/** Renews the claims of runs alive in this process (fast hand-over, keep-alive.ts). */
+	private readonly keeper: ClaimKeeper;
+
+	constructor(private readonly store: Store) {
+		this.keeper = new ClaimKeeper(store);
+	}
 
 	enqueue(input: EnqueueOutboxInput): Promise<EnqueueOutboxResult> {
 		return this.store.transaction((tx) => enqueueOutboxEntry(tx, input));
@@ -39,6 +45,24 @@ export class OutboxApi {
 
 	release(launch: string, entries: readonly (ClaimProof & { delayMs?: number })[], options: { delayMs?: number; now?: number } = {}): Promise<AckResult[]> {
 		return this.store.transaction((tx) => releaseOutboxEntries(tx, launch, entries, options));
+	}
+
+	/** Moves the lease of claims this holder still has (by claim token) to now + leaseMs; attempts unchanged. */
+	renew(launch: string, entries: readonly ClaimProof[], options: RenewOptions): Promise<RenewResult[]> {
+		return this.store.transaction((tx) => renewOutboxClaims(tx, launch, entries, options));
+	}
+
+	/**
+	 * A run that has started takes its claims over with a short lease, renewed by this process until
+	 * they are settled: if the process dies, the drain may take them within the short lease.
+	 */
+	keepAlive(launch: string, entries: readonly ClaimProof[], options: KeepAliveOptions): Promise<RenewResult[]> {
+		return this.keeper.hold(launch, entries, options);
+	}
+
+	/** The keeper itself, for tests and for closing the ledger. */
+	get claimKeeper(): ClaimKeeper {
+		return this.keeper;
 	}
 
 	get(id: string): Promise<OutboxEntry | null> {

@@ -1,4 +1,4 @@
-import { NodeConnectionTypes, type INodeType, type INodeTypeDescription, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
+import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
 import { isLedgerUnavailable } from '../../ledger';
 import { storageProperties, waitlistLedgerConnectionTest, webhookLedger } from '../shared/ledgerAccess';
@@ -8,6 +8,7 @@ import { captureProperties } from './description';
 import { serveFormPage } from './handlers/formPage';
 import { receiveSignup } from './handlers/signup';
 import { isSnippetRequest, serveSnippet } from './handlers/snippet';
+import { takeOverClaims } from './handlers/takeOver';
 import { header, type ExpressLikeResponse, type IncomingRequest } from './http';
 import { captureTriggerOptions } from './options';
 
@@ -59,5 +60,10 @@ export class WaitlistCaptureTrigger implements INodeType {
 			answerLedgerDown(res, isSetup || (header(req, 'accept') ?? '').includes('text/html') ? 'html' : 'json');
 			return { noWebhookResponse: true };
 		}
+	}
+
+	/** n8n calls this as the run starts (wherever it runs): the run takes over its sync entries' claims. */
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return takeOverClaims(this);
 	}
 }

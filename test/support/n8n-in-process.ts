@@ -184,6 +184,11 @@ export interface WorkflowJson {
 export interface RunOptions {
 	/** The node to start at and the items it "emits" (a trigger's output, as if it had fired). */
 	trigger?: { node: string; items: INodeExecutionData[] };
+	/**
+	 * Hand the trigger's items to the trigger node as its input, as n8n does when a webhook starts a
+	 * production run, so a trigger's own execute() runs; by default they are pinned (execute skipped).
+	 */
+	triggerRuns?: boolean;
 	/** Decrypted credential data by credential type name, e.g. { waitlistLedgerApi: {...} }. */
 	credentials?: Record<string, ICredentialDataDecryptedObject>;
 }
@@ -287,7 +292,8 @@ export async function runWorkflow(workflowJson: WorkflowJson, options: RunOption
 	if (!startNode) throw new Error(`Start node "${startName}" is not in the workflow`);
 
 	const pinData: Record<string, INodeExecutionData[]> = { ...(workflowJson.pinData ?? {}) };
-	if (options.trigger) pinData[options.trigger.node] = options.trigger.items;
+	if (options.trigger && !options.triggerRuns) pinData[options.trigger.node] = options.trigger.items;
+	const startItems = options.trigger?.node === startNode.name ? options.trigger.items : pinData[startNode.name];
 
 	const workflowData: IWorkflowBase = {
 		id: workflow.id,
@@ -305,7 +311,7 @@ export async function runWorkflow(workflowJson: WorkflowJson, options: RunOption
 
 	const runExecutionData = n8nWorkflow.createRunExecutionData({
 		executionData: {
-			nodeExecutionStack: [{ node: startNode, data: { main: [pinData[startNode.name] ?? [{ json: {} }]] }, source: null }],
+			nodeExecutionStack: [{ node: startNode, data: { main: [startItems ?? [{ json: {} }]] }, source: null }],
 		},
 		resultData: { pinData, runData: {} },
 	});
@@ -430,7 +436,7 @@ export interface WebhookRunResult {
  */
 export async function runWebhook(
 	workflowJson: WorkflowJson,
-	options: { node: string; request: FakeRequest; webhookName?: string; credentials?: Record<string, ICredentialDataDecryptedObject> },
+	options: { node: string; request: FakeRequest; webhookName?: string; credentials?: Record<string, ICredentialDataDecryptedObject>; triggerRuns?: boolean },
 ): Promise<WebhookRunResult> {
 	const nodes = nodesWithCredentials(workflowJson, options.credentials);
 	const workflow = buildWorkflow(workflowJson, nodes, true);
@@ -474,6 +480,6 @@ export async function runWebhook(
 	captured.answeredByNode = result.noWebhookResponse === true;
 	if (!result.workflowData) return { response: captured };
 	const items = result.workflowData[0] ?? [];
-	const rest = await runWorkflow(workflowJson, { trigger: { node: node.name, items }, credentials: options.credentials });
+	const rest = await runWorkflow(workflowJson, { trigger: { node: node.name, items }, credentials: options.credentials, triggerRuns: options.triggerRuns });
 	return { response: captured, workflow: rest };
 }
