@@ -39,7 +39,7 @@ export class PurchaseWebhookTrigger implements INodeType {
 			{ name: 'hmacWebhookSecretApi', required: true, testedBy: 'purchaseWebhookSecretTest', displayOptions: { show: { provider: ['generic'] } } },
 		],
 		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true }],
-		properties: [...storageProperties(), ...purchaseTriggerProperties],
+		properties: [...storageProperties(1.1), ...purchaseTriggerProperties],
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest, purchaseWebhookSecretTest } };

@@ -38,7 +38,7 @@ export class WaitlistCaptureTrigger implements INodeType {
 			// n8n knows two webhook names; the snippet is a second GET told apart by its path.
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...snippetPathFromParameter(), isFullPath: true },
 		],
-		properties: [...storageProperties(), ...captureProperties],
+		properties: [...storageProperties(1.1), ...captureProperties],
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest } };
