@@ -13,11 +13,13 @@ export class PurchaseWebhookTrigger implements INodeType {
 		name: 'purchaseWebhookTrigger',
 		icon: { light: 'file:purchase.svg', dark: 'file:purchase.dark.svg' },
 		group: ['trigger'],
-		// Stays 1: n8n leaves the body unparsed only for a version-1 webhook node whose hidden
-		// `options.binaryData` is set (the "Raw Body" parameter), which is how the trigger sees malformed
-		// and oversized bodies to answer and record them. From 1.1 on n8n parses JSON itself and answers
-		// a malformed body 422 before the trigger runs — nothing recorded.
-		version: 1,
+		// 1 (the default): n8n leaves the body unread (the hidden "Raw Body" parameter), so every delivery
+		// is verified over the bytes as sent and kept, malformed or compressed ones too. 1.1 saves n8n one
+		// expression sandbox per request but n8n then parses the body first: a signed body that is not
+		// JSON is answered 422 unkept, a gzip body is inflated before the check. Deliveries are few, so
+		// the templates stay at 1 (README "Purchase Webhook Trigger").
+		version: [1, 1.1],
+		defaultVersion: 1,
 		subtitle: '={{$parameter["provider"] + " → /webhook/" + $parameter["path"]}}',
 		description:
 			'Receives payment webhooks (Stripe, Lemon Squeezy, Paddle, Shopify, Gumroad, generic HMAC), checks their signature and keeps each one in the ledger before answering; repeats are answered but not run again',
@@ -37,7 +39,7 @@ export class PurchaseWebhookTrigger implements INodeType {
 			{ name: 'hmacWebhookSecretApi', required: true, testedBy: 'purchaseWebhookSecretTest', displayOptions: { show: { provider: ['generic'] } } },
 		],
 		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true }],
-		properties: [...storageProperties(), ...purchaseTriggerProperties],
+		properties: [...storageProperties(1.1), ...purchaseTriggerProperties],
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest, purchaseWebhookSecretTest } };

@@ -20,11 +20,12 @@ export class WaitlistCaptureTrigger implements INodeType {
 		name: 'waitlistCaptureTrigger',
 		icon: { light: 'file:capture.svg', dark: 'file:capture.dark.svg' },
 		group: ['trigger'],
-		// Stays 1: n8n leaves the body unparsed only for a version-1 webhook node whose hidden
-		// `options.binaryData` is set (the "Raw Body" parameter), which is how the trigger sees malformed
-		// and oversized bodies to answer and record them. From 1.1 on n8n parses JSON itself and answers
-		// a malformed body 422 before the trigger runs — nothing recorded.
-		version: 1,
+		// 1: n8n leaves the body unread (the hidden "Raw Body" parameter), so the trigger sees and records
+		// every body. For that n8n evaluates one expression per request — a sandbox under the default
+		// engine. 1.1 (the launch-day capture): no expression; n8n parses the body itself and answers some
+		// bodies before the trigger runs (malformed JSON: 422), unrecorded. README "Launch day".
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{"/webhook/" + $parameter["path"]}}',
 		description: 'Receives waitlist signups (hosted form, landing-page snippet or POST) and saves each one in the ledger before answering',
 		defaults: { name: 'Waitlist Capture Trigger' },
@@ -38,7 +39,7 @@ export class WaitlistCaptureTrigger implements INodeType {
 			// n8n knows two webhook names; the snippet is a second GET told apart by its path.
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...snippetPathFromParameter(), isFullPath: true },
 		],
-		properties: [...storageProperties(), ...captureProperties],
+		properties: [...storageProperties(1.1), ...captureProperties],
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest } };

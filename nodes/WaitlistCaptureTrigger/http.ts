@@ -1,11 +1,14 @@
+import { Readable } from 'node:stream';
 import type { TextDecoder } from 'node:util';
 
 import { charsetOf, decoderFor, inflaterFor, KEPT_PREFIX_BYTES, parseUrlEncoded, readCapped } from '../shared/bodyBytes';
 
 /**
- * Reading a signup request. The trigger asks n8n not to parse bodies (see the hidden `options`
- * parameter) so that it sees every request — malformed JSON and oversized bodies included — and
- * can answer with a clear error and keep what was received.
+ * Reading a signup request. At node version 1 the trigger asks n8n not to parse bodies (the hidden
+ * `options` parameter) so that it sees every request — malformed JSON and oversized bodies included —
+ * and can answer with a clear error and keep what was received. At 1.1 n8n reads JSON, form,
+ * text/plain and XML bodies itself (inflating gzip / deflate, up to its own 16 MB limit) and keeps the
+ * bytes at `rawBody`, and parses multipart into `body.data` / `body.files`; this reads what it left.
  */
 
 export interface IncomingRequest {
@@ -79,6 +82,12 @@ async function bodyBytes(req: IncomingRequest, maxBytes: number, contentType: st
 	const inflater = inflaterFor(encoding);
 	if (typeof inflater === 'string') return refused(415, 'unsupported_type', inflater);
 	let bytes = req.rawBody;
+	if (bytes && inflater && !inflatedByN8n(encoding)) {
+		// n8n (node version 1.1) read the body but inflates only gzip and deflate: br is still compressed.
+		const read = await readCapped(Readable.from([bytes]), maxBytes, inflater, encoding);
+		if (read && !read.ok) return refused(read.status, read.reason, read.message, read.prefix?.toString('utf8') ?? null);
+		bytes = read?.ok ? read.bytes : bytes;
+	}
 	if (!bytes) {
 		const read = await readCapped(req, maxBytes, inflater, encoding);
 		if (read && !read.ok) return refused(read.status, read.reason, read.message, read.prefix?.toString('utf8') ?? null);
@@ -93,9 +102,27 @@ async function bodyBytes(req: IncomingRequest, maxBytes: number, contentType: st
 	return bytes;
 }
 
-/** The one place a signup's body is read (encoding, size, charset, JSON / form / multipart). */
+/** The Content-Encodings n8n's own body reader inflates into `rawBody` (exactly these header values). */
+function inflatedByN8n(encoding: string | undefined): boolean {
+	return encoding === 'gzip' || encoding === 'deflate';
+}
+
+/** A multipart body n8n parsed itself (node version 1.1): `{ data: fields, files }`, the stream already read. */
+function n8nMultipart(req: IncomingRequest, contentType: string): ParsedBody | undefined {
+	const body = req.body as { data?: unknown; files?: unknown } | undefined;
+	if (req.rawBody || mediaType(contentType) !== 'multipart/form-data' || typeof body?.data !== 'object' || body.data === null) return undefined;
+	const fields = body.data as Record<string, unknown>;
+	const raw = new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString();
+	const file = Object.keys((body.files as Record<string, unknown> | undefined) ?? {})[0];
+	if (file) return { ok: false, status: 400, reason: 'malformed', message: `The form data could not be read: file uploads are not accepted (field "${file}")`, contentType, raw };
+	return { ok: true, contentType: 'multipart/form-data', fields, raw };
+}
+
+/** The one place a signup's body is read (encoding, size, charset, JSON / text / form / multipart). */
 export async function readSignupBody(req: IncomingRequest, maxBytes: number): Promise<ParsedBody> {
 	const contentType = header(req, 'content-type') ?? '';
+	const parsedByN8n = n8nMultipart(req, contentType);
+	if (parsedByN8n) return parsedByN8n;
 	const bytes = await bodyBytes(req, maxBytes, contentType);
 	if (!Buffer.isBuffer(bytes)) return bytes;
 	const charset = charsetOf(contentType);
@@ -111,20 +138,28 @@ export async function readSignupBody(req: IncomingRequest, maxBytes: number): Pr
 	return parseText(req, contentType, raw, bytes, decoder);
 }
 
-/** JSON, form or multipart fields from the decoded body. */
+/**
+ * A JSON object from the decoded body. `text/plain` carries JSON too: a landing page's `fetch` with a
+ * text/plain body needs no CORS preflight, and n8n hands text/plain to the trigger as text at 1.1.
+ */
+function parseJson(type: string, contentType: string, raw: string): ParsedBody {
+	const asText = type === 'text/plain' ? ' sent as text/plain' : '';
+	try {
+		const value = JSON.parse(raw.replace(/^\uFEFF/, '')) as unknown;
+		if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+			return { ok: false, status: 400, reason: 'malformed', message: `The JSON body${asText} must be an object such as {"email": "ada@example.com"}`, contentType, raw };
+		}
+		return { ok: true, contentType: type, fields: value as Record<string, unknown>, raw };
+	} catch (error) {
+		const hint = asText ? ' (a text/plain body must be the signup as JSON; send forms as application/x-www-form-urlencoded)' : '';
+		return { ok: false, status: 400, reason: 'malformed', message: `The body${asText} is not valid JSON: ${(error as Error).message}${hint}`, contentType, raw };
+	}
+}
+
+/** JSON (also as text/plain), form or multipart fields from the decoded body. */
 function parseText(req: IncomingRequest, contentType: string, raw: string, bytes: Buffer, decoder: TextDecoder): ParsedBody {
 	const type = mediaType(contentType);
-	if (type === 'application/json' || type.endsWith('+json')) {
-		try {
-			const value = JSON.parse(raw.replace(/^\uFEFF/, '')) as unknown;
-			if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-				return { ok: false, status: 400, reason: 'malformed', message: 'The JSON body must be an object such as {"email": "ada@example.com"}', contentType, raw };
-			}
-			return { ok: true, contentType: type, fields: value as Record<string, unknown>, raw };
-		} catch (error) {
-			return { ok: false, status: 400, reason: 'malformed', message: `The body is not valid JSON: ${(error as Error).message}`, contentType, raw };
-		}
-	}
+	if (type === 'application/json' || type.endsWith('+json') || type === 'text/plain') return parseJson(type, contentType, raw);
 	if (type === 'application/x-www-form-urlencoded') {
 		const fields = parseUrlEncoded(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes, decoder, 200);
 		if (typeof fields === 'string') {
@@ -145,7 +180,7 @@ function parseText(req: IncomingRequest, contentType: string, raw: string, bytes
 		ok: false,
 		status: 415,
 		reason: 'unsupported_type',
-		message: `Content-Type "${contentType || '(none)'}" is not accepted; send application/json, application/x-www-form-urlencoded or multipart/form-data`,
+		message: `Content-Type "${contentType || '(none)'}" is not accepted; send application/json (or JSON as text/plain), application/x-www-form-urlencoded or multipart/form-data`,
 		contentType,
 		raw: raw || null,
 	};

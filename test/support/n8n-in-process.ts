@@ -341,8 +341,8 @@ export async function runWorkflow(workflowJson: WorkflowJson, options: RunOption
 export interface FakeRequest {
 	method?: string;
 	body?: unknown;
-	/** Raw bytes as the client sent them (what signature checks read); JSON of body by default. */
-	rawBody?: Buffer;
+	/** Raw bytes as the client sent them (what signature checks read); JSON of body by default; null for none (n8n parsed multipart itself). */
+	rawBody?: Buffer | null;
 	headers?: Record<string, string>;
 	query?: Record<string, string>;
 	params?: Record<string, string>;
@@ -451,7 +451,7 @@ export async function runWebhook(
 	const request = {
 		method: options.request.method ?? String(webhookDescription.httpMethod),
 		body,
-		rawBody: options.request.rawBody ?? Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+		rawBody: options.request.rawBody === null ? undefined : (options.request.rawBody ?? Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))),
 		headers: Object.fromEntries(Object.entries(options.request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
 		query: options.request.query ?? {},
 		params: options.request.params ?? {},

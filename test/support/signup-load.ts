@@ -28,11 +28,12 @@ export interface LoadResult {
 	elapsedMs: number;
 }
 
-export async function runSignupLoad(url: string, emails: string[], concurrency: number, extra: Record<string, string> = {}): Promise<LoadResult> {
+export async function runSignupLoad(url: string, emails: string[], concurrency: number, extra: Record<string, string> = {}, contentType = 'application/json'): Promise<LoadResult> {
 	return runClosedLoop(emails.length, concurrency, (i) =>
 		fetch(url, {
 			method: 'POST',
-			headers: { 'content-type': 'application/json' },
+			// 'text/plain;charset=UTF-8' is what a browser's fetch sends for a string body (no CORS preflight).
+			headers: { 'content-type': contentType },
 			body: JSON.stringify({ email: emails[i], utm_source: 'load', utm_medium: 'email', utm_campaign: 'launch-day', ...extra }),
 		}),
 	);
