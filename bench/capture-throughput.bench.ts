@@ -82,7 +82,8 @@ function engineEnv(engine: string): Record<string, string> {
 	const [name, ...flags] = engine.split('+');
 	return {
 		N8N_EXPRESSION_ENGINE: name!,
-		...(flags.includes('lazy') ? { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true', N8N_EXPRESSION_ENGINE_POOL_SIZE: '4' } : {}),
+		// Explicit both ways: npm start's environment (scripts/lib/n8n-instance.ts) now turns lazy acquisition on.
+		...(flags.includes('lazy') ? { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true', N8N_EXPRESSION_ENGINE_POOL_SIZE: '4' } : { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'false', N8N_EXPRESSION_ENGINE_POOL_SIZE: '1' }),
 	};
 }
 

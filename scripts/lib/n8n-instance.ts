@@ -61,6 +61,12 @@ export function n8nEnv(
 		// down — yet the visitors' signups were refused. A longer ping timeout keeps n8n answering;
 		// a database that is really gone still fails the ping and is still reported.
 		DB_PING_TIMEOUT_MS: process.env.DB_PING_TIMEOUT_MS ?? '60000',
+		// n8n 2.41 takes an expression sandbox for the webhook phase of every request to a community
+		// trigger even when nothing evaluates an expression. Lazy acquisition takes one only when an
+		// expression is evaluated: with the capture trigger at 1.1 that is what makes the launch-day
+		// capture ten times the bare workflow (README "Launch day"; docs/benchmarks.md session 4).
+		N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: process.env.N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE ?? 'true',
+		N8N_EXPRESSION_ENGINE_POOL_SIZE: process.env.N8N_EXPRESSION_ENGINE_POOL_SIZE ?? '4',
 		...extra,
 	};
 }
