@@ -121,7 +121,7 @@ describe('npm start from a fresh clone, then npm run status', { timeout: 30 * 60
 		assert.match(stdout, /Top sources +newsletter 1 \(100 % with medium \+ campaign\)/);
 		assert.match(stdout, /Kit \(esp_sync\) +1 · 0 · 0/);
 		assert.match(stdout, /Kill switch +off/);
-		const workflows = section(stdout, /^Workflows \(9, /, /^\s*$/);
+		const workflows = section(stdout, /^Workflows \(10, /, /^\s*$/);
 		assert.ok(workflows.some((l) => /^ {2}published +Launch-day capture/.test(l)), stdout);
 		const waiting = waitingFor(workflows, 2, /^ {2}draft +(.+?) {3}— waits for:$/);
 		assert.deepEqual(waiting, Object.fromEntries(Object.entries(NEEDED).map(([name, list]) => [name, [...list].sort()])));
