@@ -40,7 +40,16 @@ export const kindWords = (kind: string): string => KIND_WORDS[kind] ?? kind.repl
 /** What the item asks of a person, in words (the Waitlist Review node's words, with the desk's buttons). */
 export function messageOf(item: DeskItem): string {
 	if (item.kind === 'link_identifier') return `${String(reviewItemJson(item).message)} If they are two people, keep them apart.`;
-	if (item.kind.startsWith('purchase')) return describeDecision({ decision: 'review', reason: item.reason, accessState: null });
+	if (item.kind.startsWith('purchase')) {
+		// The node's words name node operations; on the desk the same steps are the buttons below.
+		if (item.reason === 'no_contact_match' || item.reason === 'purchase_without_contact') {
+			return 'No contact has this checkout token, customer ID or email. Find the buyer under Actions and match the purchase to them: the email they paid with is linked and access is granted once.';
+		}
+		return describeDecision({ decision: 'review', reason: item.reason, accessState: null }).replace(
+			/then run Purchase → Replay After Review( with the inbox entry ID)?\./,
+			'then press Replay the delivery under Actions.',
+		);
+	}
 	if (item.kind === 'possible_duplicate') {
 		if (item.reason === 'lookalike_address') {
 			return 'A new signup\'s email looks like an existing contact\'s (look-alike letters): it is another mailbox, perhaps someone imitating them. Keep them apart once you know who it is; merge only if you know it is the same person.';

@@ -119,6 +119,9 @@ for (const driver of DRIVERS) {
 			assert.match(html, /59\.00 USD/);
 			assert.match(html, /order <code>pi_context<\/code>/);
 			assert.match(html, /<code>no_contact_match<\/code>/);
+			// The desk speaks of its own buttons, not of node operations.
+			assert.match(html, /Find the buyer under Actions and match the purchase to them/);
+			assert.doesNotMatch(html, /Replay After Review/);
 			assert.match(html, /A wrong signing secret shows up here first/);
 
 			const focused = String((await get({ item: buyer.reviewId })).response.body);
