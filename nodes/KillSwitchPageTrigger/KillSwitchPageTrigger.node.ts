@@ -1,19 +1,13 @@
 import { NodeConnectionTypes, type INodeType, type INodeTypeDescription, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
 import { LedgerInputError, type Ledger } from '../../ledger';
-import { ledgerFor, storageProperties, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
-import { checkThrottledPageAccess, isCrossSite, renderMessagePage, sendPage, type PageResponse } from '../shared/page';
+import { storageProperties, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
+import { renderMessagePage, sendPage, serveActionPage, type PageResponse } from '../shared/page';
 import { pathFromParameter } from '../shared/webhookPaths';
 import { readActionForm, runAction } from './actions';
 import { killSwitchProperties, NODE_DISPLAY_NAME } from './description';
 import { renderKillSwitchPage, type KillSwitchPageInput } from './page';
 
-interface PageRequest {
-	method?: string;
-	path?: string;
-	url?: string;
-	headers: Record<string, string | string[] | undefined>;
-}
 
 /**
  * The launch kill switch as a page served by n8n (it replaces a Form Trigger, whose Basic Auth n8n
@@ -53,25 +47,12 @@ export class KillSwitchPageTrigger implements INodeType {
 	methods = { credentialTest: { waitlistLedgerConnectionTest } };
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const res = this.getResponseObject() as unknown as PageResponse;
-		const req = this.getRequestObject() as unknown as PageRequest;
-		const launch = String(this.getNodeParameter('launch', 'default') ?? '').trim() || 'default';
-		const page = (req.path ?? req.url ?? '').split('?')[0]!;
-		const access = await checkThrottledPageAccess(this, { realm: 'Launch kill switch', nodeName: this.getNode().name, launch, page, ledger: () => ledgerFor(this) });
-		if (!access.ok) {
-			sendPage(res, access.status, access.page, access.headers);
-			return { noWebhookResponse: true };
-		}
-		const ledger = await ledgerFor(this);
-		if ((req.method ?? '').toUpperCase() !== 'POST') {
-			await show(ledger, res, 200, { signedInAs: access.user }, launch);
-			return { noWebhookResponse: true };
-		}
-		if (isCrossSite(req.headers)) {
-			sendPage(res, 403, renderMessagePage('Not from here', ['The kill switch only takes actions sent from its own page. Open the page and try again.']));
-			return { noWebhookResponse: true };
-		}
-		return act(this, ledger, res, launch, access.user);
+		return serveActionPage(this, {
+			realm: 'Launch kill switch',
+			notFromHere: 'The kill switch only takes actions sent from its own page.',
+			show: (ledger, res, user, launch) => show(ledger, res, 200, { signedInAs: user }, launch),
+			act: (ledger, res, user, launch) => act(this, ledger, res, launch, user),
+		});
 	}
 }
 

@@ -1,20 +1,14 @@
 import { NodeConnectionTypes, type INodeType, type INodeTypeDescription, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
 import { LedgerInputError, type Ledger } from '../../ledger';
-import { ledgerFor, storageProperties, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
-import { checkThrottledPageAccess, isCrossSite, renderMessagePage, sendPage, type PageResponse } from '../shared/page';
+import { storageProperties, waitlistLedgerConnectionTest } from '../shared/ledgerAccess';
+import { renderMessagePage, sendPage, serveActionPage, type PageResponse } from '../shared/page';
 import { pathFromParameter } from '../shared/webhookPaths';
 import { readDeskForm, runDeskAction, type DeskActionDone } from './actions';
 import { NODE_DISPLAY_NAME, reviewDeskProperties } from './description';
 import { renderReviewDeskPage, type ReviewDeskPageInput } from './page';
 import { readDeskView, type DeskQuery } from './view';
 
-interface PageRequest {
-	method?: string;
-	path?: string;
-	url?: string;
-	headers: Record<string, string | string[] | undefined>;
-}
 
 /**
  * The review desk as a page served by n8n: sign-in through the page kit's throttled check (a Basic
@@ -54,28 +48,17 @@ export class ReviewDeskPageTrigger implements INodeType {
 	methods = { credentialTest: { waitlistLedgerConnectionTest } };
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const res = this.getResponseObject() as unknown as PageResponse;
-		const req = this.getRequestObject() as unknown as PageRequest;
-		const launch = String(this.getNodeParameter('launch', 'default') ?? '').trim() || 'default';
-		const page = (req.path ?? req.url ?? '').split('?')[0]!;
-		const access = await checkThrottledPageAccess(this, { realm: 'Review desk', nodeName: this.getNode().name, launch, page, ledger: () => ledgerFor(this) });
-		if (!access.ok) {
-			sendPage(res, access.status, access.page, access.headers);
-			return { noWebhookResponse: true };
-		}
-		const ledger = await ledgerFor(this);
 		const query = readQuery(this.getQueryData());
-		if ((req.method ?? '').toUpperCase() !== 'POST') {
-			const view = await readDeskView(ledger, launch, query);
-			// An item id that names nothing here is said so on the page, with a status to match.
-			sendDesk(res, query.item && !view.focus?.item ? 404 : 200, { signedInAs: access.user, view });
-			return { noWebhookResponse: true };
-		}
-		if (isCrossSite(req.headers)) {
-			sendPage(res, 403, renderMessagePage('Not from here', ['The review desk only takes actions sent from its own page. Open the page and try again.']));
-			return { noWebhookResponse: true };
-		}
-		return act(this, ledger, res, launch, access.user);
+		return serveActionPage(this, {
+			realm: 'Review desk',
+			notFromHere: 'The review desk only takes actions sent from its own page.',
+			show: async (ledger, res, user, launch) => {
+				const view = await readDeskView(ledger, launch, query);
+				// An item id that names nothing here is said so on the page, with a status to match.
+				sendDesk(res, query.item && !view.focus?.item ? 404 : 200, { signedInAs: user, view });
+			},
+			act: (ledger, res, user, launch) => act(this, ledger, res, launch, user),
+		});
 	}
 }
 

@@ -9,3 +9,4 @@ export { BASE_CSS, renderMessagePage, renderPage, type PageOptions, type Rendere
 export { sendPage, sendText, streamText, type PageResponse } from './response';
 export { checkThrottledPageAccess, clientAddress } from './throttle';
 export { isCrossSite } from './origin';
+export { serveActionPage, type ActionPage } from './actionPage';
