@@ -84,3 +84,8 @@ export { computeSignals, signalStatements } from './monitor/signals';
 // Pre-launch checklist.
 export { deleteTestLaunch, launchTables, testLaunchLeftovers } from './checklist/cleanup';
 export { isTestLaunch } from './checklist/steps';
+// Referrals and the line.
+export { mailboxKey, newReferralCode } from './referrals/codes';
+export { recordReferral } from './referrals/credits';
+export { joinLine, leaveLine, placeInLine, rebuildLineCounts, setSpotsPerReferral, updateLineEntry } from './referrals/line';
+export { LINE_LEVELS, lineCountChanges, lineKey, lineRangesBelow, lineScore, placeByScan } from './referrals/line-key';

@@ -12,6 +12,8 @@ import { PurchasesApi } from './purchases/api';
 import { purchasesForgetStep } from './purchases/forget';
 import { purchasesMergeStep } from './purchases/merge';
 import { ReconcileApi } from './reconcile/api';
+import { ReferralsApi } from './referrals/api';
+import { referralsForgetStep, referralsMergeStep } from './referrals/contact-steps';
 import { ReviewApi } from './review/api';
 import { SettingsApi } from './settings/api';
 import { schemaVersion, type Store } from './store';
@@ -23,8 +25,8 @@ import { TagsApi } from './tags/api';
  * the purchases step's settle finds the grants sent to the merged-away contact's address.
  */
 export const CONTACT_STEPS: ContactSteps = {
-	merge: [outboxMergeStep, purchasesMergeStep],
-	forget: [outboxForgetStep, captureRejectionsForgetStep, purchasesForgetStep, monitorForgetStep],
+	merge: [outboxMergeStep, purchasesMergeStep, referralsMergeStep],
+	forget: [outboxForgetStep, captureRejectionsForgetStep, purchasesForgetStep, monitorForgetStep, referralsForgetStep],
 };
 
 /**
@@ -43,6 +45,7 @@ export class Ledger {
 	readonly monitor: MonitorApi;
 	readonly pages: PagesApi;
 	readonly checklist: ChecklistApi;
+	readonly referrals: ReferralsApi;
 
 	constructor(readonly store: Store) {
 		this.contacts = new ContactsApi(store, CONTACT_STEPS);
@@ -55,6 +58,7 @@ export class Ledger {
 		this.purchases = new PurchasesApi(store);
 		this.monitor = new MonitorApi(store);
 		this.pages = new PagesApi(store);
+		this.referrals = new ReferralsApi(store);
 		this.checklist = new ChecklistApi(store, { contacts: this.contacts, purchases: this.purchases, outbox: this.outbox, tags: this.tags });
 	}
 

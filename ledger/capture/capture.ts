@@ -8,6 +8,7 @@ import { claimDueOutboxEntries } from '../outbox/claim';
 import { enqueueOutboxEntry } from '../outbox/enqueue';
 import type { OutboxStatus } from '../outbox/entry';
 import { adoptWokenSync } from '../outbox/waiting';
+import { enterSignupReferrals, type SignupReferral } from '../referrals/capture';
 import { getLaunchSettings } from '../settings/settings';
 import type { SqlExecutor } from '../store';
 import { attributionToStore, type CapturePolicy } from './policy';
@@ -23,6 +24,8 @@ export interface CaptureResult extends UpsertContactResult {
 	pendingSync: Array<{ id: string; kind: string; created: boolean; status: OutboxStatus }>;
 	/** The new sync entries, already claimed for the run this signup starts (see `claimFor`). */
 	claimedSync: Array<{ id: string; kind: string; claimToken: string; idempotencyKey: string }>;
+	/** The person's referral code and what the code they came with did. */
+	referral: SignupReferral;
 }
 
 /**
@@ -130,7 +133,8 @@ export async function captureSignup(
 		const claimed = await claimDueOutboxEntries(tx, { launch: input.launch, ids: fresh, limit: fresh.length, leaseMs: input.claimFor.leaseMs, workerId: input.claimFor.workerId, now: Math.max(now, Date.now()) });
 		for (const entry of claimed) claimedSync.push({ id: entry.id, kind: entry.kind, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey });
 	}
-	return { ...result, attribution, consent, pendingSync, claimedSync };
+	const referral = await enterSignupReferrals(tx, { launch: input.launch, contactId: result.contactId, created: result.created, referralCode: input.signup.referralCode, now, source: input.source });
+	return { ...result, attribution, consent, pendingSync, claimedSync, referral };
 }
 
 /** The launch's canonical key and phone country, which decide what a signup must carry. */

@@ -26,6 +26,8 @@ export interface ValidSignup {
 	shownAt?: number;
 	/** The hosted form's signed `wl_ts`, which may be used by one signup only (capture/stamps.ts). */
 	formStamp?: string;
+	/** The referral code the visitor arrived with (`ref`, from the landing URL's `?ref=`), as sent. */
+	referralCode?: string;
 }
 
 const TIMESTAMP_FIELD = 'wl_ts';
@@ -249,6 +251,8 @@ export function validateSignup(
 			shownAt: typeof shownAt === 'object' ? shownAt.ms : undefined,
 			// Used once when the timing check is on; the capture's transaction records it (capture/stamps.ts).
 			formStamp: typeof shownAt === 'object' && shownAt.signed && policy.minSubmitMs > 0 ? String(body[TIMESTAMP_FIELD]) : undefined,
+			// A broken code never refuses a signup: the referral is recorded as unknown, the person joins.
+			referralCode: typeof body.ref === 'string' && body.ref.trim() !== '' ? body.ref.trim().slice(0, 64) : undefined,
 		},
 	};
 }

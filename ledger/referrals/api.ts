@@ -1,0 +1,93 @@
+import { LedgerInputError } from '../errors';
+import type { SqlExecutor, Store } from '../store';
+import { assignReferralCode, referralCodesOf } from './codes';
+import { getReferralCredit, referralTally, setReferralCreditStatus, type ReferralCredit } from './credits';
+import { joinLine, placeInLine, readLineSettings, setSpotsPerReferral } from './line';
+
+export interface ReferralStanding {
+	contactId: string;
+	/** The code for the person's link; `codes` also holds those of contacts merged into them. */
+	code: string;
+	codes: string[];
+	place: number;
+	/** How many people are in the line. */
+	of: number;
+	referrals: { counted: number; pending: number };
+	/** Who referred this person, if anyone, and whether it counted. */
+	referredBy: ReferralCredit | null;
+}
+
+/** The contact a possibly merged-away id stands for now (null: unknown in this launch, or forgotten). */
+async function currentContactId(tx: SqlExecutor, launch: string, contactId: string): Promise<string | null> {
+	let id = contactId;
+	for (let hops = 0; hops < 50; hops++) {
+		const [row] = await tx.query<{ launch: string; status: string; merged_into: string | null }>('SELECT launch, status, merged_into FROM contacts WHERE id = $1', [id]);
+		if (!row || row.launch !== launch) return null;
+		if (row.status === 'active') return id;
+		if (row.status !== 'merged' || !row.merged_into) return null;
+		id = row.merged_into;
+	}
+	return null;
+}
+
+/**
+ * Referral codes, credits and each launch's line. Capture gives every new person a code and a place
+ * (capture/capture.ts); this is what pages, nodes and reviewers ask and change. One transaction per call.
+ */
+export class ReferralsApi {
+	constructor(private readonly store: Store) {}
+
+	/**
+	 * A person's place, link code and referral counts. A contact from before referrals existed (or one
+	 * added by Waitlist Contact rather than a signup) gets its code and joins the line's end here.
+	 */
+	standing(input: { launch: string; contactId: string; now?: number }): Promise<ReferralStanding> {
+		const now = input.now ?? Date.now();
+		return this.store.transaction(async (tx) => {
+			const contactId = await currentContactId(tx, input.launch, input.contactId);
+			if (!contactId) throw new LedgerInputError('contactId', `no active contact "${input.contactId}" in launch "${input.launch}"`);
+			const code = await assignReferralCode(tx, { launch: input.launch, contactId, now });
+			let place = await placeInLine(tx, input.launch, contactId);
+			if (!place) {
+				await joinLine(tx, { launch: input.launch, contactId, now });
+				place = (await placeInLine(tx, input.launch, contactId))!;
+			}
+			return {
+				contactId,
+				code,
+				codes: await referralCodesOf(tx, contactId),
+				place: place.place,
+				of: place.of,
+				referrals: await referralTally(tx, input.launch, contactId),
+				referredBy: await getReferralCredit(tx, input.launch, contactId),
+			};
+		});
+	}
+
+	/** Only the place (a read; null when the contact is not in the line). */
+	place(launch: string, contactId: string): Promise<{ place: number; of: number } | null> {
+		return this.store.transaction(async (tx) => {
+			const found = await placeInLine(tx, launch, contactId);
+			return found ? { place: found.place, of: found.of } : null;
+		});
+	}
+
+	/** A withheld credit counts now (the signup was confirmed, its flag cleared). */
+	release(input: { launch: string; referredId: string; now?: number; source?: string }): Promise<ReferralCredit | null> {
+		return this.store.transaction((tx) => setReferralCreditStatus(tx, { ...input, to: 'credited', now: input.now ?? Date.now() }));
+	}
+
+	/** A credit stops counting until released, with the reason shown to reviewers. */
+	withhold(input: { launch: string; referredId: string; reason: string; now?: number; source?: string }): Promise<ReferralCredit | null> {
+		return this.store.transaction((tx) => setReferralCreditStatus(tx, { ...input, to: 'withheld', now: input.now ?? Date.now() }));
+	}
+
+	spotsPerReferral(launch: string): Promise<number> {
+		return this.store.transaction(async (tx) => (await readLineSettings(tx, launch)).spotsPerReferral);
+	}
+
+	/** How many places one credited referral is worth (like the waitlist services' "spots per referral"); re-scores the line. */
+	setSpotsPerReferral(launch: string, spots: number): Promise<void> {
+		return this.store.transaction((tx) => setSpotsPerReferral(tx, { launch, spots, now: Date.now() }));
+	}
+}
