@@ -116,3 +116,14 @@ export async function stageRecordsAlone(store: Store, input: { runId: string; sy
 export async function dropStagedRecords(store: Store, runId: string): Promise<void> {
 	await store.execute('DELETE FROM reconcile_seen WHERE run_id = $1', [runId]);
 }
+
+/**
+ * The place-in-line baseline: count everyone ahead with one indexed query over the line's entries
+ * (what a list without the count tree would do). Its cost grows with the place.
+ */
+export async function placeByCounting(store: Store, launch: string, contactId: string): Promise<number | null> {
+	const [me] = await store.query<{ score: number | string; number: number | string }>('SELECT score, number FROM line_entries WHERE launch = $1 AND contact_id = $2', [launch, contactId]);
+	if (!me) return null;
+	const [row] = await store.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM line_entries WHERE launch = $1 AND (score < $2 OR (score = $2 AND number < $3))', [launch, me.score, me.number]);
+	return 1 + Number(row!.n);
+}
