@@ -134,5 +134,5 @@ export type { ChecklistRun, StartRunInput } from './checklist/runs';
 export { CHECKLIST_MODES, CHECKLIST_STEP_IDS, CHECKLIST_STEPS, testLaunchOf, type ChecklistMode, type ChecklistStepId, type StepStatus } from './checklist/steps';
 export type { ReferralStanding, ReferralsApi } from './referrals/api';
 export type { SignupReferral } from './referrals/capture';
-export type { ReferralCredit, ReferralCreditStatus, ReferralOutcome } from './referrals/credits';
-export { normalizeReferralCode } from './referrals/codes';
+export type { ReferralCredit, ReferralCreditStatus, ReferralListing, ReferralOutcome } from './referrals/credits';
+export { normalizeReferralCode, referralLinkFor } from './referrals/codes';

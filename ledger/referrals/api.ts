@@ -1,7 +1,7 @@
 import { LedgerInputError } from '../errors';
 import type { SqlExecutor, Store } from '../store';
 import { assignReferralCode, referralCodesOf } from './codes';
-import { getReferralCredit, referralTally, setReferralCreditStatus, type ReferralCredit } from './credits';
+import { getReferralCredit, listReferralsBy, referralTally, setReferralCreditStatus, type ReferralCredit, type ReferralListing } from './credits';
 import { joinLine, placeInLine, readLineSettings, setSpotsPerReferral } from './line';
 
 export interface ReferralStanding {
@@ -61,6 +61,15 @@ export class ReferralsApi {
 				referrals: await referralTally(tx, input.launch, contactId),
 				referredBy: await getReferralCredit(tx, input.launch, contactId),
 			};
+		});
+	}
+
+	/** The people a contact referred, newest first, with whether each counted. */
+	referralsBy(input: { launch: string; contactId: string; limit?: number }): Promise<ReferralListing[]> {
+		return this.store.transaction(async (tx) => {
+			const contactId = await currentContactId(tx, input.launch, input.contactId);
+			if (!contactId) throw new LedgerInputError('contactId', `no active contact "${input.contactId}" in launch "${input.launch}"`);
+			return listReferralsBy(tx, input.launch, contactId, input.limit);
 		});
 	}
 

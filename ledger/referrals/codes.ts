@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
+import { LedgerInputError } from '../errors';
 import { emailSkeleton } from '../lookalike';
 import { normalizeEmail } from '../normalize';
 import type { SqlExecutor } from '../store';
@@ -73,4 +74,17 @@ export function mailboxKey(email: string): string | null {
 	} catch {
 		return null;
 	}
+}
+
+/** A person's referral link: the landing page with `?ref=CODE` (other query parameters kept). */
+export function referralLinkFor(landingPage: string, code: string, field = 'referralLinkBase'): string {
+	let url: URL;
+	try {
+		url = new URL(landingPage);
+	} catch {
+		throw new LedgerInputError(field, `must be the full address of your landing page, e.g. "https://example.com/waitlist"; got ${JSON.stringify(landingPage.slice(0, 80))}`);
+	}
+	if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new LedgerInputError(field, `must start with https:// (got "${url.protocol}")`);
+	url.searchParams.set('ref', code);
+	return url.toString();
 }

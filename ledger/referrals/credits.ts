@@ -108,3 +108,19 @@ export async function referralTally(tx: SqlExecutor, launch: string, referrerId:
 	const of = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
 	return { counted: of('credited'), pending: of('withheld') };
 }
+
+export interface ReferralListing {
+	referredId: string;
+	status: ReferralCreditStatus;
+	reason: string | null;
+	at: number;
+}
+
+/** The people a contact referred, newest first (self-referrals included, marked refused). */
+export async function listReferralsBy(tx: SqlExecutor, launch: string, referrerId: string, limit = 500): Promise<ReferralListing[]> {
+	const rows = await tx.query<{ referred_id: string; status: string; reason: string | null; created_at: number | string }>(
+		`SELECT referred_id, status, reason, created_at FROM referral_credits WHERE launch = $1 AND referrer_id = $2 ORDER BY created_at DESC, referred_id LIMIT ${Math.max(1, Math.min(5000, Math.floor(limit)))}`,
+		[launch, referrerId],
+	);
+	return rows.map((r) => ({ referredId: r.referred_id, status: r.status as ReferralCreditStatus, reason: r.reason, at: Number(r.created_at) }));
+}

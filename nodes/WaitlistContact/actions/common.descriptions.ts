@@ -59,6 +59,7 @@ export const CONTACT_FIELD_LABELS: FieldLabels = {
 	consent: 'Consent',
 	tags: 'Tags',
 	contactId: 'Contact ID',
+	referralLinkBase: 'Landing Page for Referral Links',
 	kind: 'Identifier Type',
 	identifierKind: 'Identifier Type',
 	identifierSystem: 'System Name',

@@ -16,6 +16,8 @@ const OPERATIONS: { [R in keyof ContactNodeOperations]: Record<ContactNodeOperat
 		unmerge: contact.unmerge.execute,
 		forget: contact.forget.execute,
 		history: contact.history.execute,
+		place: contact.place.execute,
+		referrals: contact.referrals.execute,
 	},
 	launchSetting: { get: launchSetting.get.execute, update: launchSetting.update.execute },
 };

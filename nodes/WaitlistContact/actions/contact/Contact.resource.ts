@@ -6,10 +6,12 @@ import * as get from './get.operation';
 import * as history from './history.operation';
 import * as link from './link.operation';
 import * as merge from './merge.operation';
+import * as place from './place.operation';
+import * as referrals from './referrals.operation';
 import * as unmerge from './unmerge.operation';
 import * as upsert from './upsert.operation';
 
-export { find, forget, get, history, link, merge, unmerge, upsert };
+export { find, forget, get, history, link, merge, place, referrals, unmerge, upsert };
 
 export const description: INodeProperties[] = [
 	{
@@ -33,6 +35,13 @@ export const description: INodeProperties[] = [
 				action: 'Forget a contact',
 			},
 			{ name: 'Get', value: 'get', description: 'Get a contact by its ID', action: 'Get a contact' },
+			{
+				name: 'Get Place in Line',
+				value: 'place',
+				description: 'Where a person stands in the waitlist, with their referral code and link',
+				action: 'Get the place in line of a contact',
+			},
+			{ name: 'Get Referrals', value: 'referrals', description: 'The people a contact referred and whether each counted', action: 'Get the referrals of a contact' },
 			{ name: 'History', value: 'history', description: 'List the changes made to a contact, newest first', action: 'Get the history of a contact' },
 			{
 				name: 'Link Identifier',
@@ -52,4 +61,6 @@ export const description: INodeProperties[] = [
 	...unmerge.description,
 	...forget.description,
 	...history.description,
+	...place.description,
+	...referrals.description,
 ];
