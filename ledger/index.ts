@@ -135,4 +135,4 @@ export { CHECKLIST_MODES, CHECKLIST_STEP_IDS, CHECKLIST_STEPS, testLaunchOf, typ
 export type { ReferralStanding, ReferralsApi } from './referrals/api';
 export type { SignupReferral } from './referrals/capture';
 export type { ReferralCredit, ReferralCreditStatus, ReferralListing, ReferralOutcome } from './referrals/credits';
-export { normalizeReferralCode, referralLinkFor } from './referrals/codes';
+export { normalizeReferralCode, REFERRAL_PARAMETER, referralLinkFor } from './referrals/codes';

@@ -1,6 +1,7 @@
 import { ATTRIBUTION_KEYS, CLICK_AND_CAMPAIGN_KEYS } from '../attribution';
 import type { CanonicalKey } from '../settings/settings';
 import { capturePolicy, type CaptureOptions } from './policy';
+import { REFERRAL_PARAMETER } from '../referrals/codes';
 import { signFormTimestamp } from './validate';
 
 /**
@@ -49,12 +50,15 @@ export function carriedFromVisit(visit: FormVisit): Record<string, string> {
 		if (value) carried[key] = value.slice(0, 500);
 	}
 	if (visit.referrer) carried.referrer = visit.referrer.slice(0, 1000);
+	// A referral link's code rides along the same way, so the signup credits whoever shared the link.
+	const ref = firstString(visit.query?.[REFERRAL_PARAMETER]);
+	if (ref) carried[REFERRAL_PARAMETER] = ref.slice(0, 64);
 	return carried;
 }
 
 /** The campaign values a refused post carried, to carry them again when the form is shown with its errors. */
 export function carriedFromValues(values: Record<string, string>): Record<string, string> {
-	return Object.fromEntries(ATTRIBUTION_KEYS.filter((key) => values[key]).map((key) => [key, values[key]!]));
+	return Object.fromEntries([...ATTRIBUTION_KEYS, REFERRAL_PARAMETER].filter((key) => values[key]).map((key) => [key, values[key]!]));
 }
 
 export function signupForm(options: CaptureOptions, launch: LaunchCaptureFacts, carried: Record<string, string>, now = Date.now()): SignupForm {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ATTRIBUTION_KEYS, type AttributionKey } from '../attribution';
 import { LedgerInputError } from '../errors';
 import { normalizeEmail, normalizePhone } from '../normalize';
+import { REFERRAL_PARAMETER } from '../referrals/codes';
 import type { CapturePolicy } from './policy';
 
 export interface FieldError {
@@ -96,6 +97,12 @@ function readShownAt(value: unknown, secret: string): ShownAt {
 	const a = Buffer.from(signature);
 	const b = Buffer.from(expected);
 	return a.length === b.length && timingSafeEqual(a, b) ? { ms, signed: true } : 'forged';
+}
+
+/** The referral code as sent, trimmed; a broken one still reaches the ledger, which records it as unknown. */
+function referralCodeOf(value: unknown): string | undefined {
+	if (Array.isArray(value)) return referralCodeOf(value[0]);
+	return typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, 64) : undefined;
 }
 
 /** A honeypot counts as filled by any value a person's browser would not send: blank text, null and empty lists / objects do not count. */
@@ -252,7 +259,7 @@ export function validateSignup(
 			// Used once when the timing check is on; the capture's transaction records it (capture/stamps.ts).
 			formStamp: typeof shownAt === 'object' && shownAt.signed && policy.minSubmitMs > 0 ? String(body[TIMESTAMP_FIELD]) : undefined,
 			// A broken code never refuses a signup: the referral is recorded as unknown, the person joins.
-			referralCode: typeof body.ref === 'string' && body.ref.trim() !== '' ? body.ref.trim().slice(0, 64) : undefined,
+			referralCode: referralCodeOf(body[REFERRAL_PARAMETER]),
 		},
 	};
 }

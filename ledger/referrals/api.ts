@@ -1,8 +1,10 @@
+import { captureSecret } from '../capture/capture';
 import { LedgerInputError } from '../errors';
 import type { SqlExecutor, Store } from '../store';
 import { assignReferralCode, referralCodesOf } from './codes';
 import { getReferralCredit, listReferralsBy, referralTally, setReferralCreditStatus, type ReferralCredit, type ReferralListing } from './credits';
 import { joinLine, placeInLine, readLineSettings, setSpotsPerReferral } from './line';
+import { readStatusToken, signStatusToken } from './status-token';
 
 export interface ReferralStanding {
 	contactId: string;
@@ -71,6 +73,26 @@ export class ReferralsApi {
 			if (!contactId) throw new LedgerInputError('contactId', `no active contact "${input.contactId}" in launch "${input.launch}"`);
 			return listReferralsBy(tx, input.launch, contactId, input.limit);
 		});
+	}
+
+	/** The token of a person's status-page link (`…/status?token=…`). */
+	statusToken(launch: string, contactId: string): Promise<string> {
+		return this.store.transaction(async (tx) => signStatusToken(await captureSecret(tx, launch), launch, contactId));
+	}
+
+	/**
+	 * The standing a status link shows; null for a tampered or unknown token, or a person no longer on
+	 * the list (forgotten). A merged-away contact's link shows the merged person.
+	 */
+	async standingByToken(launch: string, token: unknown): Promise<ReferralStanding | null> {
+		const contactId = await this.store.transaction(async (tx) => readStatusToken(await captureSecret(tx, launch), launch, token));
+		if (!contactId) return null;
+		try {
+			return await this.standing({ launch, contactId });
+		} catch (error) {
+			if (error instanceof LedgerInputError) return null;
+			throw error;
+		}
 	}
 
 	/** Only the place (a read; null when the contact is not in the line). */

@@ -5,6 +5,9 @@ import { emailSkeleton } from '../lookalike';
 import { normalizeEmail } from '../normalize';
 import type { SqlExecutor } from '../store';
 
+/** The query parameter (and signup field) a referral link carries its code in. */
+export const REFERRAL_PARAMETER = 'ref';
+
 /** Crockford's base32: no I, L, O or U, so a code read aloud or copied by hand survives. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** 8 characters = 40 random bits: a million codes leave a guess a one-in-a-million chance. */
@@ -85,6 +88,6 @@ export function referralLinkFor(landingPage: string, code: string, field = 'refe
 		throw new LedgerInputError(field, `must be the full address of your landing page, e.g. "https://example.com/waitlist"; got ${JSON.stringify(landingPage.slice(0, 80))}`);
 	}
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new LedgerInputError(field, `must start with https:// (got "${url.protocol}")`);
-	url.searchParams.set('ref', code);
+	url.searchParams.set(REFERRAL_PARAMETER, code);
 	return url.toString();
 }

@@ -3,11 +3,12 @@ import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, t
 import { isLedgerUnavailable } from '../../ledger';
 import { storageProperties, waitlistLedgerConnectionTest, webhookLedger } from '../shared/ledgerAccess';
 import { answerLedgerDown, asNodeError, logLedgerDown } from '../shared/ledgerDown';
-import { pathFromParameter, snippetPathFromParameter } from '../shared/webhookPaths';
+import { pathFromParameter, snippetPathFromParameter, statusPathFromParameter } from '../shared/webhookPaths';
 import { captureProperties } from './description';
 import { serveFormPage } from './handlers/formPage';
 import { receiveSignup } from './handlers/signup';
 import { isSnippetRequest, serveSnippet } from './handlers/snippet';
+import { isStatusRequest, serveStatusPage } from './handlers/status';
 import { takeOverClaims } from './handlers/takeOver';
 import { header, type ExpressLikeResponse, type IncomingRequest } from './http';
 import { captureTriggerOptions } from './options';
@@ -38,13 +39,15 @@ export class WaitlistCaptureTrigger implements INodeType {
 			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true },
 			// n8n knows two webhook names; the snippet is a second GET told apart by its path.
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...snippetPathFromParameter(), isFullPath: true },
+			// A person's status page (place in line, referrals), opened from a signed link.
+			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...statusPathFromParameter(), isFullPath: true },
 		],
 		properties: [...storageProperties(1.1), ...captureProperties],
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest } };
 
-	/** Picks the handler: the snippet (GET …/snippet.js), the hosted form (GET), or a signup (POST). */
+	/** Picks the handler: the snippet (GET …/snippet.js), a status page (GET …/status), the hosted form (GET), or a signup (POST). */
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const req = this.getRequestObject() as unknown as IncomingRequest;
 		const res = this.getResponseObject() as unknown as ExpressLikeResponse;
@@ -53,6 +56,7 @@ export class WaitlistCaptureTrigger implements INodeType {
 		if (isSetup && isSnippetRequest(req)) return serveSnippet(res, options);
 		try {
 			const ledger = await webhookLedger(this, LEDGER_UNREACHABLE);
+			if (isSetup && isStatusRequest(req)) return await serveStatusPage(this, ledger, req, res, options);
 			return await (isSetup ? serveFormPage(ledger, req, res, options) : receiveSignup(this, ledger, options));
 		} catch (error) {
 			if (!isLedgerUnavailable(error)) throw asNodeError(this.getNode(), error);

@@ -17,6 +17,8 @@ export interface CaptureTriggerOptions {
 	spikeMode: boolean;
 	/** Answer 201 new / 200 already on the list with the contact id, instead of the same answer for both. */
 	answerWithContactDetails: boolean;
+	/** Referral links and the thank-you page's place in line. */
+	referrals: { linkBase: string; showPlaceInLine: boolean };
 }
 
 interface FormSettings {
@@ -40,6 +42,8 @@ interface OptionSettings {
 	minSeconds?: number;
 	paidMediums?: string;
 	requireSourceForPaid?: boolean;
+	referralLinkBase?: string;
+	showPlaceInLine?: boolean;
 	syncKinds?: string[];
 }
 
@@ -79,5 +83,6 @@ export function captureTriggerOptions(ctx: IWebhookFunctions): CaptureTriggerOpt
 		thankYouUrl: (ctx.getNodeParameter('thankYouUrl', '') as string).trim(),
 		spikeMode: ctx.getNodeParameter('spikeMode', false) as boolean,
 		answerWithContactDetails: settings.answerWithContactDetails ?? false,
+		referrals: { linkBase: (settings.referralLinkBase ?? '').trim(), showPlaceInLine: settings.showPlaceInLine ?? true },
 	};
 }

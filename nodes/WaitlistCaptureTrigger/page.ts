@@ -43,7 +43,9 @@ input[aria-invalid=true]{border-color:#b3261e}
 .error{color:#b3261e;font-size:.9rem;margin:.25rem 0 0}
 .summary{border:2px solid #b3261e;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}
 button{margin-top:1.5rem;padding:.7rem 1.4rem;font:inherit;font-weight:600;color:#fff;background:#2f6f4f;border:0;border-radius:6px;cursor:pointer}
-button:focus,input:focus{outline:3px solid #f2b134;outline-offset:2px}
+button:focus,input:focus,a:focus{outline:3px solid #f2b134;outline-offset:2px}
+.place{font-size:1.2rem}
+.link{word-break:break-all;background:#f0f4f1;padding:.5rem;border-radius:6px}
 .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
 `;
 
@@ -129,6 +131,36 @@ ${hidden}
 	return page(options.title, body, formActions);
 }
 
-export function renderThankYou(title: string, message: string): RenderedPage {
-	return page(title, `<h1>${escapeHtml(title)}</h1>\n<p role="status">${escapeHtml(message)}</p>`);
+/** A person's place and links, as the thank-you and status pages show them. */
+export interface PlaceInLine {
+	place: number;
+	of: number;
+	referralLink: string;
+	/** Referrals that counted, and those that wait (e.g. until the friend confirms). */
+	counted: number;
+	pending: number;
+	/** The status page's link (the thank-you page offers it to bookmark). */
+	statusLink?: string;
+}
+
+function placeHtml(standing: PlaceInLine): string {
+	const referrals =
+		standing.counted === 0 ? 'No one has joined through your link yet' : standing.counted === 1 ? '1 friend has joined through your link' : `${standing.counted} friends have joined through your link`;
+	return `<p class="place" role="status">You are <strong>number ${standing.place.toLocaleString('en')}</strong> of ${standing.of.toLocaleString('en')} in line.</p>
+<p>Share your link: every friend who joins moves you up.</p>
+<p class="link"><a href="${escapeHtml(standing.referralLink)}">${escapeHtml(standing.referralLink)}</a></p>
+<p>${escapeHtml(referrals)}${standing.pending > 0 ? ` (${standing.pending} more waiting to count)` : ''}.</p>
+${standing.statusLink ? `<p>Bookmark <a href="${escapeHtml(standing.statusLink)}">your status page</a> to check your place later.</p>` : ''}`;
+}
+
+export function renderThankYou(title: string, message: string, standing?: PlaceInLine): RenderedPage {
+	return page(title, `<h1>${escapeHtml(title)}</h1>\n<p role="status">${escapeHtml(message)}</p>${standing ? `\n${placeHtml(standing)}` : ''}`);
+}
+
+/** The page a signed status link opens: the person's place and referral counts, nothing about anyone else. */
+export function renderStatus(title: string, standing: PlaceInLine | null): RenderedPage {
+	if (!standing) {
+		return page(title, `<h1>${escapeHtml(title)}</h1>\n<p role="alert">This status link is not valid. Open the link exactly as you received it, or sign up again to get a new one.</p>`);
+	}
+	return page(`Your place in line · ${title}`, `<h1>Your place in line</h1>\n${placeHtml(standing)}`);
 }

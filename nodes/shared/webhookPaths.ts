@@ -28,6 +28,12 @@ export function snippetPathFromParameter(): Pick<IWebhookDescription, 'path'> {
 	return helpers.webhookDescriptionFields!({ path: helpers.fromFunction!((parameters: INodeParameters) => `${String(parameters.path)}/snippet.js`) });
 }
 
+/** "<Path>/status" (a person's status page, opened from a signed link). Self-contained, like the one above. */
+export function statusPathFromParameter(): Pick<IWebhookDescription, 'path'> {
+	if (!nativeResolvers) return { path: '={{$parameter["path"]}}/status' };
+	return helpers.webhookDescriptionFields!({ path: helpers.fromFunction!((parameters: INodeParameters) => `${String(parameters.path)}/status`) });
+}
+
 /**
  * Hidden: n8n parses a version-1 webhook node's body itself unless `options.binaryData` is set. Both
  * triggers read the raw bytes instead — signatures are over the exact bytes sent, and a malformed or

@@ -3,9 +3,10 @@ import { NodeOperationError, type IDataObject, type IWebhookFunctions, type IWeb
 import { CLICK_AND_CAMPAIGN_KEYS, type Ledger, type SubmitResult } from '../../../ledger';
 import { header, readSignupBody, remoteAddress, wantsHtml, withQuery, type ExpressLikeResponse, type IncomingRequest } from '../http';
 import type { CaptureTriggerOptions } from '../options';
-import { renderThankYou } from '../page';
+import { renderThankYou, type PlaceInLine } from '../page';
 import { applyCors, ownOrigins } from './origin';
 import { sendHostedForm, sendPage, signupAnswer } from './respond';
+import { placeInLineOf, referralLinkBase, statusLinkFor } from './status';
 
 /** How long this signup's own run holds its sync entries before the drain may take them over. */
 export const SYNC_LEASE_MS = 10 * 60_000;
@@ -23,8 +24,20 @@ function answerRefused(res: ExpressLikeResponse, options: CaptureTriggerOptions,
 	}
 }
 
+/**
+ * A new person's place in line and links for the thank-you page. Only for a new signup: whoever posts
+ * an address already on the list learns that it is, never its place or links.
+ */
+async function thankYouPlace(ctx: IWebhookFunctions, ledger: Ledger, req: IncomingRequest, options: CaptureTriggerOptions, accepted: Accepted): Promise<PlaceInLine | undefined> {
+	if (!options.referrals.showPlaceInLine || !accepted.result.created) return undefined;
+	const { contactId } = accepted.result;
+	const standing = await ledger.referrals.standing({ launch: options.launch, contactId });
+	const token = await ledger.referrals.statusToken(options.launch, contactId);
+	return placeInLineOf(standing, referralLinkBase(ctx, req, options), statusLinkFor(ctx, token));
+}
+
 /** An accepted signup: the thank-you URL (with the campaign), the thank-you page, or JSON. */
-function answerAccepted(ctx: IWebhookFunctions, res: ExpressLikeResponse, options: CaptureTriggerOptions, accepted: Accepted, html: boolean): IDataObject {
+async function answerAccepted(ctx: IWebhookFunctions, ledger: Ledger, req: IncomingRequest, res: ExpressLikeResponse, options: CaptureTriggerOptions, accepted: Accepted, html: boolean): Promise<IDataObject> {
 	const { result, signup } = accepted;
 	const answer = signupAnswer(result, options.answerWithContactDetails);
 	const { thankYouUrl } = options;
@@ -37,7 +50,9 @@ function answerAccepted(ctx: IWebhookFunctions, res: ExpressLikeResponse, option
 		const campaign = Object.fromEntries(CLICK_AND_CAMPAIGN_KEYS.filter((k) => k.startsWith('utm_')).map((k) => [k, signup.attribution[k]]));
 		res.redirect(303, withQuery(thankYouUrl, campaign));
 	} else if (html) {
-		sendPage(res, answer.status, renderThankYou(options.page.title, options.page.thankYouMessage));
+		const place = await thankYouPlace(ctx, ledger, req, options, accepted);
+		const message = place || accepted.result.created || !options.referrals.showPlaceInLine ? options.page.thankYouMessage : "You're already on the list.";
+		sendPage(res, answer.status, renderThankYou(options.page.title, message, place));
 	} else {
 		res.status(answer.status).json(answer.body);
 	}
@@ -56,6 +71,9 @@ function signupItem(launch: string, answer: IDataObject, { result, signup }: Acc
 		consent: result.consent,
 		changes: result.changes as IDataObject,
 		pendingSync: result.pendingSync as unknown as IDataObject[],
+		// The person's own referral code, and the code they came with if any (for the ESP's referral fields).
+		referralCode: result.referral.code,
+		referredBy: result.referral.referredBy ? (result.referral.referredBy as unknown as IDataObject) : null,
 		// By kind, for expressions like {{ $json.sync.esp_sync.id }}; absent when nothing needs sending.
 		sync: Object.fromEntries(result.claimedSync.map((entry) => [entry.kind, { id: entry.id, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey }])),
 	};
@@ -87,7 +105,7 @@ export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, opti
 		answerRefused(res, options, verdict, html);
 		return { noWebhookResponse: true };
 	}
-	const answer = answerAccepted(ctx, res, options, verdict, html);
+	const answer = await answerAccepted(ctx, ledger, req, res, options, verdict, html);
 	if (options.spikeMode) return { noWebhookResponse: true };
 	return { noWebhookResponse: true, workflowData: [[{ json: signupItem(options.launch, answer, verdict) }]] };
 }

@@ -1,6 +1,6 @@
 import type { IWebhookResponseData } from 'n8n-workflow';
 
-import { CLICK_AND_CAMPAIGN_KEYS } from '../../../ledger';
+import { CLICK_AND_CAMPAIGN_KEYS, REFERRAL_PARAMETER } from '../../../ledger';
 import type { ExpressLikeResponse, IncomingRequest } from '../http';
 import type { CaptureTriggerOptions } from '../options';
 import { renderSnippet } from '../snippet';
@@ -17,7 +17,8 @@ export function serveSnippet(res: ExpressLikeResponse, options: CaptureTriggerOp
 	res.setHeader('cache-control', 'public, max-age=300');
 	res.send(
 		renderSnippet({
-			keys: CLICK_AND_CAMPAIGN_KEYS,
+			// A referral link's ?ref= is kept like a campaign value, under the same consent rules.
+			keys: [...CLICK_AND_CAMPAIGN_KEYS, REFERRAL_PARAMETER],
 			cookieName: 'wl_attr',
 			cookieDays: options.snippet.cookieDays,
 			consentMode: options.snippet.consentMode,

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import type { Browser, Page } from 'playwright-core';
+
+import { Ledger, openStore } from '../../ledger';
+import { ARTIFACTS_DIR, launchChromium, serveLandingSite, type LandingSite } from '../support/browser';
+import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
+
+/**
+ * Referral links in a real browser against a real n8n running the signup template: a signup's
+ * thank-you page shows their place and link; a friend who lands on the link (on the hosted form, or
+ * on the creator's own page with the snippet, then signs up on another page of that site) moves the
+ * referrer's count up by one; the status page shows it; a tampered status link is refused.
+ */
+
+function landingPage(n8n: E2eN8n, title: string): string {
+	const action = n8n.webhookUrl('waitlist-signup');
+	return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<script src="${action}/snippet.js" data-consent="always"></script></head>
+<body><h1>${title}</h1>
+<form data-waitlist-ledger action="${action}" method="post">
+  <label>Email <input name="email" type="email"></label>
+  <button type="submit">Join</button>
+</form></body></html>`;
+}
+
+function signupTemplateAllowing(origin: string) {
+	const wf = JSON.parse(readFileSync(join(__dirname, '..', '..', 'workflows', 'waitlist-signup.json'), 'utf8')) as { nodes: Array<{ type: string; parameters: Record<string, unknown> }> };
+	const trigger = wf.nodes.find((n) => n.type.endsWith('.waitlistCaptureTrigger'))!;
+	trigger.parameters.settings = { ...((trigger.parameters.settings as object | undefined) ?? {}), allowedOrigins: origin };
+	return wf;
+}
+
+describe('browser: referral links, place in line and the status page (headless Chromium, real n8n)', () => {
+	let n8n: E2eN8n;
+	let site: LandingSite;
+	let browser: Browser;
+	let ledger: Ledger;
+	let referralLink = '';
+	let statusLink = '';
+
+	before(async () => {
+		const pages: Record<string, string> = {};
+		site = await serveLandingSite(pages);
+		n8n = await startE2eN8n({ workflows: [signupTemplateAllowing(site.origin)] });
+		Object.assign(pages, { '/landing': landingPage(n8n, 'Spring course'), '/pricing': landingPage(n8n, 'Pricing') });
+		browser = await launchChromium();
+		ledger = new Ledger(await openStore({ driver: 'sqlite', path: n8n.ledgerPath }));
+	});
+	after(async () => {
+		await ledger?.close();
+		await browser?.close();
+		await site?.close();
+		await n8n?.stop();
+	});
+
+	async function joinOnHostedForm(page: Page, url: string, email: string): Promise<void> {
+		await page.goto(url);
+		await page.getByLabel('Email', { exact: true }).fill(email);
+		await page.waitForTimeout(2_100); // the form is signed with the time it was shown; bots are faster
+		await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+	}
+
+	async function referralsOf(email: string) {
+		const found = await ledger.contacts.find({ launch: 'default', kind: 'email', value: email });
+		assert.ok(found, `${email} should be in the ledger`);
+		return (await ledger.referrals.standing({ launch: 'default', contactId: found.id })).referrals;
+	}
+
+	it('the thank-you page shows a new signup their place, their referral link and their status link', async () => {
+		const context = await browser.newContext({ javaScriptEnabled: false });
+		const page = await context.newPage();
+		await joinOnHostedForm(page, n8n.webhookUrl('waitlist-signup'), 'host@example.com');
+		const text = (await page.textContent('body')) ?? '';
+		assert.match(text, /You are number 1 of 1 in line/);
+		referralLink = (await page.locator('.link a').getAttribute('href')) ?? '';
+		assert.match(referralLink, /\/waitlist-signup\?ref=[0-9A-Z]{8}$/, 'the hosted form is the landing page when none is set');
+		statusLink = (await page.getByRole('link', { name: 'your status page' }).getAttribute('href')) ?? '';
+		assert.match(statusLink, /\/waitlist-signup\/status\?token=/);
+		await page.screenshot({ path: join(ARTIFACTS_DIR, 'referral-thank-you.png'), fullPage: true });
+		// The same address again: told it is on the list, never shown its place or links.
+		await joinOnHostedForm(page, n8n.webhookUrl('waitlist-signup'), 'host@example.com');
+		const again = (await page.textContent('body')) ?? '';
+		assert.match(again, /already on the list/);
+		assert.doesNotMatch(again, /in line|ref=/);
+		await context.close();
+	});
+
+	it('a friend who opens the referral link and joins raises the referrer’s count by one', async () => {
+		const context = await browser.newContext({ javaScriptEnabled: false });
+		const page = await context.newPage();
+		await joinOnHostedForm(page, referralLink, 'friend@example.com');
+		assert.match((await page.textContent('body')) ?? '', /You are number \d of 2 in line/);
+		await context.close();
+		assert.deepEqual(await referralsOf('host@example.com'), { counted: 1, pending: 0 });
+	});
+
+	it('snippet: landing with ?ref= on the creator’s site, signing up on another page of it, credits the referrer', async () => {
+		const code = new URL(referralLink).searchParams.get('ref')!;
+		const context = await browser.newContext();
+		const page = await context.newPage();
+		await page.goto(`${site.origin}/landing?ref=${code}`);
+		await page.goto(`${site.origin}/pricing`);
+		await page.fill('input[name=email]', 'reader@example.com');
+		await page.waitForTimeout(2_100);
+		await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+		assert.match((await page.textContent('body')) ?? '', /on the list/i);
+		await context.close();
+		assert.deepEqual(await referralsOf('host@example.com'), { counted: 2, pending: 0 });
+	});
+
+	it('the status page shows the place and the count; a tampered link is refused and says what to do', async () => {
+		const context = await browser.newContext({ javaScriptEnabled: false });
+		const page = await context.newPage();
+		const response = await page.goto(statusLink);
+		assert.equal(response?.status(), 200);
+		const text = (await page.textContent('body')) ?? '';
+		assert.match(text, /You are number 1 of 3 in line/);
+		assert.match(text, /2 friends have joined through your link/);
+		assert.doesNotMatch(text, /friend@example.com|reader@example.com/, 'nothing about other people');
+		await page.screenshot({ path: join(ARTIFACTS_DIR, 'referral-status.png'), fullPage: true });
+		const url = new URL(statusLink);
+		const token = url.searchParams.get('token')!;
+		url.searchParams.set('token', `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`);
+		const tampered = await page.goto(url.toString());
+		assert.equal(tampered?.status(), 404);
+		assert.match((await page.textContent('body')) ?? '', /not valid/);
+		await page.setViewportSize({ width: 390, height: 844 });
+		await page.goto(statusLink);
+		await page.screenshot({ path: join(ARTIFACTS_DIR, 'referral-status-phone.png'), fullPage: true });
+		await context.close();
+	});
+});
