@@ -6,6 +6,7 @@ import type { SqlExecutor } from '../store';
 import { settleAccess } from './access';
 import { markCheckoutTokenUsed } from './checkout-token';
 import { decisionOf, emptyDecision, type EventDecision, type PurchaseDecision } from './decision';
+import { eventNamesForgotten, FORGOTTEN_PERSON, setAsideForgotten } from './forget';
 import { finishInboxEntry, getInboxEntry, validateLaunch } from './inbox';
 import { linkPurchaseIdentifiers, lockMatchedContact, matchPurchase, type MatchedBy } from './match';
 import { normalizePurchaseEvent, parseWebhookBody, readPurchaseEvent, type PurchaseEvent, type PurchaseEventType } from './normalize';
@@ -169,6 +170,12 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 	if (event.type === 'unknown') {
 		await recordEvents(tx, [{ launch: a.launch, contactId: null, type: 'purchase.ignored', source: a.source, data: { ...a.base, reason: IGNORED_TYPE }, at: a.now }]);
 		return emptyDecision(IGNORED_TYPE);
+	}
+	// Before anything is matched or written: an event naming a forgotten person changes nothing.
+	const forgottenKind = await eventNamesForgotten(tx, a.launch, event);
+	if (forgottenKind) {
+		const reviewId = await setAsideForgotten(tx, { launch: a.launch, event, inboxId: a.inboxId, kind: forgottenKind, source: a.source, now: a.now });
+		return { ...emptyDecision(FORGOTTEN_PERSON), decision: 'review', reviewId };
 	}
 	if (!event.orderId) return sendToReview(a, 'missing_order_id', {});
 	const purchase = await lockPurchase(tx, a.launch, event, event.orderId, a.now);

@@ -5,7 +5,7 @@ import { header, readSignupBody, remoteAddress, wantsHtml, withQuery, type Expre
 import type { CaptureTriggerOptions } from '../options';
 import { renderThankYou } from '../page';
 import { applyCors, ownOrigins } from './origin';
-import { sendHostedForm, sendPage, signupAnswer } from './respond';
+import { publicSignupAnswer, sendHostedForm, sendPage, signupAnswer } from './respond';
 
 /** How long this signup's own run holds its sync entries before the drain may take them over. */
 export const SYNC_LEASE_MS = 10 * 60_000;
@@ -23,10 +23,8 @@ function answerRefused(res: ExpressLikeResponse, options: CaptureTriggerOptions,
 	}
 }
 
-/** An accepted signup: the thank-you URL (with the campaign), the thank-you page, or JSON. */
-function answerAccepted(ctx: IWebhookFunctions, res: ExpressLikeResponse, options: CaptureTriggerOptions, accepted: Accepted, html: boolean): IDataObject {
-	const { result, signup } = accepted;
-	const answer = signupAnswer(result, options.answerWithContactDetails);
+/** A signup's answer: the thank-you URL (with the campaign), the thank-you page, or JSON. */
+function answerSignedUp(ctx: IWebhookFunctions, res: ExpressLikeResponse, options: CaptureTriggerOptions, answer: { status: number; body: Record<string, unknown> }, campaignFrom: Record<string, string | undefined>, html: boolean): void {
 	const { thankYouUrl } = options;
 	if (options.respondWith === 'redirect' || (html && thankYouUrl)) {
 		if (!thankYouUrl) {
@@ -34,13 +32,19 @@ function answerAccepted(ctx: IWebhookFunctions, res: ExpressLikeResponse, option
 				description: 'Fill in Thank-You URL (e.g. https://example.com/thanks), or choose Automatic.',
 			});
 		}
-		const campaign = Object.fromEntries(CLICK_AND_CAMPAIGN_KEYS.filter((k) => k.startsWith('utm_')).map((k) => [k, signup.attribution[k]]));
+		const campaign = Object.fromEntries(CLICK_AND_CAMPAIGN_KEYS.filter((k) => k.startsWith('utm_')).map((k) => [k, campaignFrom[k]]));
 		res.redirect(303, withQuery(thankYouUrl, campaign));
 	} else if (html) {
 		sendPage(res, answer.status, renderThankYou(options.page.title, options.page.thankYouMessage));
 	} else {
 		res.status(answer.status).json(answer.body);
 	}
+}
+
+/** An accepted signup, answered; the full answer starts the run's item. */
+function answerAccepted(ctx: IWebhookFunctions, res: ExpressLikeResponse, options: CaptureTriggerOptions, accepted: Accepted, html: boolean): IDataObject {
+	const answer = signupAnswer(accepted.result, options.answerWithContactDetails);
+	answerSignedUp(ctx, res, options, answer, accepted.signup.attribution, html);
 	return answer.full;
 }
 
@@ -83,6 +87,11 @@ export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, opti
 		});
 	}
 	applyCors(res, verdict.allowOrigin);
+	if (!verdict.accepted && verdict.reason === 'forgotten') {
+		// A forgotten person's address: answered as any signup (nothing tells the sender it was forgotten), nothing kept, no run.
+		answerSignedUp(ctx, res, options, publicSignupAnswer(), verdict.values, html);
+		return { noWebhookResponse: true };
+	}
 	if (!verdict.accepted) {
 		answerRefused(res, options, verdict, html);
 		return { noWebhookResponse: true };
