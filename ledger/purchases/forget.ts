@@ -61,6 +61,11 @@ export async function eventNamesForgotten(tx: SqlExecutor, launch: string, event
 	);
 }
 
+export async function isForgottenContact(tx: SqlExecutor, contactId: string): Promise<boolean> {
+	const [row] = await tx.query<{ status: string }>('SELECT status FROM contacts WHERE id = $1', [contactId]);
+	return row?.status === 'forgotten';
+}
+
 /** What is kept of a delivery that names a forgotten person: no body, no headers, no address. */
 export const FORGOTTEN_DELIVERY = { rawBody: FORGOTTEN_BODY, headers: {}, remoteAddress: null } as const;
 

@@ -145,14 +145,24 @@ async function nextStep(tx: SqlExecutor, input: ReceiveWebhookInput, received: O
 }
 
 /**
- * Who an unsigned or unreadable body names, read only to keep a forgotten person out of the inbox;
- * a body that cannot be read names no one.
+ * Who an unsigned or unreadable body names, read only to keep a forgotten person out of the inbox:
+ * the provider's fields when the body reads as an event, else the first email-like text in it.
  */
 function readableIdentities(provider: PaymentProvider, input: ReceiveWebhookInput): Pick<PurchaseEvent, 'checkoutToken' | 'customerId' | 'email'> {
+	const text = typeof input.rawBody === 'string' ? input.rawBody : input.rawBody.toString('utf8');
 	try {
 		return normalizePurchaseEvent(provider, parseWebhookBody(provider, input.rawBody), { headers: input.headers });
 	} catch {
-		return { checkoutToken: null, customerId: null, email: null };
+		const email = /[^\s"'<>,;:=&?%]{1,64}@[a-z0-9.-]{1,200}\.[a-z]{2,}/i.exec(safeDecode(text.slice(0, 64 * 1024)))?.[0] ?? null;
+		return { checkoutToken: null, customerId: null, email };
+	}
+}
+
+function safeDecode(text: string): string {
+	try {
+		return decodeURIComponent(text);
+	} catch {
+		return text;
 	}
 }
 
