@@ -91,6 +91,25 @@ async function firstForgotten(tx: SqlExecutor, key: string, launch: string, ids:
 	return null;
 }
 
+/** Which of these normalized values of one kind were ever forgotten in the launch (one query per 500). */
+export async function forgottenValuesAmong(tx: SqlExecutor, launch: string, kind: string, values: readonly string[]): Promise<Set<string>> {
+	const forgotten = new Set<string>();
+	if (values.length === 0) return forgotten;
+	const key = await existingKey(tx);
+	if (key === null) return forgotten;
+	const byHash = new Map(values.map((v) => [tombstoneHash(key, launch, kind, v), v]));
+	const hashes = [...byHash.keys()];
+	for (let i = 0; i < hashes.length; i += 500) {
+		const chunk = hashes.slice(i, i + 500);
+		const rows = await tx.query<{ hash: string }>(
+			`SELECT hash FROM forgotten_identifiers WHERE launch = $1 AND kind = $2 AND hash IN (${chunk.map((_, j) => `$${j + 3}`).join(', ')})`,
+			[launch, kind, ...chunk],
+		);
+		for (const r of rows) forgotten.add(byHash.get(r.hash)!);
+	}
+	return forgotten;
+}
+
 /**
  * The same check for values as a sender typed them (a webhook body, a refused form): each is
  * normalized the way the launch stores it (`readOptions`: its settings, read only when something

@@ -11,7 +11,7 @@ import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
  * Issue 18: forget stays forgotten. A person signs up, takes a checkout token and pays; they are
  * forgotten; then every kind of event that can follow names them again — signups, a refused signup,
  * API upserts and links, a checkout token, every Stripe event kind the pack reads, a rejected and an
- * unreadable delivery, the user's own purchase event. Afterwards no table holds their email, phone or
+ * unreadable delivery, the user's own purchase event, a reconcile sweep whose vendors still list them. Afterwards no table holds their email, phone or
  * customer id, no contact was created, nothing entered the outbox, access did not move, and the
  * review desk says the deliveries belong to a forgotten person.
  */
@@ -146,6 +146,11 @@ for (const driver of DRIVERS) {
 			const own = await t.ledger.purchases.applyEvent(launch, { provider: 'generic', eventId: 'own-1', type: 'captured', orderId: 'own-order', productId: 'course', email: EMAIL, amount: 5900, currency: 'USD' });
 			assert.deepEqual([own.decision, own.reason], ['review', 'forgotten_person']);
 			assert.deepEqual(await t.ledger.purchases.replayUnprocessed({ launch, olderThanMs: 0 }), []);
+
+			// A reconcile sweep whose ESP and delivery host still list her: reported without her email.
+			const sweep = await t.ledger.reconcile.sweep({ launch, esp: [{ id: 'kit-77', email: EMAIL, tags: [] }], delivery: [{ email: EMAIL, productId: 'course' }] });
+			const findings = await t.ledger.reconcile.findings(sweep.runId);
+			assert.deepEqual(findings.map((f) => [f.kind, f.system]).sort(), [['forgotten_person', 'delivery'], ['forgotten_person', 'esp']]);
 
 			// Nothing of her anywhere.
 			const dump = await dumpAllTables(store);
