@@ -103,6 +103,11 @@ for (const driver of DRIVERS) {
 			await assert.rejects(t.ledger.contacts.upsert({ launch, phone: PHONE, email: 'x@example.com', receivedAt: Date.now() + 1000 }), ForgottenIdentityError);
 			await assert.rejects(t.ledger.contacts.upsert({ launch, email: 'y@example.com', customerId: 'stripe:cus_wfm' }), ForgottenIdentityError);
 			await assert.rejects(t.ledger.purchases.checkoutToken({ launch, email: EMAIL, createContact: true, productId: 'course' }), ForgottenIdentityError);
+			// A workflow's own outbox entry about her (with her email in its payload): refused.
+			await assert.rejects(
+				t.ledger.outbox.enqueue({ launch, kind: 'grant', idempotencyKey: 'own-grant', contactId, payload: { email: EMAIL } }),
+				/contactId: contact .* was forgotten: nothing is sent about them/,
+			);
 			const before2 = await count(store, 'SELECT COUNT(*) AS n FROM contacts WHERE launch = $1', [launch]);
 			assert.equal(before2, before.contacts, 'no contact was created by the refused calls');
 
