@@ -153,7 +153,9 @@ function readableIdentities(provider: PaymentProvider, input: ReceiveWebhookInpu
 	try {
 		return normalizePurchaseEvent(provider, parseWebhookBody(provider, input.rawBody), { headers: input.headers });
 	} catch {
-		const email = /[^\s"'<>,;:=&?%]{1,64}@[a-z0-9.-]{1,200}\.[a-z]{2,}/i.exec(safeDecode(text.slice(0, 64 * 1024)))?.[0] ?? null;
+		// Split on delimiters, then test each word: linear in the body, whatever a sender puts in it.
+		const words = safeDecode(text.slice(0, 64 * 1024)).split(/[\s"'<>,;:=&?()[\]{}\\]+/);
+		const email = words.find((w) => w.length <= 320 && /^[^@]{1,64}@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/i.test(w)) ?? null;
 		return { checkoutToken: null, customerId: null, email };
 	}
 }
