@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -149,7 +150,8 @@ async function giveForgetAnApiKey(n8n: E2eN8n): Promise<void> {
 	const setup = await fetch(`${n8n.baseUrl}/rest/owner/setup`, {
 		method: 'POST',
 		headers,
-		body: JSON.stringify({ email: 'owner@forget-e2e.test', firstName: 'Owner', lastName: 'E2e', password: 'Forget-e2e-Passw0rd' }),
+		// n8n wants 8+ characters with a digit and a capital; a fresh one per run.
+		body: JSON.stringify({ email: 'owner@forget-e2e.test', firstName: 'Owner', lastName: 'E2e', password: `Owner-${randomBytes(8).toString('hex')}-9Z` }),
 	});
 	assert.equal(setup.status, 200, await setup.clone().text());
 	const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0]!;
