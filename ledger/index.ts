@@ -16,6 +16,7 @@ export { ForgottenIdentityError, isLedgerUnavailable, LedgerInputError, LedgerUn
 // The API objects hanging off the facade, and what their methods take and give.
 export type { CaptureApi } from './capture/api';
 export type { ContactsApi } from './contacts/api';
+export type { ForgetResult } from './contacts/forget';
 export type { OutboxApi } from './outbox/api';
 export type { PurchasesApi, ReplayOutcome } from './purchases/api';
 export type { ReconcileApi } from './reconcile/api';

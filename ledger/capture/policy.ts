@@ -11,8 +11,8 @@ import type { AttributionKey } from '../attribution';
 /** utm_medium values that mean paid traffic, which must say where it came from (utm_source). */
 export const DEFAULT_PAID_MEDIUMS = ['cpc', 'ppc', 'paid', 'paid_social', 'paidsocial', 'paid-social', 'paid_search', 'display', 'cpm', 'cpv'];
 
-/** Click ids and URLs identify one visit or person, so without consent they are only kept hashed. */
-const PERSONAL_ATTRIBUTION_KEYS: readonly AttributionKey[] = ['gclid', 'fbclid', 'ttclid', 'msclkid', 'referrer', 'landing_url'];
+/** Click ids identify one ad click, and with it a person: without consent they are kept only as the creator chose (hashed by default). */
+const PERSONAL_ATTRIBUTION_KEYS: readonly AttributionKey[] = ['gclid', 'fbclid', 'ttclid', 'msclkid'];
 
 export type AttributionWithoutConsent = 'raw' | 'hashed' | 'drop';
 
@@ -43,7 +43,7 @@ export const DEFAULT_CAPTURE_POLICY: CapturePolicy = {
 	honeypotField: 'website',
 	minSubmitMs: 2_000,
 	consentField: 'consent',
-	attributionWithoutConsent: 'raw',
+	attributionWithoutConsent: 'hashed',
 	secret: '',
 	syncKinds: ['esp_sync', 'crm_sync'],
 	profileFields: ['first_name', 'last_name', 'name', 'company', 'country'],
@@ -85,21 +85,46 @@ export function capturePolicy(options: CaptureOptions, secret: string): CaptureP
 		requireSourceForPaid: options.requireSourceForPaid ?? true,
 		honeypotField: options.honeypotField ?? DEFAULT_CAPTURE_POLICY.honeypotField,
 		minSubmitMs: Math.max(0, (options.minSeconds ?? 2) * 1000),
-		attributionWithoutConsent: options.attributionWithoutConsent ?? 'raw',
+		attributionWithoutConsent: options.attributionWithoutConsent ?? 'hashed',
 		syncKinds: options.syncKinds ?? DEFAULT_CAPTURE_POLICY.syncKinds,
 		secret,
 	};
 }
 
-/** Attribution as it may be stored, given consent and the policy (see PERSONAL_ATTRIBUTION_KEYS). */
+/** Keys that are addresses of pages: without consent only their site (scheme, host, port) is kept. */
+const URL_ATTRIBUTION_KEYS: readonly AttributionKey[] = ['referrer', 'landing_url'];
+
+/** A page address cut to its site: no path, query or fragment (they carry campaign ids, search terms, sometimes an email). Unreadable: null. */
+export function siteOnly(url: string): string | null {
+	try {
+		const parsed = new URL(url);
+		if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null;
+		return parsed.origin;
+	} catch {
+		return null;
+	}
+}
+
+/** A campaign name that carries an address or a page (utm_content=ada@example.com): not a campaign name, not kept without consent. */
+const looksPersonal = (value: string): boolean => value.includes('@') || /:\/\//.test(value);
+
+/**
+ * Attribution as it may be stored. With consent, everything as sent. Without it: the referrer and
+ * landing URL keep only their site (dropped with "drop"); click ids are kept as configured (as sent,
+ * hashed, or dropped); campaign names (utm_*) are kept unless they carry an address or a URL.
+ */
 export function attributionToStore(signup: { consentGiven: boolean; attribution: Partial<Record<AttributionKey, string>> }, policy: CapturePolicy): Partial<Record<AttributionKey, string>> {
-	if (signup.consentGiven || policy.attributionWithoutConsent === 'raw') return { ...signup.attribution };
+	if (signup.consentGiven) return { ...signup.attribution };
+	const mode = policy.attributionWithoutConsent;
 	const kept: Partial<Record<AttributionKey, string>> = {};
 	for (const [key, value] of Object.entries(signup.attribution) as Array<[AttributionKey, string]>) {
-		if (!PERSONAL_ATTRIBUTION_KEYS.includes(key)) kept[key] = value;
-		else if (policy.attributionWithoutConsent === 'hashed') {
-			kept[key] = `hmac:${createHmac('sha256', policy.secret || 'waitlist-ledger').update(value).digest('hex').slice(0, 32)}`;
-		}
+		if (URL_ATTRIBUTION_KEYS.includes(key)) {
+			const site = mode === 'drop' ? null : siteOnly(value);
+			if (site) kept[key] = site;
+		} else if (PERSONAL_ATTRIBUTION_KEYS.includes(key)) {
+			if (mode === 'raw') kept[key] = value;
+			else if (mode === 'hashed') kept[key] = `hmac:${createHmac('sha256', policy.secret || 'waitlist-ledger').update(value).digest('hex').slice(0, 32)}`;
+		} else if (!looksPersonal(value)) kept[key] = value;
 	}
 	return kept;
 }

@@ -1,4 +1,7 @@
+import { identifierOptions } from '../contacts/input';
 import type { ForgetStep } from '../contacts/steps';
+import { forgottenKindAmong } from '../contacts/tombstones';
+import { getLaunchSettings } from '../settings/settings';
 import { admitRefusal, bodyBytes, countRefusal, keptBody } from '../refusals';
 import type { SqlExecutor } from '../store';
 import type { FieldError } from './validate';
@@ -18,10 +21,31 @@ export interface CaptureRejection {
 	payload?: string | null;
 	remoteAddress?: string | null;
 	userAgent?: string | null;
+	/** The email and phone the post names: if either belongs to a forgotten person, nothing of what was sent is kept. */
+	names?: { email?: unknown; phone?: unknown };
+}
+
+/** What a refusal naming a forgotten person keeps of what was sent. */
+export const FORGOTTEN_PAYLOAD = '[forgotten]';
+
+/** The refusal as it may be kept: without payload, address and browser when it names a forgotten person. */
+async function keptRejection(tx: SqlExecutor, rejection: CaptureRejection): Promise<CaptureRejection> {
+	const names = rejection.names ?? {};
+	const forgotten = await forgottenKindAmong(
+		tx,
+		rejection.launch,
+		[
+			{ kind: 'email', value: names.email },
+			{ kind: 'phone', value: names.phone },
+		],
+		async () => identifierOptions(await getLaunchSettings(tx, rejection.launch)),
+	);
+	return forgotten ? { ...rejection, payload: FORGOTTEN_PAYLOAD, remoteAddress: null, userAgent: null } : rejection;
 }
 
 /** Records a refusal; its id, or null when the address was over its cap and the refusal was only counted. */
-export async function recordCaptureRejection(tx: SqlExecutor, rejection: CaptureRejection, now = Date.now()): Promise<number | null> {
+export async function recordCaptureRejection(tx: SqlExecutor, received: CaptureRejection, now = Date.now()): Promise<number | null> {
+	const rejection = await keptRejection(tx, received);
 	const remoteAddress = rejection.remoteAddress?.slice(0, 100) || null;
 	const body = rejection.payload == null ? null : keptBody(rejection.payload);
 	if (!(await admitRefusal(tx, { launch: rejection.launch, surface: 'capture', source: remoteAddress ?? 'unknown', now }))) {
@@ -105,7 +129,7 @@ export const captureRejectionsForgetStep: ForgetStep = {
 		}
 		for (const needle of needles) {
 			await tx.execute(
-				`UPDATE capture_rejections SET payload = '[forgotten]', remote_address = NULL, user_agent = NULL
+				`UPDATE capture_rejections SET payload = '${FORGOTTEN_PAYLOAD}', remote_address = NULL, user_agent = NULL
 				 WHERE launch = $1 AND payload IS NOT NULL AND LOWER(payload) LIKE $2 ESCAPE '\\'`,
 				[context.launch, `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
 			);

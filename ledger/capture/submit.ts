@@ -1,4 +1,4 @@
-import { LedgerInputError } from '../errors';
+import { ForgottenIdentityError, LedgerInputError } from '../errors';
 import type { Store } from '../store';
 import { captureSignup, type CaptureResult } from './capture';
 import { carriedFromValues, signupForm, type LaunchCaptureFacts, type SignupForm } from './form';
@@ -78,6 +78,8 @@ export const REJECTION_MESSAGES: Record<string, string> = {
 	unsupported_type: 'The request content type is not accepted.',
 	origin_not_allowed: 'Signups from this website are not accepted.',
 	consent_required: 'Please tick the consent box to join.',
+	// Said as an accepted signup is: the answer must not tell anyone that this address was forgotten.
+	forgotten: "You're on the list.",
 };
 
 /** A double click lands here too, after the first post went through: say so without saying whether it did. */
@@ -104,6 +106,7 @@ async function refuse(store: Store, launch: LaunchCaptureFacts, s: SignupSubmiss
 			payload: body.raw,
 			remoteAddress: remoteAddress ?? null,
 			userAgent: userAgent ?? null,
+			names: { email: refusal.fields?.email, phone: refusal.fields?.phone },
 		}, s.now),
 	);
 	const values = Object.fromEntries(Object.entries(refusal.fields ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
@@ -172,6 +175,8 @@ export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: 
 		if (!result) return refuse(store, launch, s, { status: 400, reason: 'too_fast', errors: [{ field: 'wl_ts', reason: FORM_STAMP_USED }], fields, allowOrigin });
 		return { accepted: true, result, signup: verdict.signup, allowOrigin };
 	} catch (error) {
+		// A forgotten person's address: nothing is kept, and the caller is answered as for any signup.
+		if (error instanceof ForgottenIdentityError) return refuse(store, launch, s, { status: 201, reason: 'forgotten', errors: [], fields, allowOrigin });
 		if (!(error instanceof LedgerInputError)) throw error;
 		return refuse(store, launch, s, { status: 422, reason: 'invalid', errors: [{ field: error.field, reason: error.reason }], fields, allowOrigin });
 	}

@@ -1,6 +1,6 @@
 import { listEvents, listLaunchEvents, type EventFilter, type LedgerEvent } from '../events';
 import type { Store } from '../store';
-import { forgetContact } from './forget';
+import { forgetContact, type ForgetResult } from './forget';
 import { linkIdentifier, unlinkIdentifier, type LinkIdentifierInput, type LinkIdentifierResult } from './identifiers';
 import type { UpsertContactInput } from './input';
 import { mergeContacts, type MergeContactsInput } from './merge';
@@ -75,7 +75,7 @@ export class ContactsApi {
 		return this.store.transaction((tx) => unmergeContact(tx, input, this.steps.merge));
 	}
 
-	forget(input: { launch: string; contactId: string; source?: string }): Promise<{ contactIds: string[]; identifiersForgotten: number }> {
+	forget(input: { launch: string; contactId: string; source?: string }): Promise<ForgetResult> {
 		return this.store.transaction((tx) => forgetContact(tx, input, this.steps.forget));
 	}
 

@@ -64,6 +64,17 @@ async function eraseContactRows(tx: SqlExecutor, launch: string, group: readonly
 	);
 }
 
+export interface ForgetResult {
+	contactIds: string[];
+	identifiersForgotten: number;
+	/**
+	 * The identifier values that were erased (as stored and as typed), so the caller can find copies
+	 * the ledger never held (n8n's execution history). Held in memory only: never put them in an
+	 * item, a log or an error.
+	 */
+	erasedValues: string[];
+}
+
 /**
  * Erases a person: the contact (followed to where it was merged) and every contact merged into it,
  * then runs each resource's forget step (`steps`) in the same transaction.
@@ -72,7 +83,7 @@ export async function forgetContact(
 	tx: SqlExecutor,
 	input: { launch: string; contactId: string; source?: string },
 	steps: readonly ForgetStep[],
-): Promise<{ contactIds: string[]; identifiersForgotten: number }> {
+): Promise<ForgetResult> {
 	const rootId = await forgetRoot(tx, input);
 	const group = await mergedGroup(tx, rootId);
 	const inGroup = placeholders(group);
@@ -90,5 +101,5 @@ export async function forgetContact(
 	await recordEvents(tx, [
 		{ launch: input.launch, contactId: rootId, type: 'contact.forgotten', source: input.source, data: { contacts: group.length, identifiers: ids.length }, at: now },
 	]);
-	return { contactIds: group, identifiersForgotten: ids.length };
+	return { contactIds: group, identifiersForgotten: ids.length, erasedValues: values };
 }

@@ -9,6 +9,7 @@ import { getLaunchSettings, type LaunchSettings } from '../settings/settings';
 import type { SqlExecutor } from '../store';
 import { identifierOptions, validateLaunch } from './input';
 import { lockContacts } from './records';
+import { assertNotForgotten } from './tombstones';
 
 export interface LinkIdentifierInput {
 	launch: string;
@@ -99,6 +100,8 @@ export async function linkIdentifier(tx: SqlExecutor, input: LinkIdentifierInput
 	const launch = validateLaunch(input.launch);
 	const settings = await getLaunchSettings(tx, launch);
 	const identifier = normalizeIdentifier(input.kind, input.value, { ...identifierOptions(settings), field: 'value' });
+	// A forgotten identifier is linked to no one, not even a new contact of the same person.
+	await assertNotForgotten(tx, launch, [identifier]);
 	return linkNormalizedIdentifier(tx, { launch, contactId: input.contactId, identifier, settings, source: input.source, contactLocked: false });
 }
 

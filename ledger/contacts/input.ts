@@ -29,9 +29,9 @@ export interface UpsertContactInput {
 	tags?: string[] | string;
 	source?: string;
 	isTest?: boolean;
-	/** When the data was observed (epoch ms); orders first-/last-wins and is checked against forget. */
+	/** When the data was observed (epoch ms); orders first-/last-wins. */
 	receivedAt?: number;
-	/** True when this is a replay of an old entry (inbox, outbox, sweep): it must not re-create a forgotten person. */
+	/** True when this is a replay of an old entry (inbox, outbox, sweep). Like every upsert, it never re-creates a forgotten person. */
 	replay?: boolean;
 }
 

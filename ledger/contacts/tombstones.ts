@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
-import { ForgottenIdentityError } from '../errors';
-import type { NormalizedIdentifier } from '../normalize';
+import { ForgottenIdentityError, LedgerInputError } from '../errors';
+import { normalizeIdentifier, type NormalizedIdentifier } from '../normalize';
 import type { SqlExecutor } from '../store';
 
 /**
@@ -62,25 +62,77 @@ export async function isForgotten(tx: SqlExecutor, launch: string, kind: string,
 }
 
 /**
- * Refuses an upsert that would re-create a forgotten person. With `receivedAt`, data received up to
- * the forget time is refused and later data is a fresh signup. A replay without `receivedAt` is
- * refused unless the person has signed up again since (then it updates the new contact).
+ * Refuses an entry that names a forgotten identifier. Forget stays forgotten: whenever the entry was
+ * received (an old entry replayed, a new signup, a late payment event), it is not applied and
+ * creates no contact — the tombstone is the person's "do not keep me" for this launch.
  */
-export async function assertNotForgotten(
+export async function assertNotForgotten(tx: SqlExecutor, launch: string, ids: readonly { kind: string; value: string }[]): Promise<void> {
+	const kind = await forgottenKindOf(tx, launch, ids);
+	if (kind) throw new ForgottenIdentityError(launch, kind);
+}
+
+/** The kind of the first of these (normalized) identifiers that was ever forgotten in the launch, or null. */
+export async function forgottenKindOf(tx: SqlExecutor, launch: string, ids: readonly { kind: string; value: string }[]): Promise<string | null> {
+	if (ids.length === 0) return null;
+	const key = await existingKey(tx);
+	return key === null ? null : firstForgotten(tx, key, launch, ids);
+}
+
+async function existingKey(tx: SqlExecutor): Promise<string | null> {
+	const [row] = await tx.query<{ secret: string }>(`SELECT secret FROM ledger_keys WHERE name = 'tombstone'`);
+	return row?.secret ?? null; // none: nothing was ever forgotten in this ledger
+}
+
+async function firstForgotten(tx: SqlExecutor, key: string, launch: string, ids: readonly { kind: string; value: string }[]): Promise<string | null> {
+	for (const id of ids) {
+		const [row] = await tx.query('SELECT 1 AS one FROM forgotten_identifiers WHERE launch = $1 AND kind = $2 AND hash = $3', [launch, id.kind, tombstoneHash(key, launch, id.kind, id.value)]);
+		if (row) return id.kind;
+	}
+	return null;
+}
+
+/** Which of these normalized values of one kind were ever forgotten in the launch (one query per 500). */
+export async function forgottenValuesAmong(tx: SqlExecutor, launch: string, kind: string, values: readonly string[]): Promise<Set<string>> {
+	const forgotten = new Set<string>();
+	if (values.length === 0) return forgotten;
+	const key = await existingKey(tx);
+	if (key === null) return forgotten;
+	const byHash = new Map(values.map((v) => [tombstoneHash(key, launch, kind, v), v]));
+	const hashes = [...byHash.keys()];
+	for (let i = 0; i < hashes.length; i += 500) {
+		const chunk = hashes.slice(i, i + 500);
+		const rows = await tx.query<{ hash: string }>(
+			`SELECT hash FROM forgotten_identifiers WHERE launch = $1 AND kind = $2 AND hash IN (${chunk.map((_, j) => `$${j + 3}`).join(', ')})`,
+			[launch, kind, ...chunk],
+		);
+		for (const r of rows) forgotten.add(byHash.get(r.hash)!);
+	}
+	return forgotten;
+}
+
+/**
+ * The same check for values as a sender typed them (a webhook body, a refused form): each is
+ * normalized the way the launch stores it (`readOptions`: its settings, read only when something
+ * was ever forgotten); one that cannot be read names no one.
+ */
+export async function forgottenKindAmong(
 	tx: SqlExecutor,
 	launch: string,
-	ids: readonly NormalizedIdentifier[],
-	options: { receivedAt?: number; replay?: boolean },
-): Promise<void> {
-	for (const id of ids) {
-		const at = await forgottenAt(tx, launch, id.kind, id.value);
-		if (at === null) continue;
-		if (options.receivedAt !== undefined) {
-			if (options.receivedAt <= at) throw new ForgottenIdentityError(launch, id.kind);
-			continue;
+	values: readonly { kind: string; value: unknown }[],
+	readOptions: () => Promise<{ defaultCountry?: string; gmail?: boolean }>,
+): Promise<string | null> {
+	const present = values.filter((v) => v.value !== undefined && v.value !== null && v.value !== '');
+	if (present.length === 0) return null;
+	const key = await existingKey(tx);
+	if (key === null) return null;
+	const options = await readOptions();
+	const ids: NormalizedIdentifier[] = [];
+	for (const { kind, value } of present) {
+		try {
+			ids.push(normalizeIdentifier(kind, value, options));
+		} catch (e) {
+			if (!(e instanceof LedgerInputError)) throw e;
 		}
-		if (!options.replay) continue;
-		const [live] = await tx.query('SELECT 1 AS one FROM identifiers WHERE launch = $1 AND kind = $2 AND value = $3', [launch, id.kind, id.value]);
-		if (!live) throw new ForgottenIdentityError(launch, id.kind);
 	}
+	return firstForgotten(tx, key, launch, ids);
 }

@@ -37,7 +37,7 @@ export async function upsertContactAlone(store: Store, input: UpsertContactInput
 	if (store.dialect !== 'postgres') return store.transaction((tx) => upsertContact(tx, input));
 	const rememberedKey = contextKey(input);
 	const remembered = rememberedKey === null ? undefined : plannedContexts.get(store)?.get(rememberedKey);
-	// Replays and back-dated upserts also read forget tombstones; they take the fresh path.
+	// Replays and back-dated upserts take the fresh path (every path reads the forget tombstones).
 	if (remembered && !input.replay && input.receivedAt === undefined) {
 		const prepared = await prepareUpsert(store, input, settingsAndTagsFromRows(tagList(input.tags), remembered.keys, remembered.rows)).catch(() => null);
 		if (prepared?.oneStatement) {

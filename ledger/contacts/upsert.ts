@@ -119,7 +119,7 @@ export async function prepareUpsert(tx: SqlExecutor, input: UpsertContactInput, 
 	if (tagListError) throw tagListError;
 	if (context.tagError) throw context.tagError;
 	const tagPlan = tagInputs.length ? await planResolvedTags(tx, launch, context.resolved, settings.unknownTagPolicy) : null;
-	if (input.replay || input.receivedAt !== undefined) await assertNotForgotten(tx, launch, ids, { receivedAt: input.receivedAt, replay: input.replay });
+	await assertNotForgotten(tx, launch, ids);
 
 	const canonical = ids[0]!;
 	const candidateId = timeOrderedUuid(now);

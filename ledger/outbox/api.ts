@@ -1,6 +1,6 @@
 import type { Store } from '../store';
 import { claimDueOutboxEntries, type ClaimOutboxInput } from './claim';
-import { enqueueOutboxEntries, enqueueOutboxEntry, type EnqueueOutboxInput, type EnqueueOutboxResult } from './enqueue';
+import { enqueueOutboxEntries, enqueueOutboxEntry, refuseForgottenContacts, type EnqueueOutboxInput, type EnqueueOutboxResult } from './enqueue';
 import type { ClaimedOutboxEntry, OutboxEntry } from './entry';
 import { outboxHealth, type OutboxHealth } from './health';
 import { ClaimKeeper, renewOutboxClaims, type KeepAliveOptions, type RenewOptions, type RenewResult } from './keep-alive';
@@ -23,12 +23,18 @@ export class OutboxApi {
 	}
 
 	enqueue(input: EnqueueOutboxInput): Promise<EnqueueOutboxResult> {
-		return this.store.transaction((tx) => enqueueOutboxEntry(tx, input));
+		return this.store.transaction(async (tx) => {
+			await refuseForgottenContacts(tx, [input]);
+			return enqueueOutboxEntry(tx, input);
+		});
 	}
 
 	/** Several entries in one transaction (all or none). */
 	enqueueMany(inputs: readonly EnqueueOutboxInput[]): Promise<EnqueueOutboxResult[]> {
-		return this.store.transaction((tx) => enqueueOutboxEntries(tx, inputs));
+		return this.store.transaction(async (tx) => {
+			await refuseForgottenContacts(tx, inputs);
+			return enqueueOutboxEntries(tx, inputs);
+		});
 	}
 
 	claim(input: ClaimOutboxInput): Promise<ClaimedOutboxEntry[]> {

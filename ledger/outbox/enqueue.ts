@@ -39,6 +39,18 @@ export interface EnqueueOutboxResult {
  * together or not at all. The unique (launch, idempotency_key) makes a repeat a no-op. While the
  * launch's kill switch holds this kind, the entry is `held` and its contact joins the holding segment.
  */
+/**
+ * Nothing is sent about a forgotten person: an entry naming a forgotten contact (a workflow's own
+ * grant or sync, with whatever payload it carries) is refused before anything is written.
+ */
+export async function refuseForgottenContacts(tx: SqlExecutor, inputs: readonly EnqueueOutboxInput[]): Promise<void> {
+	const ids = [...new Set(inputs.map((i) => i.contactId).filter((id): id is string => typeof id === 'string' && id !== ''))];
+	if (ids.length === 0) return;
+	const params: SqlValue[] = [];
+	const [row] = await tx.query<{ id: string }>(`SELECT id FROM contacts WHERE status = 'forgotten' AND id IN (${inList(ids, params)}) LIMIT 1`, params);
+	if (row) throw new LedgerInputError('contactId', `contact ${row.id} was forgotten: nothing is sent about them`);
+}
+
 export async function enqueueOutboxEntry(tx: SqlExecutor, input: EnqueueOutboxInput): Promise<EnqueueOutboxResult> {
 	const [result] = await enqueueOutboxEntries(tx, [input]);
 	return result!;

@@ -6,6 +6,7 @@ import type { SqlExecutor } from '../store';
 import { settleAccess } from './access';
 import { markCheckoutTokenUsed } from './checkout-token';
 import { decisionOf, emptyDecision, type EventDecision, type PurchaseDecision } from './decision';
+import { eventNamesForgotten, FORGOTTEN_PERSON, isForgottenContact, setAsideForgotten } from './forget';
 import { finishInboxEntry, getInboxEntry, validateLaunch } from './inbox';
 import { linkPurchaseIdentifiers, lockMatchedContact, matchPurchase, type MatchedBy } from './match';
 import { normalizePurchaseEvent, parseWebhookBody, readPurchaseEvent, type PurchaseEvent, type PurchaseEventType } from './normalize';
@@ -62,6 +63,12 @@ async function sendToReview(a: Applying, reason: string, partial: Partial<Purcha
 	});
 	await recordEvents(a.tx, a.events);
 	return { ...emptyDecision(reason), ...partial, decision: 'review', reviewId: item.id };
+}
+
+/** An event of a forgotten person: set aside for the desk, matched to no one, no access moved. */
+async function setAside(a: Applying, kind: string): Promise<PurchaseDecision> {
+	const reviewId = await setAsideForgotten(a.tx, { launch: a.launch, event: a.event, inboxId: a.inboxId, kind, source: a.source, now: a.now });
+	return { ...emptyDecision(FORGOTTEN_PERSON), decision: 'review', reviewId };
 }
 
 /** The product: the one the purchase remembers (refunds and disputes often do not name it), else the event's. */
@@ -170,8 +177,13 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 		await recordEvents(tx, [{ launch: a.launch, contactId: null, type: 'purchase.ignored', source: a.source, data: { ...a.base, reason: IGNORED_TYPE }, at: a.now }]);
 		return emptyDecision(IGNORED_TYPE);
 	}
+	// Before anything is matched or written: an event naming a forgotten person changes nothing …
+	const forgottenKind = await eventNamesForgotten(tx, a.launch, event);
+	if (forgottenKind) return setAside(a, forgottenKind);
 	if (!event.orderId) return sendToReview(a, 'missing_order_id', {});
 	const purchase = await lockPurchase(tx, a.launch, event, event.orderId, a.now);
+	// … nor does one about a purchase of theirs that names no one (a dispute names only the payment).
+	if (purchase.contact_id && (await isForgottenContact(tx, purchase.contact_id))) return setAside(a, 'purchase');
 	// The buyer's checkout link hands out a new token from now on (this one has been paid with).
 	await markCheckoutTokenUsed(tx, a.launch, event.checkoutToken, a.now);
 	const product = await productOf(a, purchase);

@@ -16,6 +16,8 @@ const REVIEW_WORDS: Record<string, string> = {
 	amount_mismatch: "The amount paid is not the product's price. Check the checkout (a coupon? a wrong price?) and give access by hand (Access → Pin) if it is right.",
 	currency_mismatch: "The currency paid is not the product's currency. Check the checkout and give access by hand (Access → Pin) if it is right.",
 	missing_order_id: 'The payment carries no order or payment ID, so its refunds could never be matched. Look at the inbox entry and decide by hand.',
+	forgotten_person:
+		"This delivery belongs to a forgotten person: it was kept without its body, matched to no one and changed no access. If money moved (a refund, a chargeback), settle it in the payment provider's dashboard, then dismiss this item.",
 };
 
 /** What happened, by reason: facts about the payment or the person's action, never about access. */

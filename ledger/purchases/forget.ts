@@ -1,5 +1,12 @@
+import { identifierOptions } from '../contacts/input';
 import type { ForgetStep } from '../contacts/steps';
-import { inList, type SqlValue } from '../store';
+import { forgottenKindAmong } from '../contacts/tombstones';
+import { recordEvents } from '../events';
+import { openReviewItem } from '../review/review';
+import { eventSubject } from '../review/subjects';
+import { getLaunchSettings } from '../settings/settings';
+import { inList, type SqlExecutor, type SqlValue } from '../store';
+import type { PurchaseEvent } from './normalize';
 
 const FORGOTTEN_BODY = '{"forgotten":true}';
 
@@ -33,3 +40,49 @@ export const purchasesForgetStep: ForgetStep = {
 		]);
 	},
 };
+
+/** Why a delivery or event was set aside: it names a forgotten identifier (the review desk's words: describe.ts). */
+export const FORGOTTEN_PERSON = 'forgotten_person';
+
+/**
+ * The one check of the purchase path: the kind of the first identifier this event names (checkout
+ * token, provider customer id, email) that belongs to a forgotten person, or null.
+ */
+export async function eventNamesForgotten(tx: SqlExecutor, launch: string, event: Pick<PurchaseEvent, 'checkoutToken' | 'customerId' | 'email'>): Promise<string | null> {
+	return forgottenKindAmong(
+		tx,
+		launch,
+		[
+			{ kind: 'purchase_token', value: event.checkoutToken },
+			{ kind: 'customer_id', value: event.customerId },
+			{ kind: 'email', value: event.email },
+		],
+		async () => identifierOptions(await getLaunchSettings(tx, launch)),
+	);
+}
+
+export async function isForgottenContact(tx: SqlExecutor, contactId: string): Promise<boolean> {
+	const [row] = await tx.query<{ status: string }>('SELECT status FROM contacts WHERE id = $1', [contactId]);
+	return row?.status === 'forgotten';
+}
+
+/** What is kept of a delivery that names a forgotten person: no body, no headers, no address. */
+export const FORGOTTEN_DELIVERY = { rawBody: FORGOTTEN_BODY, headers: {}, remoteAddress: null } as const;
+
+/**
+ * Sets aside an event that names a forgotten person: matched to no one, no purchase row, no access
+ * moved. Its inbox entry (if any) keeps no body; an event and a review item say only which delivery
+ * it was, so the creator can settle any money that moved (a refund, a chargeback) with the provider.
+ */
+export async function setAsideForgotten(
+	tx: SqlExecutor,
+	input: { launch: string; event: Pick<PurchaseEvent, 'provider' | 'eventId' | 'type' | 'providerType'>; inboxId: string | null; kind: string; source: string; now: number },
+): Promise<string> {
+	const { event } = input;
+	if (input.inboxId) await tx.execute("UPDATE purchase_inbox SET raw_body = $1, headers = '{}', remote_address = NULL WHERE id = $2", [FORGOTTEN_BODY, input.inboxId]);
+	// Only ids of the delivery: nothing that could lead back to the person.
+	const about = { provider: event.provider, eventId: event.eventId, eventType: event.type, providerType: event.providerType, inboxId: input.inboxId, forgottenKind: input.kind };
+	const item = await openReviewItem(tx, { launch: input.launch, kind: 'purchase', reason: FORGOTTEN_PERSON, payload: about, subject: eventSubject(event.provider, event.eventId), source: input.source });
+	await recordEvents(tx, [{ launch: input.launch, contactId: null, type: 'purchase.forgotten_person', source: input.source, data: about, at: input.now }]);
+	return item.id;
+}

@@ -2,7 +2,8 @@ import { LedgerInputError } from '../errors';
 import type { SqlExecutor } from '../store';
 import { processInboxEntry } from './apply';
 import { bodyBytes } from '../refusals';
-import { getInboxEntry, MAX_VERIFIED_BODY_BYTES, recordConfirmation, recordDelivery, validateLaunch, validateProvider, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
+import { eventNamesForgotten, FORGOTTEN_DELIVERY, FORGOTTEN_PERSON, setAsideForgotten } from './forget';
+import { finishInboxEntry, getInboxEntry, MAX_VERIFIED_BODY_BYTES, recordConfirmation, recordDelivery, validateLaunch, validateProvider, type RecordDeliveryResult, type SaleConfirmation } from './inbox';
 import { normalizePurchaseEvent, parseWebhookBody, type PurchaseEvent } from './normalize';
 import { verifyWebhook, type GenericHmacOptions, type HeaderBag, type PaymentProvider, type VerifyResult } from './verify';
 
@@ -143,6 +144,38 @@ async function nextStep(tx: SqlExecutor, input: ReceiveWebhookInput, received: O
 	return run(input.launch, inboxId, event, null, payload);
 }
 
+/**
+ * Who an unsigned or unreadable body names, read only to keep a forgotten person out of the inbox:
+ * the provider's fields when the body reads as an event, else the first email-like text in it.
+ */
+function readableIdentities(provider: PaymentProvider, input: ReceiveWebhookInput): Pick<PurchaseEvent, 'checkoutToken' | 'customerId' | 'email'> {
+	const text = typeof input.rawBody === 'string' ? input.rawBody : input.rawBody.toString('utf8');
+	try {
+		return normalizePurchaseEvent(provider, parseWebhookBody(provider, input.rawBody), { headers: input.headers });
+	} catch {
+		// Split on delimiters, then test each word: linear in the body, whatever a sender puts in it.
+		const words = safeDecode(text.slice(0, 64 * 1024)).split(/[\s"'<>,;:=&?()[\]{}\\]+/);
+		const email = words.find((w) => w.length <= 320 && /^[^@]{1,64}@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/i.test(w)) ?? null;
+		return { checkoutToken: null, customerId: null, email };
+	}
+}
+
+function safeDecode(text: string): string {
+	try {
+		return decodeURIComponent(text);
+	} catch {
+		return text;
+	}
+}
+
+/** A signed delivery that names a forgotten person: closed on arrival, set aside for the desk, no run (so n8n never holds it). */
+async function setAsideDelivery(tx: SqlExecutor, input: { launch: string; event: PurchaseEvent; inboxId: string; kind: string; now?: number }): Promise<DeliveryNextStep> {
+	const source = `webhook:${input.event.provider}`;
+	await setAsideForgotten(tx, { ...input, source, now: input.now ?? Date.now() });
+	await finishInboxEntry(tx, input.inboxId, { status: 'ignored', contactId: null, decision: FORGOTTEN_PERSON });
+	return answer(200, { ok: true, status: 'ignored', reason: FORGOTTEN_PERSON, inboxId: input.inboxId, eventId: input.event.eventId });
+}
+
 /** Verify, read, record, and decide the next step: everything a webhook does before it answers, in the caller's transaction. */
 export async function receiveWebhook(tx: SqlExecutor, input: ReceiveWebhookInput): Promise<ReceiveWebhookResult> {
 	const provider = validateProvider(input.provider);
@@ -170,20 +203,24 @@ export async function receiveWebhook(tx: SqlExecutor, input: ReceiveWebhookInput
 			error = e;
 		}
 	}
+	// Any delivery, signed or not, that names a forgotten person is kept without its body.
+	const forgottenKind = tooLarge ? null : await eventNamesForgotten(tx, launch, event ?? readableIdentities(provider, input));
+	const kept = forgottenKind ? FORGOTTEN_DELIVERY : { rawBody: input.rawBody, headers: input.headers, remoteAddress: input.remoteAddress };
 	const recorded = await recordDelivery(tx, {
 		launch,
 		provider,
-		rawBody: input.rawBody,
-		headers: input.headers,
+		...kept,
 		verification,
 		eventId: event?.eventId ?? null,
 		eventType: event?.providerType ?? null,
 		rejectReason: tooLarge ? 'too_large' : error ? `unreadable: ${error.message}` : undefined,
-		remoteAddress: input.remoteAddress,
 		receivedAt: input.now,
 	});
 	const httpStatus = !verification.ok ? 401 : tooLarge ? 503 : error ? 400 : 200;
 	const received = { ...recorded, verification, event, error, httpStatus } as const;
+	if (forgottenKind && event && recorded.status === 'received' && !recorded.duplicate) {
+		return { ...received, next: await setAsideDelivery(tx, { launch, event, inboxId: recorded.id, kind: forgottenKind, now: input.now }) };
+	}
 	return { ...received, next: await nextStep(tx, { ...input, launch, provider }, received) };
 }
 

@@ -1,3 +1,4 @@
+import { forgottenValuesAmong } from '../contacts/tombstones';
 import { inList, type SqlExecutor, type SqlValue } from '../store';
 import type { SweepRun } from './run';
 import type { SweepFinding, VendorSystem } from './types';
@@ -5,7 +6,23 @@ import type { SweepFinding, VendorSystem } from './types';
 /** A finding before it is numbered: what the sweep found, per record or contact. */
 export type Finding = Omit<SweepFinding, 'seq'>;
 
-export async function writeFindings(tx: SqlExecutor, run: SweepRun, findings: Finding[]): Promise<void> {
+/**
+ * A vendor's record of a forgotten person (the ESP still has them, an old order names them) is
+ * reported without the email, as "forgotten_person": delete it at the vendor; the ledger keeps nothing of it.
+ */
+async function withoutForgotten(tx: SqlExecutor, launch: string, findings: Finding[]): Promise<Finding[]> {
+	const emails = findings.map((f) => f.data.email).filter((e): e is string => typeof e === 'string');
+	const forgotten = await forgottenValuesAmong(tx, launch, 'email', [...new Set(emails)]);
+	if (forgotten.size === 0) return findings;
+	return findings.map((f) =>
+		typeof f.data.email === 'string' && forgotten.has(f.data.email)
+			? { kind: 'forgotten_person', system: f.system, contactId: null, data: { was: f.kind, id: f.data.id ?? null, productId: f.data.productId ?? null } }
+			: f,
+	);
+}
+
+export async function writeFindings(tx: SqlExecutor, run: SweepRun, found: Finding[]): Promise<void> {
+	const findings = await withoutForgotten(tx, run.launch, found);
 	const now = Date.now();
 	for (let i = 0; i < findings.length; i += 500) {
 		const params: SqlValue[] = [];

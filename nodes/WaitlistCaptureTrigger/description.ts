@@ -148,13 +148,13 @@ export const captureProperties: INodeProperties[] = [
 				name: 'attributionWithoutConsent',
 				type: 'options',
 				options: [
-					{ name: 'Store as Sent', value: 'raw' },
-					{ name: 'Store Click IDs and URLs Hashed', value: 'hashed' },
+					{ name: 'Keep Click IDs as Sent, Sites of URLs', value: 'raw' },
+					{ name: 'Keep Click IDs Hashed, Sites of URLs', value: 'hashed' },
 					{ name: 'Keep Only Campaign Names', value: 'drop' },
 				],
-				default: 'raw',
+				default: 'hashed',
 				description:
-					'What the ledger keeps of click IDs (gclid, fbclid …), referrer and landing URL when the person did not tick the consent box. Campaign names (utm_*) are always kept.',
+					'What the ledger keeps of click IDs (gclid, fbclid …), referrer and landing URL when the person did not tick the consent box. Referrer and landing URL keep only their site (https://example.com), never the page or its query string. Campaign names (utm_*) are kept unless they hold an email address or a link.',
 			},
 			{
 				displayName: 'Cookie Consent',

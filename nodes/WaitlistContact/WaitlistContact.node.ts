@@ -27,7 +27,12 @@ export class WaitlistContact implements INodeType {
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Done', 'Review'],
 		// Optional: without it the ledger is an embedded SQLite file in the n8n user folder.
-		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest', displayOptions: { hide: { storage: ['default'] } } }],
+		credentials: [
+			{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest', displayOptions: { hide: { storage: ['default'] } } },
+			// n8n's own "n8n API" credential (as n8n's n8n node uses it): Forget may delete the person's executions.
+			// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references
+			{ name: 'n8nApi', required: true, displayOptions: { show: { resource: ['contact'], operation: ['forget'], deleteN8nExecutions: [true] } } },
+		],
 		properties: [...storageProperties(1.1), ...versionProperties],
 	};
 

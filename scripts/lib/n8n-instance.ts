@@ -54,6 +54,11 @@ export function n8nEnv(
 		// database pool; its health ping waits behind them past its 5 s timeout and n8n answers
 		// every request 503 "Database is not ready!" — signups refused. A limit keeps the backlog in
 		// n8n's own queue instead (the signups are already committed to the ledger).
+		// A signup's run holds the person's email and phone (the capture templates keep successful runs
+		// so the editor's Executions list shows each signup; the checkout templates keep only failed
+		// ones). n8n deletes runs older than this many hours; 168 (7 days) unless you choose otherwise.
+		EXECUTIONS_DATA_PRUNE: process.env.EXECUTIONS_DATA_PRUNE ?? 'true',
+		EXECUTIONS_DATA_MAX_AGE: process.env.EXECUTIONS_DATA_MAX_AGE ?? '168',
 		N8N_CONCURRENCY_PRODUCTION_LIMIT: process.env.N8N_CONCURRENCY_PRODUCTION_LIMIT ?? '10',
 		// n8n pings its own database every 2 s and, when one ping waits more than 5 s, answers EVERY
 		// request 503 "Database is not ready!" until a ping succeeds. On SQLite a burst of 50

@@ -78,6 +78,7 @@ describe('browser: hosted form and landing-page snippet (headless Chromium, real
 		const page = await context.newPage();
 		await page.goto(`${site.origin}/landing?utm_source=newsletter&utm_medium=email&utm_campaign=spring-launch&gclid=G-42`);
 		await page.fill('input[name=email]', 'snippet@example.com');
+		await page.check('input[name=consent]'); // with consent the click id and the page address are kept as sent (issue 18)
 		await page.waitForTimeout(2_100); // the snippet stamps when the page was shown; bots are faster
 		await Promise.all([page.waitForURL(/webhook\/waitlist-signup/), page.click('button[type=submit]')]);
 		assert.match(await page.textContent('body') ?? '', /on the list/i);
@@ -121,6 +122,7 @@ describe('browser: hosted form and landing-page snippet (headless Chromium, real
 		const contact = await contactByEmail('noconsent@example.com');
 		assert.equal(contact.firstTouch?.utm_source, 'twitter');
 		assert.deepEqual(contact.consent, {}, 'no consent recorded');
+		assert.equal(contact.firstTouch?.landing_url, site.origin, 'without consent the landing page is kept as its site only (issue 18)');
 
 		// Ticking the box is consent: now the cookie may be written.
 		const second = await context.newPage();

@@ -57,5 +57,10 @@ export function signupAnswer(result: Extract<SubmitResult, { accepted: true }>['
 		created: result.created,
 	};
 	if (withContactDetails) return { full, status: result.created ? 201 : 200, body: full };
-	return { full, status: 201, body: { ok: true, status: 'subscribed', message: "You're on the list." } };
+	return { full, ...publicSignupAnswer() };
+}
+
+/** What anyone posting an address is told by default, whoever it belongs to. */
+export function publicSignupAnswer(): { status: number; body: Record<string, unknown> } {
+	return { status: 201, body: { ok: true, status: 'subscribed', message: "You're on the list." } };
 }

@@ -5,7 +5,7 @@ import { header, readSignupBody, remoteAddress, wantsHtml, withQuery, type Expre
 import type { CaptureTriggerOptions } from '../options';
 import { renderThankYou, type PlaceInLine } from '../page';
 import { applyCors, ownOrigins } from './origin';
-import { sendHostedForm, sendPage, signupAnswer } from './respond';
+import { publicSignupAnswer, sendHostedForm, sendPage, signupAnswer } from './respond';
 import { placeInLineOf, referralLinkBase, statusLinkFor } from './status';
 
 /** How long this signup's own run holds its sync entries before the drain may take them over. */
@@ -36,10 +36,16 @@ async function thankYouPlace(ctx: IWebhookFunctions, ledger: Ledger, req: Incomi
 	return placeInLineOf(standing, referralLinkBase(ctx, req, options), statusLinkFor(ctx, token));
 }
 
-/** An accepted signup: the thank-you URL (with the campaign), the thank-you page, or JSON. */
-async function answerAccepted(ctx: IWebhookFunctions, ledger: Ledger, req: IncomingRequest, res: ExpressLikeResponse, options: CaptureTriggerOptions, accepted: Accepted, html: boolean): Promise<IDataObject> {
-	const { result, signup } = accepted;
-	const answer = signupAnswer(result, options.answerWithContactDetails);
+/** A signup's answer: the thank-you URL (with the campaign), the thank-you page (with the new person's place), or JSON. */
+function answerSignedUp(
+	ctx: IWebhookFunctions,
+	res: ExpressLikeResponse,
+	options: CaptureTriggerOptions,
+	answer: { status: number; body: Record<string, unknown> },
+	campaignFrom: Record<string, string | undefined>,
+	html: boolean,
+	thankYou: { message: string; place?: PlaceInLine } = { message: options.page.thankYouMessage },
+): void {
 	const { thankYouUrl } = options;
 	if (options.respondWith === 'redirect' || (html && thankYouUrl)) {
 		if (!thankYouUrl) {
@@ -47,15 +53,21 @@ async function answerAccepted(ctx: IWebhookFunctions, ledger: Ledger, req: Incom
 				description: 'Fill in Thank-You URL (e.g. https://example.com/thanks), or choose Automatic.',
 			});
 		}
-		const campaign = Object.fromEntries(CLICK_AND_CAMPAIGN_KEYS.filter((k) => k.startsWith('utm_')).map((k) => [k, signup.attribution[k]]));
+		const campaign = Object.fromEntries(CLICK_AND_CAMPAIGN_KEYS.filter((k) => k.startsWith('utm_')).map((k) => [k, campaignFrom[k]]));
 		res.redirect(303, withQuery(thankYouUrl, campaign));
 	} else if (html) {
-		const place = await thankYouPlace(ctx, ledger, req, options, accepted);
-		const message = place || accepted.result.created || !options.referrals.showPlaceInLine ? options.page.thankYouMessage : "You're already on the list.";
-		sendPage(res, answer.status, renderThankYou(options.page.title, message, place));
+		sendPage(res, answer.status, renderThankYou(options.page.title, thankYou.message, thankYou.place));
 	} else {
 		res.status(answer.status).json(answer.body);
 	}
+}
+
+/** An accepted signup, answered; the full answer starts the run's item. */
+async function answerAccepted(ctx: IWebhookFunctions, ledger: Ledger, req: IncomingRequest, res: ExpressLikeResponse, options: CaptureTriggerOptions, accepted: Accepted, html: boolean): Promise<IDataObject> {
+	const answer = signupAnswer(accepted.result, options.answerWithContactDetails);
+	const place = html ? await thankYouPlace(ctx, ledger, req, options, accepted) : undefined;
+	const message = place || accepted.result.created || !options.referrals.showPlaceInLine ? options.page.thankYouMessage : "You're already on the list.";
+	answerSignedUp(ctx, res, options, answer, accepted.signup.attribution, html, { message, place });
 	return answer.full;
 }
 
@@ -101,6 +113,11 @@ export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, opti
 		});
 	}
 	applyCors(res, verdict.allowOrigin);
+	if (!verdict.accepted && verdict.reason === 'forgotten') {
+		// A forgotten person's address: answered as any signup (nothing tells the sender it was forgotten), nothing kept, no run.
+		answerSignedUp(ctx, res, options, publicSignupAnswer(), verdict.values, html);
+		return { noWebhookResponse: true };
+	}
 	if (!verdict.accepted) {
 		answerRefused(res, options, verdict, html);
 		return { noWebhookResponse: true };
