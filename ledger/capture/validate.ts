@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 import { ATTRIBUTION_KEYS, type AttributionKey } from '../attribution';
 import { LedgerInputError } from '../errors';
-import { normalizeEmail, normalizePhone } from '../normalize';
+import { normalizeEmail, normalizePhone, replaceUntypeable, untypeableCharacter } from '../normalize';
 import type { CapturePolicy } from './policy';
 
 export interface FieldError {
@@ -165,7 +165,7 @@ function readAttribution(body: Record<string, unknown>, nested: Record<string, u
 				errors.push({ field: key, reason: `must be text, not ${kindOf(value)}` });
 				continue;
 			}
-			const trimmed = String(value).trim();
+			const trimmed = replaceUntypeable(String(value).trim());
 			if (trimmed.length > 2000) errors.push({ field: key, reason: `must be at most 2000 characters (this one has ${trimmed.length})` });
 			else if (trimmed) attribution[key] = trimmed;
 		}
@@ -196,7 +196,9 @@ function readProfileFields(body: Record<string, unknown>, policy: CapturePolicy,
 			continue;
 		}
 		const trimmed = String(value).trim();
-		if (trimmed.length > 200) errors.push({ field: key, reason: `must be at most 200 characters (this one has ${trimmed.length})` });
+		const untypeable = untypeableCharacter(trimmed);
+		if (untypeable) errors.push({ field: key, reason: untypeable });
+		else if (trimmed.length > 200) errors.push({ field: key, reason: `must be at most 200 characters (this one has ${trimmed.length})` });
 		else if (trimmed) fields[key] = trimmed;
 	}
 	return fields;
