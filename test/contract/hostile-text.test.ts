@@ -4,11 +4,12 @@ import { after, before, describe, it } from 'node:test';
 
 import fc from 'fast-check';
 
-import { LedgerInputError, type SignupBody, type SubmitResult } from '../../ledger';
+import { Ledger, LedgerInputError, type SignupBody, type SubmitResult } from '../../ledger';
+import { createStore, migrate } from '../../ledger/internal';
 import { HOSTILE_SEED, hostileSignup, NAMED_EMAILS, REAL_EMAIL } from '../support/hostile-input';
 import { stripe } from '../support/purchase-fixtures';
 import { stripeSign } from '../support/purchase-signing';
-import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
+import { DRIVERS, freshDatabase, freshLedger, type TestDatabase, type TestLedger } from '../support/stores';
 
 /**
  * Issue 18, the hostile-input pass, in the ledger on both drivers: Unicode tricks in every text a
@@ -165,6 +166,39 @@ for (const driver of DRIVERS) {
 			console.log(`[${driver}] fuzzed signups: ${seen.accepted} accepted, ${seen.refused} refused with a field named`);
 			assert.ok(seen.accepted > 0 && seen.refused > 0, 'the generator reaches both outcomes');
 			await t.ledger.monitor.signals({ launch, windowMs: 10 * MINUTE, now: Date.now() + 1 });
+		});
+	});
+}
+
+for (const driver of DRIVERS) {
+	describe(`[${driver}] migration 78: NUL escapes out of touches stored before`, () => {
+		let db: TestDatabase;
+		before(async () => {
+			db = await freshDatabase(driver);
+		});
+		after(async () => db.drop());
+
+		it('a touch stored with \\u0000 (before capture replaced it) no longer fails the launch monitor; a plain touch is untouched', async () => {
+			const store = createStore(db.config);
+			const ledger = new Ledger(store);
+			try {
+				await migrate(store, 77);
+				const launch = 'old-touches';
+				const now = Date.now();
+				const touch = (source: string) => JSON.stringify({ utm_source: source, utm_medium: 'email', at: now });
+				for (const [id, source] of [['c-nul', 'news\u0000letter'], ['c-plain', 'newsletter']]) {
+					await store.execute("INSERT INTO contacts (id, launch, status, email, first_touch, last_touch, created_at, updated_at) VALUES ($1, $2, 'active', $3, $4, $4, $5, $5)", [id, launch, `${id}@example.com`, touch(source), now]);
+					await store.execute("INSERT INTO identifiers (launch, kind, value, contact_id, display_value, created_at) VALUES ($1, 'email', $2, $3, $2, $4)", [launch, `${id}@example.com`, id, now]);
+				}
+				if (driver === 'postgres') await assert.rejects(ledger.monitor.signals({ launch, windowMs: 10 * MINUTE, now: now + 1 }), /Unicode escape/, 'what the old rows did');
+				await migrate(store);
+				const signals = await ledger.monitor.signals({ launch, windowMs: 10 * MINUTE, now: now + 1 });
+				assert.equal(signals.ingestion.accepted, 2);
+				const touches = Object.fromEntries(await Promise.all(['c-nul', 'c-plain'].map(async (id) => [id, (await ledger.contacts.get(id))?.firstTouch?.utm_source])));
+				assert.deepEqual(touches, { 'c-nul': 'news\ufffdletter', 'c-plain': 'newsletter' });
+			} finally {
+				await ledger.close();
+			}
 		});
 	});
 }
