@@ -53,7 +53,7 @@ export const hostileText: fc.Arbitrary<string> = fc
 /** REAL_EMAIL-like addresses with a trick or two inserted at random places. */
 export const hostileEmail: fc.Arbitrary<string> = fc
 	.tuple(fc.constantFrom(REAL_EMAIL, 'bob.smith@example.org', 'zoë@bücher.de'), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...TRICK_CHARACTERS)), { minLength: 1, maxLength: 2 }))
-	.map(([email, tricks]) => tricks.reduce((text, [at, trick]) => text.slice(0, at % (text.length + 1)) + trick + text.slice(at % (text.length + 1)), email));
+	.map(([email, tricks]) => tricks.reduce<string>((text, [at, trick]) => text.slice(0, at % (text.length + 1)) + trick + text.slice(at % (text.length + 1)), email));
 
 /** A signup's fields with hostile values in the ones that are free text, identifiers or campaign. */
 export const hostileSignup = fc.record(

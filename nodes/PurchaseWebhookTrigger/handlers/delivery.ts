@@ -115,7 +115,7 @@ async function deliver(ctx: IWebhookFunctions, res: ExpressLikeResponse, options
 	} catch (error) {
 		// Thrown on, it was n8n's 500 "Workflow could not be started!" and a failed execution per post.
 		const tooLarge = refusedByN8nReader(error);
-		if (!tooLarge) throw error;
+		if (!tooLarge) throw asNodeError(ctx.getNode(), error);
 		const size = tooLarge.bytes === null ? `over ${tooLarge.limit} bytes` : `${tooLarge.bytes} bytes`;
 		const message = `This delivery is ${size}; n8n reads at most ${tooLarge.limit} (N8N_PAYLOAD_SIZE_MAX), so nothing of it was read or stored. No payment provider sends webhooks this large.`;
 		res.status(413).json({ ok: false, status: 'rejected', reason: 'too_large', message });
