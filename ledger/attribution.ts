@@ -1,4 +1,5 @@
 import { LedgerInputError } from './errors';
+import { replaceUntypeable } from './normalize';
 
 /**
  * First and last touch. A touch is the set of campaign parameters seen with one signup or visit;
@@ -58,7 +59,7 @@ export function normalizeTouch(input: unknown, defaultAt: number, field = 'attri
 		if (typeof raw !== 'string' && typeof raw !== 'number') {
 			throw new LedgerInputError(`${field}.${key}`, `must be text; got ${typeof raw}`);
 		}
-		const value = String(raw).trim();
+		const value = replaceUntypeable(String(raw).trim());
 		if (value === '') continue;
 		if (value.length > MAX_VALUE_LENGTH) {
 			throw new LedgerInputError(`${field}.${key}`, `is ${value.length} characters long; at most ${MAX_VALUE_LENGTH} are kept`);

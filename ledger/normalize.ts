@@ -40,9 +40,47 @@ export interface NormalizedEmail {
 const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
 
 // Control (Cc: NUL, BEL …) and format (Cf: zero-width, soft hyphen, BOM, bidi controls) characters,
-// and line/paragraph separators. Nobody types them; pasted or planted, they make one address look
-// like another, so they are refused rather than silently dropped.
-const INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+// line/paragraph separators, half of a character (Cs: an unpaired surrogate, which each driver
+// stores as U+FFFD, so two different ones would be one key) and U+FFFD itself (what a garbled byte
+// became on the way). Nobody types them; pasted or planted,
+// they make one identifier look like another, so they are refused rather than silently dropped.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029\uFFFD]/u;
+
+/** "U+200B" for the first code point of `char`. */
+const codePointName = (char: string): string => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * Refuses an identifier (email, phone, customer id) holding an invisible, control or half character,
+ * naming the field, the character and where it is.
+ */
+function refuseInvisible(field: string, value: string, retype: string): void {
+	const hidden = INVISIBLE.exec(value);
+	if (!hidden) return;
+	throw new LedgerInputError(field, `contains an invisible or control character (${codePointName(hidden[0])}) at position ${hidden.index + 1}; ${retype}`);
+}
+
+// In free text (a name, a campaign) tabs and line breaks can be typed; the other controls and half
+// characters cannot. PostgreSQL cannot read NUL out of JSON text (the launch monitor's signals failed
+// on one utm_source holding it) nor hold it in a text column at all.
+const UNTYPEABLE = /(?![\t\n\r])[\p{Cc}\p{Cs}]/u;
+const UNTYPEABLE_ALL = new RegExp(UNTYPEABLE.source, 'gu');
+
+/**
+ * Why a typed value (a profile field, a tag) cannot be kept as typed, or null: a control character
+ * or half a character names itself and where it is.
+ */
+export function untypeableCharacter(value: string): string | null {
+	const found = UNTYPEABLE.exec(value);
+	return found ? `contains a control character or half a character (${codePointName(found[0])}) at position ${found.index + 1}; type it again instead of pasting it` : null;
+}
+
+/**
+ * A value the page carried rather than the person typed (a campaign parameter, the referrer): each
+ * control or half character becomes U+FFFD, so the signup is kept — the visitor could not retype it.
+ */
+export function replaceUntypeable(value: string): string {
+	return value.replace(UNTYPEABLE_ALL, '\uFFFD');
+}
 // Only ordinary spacing is trimmed: String.prototype.trim would also eat a leading BOM.
 const EDGE_SPACE = /^[\t\n\v\f\r\p{Zs}]+|[\t\n\v\f\r\p{Zs}]+$/gu;
 
@@ -62,11 +100,7 @@ export function normalizeEmail(input: unknown, field = 'email', options: { gmail
 		throw new LedgerInputError(field, 'is required, e.g. "ada@example.com"');
 	}
 	const core = input.replace(EDGE_SPACE, '');
-	const hidden = INVISIBLE.exec(core);
-	if (hidden) {
-		const code = `U+${hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-		throw new LedgerInputError(field, `contains an invisible or control character (${code}) at position ${hidden.index + 1}; type the address again instead of pasting it`);
-	}
+	refuseInvisible(field, core, 'type the address again instead of pasting it');
 	// NFKC folds fullwidth and other compatibility forms ("ａｄａ＠ｅｘａｍｐｌｅ．ｃｏｍ") into the plain letters.
 	let display = core.normalize('NFKC');
 	const invalid = () => new LedgerInputError(field, `"${display.slice(0, 80)}" is not a valid email address`);
@@ -100,6 +134,8 @@ export function normalizePhone(input: unknown, defaultCountry = 'US', field = 'p
 	}
 	const display = String(input).normalize('NFKC').trim();
 	if (display === '') throw new LedgerInputError(field, 'is required, e.g. "+1 415 555 2671"');
+	// libphonenumber reads past anything that is not a digit; what is kept for display must be what was typed.
+	refuseInvisible(field, display, 'type the number again instead of pasting it');
 	const country = defaultCountry.toUpperCase();
 	const parsed = parsePhoneNumberFromString(display, COUNTRY.test(country) ? (country as CountryCode) : undefined);
 	if (parsed && !parsed.isValid() && parsed.isPossible()) return { kind: 'phone', value: parsed.number, display, unrecognizedRange: true };
@@ -118,6 +154,7 @@ function normalizeOpaqueId(kind: string, input: unknown, field: string): Normali
 		throw new LedgerInputError(field, `is required for a ${kind} identifier`);
 	}
 	const value = String(input).normalize('NFC').trim();
+	refuseInvisible(field, value, 'copy the ID from the system that made it');
 	if (value.length > 200) throw new LedgerInputError(field, `is ${value.length} characters long; at most 200 are allowed`);
 	return { kind, value, display: value };
 }

@@ -43,9 +43,14 @@ export const bodyBytes = (body: string | Buffer): number => (typeof body === 'st
 
 const sha256 = (buffer: Buffer | string): string => createHash('sha256').update(buffer).digest('hex');
 
-/** A body kept whole (a verified payment delivery), with its size and hash. */
+/**
+ * A body kept whole (a verified payment delivery), with its size and hash. A raw NUL byte makes it
+ * neither JSON nor a form (it is answered unreadable); PostgreSQL text cannot hold one, so it is
+ * kept as U+FFFD — the hash is of the bytes as received.
+ */
 export function wholeBody(body: string | Buffer): KeptBody {
-	return { text: typeof body === 'string' ? body : body.toString('utf8'), bytes: bodyBytes(body), sha256: sha256(body), cut: false };
+	const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/\0/g, '\uFFFD');
+	return { text, bytes: bodyBytes(body), sha256: sha256(body), cut: false };
 }
 
 /** The whole body's size and hash, and at most `maxBytes` of it as text. */

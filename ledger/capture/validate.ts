@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 import { ATTRIBUTION_KEYS, type AttributionKey } from '../attribution';
 import { LedgerInputError } from '../errors';
-import { normalizeEmail, normalizePhone } from '../normalize';
+import { normalizeEmail, normalizePhone, replaceUntypeable, untypeableCharacter } from '../normalize';
 import { REFERRAL_PARAMETER } from '../referrals/codes';
 import type { CapturePolicy } from './policy';
 
@@ -102,7 +102,8 @@ function readShownAt(value: unknown, secret: string): ShownAt {
 /** The referral code as sent, trimmed; a broken one still reaches the ledger, which records it as unknown. */
 function referralCodeOf(value: unknown): string | undefined {
 	if (Array.isArray(value)) return referralCodeOf(value[0]);
-	return typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, 64) : undefined;
+	// Carried by the page (the link's ?ref=), not typed: a control character is replaced, never refused.
+	return typeof value === 'string' && value.trim() !== '' ? replaceUntypeable(value.trim().slice(0, 64)) : undefined;
 }
 
 /** A honeypot counts as filled by any value a person's browser would not send: blank text, null and empty lists / objects do not count. */
@@ -174,7 +175,7 @@ function readAttribution(body: Record<string, unknown>, nested: Record<string, u
 				errors.push({ field: key, reason: `must be text, not ${kindOf(value)}` });
 				continue;
 			}
-			const trimmed = String(value).trim();
+			const trimmed = replaceUntypeable(String(value).trim());
 			if (trimmed.length > 2000) errors.push({ field: key, reason: `must be at most 2000 characters (this one has ${trimmed.length})` });
 			else if (trimmed) attribution[key] = trimmed;
 		}
@@ -205,7 +206,9 @@ function readProfileFields(body: Record<string, unknown>, policy: CapturePolicy,
 			continue;
 		}
 		const trimmed = String(value).trim();
-		if (trimmed.length > 200) errors.push({ field: key, reason: `must be at most 200 characters (this one has ${trimmed.length})` });
+		const untypeable = untypeableCharacter(trimmed);
+		if (untypeable) errors.push({ field: key, reason: untypeable });
+		else if (trimmed.length > 200) errors.push({ field: key, reason: `must be at most 200 characters (this one has ${trimmed.length})` });
 		else if (trimmed) fields[key] = trimmed;
 	}
 	return fields;

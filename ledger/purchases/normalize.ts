@@ -67,7 +67,9 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const obj = (v: unknown): Obj => (isObj(v) ? v : {});
-const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : null);
+// PostgreSQL text cannot hold NUL: a provider's value carrying one (escaped as \u0000 in its JSON) is
+// read with U+FFFD in its place, on both drivers alike; the inbox keeps the body as it came.
+const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim().replace(/\0/g, '\uFFFD') : typeof v === 'number' ? String(v) : null);
 const int = (v: unknown): number | null => {
 	const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
 	return typeof n === 'number' && Number.isFinite(n) ? Math.round(n) : null;

@@ -1,5 +1,5 @@
 import { LedgerInputError } from '../errors';
-import { normalizeTagKey, tagKeyBase } from '../normalize';
+import { normalizeTagKey, tagKeyBase, untypeableCharacter } from '../normalize';
 import type { SqlExecutor, SqlValue } from '../store';
 
 /**
@@ -42,6 +42,8 @@ export function tagList(input: unknown, field = 'tags'): string[] {
 	return list
 		.map((t, i) => {
 			if (typeof t !== 'string') throw new LedgerInputError(`${field}[${i}]`, `must be text; got ${JSON.stringify(t)}`);
+			const untypeable = untypeableCharacter(t);
+			if (untypeable) throw new LedgerInputError(`${field}[${i}]`, untypeable);
 			return t.trim();
 		})
 		.filter((t) => t !== '');

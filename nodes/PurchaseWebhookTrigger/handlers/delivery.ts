@@ -97,9 +97,30 @@ async function deliveryBytes(req: IncomingRequest): Promise<Buffer> {
 	return req.rawBody ?? Buffer.alloc(0);
 }
 
+/**
+ * n8n's body reader refuses a body over N8N_PAYLOAD_SIZE_MAX (16 MB by default) before a byte is
+ * read: its size as declared, or null when it was not.
+ */
+function refusedByN8nReader(error: unknown): { bytes: number | null; limit: number } | null {
+	const e = error as { type?: unknown; length?: unknown; limit?: unknown } | null;
+	if (e?.type !== 'entity.too.large') return null;
+	return { bytes: typeof e.length === 'number' ? e.length : null, limit: Number(e.limit) };
+}
+
 async function deliver(ctx: IWebhookFunctions, res: ExpressLikeResponse, options: DeliveryOptions): Promise<IWebhookResponseData> {
 	const req = ctx.getRequestObject() as unknown as IncomingRequest;
-	const rawBody = await deliveryBytes(req);
+	let rawBody: Buffer;
+	try {
+		rawBody = await deliveryBytes(req);
+	} catch (error) {
+		// Thrown on, it was n8n's 500 "Workflow could not be started!" and a failed execution per post.
+		const tooLarge = refusedByN8nReader(error);
+		if (!tooLarge) throw asNodeError(ctx.getNode(), error);
+		const size = tooLarge.bytes === null ? `over ${tooLarge.limit} bytes` : `${tooLarge.bytes} bytes`;
+		const message = `This delivery is ${size}; n8n reads at most ${tooLarge.limit} (N8N_PAYLOAD_SIZE_MAX), so nothing of it was read or stored. No payment provider sends webhooks this large.`;
+		res.status(413).json({ ok: false, status: 'rejected', reason: 'too_large', message });
+		return { noWebhookResponse: true };
+	}
 	const ledger = await webhookLedger(ctx, LEDGER_UNREACHABLE);
 	const received = await kept(ctx, () =>
 		ledger.purchases.receive({
