@@ -287,7 +287,9 @@ export async function importWorkflowJson(runtime: N8nRuntime, env: NodeJS.Proces
 	const staging = join(String(env.N8N_USER_FOLDER), '.import');
 	rmSync(staging, { recursive: true, force: true });
 	mkdirSync(staging, { recursive: true });
-	for (const wf of workflows) writeFileSync(join(staging, `${wf.id}.json`), JSON.stringify(wf));
+	// The templates carry no `active` (n8n 2.x publishes instead); n8n 2.0's import still requires
+	// the column (NOT NULL) and fails without it, where 2.41 fills it in.
+	for (const wf of workflows) writeFileSync(join(staging, `${wf.id}.json`), JSON.stringify({ active: false, ...wf }));
 	try {
 		await runN8nCli(runtime, env, ['import:workflow', '--separate', `--input=${staging}`]);
 	} finally {
