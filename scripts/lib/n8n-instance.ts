@@ -4,7 +4,7 @@
  * Used by `npm start` and by the end-to-end test harness (test/support/n8n-e2e.ts).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -287,9 +287,9 @@ export async function importWorkflowJson(runtime: N8nRuntime, env: NodeJS.Proces
 	const staging = join(String(env.N8N_USER_FOLDER), '.import');
 	rmSync(staging, { recursive: true, force: true });
 	mkdirSync(staging, { recursive: true });
-	// The templates carry no `active` (n8n 2.x publishes instead); n8n 2.0's import still requires
-	// the column (NOT NULL) and fails without it, where 2.41 fills it in.
-	for (const wf of workflows) writeFileSync(join(staging, `${wf.id}.json`), JSON.stringify({ active: false, ...wf }));
+	// The templates carry no `active` and no `versionId`, as n8n 2.41 fills both in on import; n8n
+	// 2.0's import writes the row as it is and fails on those NOT NULL columns (an n8n export has both).
+	for (const wf of workflows) writeFileSync(join(staging, `${wf.id}.json`), JSON.stringify({ active: false, versionId: randomUUID(), ...wf }));
 	try {
 		await runN8nCli(runtime, env, ['import:workflow', '--separate', `--input=${staging}`]);
 	} finally {

@@ -19,7 +19,7 @@ import { isAbsolute, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import { Ledger, openStore } from '../../ledger';
-import { ensureN8nRuntime, type N8nRelease, type N8nRuntime } from '../../scripts/lib/n8n-runtime';
+import { ensureN8nRuntime, N8N_VERSION, type N8nRelease, type N8nRuntime } from '../../scripts/lib/n8n-runtime';
 import { runN8nCli } from '../../scripts/lib/n8n-workflows';
 import {
 	PACKAGE_ROOT,
@@ -110,6 +110,21 @@ interface RunDataShape {
 	resultData?: { runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json: unknown }> | null> }; error?: { message?: string } }>> };
 }
 
+/** Each workflow's current version as a workflow-history row, as n8n's editor writes one on save. */
+function recordWorkflowVersions(n8nDatabase: string, workflowIds: string[]): void {
+	const db = new DatabaseSync(n8nDatabase);
+	try {
+		const insert = db.prepare(
+			`INSERT INTO workflow_history (versionId, workflowId, nodes, connections, authors, name)
+			 SELECT w.versionId, w.id, w.nodes, w.connections, 'n8n-nodes-waitlist-ledger tests', w.name FROM workflow_entity w
+			 WHERE w.id = ? AND NOT EXISTS (SELECT 1 FROM workflow_history h WHERE h.versionId = w.versionId)`,
+		);
+		for (const id of workflowIds) insert.run(id);
+	} finally {
+		db.close();
+	}
+}
+
 export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 	const runtime = await ensureN8nRuntime(undefined, options.release);
 	const userFolder = mkdtempSync(join(tmpdir(), 'wl-e2e-n8n-'));
@@ -152,7 +167,16 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 		const cliEnv = { ...env, NODE_OPTIONS: process.env.NODE_OPTIONS ?? '' };
 		await runN8nCli(runtime, cliEnv, ['import:credentials', `--input=${credentialsFile}`]);
 	}
-	await importAndPublish(runtime, env, [...workflows, ...drafts], { freshUserFolder: true });
+	if (runtime.n8nVersion === N8N_VERSION) {
+		await importAndPublish(runtime, env, [...workflows, ...drafts], { freshUserFolder: true });
+	} else {
+		// An older n8n (the oldest the README claims): n8n 2.0's `import:workflow` writes no
+		// workflow-history row, and its `publish:workflow` publishes only a version that has one. The
+		// editor writes that row when a user saves a workflow; the harness writes it the same way.
+		await importAndPublish(runtime, env, [...workflows.map((wf) => ({ ...wf, draft: 'published below' })), ...drafts], { freshUserFolder: true });
+		recordWorkflowVersions(join(userFolder, '.n8n', 'database.sqlite'), workflows.map((wf) => wf.id));
+		for (const wf of workflows) await runN8nCli(runtime, env, ['publish:workflow', `--id=${wf.id}`]);
+	}
 
 	const n8n = startN8n(runtime, env, { logFile: join(userFolder, 'n8n.log') });
 	try {
