@@ -57,7 +57,7 @@ export class EmbeddedLedgerUnsupportedError extends Error {
 		super(
 			`the embedded SQLite ledger needs node:sqlite, which the Node.js running this n8n (${nodeVersion}) does not have (Node 22.13 and later have it). ` +
 				'Use a PostgreSQL ledger: a Waitlist Ledger credential with Storage "PostgreSQL", selected on each node of the pack (Storage "PostgreSQL Credential"), ' +
-				'or WAITLIST_LEDGER_DATABASE_URL set on the n8n server. Or upgrade n8n to a version that runs on Node 22.13 or later (n8n 2.38 and later run on Node 24)',
+				'or WAITLIST_LEDGER_DATABASE_URL set on the n8n server. Or upgrade n8n to a version that runs on Node 22.13 or later (n8n 2.36 and later require Node 24)',
 		);
 		this.name = 'EmbeddedLedgerUnsupportedError';
 	}
