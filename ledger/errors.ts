@@ -43,6 +43,26 @@ export class LedgerUnavailableError extends Error {
 	}
 }
 
+/**
+ * The embedded (SQLite) ledger cannot open because the Node that runs n8n has no `node:sqlite`
+ * (added unflagged in Node 22.13). Not an outage: retrying does not help, so it is never answered
+ * as one; the message says what to do instead.
+ */
+export class EmbeddedLedgerUnsupportedError extends Error {
+	readonly code = 'embedded_ledger_unsupported';
+	constructor(
+		readonly nodeVersion: string,
+		readonly detail: string,
+	) {
+		super(
+			`the embedded SQLite ledger needs node:sqlite, which the Node.js running this n8n (${nodeVersion}) does not have (Node 22.13 and later have it). ` +
+				'Use a PostgreSQL ledger: a Waitlist Ledger credential with Storage "PostgreSQL", selected on each node of the pack (Storage "PostgreSQL Credential"), ' +
+				'or WAITLIST_LEDGER_DATABASE_URL set on the n8n server. Or upgrade n8n to a version that runs on Node 22.13 or later (n8n 2.36 and later require Node 24)',
+		);
+		this.name = 'EmbeddedLedgerUnsupportedError';
+	}
+}
+
 /** True for a LedgerUnavailableError, also when n8n wrapped it (NodeOperationError keeps it as `cause`). */
 export function isLedgerUnavailable(error: unknown): error is LedgerUnavailableError {
 	for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {

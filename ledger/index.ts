@@ -11,7 +11,7 @@ export { closeAllLedgers, closeLedgersOnExit, getLedger } from './registry';
 export { defaultSqlitePath, defaultStoreConfig, LEDGER_DATABASE_URL_ENV, openStore, schemaVersion, type PostgresConfig, type SqliteConfig, type StoreConfig } from './store';
 
 // Errors.
-export { ForgottenIdentityError, isLedgerUnavailable, LedgerInputError, LedgerUnavailableError } from './errors';
+export { EmbeddedLedgerUnsupportedError, ForgottenIdentityError, isLedgerUnavailable, LedgerInputError, LedgerUnavailableError } from './errors';
 
 // The API objects hanging off the facade, and what their methods take and give.
 export type { CaptureApi } from './capture/api';

@@ -6,11 +6,11 @@
  *   npm test -- contract e2e only those suites
  *   npm test -- test/e2e/capture.e2e.test.ts   only those files
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-import { ensureN8nRuntime } from './lib/n8n-runtime';
+import { ensureN8nRuntime, installedN8nRuntime, OLDEST_SUPPORTED_N8N } from './lib/n8n-runtime';
 import { PACKAGE_ROOT } from './lib/n8n-instance';
 import { assertPostgresReachable } from '../test/support/stores';
 
@@ -30,6 +30,32 @@ const SUITES: Suite[] = [
 	{ name: 'e2e', dir: 'test/e2e', description: 'a real n8n process with the built pack', concurrency: 1, needsBuild: true, needsN8n: true },
 	{ name: 'browser', dir: 'test/browser', description: 'headless Chromium against a real n8n', concurrency: 1, needsBuild: true, needsN8n: true },
 ];
+
+/** The e2e that also runs the oldest n8n the README claims (installed into the cache on first use). */
+const OLDEST_N8N_TEST = 'test/e2e/package-install.e2e.test.ts';
+
+/**
+ * Starts installing the oldest n8n in a process of its own (a cold install takes minutes; the
+ * suites before e2e run meanwhile); resolves with an error message, or null once it is ready.
+ */
+function installOldestN8nInBackground(): Promise<string | null> {
+	const logFile = join(PACKAGE_ROOT, '.tmp', 'n8n-oldest-install.log');
+	mkdirSync(join(PACKAGE_ROOT, '.tmp'), { recursive: true });
+	console.log(`▶ installing n8n ${OLDEST_SUPPORTED_N8N.n8n} in the background for ${OLDEST_N8N_TEST} (log: ${relative(PACKAGE_ROOT, logFile)})`);
+	const log = createWriteStream(logFile);
+	const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'scripts', 'install-n8n.ts'), 'oldest'], {
+		cwd: PACKAGE_ROOT,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	child.stdout.pipe(log);
+	child.stderr.pipe(log);
+	return new Promise((resolve) => {
+		child.on('error', (error) => resolve(error.message));
+		child.on('close', (code) => {
+			log.end(() => resolve(code === 0 ? null : `installing n8n ${OLDEST_SUPPORTED_N8N.n8n} failed:\n${readFileSync(logFile, 'utf8').slice(-4000)}`));
+		});
+	});
+}
 
 function testFiles(dir: string): string[] {
 	const abs = join(PACKAGE_ROOT, dir);
@@ -74,6 +100,8 @@ async function main(): Promise<void> {
 		console.log('▶ build (n8n-node build)');
 		execFileSync('n8n-node', ['build'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 	}
+	const runsOldestN8n = selected.some((s) => (fileArgs.length ? fileArgs : testFiles(s.dir)).includes(OLDEST_N8N_TEST));
+	const oldestInstall = runsOldestN8n && !installedN8nRuntime(OLDEST_SUPPORTED_N8N) ? installOldestN8nInBackground() : null;
 	if (selected.some((s) => s.needsN8n)) await ensureN8nRuntime();
 
 	let failed = false;
@@ -82,6 +110,12 @@ async function main(): Promise<void> {
 		if (files.length === 0) {
 			summary.push(`  ${suite.name.padEnd(9)} no test files`);
 			continue;
+		}
+		if (oldestInstall && files.includes(OLDEST_N8N_TEST)) {
+			const started = Date.now();
+			const failure = await oldestInstall;
+			console.log(`▶ n8n ${OLDEST_SUPPORTED_N8N.n8n} ${failure ? 'could not be installed' : 'is installed'} (waited ${Math.round((Date.now() - started) / 1000)} s for it)`);
+			if (failure) console.error(failure);
 		}
 		console.log(`\n▶ ${suite.name}: ${suite.description} (${files.length} file${files.length > 1 ? 's' : ''})`);
 		const started = Date.now();

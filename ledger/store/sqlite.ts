@@ -1,8 +1,23 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 
+import { EmbeddedLedgerUnsupportedError } from '../errors';
 import type { Row, SqlExecutor, SqliteConfig, SqlValue, Store } from './types';
+
+/**
+ * node:sqlite is loaded when an embedded ledger is opened, never when the pack loads: on a Node
+ * without it (Node 20; 22 before 22.13 without --experimental-sqlite) n8n must still load every
+ * node, and a PostgreSQL ledger needs none of it.
+ */
+function loadNodeSqlite(): typeof import('node:sqlite') {
+	try {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		return require('node:sqlite') as typeof import('node:sqlite');
+	} catch (error) {
+		throw new EmbeddedLedgerUnsupportedError(process.version, (error as Error).message);
+	}
+}
 
 /** `$1` → `?1`: SQLite understands numbered parameters, so domain SQL stays portable. */
 function toSqlitePlaceholders(sql: string): string {
@@ -90,6 +105,7 @@ export class SqliteStore implements Store {
 	private closed = false;
 
 	constructor(config: SqliteConfig) {
+		const { DatabaseSync } = loadNodeSqlite();
 		if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
 		this.location = `sqlite:${config.path}`;
 		this.db = new DatabaseSync(config.path, { timeout: config.busyTimeoutMs ?? 15_000 });

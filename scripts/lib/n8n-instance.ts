@@ -4,7 +4,7 @@
  * Used by `npm start` and by the end-to-end test harness (test/support/n8n-e2e.ts).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -104,35 +104,27 @@ export async function findFreePort(): Promise<number> {
 	});
 }
 
-/**
- * Installs the built pack (dist/) the way n8n's "Settings → Community Nodes" does: the packed
- * tarball unpacked into <user folder>/.n8n/nodes/node_modules/<name>, peer and dev dependencies
- * stripped, its own dependencies installed beside it. Skipped when the same build is already there.
- */
-export async function installPackInto(userFolder: string, log: Log = () => undefined): Promise<string> {
-	if (!existsSync(join(PACKAGE_ROOT, 'dist'))) throw new Error('dist/ is missing: run `npm run build` first');
-	const nodesDir = join(userFolder, '.n8n', 'nodes');
-	const target = join(nodesDir, 'node_modules', PACKAGE_NAME);
-	mkdirSync(nodesDir, { recursive: true });
-	const packDir = join(nodesDir, '.pack');
-	rmSync(packDir, { recursive: true, force: true });
-	mkdirSync(packDir, { recursive: true });
-	const { stdout } = await execFileAsync('npm', ['pack', '--json', '--pack-destination', packDir, '--loglevel=error'], {
-		cwd: PACKAGE_ROOT,
-	});
+/** Packs the built package with `npm pack` (package.json "files" decides what goes in); returns the tarball's path. */
+export async function packTarball(destination: string, packageRoot = PACKAGE_ROOT): Promise<string> {
+	if (!existsSync(join(packageRoot, 'dist'))) throw new Error('dist/ is missing: run `npm run build` first');
+	mkdirSync(destination, { recursive: true });
+	const { stdout } = await execFileAsync('npm', ['pack', '--json', '--pack-destination', destination, '--loglevel=error'], { cwd: packageRoot });
 	const [packed] = JSON.parse(stdout) as Array<{ filename: string }>;
-	const tarball = join(packDir, packed!.filename);
-	const digest = createHash('sha256').update(readFileSync(tarball)).digest('hex');
-	const stamp = join(target, '.installed-from');
-	if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) {
-		rmSync(packDir, { recursive: true, force: true });
-		return target;
-	}
-	log(`Installing the pack into ${target}`);
+	return join(destination, packed!.filename);
+}
+
+/**
+ * Installs a packed tarball into n8n's nodes folder (<user folder>/.n8n/nodes) with the steps n8n's
+ * "Settings → Community Nodes" installer runs after it has fetched the tarball (n8n 2.0 to 2.41,
+ * CommunityPackagesService.downloadPackage): unpack into node_modules/<name>, drop dev, peer and
+ * optional dependencies from its package.json, `npm install` its own dependencies in that folder
+ * (shallow, no scripts, no lock file), and list it in the nodes folder's package.json.
+ */
+export async function installTarball(nodesDir: string, tarball: string): Promise<string> {
+	const target = join(nodesDir, 'node_modules', PACKAGE_NAME);
 	rmSync(target, { recursive: true, force: true });
 	mkdirSync(target, { recursive: true });
 	await execFileAsync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
-	rmSync(packDir, { recursive: true, force: true });
 	const manifestPath = join(target, 'package.json');
 	const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
 	for (const key of ['devDependencies', 'peerDependencies', 'optionalDependencies']) delete manifest[key];
@@ -150,8 +142,30 @@ export async function installPackInto(userFolder: string, log: Log = () => undef
 		nodesManifest,
 		JSON.stringify({ name: 'installed-nodes', private: true, ...current, dependencies: { ...current.dependencies, [PACKAGE_NAME]: String(manifest.version) } }, null, 2),
 	);
-	writeFileSync(stamp, digest);
 	return target;
+}
+
+/**
+ * Installs the built pack (dist/) the way n8n's "Settings → Community Nodes" does: the packed
+ * tarball installed with `installTarball`. Skipped when the same build is already there.
+ */
+export async function installPackInto(userFolder: string, log: Log = () => undefined): Promise<string> {
+	const nodesDir = join(userFolder, '.n8n', 'nodes');
+	const target = join(nodesDir, 'node_modules', PACKAGE_NAME);
+	const packDir = join(nodesDir, '.pack');
+	rmSync(packDir, { recursive: true, force: true });
+	const tarball = await packTarball(packDir);
+	const digest = createHash('sha256').update(readFileSync(tarball)).digest('hex');
+	const stamp = join(target, '.installed-from');
+	try {
+		if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return target;
+		log(`Installing the pack into ${target}`);
+		await installTarball(nodesDir, tarball);
+		writeFileSync(stamp, digest);
+		return target;
+	} finally {
+		rmSync(packDir, { recursive: true, force: true });
+	}
 }
 
 export interface WorkflowFile {
@@ -278,7 +292,9 @@ export async function importWorkflowJson(runtime: N8nRuntime, env: NodeJS.Proces
 	const staging = join(String(env.N8N_USER_FOLDER), '.import');
 	rmSync(staging, { recursive: true, force: true });
 	mkdirSync(staging, { recursive: true });
-	for (const wf of workflows) writeFileSync(join(staging, `${wf.id}.json`), JSON.stringify(wf));
+	// The templates carry no `active` and no `versionId`, as n8n 2.41 fills both in on import; n8n
+	// 2.0's import writes the row as it is and fails on those NOT NULL columns (an n8n export has both).
+	for (const wf of workflows) writeFileSync(join(staging, `${wf.id}.json`), JSON.stringify({ active: false, versionId: randomUUID(), ...wf }));
 	try {
 		await runN8nCli(runtime, env, ['import:workflow', '--separate', `--input=${staging}`]);
 	} finally {

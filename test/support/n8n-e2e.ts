@@ -19,7 +19,7 @@ import { isAbsolute, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import { Ledger, openStore } from '../../ledger';
-import { ensureN8nRuntime, type N8nRuntime } from '../../scripts/lib/n8n-runtime';
+import { ensureN8nRuntime, N8N_VERSION, type N8nRelease, type N8nRuntime } from '../../scripts/lib/n8n-runtime';
 import { runN8nCli } from '../../scripts/lib/n8n-workflows';
 import {
 	PACKAGE_ROOT,
@@ -36,6 +36,10 @@ import {
 export interface E2eOptions {
 	/** Workflow JSON files (paths relative to the package root, or absolute) or workflow objects. */
 	workflows: Array<string | { id: string; name: string; nodes: unknown[]; connections: unknown }>;
+	/** Workflow JSON files imported but not published (they may wait for credentials the test does not give). */
+	drafts?: string[];
+	/** Which n8n (and Node) runs; the pinned one by default. */
+	release?: N8nRelease;
 	/** Extra environment for the n8n process (e.g. WAITLIST_LEDGER_SQLITE_PATH, NODE_OPTIONS). */
 	env?: Record<string, string>;
 	/** Keep the user folder after stop (for debugging). */
@@ -106,8 +110,23 @@ interface RunDataShape {
 	resultData?: { runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json: unknown }> | null> }; error?: { message?: string } }>> };
 }
 
+/** Each workflow's current version as a workflow-history row, as n8n's editor writes one on save. */
+function recordWorkflowVersions(n8nDatabase: string, workflowIds: string[]): void {
+	const db = new DatabaseSync(n8nDatabase);
+	try {
+		const insert = db.prepare(
+			`INSERT INTO workflow_history (versionId, workflowId, nodes, connections, authors, name)
+			 SELECT w.versionId, w.id, w.nodes, w.connections, 'n8n-nodes-waitlist-ledger tests', w.name FROM workflow_entity w
+			 WHERE w.id = ? AND NOT EXISTS (SELECT 1 FROM workflow_history h WHERE h.versionId = w.versionId)`,
+		);
+		for (const id of workflowIds) insert.run(id);
+	} finally {
+		db.close();
+	}
+}
+
 export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
-	const runtime = await ensureN8nRuntime();
+	const runtime = await ensureN8nRuntime(undefined, options.release);
 	const userFolder = mkdtempSync(join(tmpdir(), 'wl-e2e-n8n-'));
 	const port = await findFreePort();
 	const ledgerPath = join(userFolder, '.n8n', 'waitlist-ledger.sqlite');
@@ -137,6 +156,10 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 	});
 	// A test imports exactly the workflows it wants running: drafts (the launch-day capture) too.
 	const workflows = readWorkflowFiles(files).map((wf) => ({ ...wf, draft: undefined }));
+	const drafts = readWorkflowFiles((options.drafts ?? []).map((path) => (isAbsolute(path) ? path : join(PACKAGE_ROOT, path)))).map((wf) => ({
+		...wf,
+		draft: 'imported by the test, not published',
+	}));
 	if (options.credentials?.length) {
 		const credentialsFile = join(userFolder, 'credentials.json');
 		writeFileSync(credentialsFile, JSON.stringify(options.credentials));
@@ -144,7 +167,16 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 		const cliEnv = { ...env, NODE_OPTIONS: process.env.NODE_OPTIONS ?? '' };
 		await runN8nCli(runtime, cliEnv, ['import:credentials', `--input=${credentialsFile}`]);
 	}
-	await importAndPublish(runtime, env, workflows, { freshUserFolder: true });
+	if (runtime.n8nVersion === N8N_VERSION) {
+		await importAndPublish(runtime, env, [...workflows, ...drafts], { freshUserFolder: true });
+	} else {
+		// An older n8n (the oldest the README claims): n8n 2.0's `import:workflow` writes no
+		// workflow-history row, and its `publish:workflow` publishes only a version that has one. The
+		// editor writes that row when a user saves a workflow; the harness writes it the same way.
+		await importAndPublish(runtime, env, [...workflows.map((wf) => ({ ...wf, draft: 'published below' })), ...drafts], { freshUserFolder: true });
+		recordWorkflowVersions(join(userFolder, '.n8n', 'database.sqlite'), workflows.map((wf) => wf.id));
+		for (const wf of workflows) await runN8nCli(runtime, env, ['publish:workflow', `--id=${wf.id}`]);
+	}
 
 	const n8n = startN8n(runtime, env, { logFile: join(userFolder, 'n8n.log') });
 	try {
