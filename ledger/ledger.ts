@@ -1,3 +1,5 @@
+import { AbuseApi } from './abuse/api';
+import { abuseForgetStep, abuseMergeStep } from './abuse/contact-steps';
 import { CaptureApi } from './capture/api';
 import { ChecklistApi } from './checklist/api';
 import { captureRejectionsForgetStep } from './capture/rejections';
@@ -23,8 +25,8 @@ import { TagsApi } from './tags/api';
  * the purchases step's settle finds the grants sent to the merged-away contact's address.
  */
 export const CONTACT_STEPS: ContactSteps = {
-	merge: [outboxMergeStep, purchasesMergeStep],
-	forget: [outboxForgetStep, captureRejectionsForgetStep, purchasesForgetStep, monitorForgetStep],
+	merge: [outboxMergeStep, purchasesMergeStep, abuseMergeStep],
+	forget: [outboxForgetStep, captureRejectionsForgetStep, purchasesForgetStep, monitorForgetStep, abuseForgetStep],
 };
 
 /**
@@ -43,6 +45,7 @@ export class Ledger {
 	readonly monitor: MonitorApi;
 	readonly pages: PagesApi;
 	readonly checklist: ChecklistApi;
+	readonly abuse: AbuseApi;
 
 	constructor(readonly store: Store) {
 		this.contacts = new ContactsApi(store, CONTACT_STEPS);
@@ -55,6 +58,7 @@ export class Ledger {
 		this.purchases = new PurchasesApi(store);
 		this.monitor = new MonitorApi(store);
 		this.pages = new PagesApi(store);
+		this.abuse = new AbuseApi(store);
 		this.checklist = new ChecklistApi(store, { contacts: this.contacts, purchases: this.purchases, outbox: this.outbox, tags: this.tags });
 	}
 

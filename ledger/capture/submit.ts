@@ -1,3 +1,4 @@
+import { abuseSettings, type AbuseSettings, type CaptchaOutcome } from '../abuse/rules';
 import { LedgerInputError } from '../errors';
 import type { Store } from '../store';
 import { captureSignup, type CaptureResult } from './capture';
@@ -38,6 +39,8 @@ export interface SignupSubmission {
 	 * mode, where the batch drain sends them.
 	 */
 	claimFor?: { workerId: string; leaseMs: number };
+	/** What the trigger's CAPTCHA check found, when a CAPTCHA is configured. */
+	captcha?: CaptchaOutcome;
 	now?: number;
 }
 
@@ -78,6 +81,7 @@ export const REJECTION_MESSAGES: Record<string, string> = {
 	unsupported_type: 'The request content type is not accepted.',
 	origin_not_allowed: 'Signups from this website are not accepted.',
 	consent_required: 'Please tick the consent box to join.',
+	captcha_failed: 'Please complete the CAPTCHA and send the form again.',
 };
 
 /** A double click lands here too, after the first post went through: say so without saying whether it did. */
@@ -138,6 +142,14 @@ function originVerdict(origin: string | undefined, allowedOrigins: string[] | un
 	};
 }
 
+/** A failed or missing CAPTCHA, when the creator chose to refuse those (an unreachable provider never refuses). */
+function captchaRefused(captcha: CaptchaOutcome | undefined, abuse: AbuseSettings): FieldError | null {
+	if (!captcha || abuse.captchaFailure !== 'refuse') return null;
+	if (captcha.outcome === 'missing') return { field: 'captchaToken', reason: 'is required: complete the CAPTCHA on the form (the page sends its token as captchaToken)' };
+	if (captcha.outcome === 'failed') return { field: 'captchaToken', reason: `was not accepted by ${captcha.provider === 'turnstile' ? 'Cloudflare Turnstile' : 'hCaptcha'}${captcha.detail ? ` (${captcha.detail})` : ''}; complete the CAPTCHA again` };
+	return null;
+}
+
 export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: SignupSubmission): Promise<SubmitResult> {
 	const { body } = s.request;
 	const origin = originVerdict(s.request.origin, s.options.allowedOrigins, s.request.ownOrigins ?? []);
@@ -153,6 +165,10 @@ export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: 
 	const verdict = validateSignup(fields, { ...policy, requireConsent }, { canonicalKey: launch.canonicalKey, defaultCountry: launch.defaultCountry, now: s.now, hostedForm: fromHostedForm });
 	if (!verdict.ok) return refuse(store, launch, s, { status: verdict.status, reason: verdict.reason, errors: verdict.errors, fields, allowOrigin });
 
+	const abuse = abuseSettings(s.options.abuse);
+	const captchaRefusal = captchaRefused(s.captcha, abuse);
+	if (captchaRefusal) return refuse(store, launch, s, { status: 400, reason: 'captcha_failed', errors: [captchaRefusal], fields, allowOrigin });
+
 	const { formStamp, shownAt } = verdict.signup;
 	try {
 		const result = await store.transaction(async (tx) => {
@@ -166,6 +182,7 @@ export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: 
 				origin: s.request.origin ?? null,
 				consentText: verdict.signup.consentGiven ? s.options.hostedForm?.consentText : undefined,
 				claimFor: s.claimFor,
+				abuse: { settings: abuse, secret: launch.secret, remoteAddress: s.request.remoteAddress ?? null, captcha: s.captcha },
 				now: s.now,
 			});
 		});

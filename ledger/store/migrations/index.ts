@@ -21,6 +21,7 @@ import { monitorTables } from './040-monitor';
 import { pageSignIn } from './050-page-sign-in';
 import { checklistTables } from './060-checklist';
 import { reconcileSeenLean } from './065-reconcile-seen-lean';
+import { abuseSignals } from './085-abuse-signals';
 
 /**
  * Every migration, in the order they apply. Add a new file per change (never edit a released one).
@@ -28,4 +29,4 @@ import { reconcileSeenLean } from './065-reconcile-seen-lean';
  * 10–19 outbox/settings, 20–29 purchases/inbox/access, 30–39 capture, 40–49 monitoring,
  * 50–59 pages, 60–64 the pre-launch checklist.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn, checklistTables, reconcileSeenLean].sort((a, b) => a.version - b.version);
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn, checklistTables, reconcileSeenLean, abuseSignals].sort((a, b) => a.version - b.version);
