@@ -34,5 +34,7 @@ export const abuseSignals: Migration = {
 			PRIMARY KEY (contact_id, signal)
 		)`,
 		`CREATE INDEX IF NOT EXISTS abuse_flags_launch_status ON abuse_flags (launch, status, flagged_at)`,
+		// The launch monitor counts flags raised per window.
+		`CREATE INDEX IF NOT EXISTS abuse_flags_launch_flagged ON abuse_flags (launch, flagged_at)`,
 	],
 };
