@@ -1,4 +1,4 @@
-import { abuseSettings, type AbuseSettings, type CaptchaOutcome } from '../abuse/rules';
+import { abuseSettings, DEFAULT_ABUSE_SETTINGS, type AbuseSettings, type CaptchaOutcome } from '../abuse/rules';
 import { LedgerInputError } from '../errors';
 import type { Store } from '../store';
 import { captureSignup, type CaptureResult } from './capture';
@@ -54,6 +54,11 @@ export type SubmitResult =
 			 * answer); null: send none (no Origin, or one that is not allowed — n8n's echo is taken back).
 			 */
 			allowOrigin: string | null;
+			/**
+			 * The trigger's Abuse Signals options could not be read (e.g. "not a domain" in a list): the
+			 * signup was checked with the defaults instead — a settings mistake never loses a signup.
+			 */
+			abuseSettingsError?: string;
 	  }
 	| {
 			accepted: false;
@@ -142,6 +147,16 @@ function originVerdict(origin: string | undefined, allowedOrigins: string[] | un
 	};
 }
 
+/** The abuse settings, or the defaults with what was wrong when the options cannot be read. */
+function readAbuseSettings(options: CaptureOptions): { abuse: AbuseSettings; abuseSettingsError?: string } {
+	try {
+		return { abuse: abuseSettings(options.abuse) };
+	} catch (error) {
+		if (!(error instanceof LedgerInputError)) throw error;
+		return { abuse: DEFAULT_ABUSE_SETTINGS, abuseSettingsError: `${error.field} ${error.reason}; the defaults were used until it is fixed in the Waitlist Capture Trigger's Abuse Signals` };
+	}
+}
+
 /** A failed or missing CAPTCHA, when the creator chose to refuse those (an unreachable provider never refuses). */
 function captchaRefused(captcha: CaptchaOutcome | undefined, abuse: AbuseSettings): FieldError | null {
 	if (!captcha || abuse.captchaFailure !== 'refuse') return null;
@@ -165,7 +180,7 @@ export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: 
 	const verdict = validateSignup(fields, { ...policy, requireConsent }, { canonicalKey: launch.canonicalKey, defaultCountry: launch.defaultCountry, now: s.now, hostedForm: fromHostedForm });
 	if (!verdict.ok) return refuse(store, launch, s, { status: verdict.status, reason: verdict.reason, errors: verdict.errors, fields, allowOrigin });
 
-	const abuse = abuseSettings(s.options.abuse);
+	const { abuse, abuseSettingsError } = readAbuseSettings(s.options);
 	const captchaRefusal = captchaRefused(s.captcha, abuse);
 	if (captchaRefusal) return refuse(store, launch, s, { status: 400, reason: 'captcha_failed', errors: [captchaRefusal], fields, allowOrigin });
 
@@ -187,7 +202,7 @@ export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: 
 			});
 		});
 		if (!result) return refuse(store, launch, s, { status: 400, reason: 'too_fast', errors: [{ field: 'wl_ts', reason: FORM_STAMP_USED }], fields, allowOrigin });
-		return { accepted: true, result, signup: verdict.signup, allowOrigin };
+		return { accepted: true, result, signup: verdict.signup, allowOrigin, ...(abuseSettingsError ? { abuseSettingsError } : {}) };
 	} catch (error) {
 		if (!(error instanceof LedgerInputError)) throw error;
 		return refuse(store, launch, s, { status: 422, reason: 'invalid', errors: [{ field: error.field, reason: error.reason }], fields, allowOrigin });

@@ -107,6 +107,12 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(third.flags[0]!.detail, { signupsInWindow: 3, limit: 2, windowMinutes: 10, domain: 'example.com' });
 		});
 
+		it('a mistake in the abuse options never loses a signup: checked with the defaults, the mistake named', async () => {
+			const result = accepted(await submit('abuse-bad-options', { email: 'kept@mailinator.com' }, { abuse: { extraDisposableDomains: ['not a domain'] } }));
+			assert.match(result.abuseSettingsError ?? '', /^abuse\.extraDisposableDomains\[0\] "not a domain" is not a domain name/);
+			assert.deepEqual(result.result.abuse.signals, ['disposable_domain'], 'the shipped list still applies');
+		});
+
 		it('a failed CAPTCHA flags, or refuses with 400 naming captchaToken when chosen; a provider outage never refuses', async () => {
 			const launch = 'abuse-captcha';
 			const failed: CaptchaOutcome = { provider: 'turnstile', outcome: 'failed', detail: 'invalid-input-response' };

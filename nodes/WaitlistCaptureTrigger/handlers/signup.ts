@@ -46,8 +46,10 @@ function answerAccepted(ctx: IWebhookFunctions, res: ExpressLikeResponse, option
 }
 
 /** The run's item: the answer, the signup as stored, and the sync entries this run holds. */
-function signupItem(launch: string, answer: IDataObject, { result, signup }: Accepted): IDataObject {
+function signupItem(launch: string, answer: IDataObject, { result, signup, abuseSettingsError }: Accepted): IDataObject {
 	return {
+		// A mistake in the Abuse Signals options shows in every run until it is fixed (the signup was kept).
+		...(abuseSettingsError ? { abuseSettingsError } : {}),
 		...answer,
 		launch,
 		email: signup.email ?? null,
