@@ -14,6 +14,7 @@ export { defaultSqlitePath, defaultStoreConfig, LEDGER_DATABASE_URL_ENV, openSto
 export { EmbeddedLedgerUnsupportedError, ForgottenIdentityError, isLedgerUnavailable, LedgerInputError, LedgerUnavailableError } from './errors';
 
 // The API objects hanging off the facade, and what their methods take and give.
+export type { AbuseApi, AbuseDecisionInput } from './abuse/api';
 export type { CaptureApi } from './capture/api';
 export type { ContactsApi } from './contacts/api';
 export type { ForgetResult } from './contacts/forget';
@@ -48,6 +49,10 @@ export type { AddTagInput, RegistryDocument, RegistryTag } from './tags/registry
 export type { ResolvedTag, TagKind } from './tags/resolve';
 
 export { ATTRIBUTION_KEYS, CLICK_AND_CAMPAIGN_KEYS } from './attribution';
+export type { AbuseFlag, AbuseFlagStatus } from './abuse/flags';
+export type { FlaggedSignup } from './abuse/list';
+export type { AbuseDecision, AbuseDecisionResult } from './abuse/review';
+export { ABUSE_SIGNAL_LABELS, ABUSE_SIGNALS, type AbuseOptions, type AbuseSignal, type CaptchaOutcome } from './abuse/rules';
 export type { CaptureResult } from './capture/capture';
 export type { FormVisit, SignupForm, SignupFormField } from './capture/form';
 export { DEFAULT_CAPTURE_POLICY, DEFAULT_PAID_MEDIUMS, type AttributionWithoutConsent, type CaptureOptions, type CapturePolicy } from './capture/policy';

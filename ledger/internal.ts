@@ -44,6 +44,15 @@ export { applyTags, removeTags } from './tags/contact-tags';
 export { planTags, writeTagPlan } from './tags/plan';
 export { resolveTags, tagList } from './tags/resolve';
 
+// Abuse signals.
+export { assessSignup } from './abuse/assess';
+export { DISPOSABLE_DOMAINS } from './abuse/disposable-domains';
+export { abuseFlagsFor, recordAbuseFlags } from './abuse/flags';
+export { countFlaggedSince, listFlaggedSignups } from './abuse/list';
+export { decideFlaggedContact, holdSyncForReview } from './abuse/review';
+export { abuseKeyHash, abuseSettings, disposableDomainOf, emailPatternKey, networkOf, normalizeDomain } from './abuse/rules';
+export { countInWindow } from './abuse/velocity';
+
 // Capture.
 export { captureSignup } from './capture/capture';
 export { attributionToStore } from './capture/policy';

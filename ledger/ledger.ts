@@ -1,3 +1,5 @@
+import { AbuseApi } from './abuse/api';
+import { abuseForgetStep, abuseMergeStep } from './abuse/contact-steps';
 import { CaptureApi } from './capture/api';
 import { ChecklistApi } from './checklist/api';
 import { captureRejectionsForgetStep } from './capture/rejections';
@@ -25,8 +27,8 @@ import { TagsApi } from './tags/api';
  * the purchases step's settle finds the grants sent to the merged-away contact's address.
  */
 export const CONTACT_STEPS: ContactSteps = {
-	merge: [outboxMergeStep, purchasesMergeStep, referralsMergeStep],
-	forget: [outboxForgetStep, captureRejectionsForgetStep, purchasesForgetStep, monitorForgetStep, referralsForgetStep],
+	merge: [outboxMergeStep, purchasesMergeStep, abuseMergeStep, referralsMergeStep],
+	forget: [outboxForgetStep, captureRejectionsForgetStep, purchasesForgetStep, monitorForgetStep, abuseForgetStep, referralsForgetStep],
 };
 
 /**
@@ -45,6 +47,7 @@ export class Ledger {
 	readonly monitor: MonitorApi;
 	readonly pages: PagesApi;
 	readonly checklist: ChecklistApi;
+	readonly abuse: AbuseApi;
 	readonly referrals: ReferralsApi;
 
 	constructor(readonly store: Store) {
@@ -58,6 +61,7 @@ export class Ledger {
 		this.purchases = new PurchasesApi(store);
 		this.monitor = new MonitorApi(store);
 		this.pages = new PagesApi(store);
+		this.abuse = new AbuseApi(store);
 		this.referrals = new ReferralsApi(store);
 		this.checklist = new ChecklistApi(store, { contacts: this.contacts, purchases: this.purchases, outbox: this.outbox, tags: this.tags });
 	}

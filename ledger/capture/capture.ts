@@ -1,5 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 
+import { assessSignup } from '../abuse/assess';
+import { holdSyncForReview } from '../abuse/review';
+import type { AbuseSettings, AbuseSignal, CaptchaOutcome } from '../abuse/rules';
 import type { AttributionKey } from '../attribution';
 import { lockContacts } from '../contacts/records';
 import { upsertContact, type UpsertContactResult } from '../contacts/upsert';
@@ -8,6 +11,7 @@ import { claimDueOutboxEntries } from '../outbox/claim';
 import { enqueueOutboxEntry } from '../outbox/enqueue';
 import type { OutboxStatus } from '../outbox/entry';
 import { adoptWokenSync } from '../outbox/waiting';
+import { normalizeEmail } from '../normalize';
 import { enterSignupReferrals, type SignupReferral } from '../referrals/capture';
 import { getLaunchSettings } from '../settings/settings';
 import type { SqlExecutor } from '../store';
@@ -24,8 +28,18 @@ export interface CaptureResult extends UpsertContactResult {
 	pendingSync: Array<{ id: string; kind: string; created: boolean; status: OutboxStatus }>;
 	/** The new sync entries, already claimed for the run this signup starts (see `claimFor`). */
 	claimedSync: Array<{ id: string; kind: string; claimToken: string; idempotencyKey: string }>;
+	/** Abuse signals: what this signup raised, whether the contact has an undecided flag, the syncs held for review. */
+	abuse: { signals: AbuseSignal[]; flagged: boolean; heldSync: string[] };
 	/** The person's referral code and what the code they came with did. */
 	referral: SignupReferral;
+}
+
+/** What the abuse checks of a signup need besides the signup: the settings, the launch's secret, the sender. */
+export interface CaptureAbuseInput {
+	settings: AbuseSettings;
+	secret: string;
+	remoteAddress: string | null;
+	captcha?: CaptchaOutcome;
 }
 
 /**
@@ -75,6 +89,8 @@ export async function captureSignup(
 		 * Left out in spike mode: the entries stay pending for the batch drain.
 		 */
 		claimFor?: { workerId: string; leaseMs: number };
+		/** Check the signup for abuse signals (left out: no checks, nothing flagged). */
+		abuse?: CaptureAbuseInput;
 	},
 ): Promise<CaptureResult> {
 	const now = input.now ?? Date.now();
@@ -106,26 +122,14 @@ export async function captureSignup(
 			await recordEvent(tx, { launch: input.launch, contactId: result.contactId, type: 'consent.raised', source: input.source, data, at: now });
 		}
 	}
-	const digest = await syncDigest(tx, result.contactId);
-	const pendingSync: CaptureResult['pendingSync'] = [];
-	for (const kind of input.policy.syncKinds) {
-		const idempotencyKey = `${kind}:${result.contactId}:${digest}`;
-		// This signup linked the email a phone-first contact's ESP sync waited for: that entry is its sync.
-		const adopted = await adoptWokenSync(tx, { launch: input.launch, contactId: result.contactId, kind, idempotencyKey });
-		if (adopted) {
-			pendingSync.push({ id: adopted.id, kind, created: true, status: adopted.status });
-			continue;
-		}
-		const entry = await enqueueOutboxEntry(tx, {
-			launch: input.launch,
-			kind,
-			idempotencyKey,
-			contactId: result.contactId,
-			payload: { contactId: result.contactId, reason: result.created ? 'signup' : 'signup_update' },
-		});
-		pendingSync.push({ id: entry.id, kind, created: entry.created, status: entry.status });
-	}
-	const fresh = pendingSync.filter((p) => p.created).map((p) => p.id);
+	const verdict = input.abuse ? await signupAbuse(tx, input, input.abuse, result, now) : { signals: [], flagged: false };
+	const pendingSync = await enqueueSignupSync(tx, input.launch, input.policy.syncKinds, result);
+	// A flagged contact's syncs wait for a person (Clear / Confirm as spam on the review desk), when the creator chose so.
+	const heldSync = verdict.flagged && input.abuse?.settings.holdFlaggedSync
+		? await holdSyncForReview(tx, { launch: input.launch, contactId: result.contactId, entryIds: pendingSync.map((p) => p.id), source: input.source, now })
+		: [];
+	for (const p of pendingSync) if (heldSync.includes(p.id)) p.status = 'flagged';
+	const fresh = pendingSync.filter((p) => p.created && !heldSync.includes(p.id)).map((p) => p.id);
 	const claimedSync: CaptureResult['claimedSync'] = [];
 	if (input.claimFor && fresh.length > 0) {
 		// The clock now, not `now`: the entries were enqueued due at their own (later) insert time, and a
@@ -133,8 +137,58 @@ export async function captureSignup(
 		const claimed = await claimDueOutboxEntries(tx, { launch: input.launch, ids: fresh, limit: fresh.length, leaseMs: input.claimFor.leaseMs, workerId: input.claimFor.workerId, now: Math.max(now, Date.now()) });
 		for (const entry of claimed) claimedSync.push({ id: entry.id, kind: entry.kind, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey });
 	}
-	const referral = await enterSignupReferrals(tx, { launch: input.launch, contactId: result.contactId, created: result.created, referralCode: input.signup.referralCode, now, source: input.source });
-	return { ...result, attribution, consent, pendingSync, claimedSync, referral };
+	const abuse = { signals: verdict.signals.map((f) => f.signal), flagged: verdict.flagged, heldSync };
+	// Last: it takes the launch's line lock, held only until the commit. A flagged signup's referral
+	// waits (withheld) until a person clears the flag on the review desk.
+	const referral = await enterSignupReferrals(tx, {
+		launch: input.launch,
+		contactId: result.contactId,
+		created: result.created,
+		referralCode: input.signup.referralCode,
+		now,
+		source: input.source,
+		withholdReason: verdict.flagged ? `flagged: ${abuse.signals.join(', ') || 'an undecided abuse flag'}` : null,
+	});
+	return { ...result, attribution, consent, pendingSync, claimedSync, abuse, referral };
+}
+
+function signupAbuse(tx: SqlExecutor, input: { launch: string; signup: ValidSignup; source: string }, abuse: CaptureAbuseInput, result: UpsertContactResult, now: number) {
+	return assessSignup(tx, {
+		launch: input.launch,
+		contactId: result.contactId,
+		created: result.created,
+		email: input.signup.email ? normalizeEmail(input.signup.email).value : null,
+		remoteAddress: abuse.remoteAddress,
+		captcha: abuse.captcha,
+		settings: abuse.settings,
+		secret: abuse.secret,
+		source: input.source,
+		now,
+	});
+}
+
+/** One sync entry per kind, keyed by what the vendors receive (see syncDigest); a woken phone-first sync is adopted. */
+async function enqueueSignupSync(tx: SqlExecutor, launch: string, syncKinds: readonly string[], result: UpsertContactResult): Promise<CaptureResult['pendingSync']> {
+	const digest = await syncDigest(tx, result.contactId);
+	const pendingSync: CaptureResult['pendingSync'] = [];
+	for (const kind of syncKinds) {
+		const idempotencyKey = `${kind}:${result.contactId}:${digest}`;
+		// This signup linked the email a phone-first contact's ESP sync waited for: that entry is its sync.
+		const adopted = await adoptWokenSync(tx, { launch, contactId: result.contactId, kind, idempotencyKey });
+		if (adopted) {
+			pendingSync.push({ id: adopted.id, kind, created: true, status: adopted.status });
+			continue;
+		}
+		const entry = await enqueueOutboxEntry(tx, {
+			launch,
+			kind,
+			idempotencyKey,
+			contactId: result.contactId,
+			payload: { contactId: result.contactId, reason: result.created ? 'signup' : 'signup_update' },
+		});
+		pendingSync.push({ id: entry.id, kind, created: entry.created, status: entry.status });
+	}
+	return pendingSync;
 }
 
 /** The launch's canonical key and phone country, which decide what a signup must carry. */

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 
+import type { AbuseOptions } from '../abuse/rules';
 import type { AttributionKey } from '../attribution';
 
 /**
@@ -66,6 +67,8 @@ export interface CaptureOptions {
 	minSeconds?: number;
 	attributionWithoutConsent?: AttributionWithoutConsent;
 	syncKinds?: string[];
+	/** Abuse signals: disposable domains, velocity limits, holding flagged syncs, what a failed CAPTCHA does (abuse/rules.ts). */
+	abuse?: AbuseOptions;
 	/** The hosted form's own settings. */
 	hostedForm?: {
 		askFirstName?: boolean;

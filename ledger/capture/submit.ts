@@ -1,3 +1,4 @@
+import { abuseSettings, DEFAULT_ABUSE_SETTINGS, type AbuseSettings, type CaptchaOutcome } from '../abuse/rules';
 import { ForgottenIdentityError, LedgerInputError } from '../errors';
 import type { Store } from '../store';
 import { captureSignup, type CaptureResult } from './capture';
@@ -38,6 +39,8 @@ export interface SignupSubmission {
 	 * mode, where the batch drain sends them.
 	 */
 	claimFor?: { workerId: string; leaseMs: number };
+	/** What the trigger's CAPTCHA check found, when a CAPTCHA is configured. */
+	captcha?: CaptchaOutcome;
 	now?: number;
 }
 
@@ -51,6 +54,11 @@ export type SubmitResult =
 			 * answer); null: send none (no Origin, or one that is not allowed — n8n's echo is taken back).
 			 */
 			allowOrigin: string | null;
+			/**
+			 * The trigger's Abuse Signals options could not be read (e.g. "not a domain" in a list): the
+			 * signup was checked with the defaults instead — a settings mistake never loses a signup.
+			 */
+			abuseSettingsError?: string;
 	  }
 	| {
 			accepted: false;
@@ -80,6 +88,7 @@ export const REJECTION_MESSAGES: Record<string, string> = {
 	consent_required: 'Please tick the consent box to join.',
 	// Said as an accepted signup is: the answer must not tell anyone that this address was forgotten.
 	forgotten: "You're on the list.",
+	captcha_failed: 'Please complete the CAPTCHA and send the form again.',
 };
 
 /** A double click lands here too, after the first post went through: say so without saying whether it did. */
@@ -141,6 +150,24 @@ function originVerdict(origin: string | undefined, allowedOrigins: string[] | un
 	};
 }
 
+/** The abuse settings, or the defaults with what was wrong when the options cannot be read. */
+function readAbuseSettings(options: CaptureOptions): { abuse: AbuseSettings; abuseSettingsError?: string } {
+	try {
+		return { abuse: abuseSettings(options.abuse) };
+	} catch (error) {
+		if (!(error instanceof LedgerInputError)) throw error;
+		return { abuse: DEFAULT_ABUSE_SETTINGS, abuseSettingsError: `${error.field} ${error.reason}; the defaults were used until it is fixed in the Waitlist Capture Trigger's Abuse Signals` };
+	}
+}
+
+/** A failed or missing CAPTCHA, when the creator chose to refuse those (an unreachable provider never refuses). */
+function captchaRefused(captcha: CaptchaOutcome | undefined, abuse: AbuseSettings): FieldError | null {
+	if (!captcha || abuse.captchaFailure !== 'refuse') return null;
+	if (captcha.outcome === 'missing') return { field: 'captchaToken', reason: 'is required: complete the CAPTCHA on the form (the page sends its token as captchaToken)' };
+	if (captcha.outcome === 'failed') return { field: 'captchaToken', reason: `was not accepted by ${captcha.provider === 'turnstile' ? 'Cloudflare Turnstile' : 'hCaptcha'}${captcha.detail ? ` (${captcha.detail})` : ''}; complete the CAPTCHA again` };
+	return null;
+}
+
 export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: SignupSubmission): Promise<SubmitResult> {
 	const { body } = s.request;
 	const origin = originVerdict(s.request.origin, s.options.allowedOrigins, s.request.ownOrigins ?? []);
@@ -156,6 +183,10 @@ export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: 
 	const verdict = validateSignup(fields, { ...policy, requireConsent }, { canonicalKey: launch.canonicalKey, defaultCountry: launch.defaultCountry, now: s.now, hostedForm: fromHostedForm });
 	if (!verdict.ok) return refuse(store, launch, s, { status: verdict.status, reason: verdict.reason, errors: verdict.errors, fields, allowOrigin });
 
+	const { abuse, abuseSettingsError } = readAbuseSettings(s.options);
+	const captchaRefusal = captchaRefused(s.captcha, abuse);
+	if (captchaRefusal) return refuse(store, launch, s, { status: 400, reason: 'captcha_failed', errors: [captchaRefusal], fields, allowOrigin });
+
 	const { formStamp, shownAt } = verdict.signup;
 	try {
 		const result = await store.transaction(async (tx) => {
@@ -169,11 +200,12 @@ export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: 
 				origin: s.request.origin ?? null,
 				consentText: verdict.signup.consentGiven ? s.options.hostedForm?.consentText : undefined,
 				claimFor: s.claimFor,
+				abuse: { settings: abuse, secret: launch.secret, remoteAddress: s.request.remoteAddress ?? null, captcha: s.captcha },
 				now: s.now,
 			});
 		});
 		if (!result) return refuse(store, launch, s, { status: 400, reason: 'too_fast', errors: [{ field: 'wl_ts', reason: FORM_STAMP_USED }], fields, allowOrigin });
-		return { accepted: true, result, signup: verdict.signup, allowOrigin };
+		return { accepted: true, result, signup: verdict.signup, allowOrigin, ...(abuseSettingsError ? { abuseSettingsError } : {}) };
 	} catch (error) {
 		// A forgotten person's address: nothing is kept, and the caller is answered as for any signup.
 		if (error instanceof ForgottenIdentityError) return refuse(store, launch, s, { status: 201, reason: 'forgotten', errors: [], fields, allowOrigin });

@@ -57,6 +57,10 @@ export function monitorMetrics(signals: MonitorSignals, alerts: readonly AlertSt
 	add('esp_sync_waiting_for_email', 'ESP syncs of phone-only contacts waiting for an email.', signals.vendorSync.waitingForEmail ?? 0);
 	for (const [kind, f] of Object.entries(signals.vendorSync.failures)) add('vendor_failing', 'Outbox entries retrying after a failure, by kind.', f.failing, { kind });
 	add('review_open', 'Open review items.', signals.review.open);
+	const abuse = signals.abuse ?? { flaggedSignups: 0, openNow: 0, heldForReview: 0 };
+	add('signups_flagged', 'Signups flagged at capture in the window (disposable domain, velocity, CAPTCHA).', abuse.flaggedSignups);
+	add('signups_flagged_open', 'Flagged signups waiting for a person on the review desk.', abuse.openNow);
+	add('outbox_held_for_review', 'Sync entries of flagged signups held until a person decides.', abuse.heldForReview);
 	for (const a of alerts) add('alert_firing', 'Whether an alert fires (1) or not (0), by rule.', a.state === 'firing' ? 1 : 0, { rule: a.rule, severity: a.severity });
 	return out;
 }

@@ -97,6 +97,12 @@ export interface MonitorSignals {
 		waitingForEmail: number;
 	};
 	review: { open: number; byKind: CountByKind };
+	/**
+	 * Abuse signals at capture: contacts flagged in the window (and flags by signal), contacts whose
+	 * flags wait for a person now, sync entries held for that review now. Absent from snapshots kept
+	 * before it was counted.
+	 */
+	abuse?: { flaggedSignups: number; bySignal: CountByKind; openNow: number; heldForReview: number };
 	/** Wrong passwords on the pack's pages (kill switch, dashboard) in the window, by page; addresses made to wait now. */
 	signIn: { failures: number; byPage: CountByKind; blockedNow: number };
 }
@@ -198,6 +204,12 @@ function signInOf(rows: SignalRows): MonitorSignals['signIn'] {
 	return { failures: sum(byPage), byPage, blockedNow: num(rows('sign_in_blocked')[0]?.n) };
 }
 
+function abuseOf(rows: SignalRows, flaggedByKind: CountByKind): NonNullable<MonitorSignals['abuse']> {
+	const bySignal: CountByKind = {};
+	for (const r of rows('flagged_signups')) add(bySignal, String(r.signal), num(r.n));
+	return { flaggedSignups: num(rows('flagged_contacts')[0]?.n), bySignal, openNow: num(rows('flagged_open')[0]?.n), heldForReview: sum(flaggedByKind) };
+}
+
 function reviewOf(rows: SignalRows): MonitorSignals['review'] {
 	const byKind: CountByKind = {};
 	for (const r of rows('open_review')) add(byKind, String(r.kind), num(r.n));
@@ -210,6 +222,7 @@ function outboxOf(rows: SignalRows, now: number) {
 	const deadByKind: CountByKind = {};
 	const heldByKind: CountByKind = {};
 	const waitingByKind: CountByKind = {};
+	const flaggedByKind: CountByKind = {};
 	const failures: MonitorSignals['vendorSync']['failures'] = {};
 	let openOldest: number | null = null;
 	for (const r of rows('outbox_backlog')) {
@@ -220,6 +233,7 @@ function outboxOf(rows: SignalRows, now: number) {
 		if (status === 'dead') add(deadByKind, kind, n);
 		else if (status === 'held') add(heldByKind, kind, n);
 		else if (status === 'waiting') add(waitingByKind, kind, n);
+		else if (status === 'flagged') add(flaggedByKind, kind, n);
 		else {
 			const entry = (byKind[kind] ??= { pending: 0, failed: 0, claimed: 0, oldestAgeMs: null });
 			entry[status as 'pending' | 'failed' | 'claimed'] += n;
@@ -241,7 +255,7 @@ function outboxOf(rows: SignalRows, now: number) {
 		f.lastErrorAt = maybeTime(r.updated_at);
 	}
 	const open = Object.values(byKind).reduce((a, k) => a + k.pending + k.failed + k.claimed, 0);
-	return { outbox: { open, oldestAgeMs: age(now, openOldest), byKind }, deadByKind, heldByKind, waitingByKind, failures };
+	return { outbox: { open, oldestAgeMs: age(now, openOldest), byKind }, deadByKind, heldByKind, waitingByKind, flaggedByKind, failures };
 }
 
 function killSwitchOf(rows: SignalRows): MonitorSignals['delivery']['held']['killSwitch'] {
@@ -315,6 +329,7 @@ export async function computeSignals(db: SqlExecutor | Store, input: SignalsInpu
 		delivery: deliveryOf(rows, now, outbox),
 		vendorSync: vendorSyncOf(rows, outbox.failures, outbox.waitingByKind),
 		review: reviewOf(rows),
+		abuse: abuseOf(rows, outbox.flaggedByKind),
 		signIn: signInOf(rows),
 	};
 }

@@ -156,7 +156,7 @@ export function signalStatements(c: StatementContext): SignalStatement[] {
 		{
 			name: 'outbox_backlog',
 			sql: `SELECT kind, status, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox
-			 WHERE launch = $1 AND status IN (${OPEN}, 'held', 'dead', 'waiting') AND created_at <= $2 GROUP BY kind, status`,
+			 WHERE launch = $1 AND status IN (${OPEN}, 'held', 'dead', 'waiting', 'flagged') AND created_at <= $2 GROUP BY kind, status`,
 			params: [c.launch, c.now],
 		},
 		{
@@ -192,6 +192,21 @@ export function signalStatements(c: StatementContext): SignalStatement[] {
 		{
 			name: 'sign_in_blocked',
 			sql: 'SELECT COUNT(*) AS n FROM page_sign_in_throttle WHERE launch = $1 AND blocked_until > $2',
+			params: [c.launch, c.now],
+		},
+		{
+			name: 'flagged_signups',
+			sql: 'SELECT signal, COUNT(*) AS n FROM abuse_flags WHERE launch = $1 AND flagged_at >= $2 AND flagged_at < $3 GROUP BY signal',
+			params: window,
+		},
+		{
+			name: 'flagged_contacts',
+			sql: 'SELECT COUNT(DISTINCT contact_id) AS n FROM abuse_flags WHERE launch = $1 AND flagged_at >= $2 AND flagged_at < $3',
+			params: window,
+		},
+		{
+			name: 'flagged_open',
+			sql: `SELECT COUNT(DISTINCT contact_id) AS n FROM abuse_flags WHERE launch = $1 AND status = 'open' AND flagged_at <= $2`,
 			params: [c.launch, c.now],
 		},
 		{

@@ -9,9 +9,11 @@ export type OutboxKind = 'grant' | 'revoke' | 'esp_sync' | 'crm_sync' | 'tag_syn
  * pending → claimed → done; claimed → failed (retry later) → claimed …; → dead after the last attempt.
  * held: decided while the kill switch was on; released to pending on resume, or discarded by a person.
  * waiting: an ESP sync for a contact without an email; pending once one is linked (waiting.ts).
+ * flagged: a sync of a flagged signup, held until a person clears it (pending) or confirms it as spam
+ * (discarded) on the review desk (abuse/review.ts).
  */
-export type OutboxStatus = 'pending' | 'claimed' | 'failed' | 'done' | 'dead' | 'held' | 'discarded' | 'waiting';
-export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'claimed', 'failed', 'done', 'dead', 'held', 'discarded', 'waiting'];
+export type OutboxStatus = 'pending' | 'claimed' | 'failed' | 'done' | 'dead' | 'held' | 'discarded' | 'waiting' | 'flagged';
+export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'claimed', 'failed', 'done', 'dead', 'held', 'discarded', 'waiting', 'flagged'];
 
 export interface OutboxEntry {
 	id: string;

@@ -1,3 +1,6 @@
+import type { AbuseDecisionInput } from '../abuse/api';
+import { listFlaggedSignups, type FlaggedSignup } from '../abuse/list';
+import { decideFlaggedContact, type AbuseDecisionResult } from '../abuse/review';
 import type { MergeStep } from '../contacts/steps';
 import type { Store } from '../store';
 import {
@@ -116,5 +119,20 @@ export class ReviewApi {
 
 	deadLetters(launch: string, paging?: Paging): Promise<Page<DeadLetter>> {
 		return listDeadLetters(this.store, launch, paging);
+	}
+
+	/** Signups with an abuse flag no person has decided yet (abuse/list.ts). */
+	flaggedSignups(launch: string, paging?: Paging): Promise<Page<FlaggedSignup>> {
+		return listFlaggedSignups(this.store, launch, paging);
+	}
+
+	/** A flagged signup is a real person: its flags cleared, its held syncs released. */
+	clearFlagged(input: AbuseDecisionInput): Promise<AbuseDecisionResult> {
+		return this.store.transaction((tx) => decideFlaggedContact(tx, { ...input, decision: 'clear' }));
+	}
+
+	/** A flagged signup is spam: its flags confirmed, its held syncs discarded. */
+	confirmSpam(input: AbuseDecisionInput): Promise<AbuseDecisionResult> {
+		return this.store.transaction((tx) => decideFlaggedContact(tx, { ...input, decision: 'spam' }));
 	}
 }

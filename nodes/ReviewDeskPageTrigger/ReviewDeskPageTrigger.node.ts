@@ -66,7 +66,7 @@ export class ReviewDeskPageTrigger implements INodeType {
 function readQuery(raw: unknown): DeskQuery {
 	const q = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
 	const out: DeskQuery = {};
-	for (const key of ['item', 'search', 'cursor', 'inbox', 'signups', 'deliveries', 'dead'] as const) {
+	for (const key of ['item', 'search', 'cursor', 'inbox', 'signups', 'deliveries', 'dead', 'flagged'] as const) {
 		const v = q[key];
 		if (typeof v === 'string' && v.length <= 1000) out[key] = key === 'search' ? v.trim() : v;
 	}

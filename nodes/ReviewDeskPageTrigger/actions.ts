@@ -8,7 +8,7 @@ import { describeDecision, LedgerInputError, type ActionResult, type Ledger } fr
  * typed beside the button. The ledger decides whether the item is still open; the second of two
  * people pressing at once reads its "already resolved by X at T".
  */
-export const DESK_ACTIONS = ['match', 'replay', 'merge', 'keepApart', 'grant', 'revoke', 'dismiss', 'release', 'discard', 'retry', 'unmerge'] as const;
+export const DESK_ACTIONS = ['match', 'replay', 'merge', 'keepApart', 'grant', 'revoke', 'dismiss', 'release', 'discard', 'retry', 'unmerge', 'clearFlagged', 'confirmSpam'] as const;
 export type DeskAction = (typeof DESK_ACTIONS)[number];
 
 /** Actions on a review item (the others act on an outbox entry or a contact). */
@@ -55,6 +55,7 @@ export function readDeskForm(body: unknown, signedInAs: string, launch: string):
 	if (ON_ENTRY.includes(input.action) && input.entryId === '') throw new LedgerInputError('entryId', 'is missing: use the buttons of an entry in the list');
 	if (input.action === 'match' && input.contactId === '') throw new LedgerInputError('contactId', 'pick the buyer from the search results (search by email or name first)');
 	if (input.action === 'unmerge' && input.contactId === '') throw new LedgerInputError('contactId', 'is missing: use the Unmerge button of a merged contact');
+	if ((input.action === 'clearFlagged' || input.action === 'confirmSpam') && input.contactId === '') throw new LedgerInputError('contactId', 'is missing: use the buttons of a signup under Flagged signups');
 	return input;
 }
 
@@ -121,6 +122,13 @@ export async function runDeskAction(ledger: Ledger, input: DeskActionInput, sour
 			const done = await call.call(ledger.review, entry);
 			const what = { release: 'will be sent now', discard: 'was discarded: it is never sent', retry: 'is back in the queue with fresh attempts' }[input.action];
 			return { ...base, entryId: done.entryId, closedReviewIds: done.closed.map((c) => c.id), summary: `Entry ${done.entryId} ${what}.` };
+		}
+		case 'clearFlagged':
+		case 'confirmSpam': {
+			const decide = input.action === 'clearFlagged' ? ledger.review.clearFlagged : ledger.review.confirmSpam;
+			const d = await decide.call(ledger.review, { launch, contactId: input.contactId, by, reason, source: `${source} (${by})` });
+			const syncs = d.entryIds.length ? ` ${d.entryIds.length} held sync${d.entryIds.length === 1 ? '' : 's'} ${d.decision === 'clear' ? 'will be sent now' : 'discarded: never sent'}.` : '';
+			return { ...base, contactId: d.contactId, signals: d.signals, entryIds: d.entryIds, summary: `${d.decision === 'clear' ? 'Cleared: a real signup' : 'Confirmed as spam'} (contact ${d.contactId}).${syncs}` };
 		}
 		case 'unmerge': {
 			const u = await ledger.contacts.unmerge({ launch, contactId: input.contactId, source: `${source} (${by}): ${reason.slice(0, 200)}` });

@@ -1,3 +1,4 @@
+import { ABUSE_SIGNAL_LABELS, type AbuseSignal } from '../../ledger';
 import { escapeHtml } from '../shared/page';
 import { deskLink, fieldId, hidden, reasonField, when } from './format';
 import type { DeskView } from './view';
@@ -93,6 +94,44 @@ export function refusedDeliveriesHtml(view: DeskView): string {
 		})
 		.join('\n');
 	return `${intro}<ul class="rows">${rows}</ul>${older('deliveries', view.deliveries.next)}`;
+}
+
+const signalWords = (signal: string, detail: Record<string, unknown>): string => {
+	const words = ABUSE_SIGNAL_LABELS[signal as AbuseSignal] ?? signal;
+	const extra = signal === 'disposable_domain' ? detail.domain : signal.endsWith('_velocity') ? `${String(detail.signupsInWindow)} in ${String(detail.windowMinutes)} min, limit ${String(detail.limit)}` : detail.detail;
+	return `${escapeHtml(words)}${extra ? ` (${escapeHtml(cut(String(extra), 200))})` : ''}`;
+};
+
+function flaggedForm(contactId: string): string {
+	const choices = [
+		['clearFlagged', 'Clear: a real signup (held syncs are sent)'],
+		['confirmSpam', 'Confirm as spam (held syncs are dropped)'],
+	]
+		.map(([value, label]) => {
+			const id = fieldId('do');
+			return `<div class="choice"><input type="radio" id="${id}" name="action" value="${value}" required> <label for="${id}">${escapeHtml(label!)}</label></div>`;
+		})
+		.join('\n');
+	return `<form method="post" action="">${hidden('contactId', contactId)}
+<fieldset><legend>What to do</legend>${choices}</fieldset>
+${reasonField('e.g. a colleague signing up from the office')}
+<button type="submit" class="secondary">Clear or confirm as spam</button>
+</form>`;
+}
+
+export function flaggedSignupsHtml(view: DeskView): string {
+	const intro = `<p class="hint">Signups the capture saved but flagged: a disposable address, a burst from one network or of look-alike addresses, a CAPTCHA not passed. They were answered as usual. Clear the real ones; confirm spam so it never reaches your email platform or CRM.</p>`;
+	if (view.flagged.items.length === 0) return `${intro}<p class="muted">No flagged signups wait.</p>`;
+	const rows = view.flagged.items
+		.map((f) => {
+			const who = f.email ?? f.phone ?? 'no email or phone';
+			const signals = f.flags.map((flag) => signalWords(flag.signal, flag.detail)).join('; ');
+			const held = f.heldSync ? ` · ${f.heldSync} sync${f.heldSync === 1 ? '' : 's'} held until you decide` : '';
+			return `<li><p><strong>${escapeHtml(cut(who, 200))}</strong> · ${contact(f.contactId)} · flagged ${escapeHtml(when(f.at))}${held}</p><p>${signals}</p>
+${flaggedForm(f.contactId)}</li>`;
+		})
+		.join('\n');
+	return `${intro}<ul class="rows">${rows}</ul>${older('flagged', view.flagged.next)}`;
 }
 
 /** Shown at most this much of a delivery's body on the page. */

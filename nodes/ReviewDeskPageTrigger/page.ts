@@ -1,7 +1,7 @@
 import { escapeHtml, renderPage, type RenderedPage } from '../shared/page';
 import { deskLink, when } from './format';
 import { openItemHtml, settledItemHtml } from './items';
-import { deadHtml, deliveryHtml, heldHtml, refusedDeliveriesHtml, refusedSignupsHtml } from './lists';
+import { deadHtml, deliveryHtml, flaggedSignupsHtml, heldHtml, refusedDeliveriesHtml, refusedSignupsHtml } from './lists';
 import type { DeskView } from './view';
 
 /**
@@ -96,7 +96,7 @@ export function renderReviewDeskPage(input: ReviewDeskPageInput): RenderedPage {
 		? `<p class="note ${input.result.ok ? 'ok' : 'error'}" role="${input.result.ok ? 'status' : 'alert'}">${escapeHtml(input.result.message)}</p>`
 		: '';
 	const body = `<header class="top"><h1>Review desk</h1><p class="small muted">Launch <strong>${escapeHtml(view.launch)}</strong> · signed in as <strong>${escapeHtml(input.signedInAs || 'header credential')}</strong> · <a href="${deskLink({})}">reload</a></p></header>
-<nav aria-label="Lists on this page"><ul><li><a href="#open-items">Open items (${view.items.length}${view.next ? '+' : ''})</a></li><li><a href="#held">Held (${view.heldCount})</a></li><li><a href="#dead">Dead letters</a></li><li><a href="#refused-signups">Refused signups</a></li><li><a href="#refused-deliveries">Refused payment deliveries</a></li></ul></nav>
+<nav aria-label="Lists on this page"><ul><li><a href="#open-items">Open items (${view.items.length}${view.next ? '+' : ''})</a></li><li><a href="#held">Held (${view.heldCount})</a></li><li><a href="#dead">Dead letters</a></li><li><a href="#flagged-signups">Flagged signups (${view.flagged.items.length}${view.flagged.next ? '+' : ''})</a></li><li><a href="#refused-signups">Refused signups</a></li><li><a href="#refused-deliveries">Refused payment deliveries</a></li></ul></nav>
 ${result}
 ${focusHtml(view, input.result !== undefined)}
 ${deliveryHtml(view)}
@@ -109,6 +109,7 @@ ${settledHtml(view)}
 ${panel('held', 'Held grants', heldHtml(view))}
 ${panel('dead', 'Dead letters', deadHtml(view))}
 ${panel('refused-deliveries', 'Refused payment deliveries', refusedDeliveriesHtml(view))}
+${panel('flagged-signups', 'Flagged signups', flaggedSignupsHtml(view))}
 ${panel('refused-signups', 'Refused signups', refusedSignupsHtml(view))}
 </div>
 </div>`;

@@ -1,4 +1,4 @@
-import { LedgerInputError, type DeadLetter, type DeskContact, type DeskItem, type InboxEntry, type KillSwitchView, type Ledger, type Page, type RefusedDelivery, type RefusedSignup } from '../../ledger';
+import { LedgerInputError, type DeadLetter, type FlaggedSignup, type DeskContact, type DeskItem, type InboxEntry, type KillSwitchView, type Ledger, type Page, type RefusedDelivery, type RefusedSignup } from '../../ledger';
 
 /**
  * Everything the desk shows, read through the ledger's facade: the open items (a page at a time,
@@ -15,6 +15,7 @@ export interface DeskQuery {
 	signups?: string;
 	deliveries?: string;
 	dead?: string;
+	flagged?: string;
 }
 
 export interface DeskView {
@@ -32,6 +33,8 @@ export interface DeskView {
 	dead: Page<DeadLetter>;
 	signups: Page<RefusedSignup>;
 	deliveries: Page<RefusedDelivery>;
+	/** Signups with an abuse flag no person has decided yet (Clear / Confirm as spam). */
+	flagged: Page<FlaggedSignup>;
 	/** The last few settled items (who, when, what), so a merge can be undone later. */
 	settled: DeskItem[];
 	query: DeskQuery;
@@ -69,6 +72,7 @@ export async function readDeskView(ledger: Ledger, launch: string, query: DeskQu
 	const dead = await paged((cursor) => review.deadLetters(launch, { cursor, limit: LIST_PAGE }), query.dead);
 	const signups = await paged((cursor) => review.refusedSignups(launch, { cursor, limit: LIST_PAGE }), query.signups);
 	const deliveries = await paged((cursor) => review.refusedDeliveries(launch, { cursor, limit: LIST_PAGE }), query.deliveries);
+	const flagged = await paged((cursor) => review.flaggedSignups(launch, { cursor, limit: LIST_PAGE }), query.flagged);
 	const settled = await review.page(launch, { status: 'resolved', limit: 5 });
 	const view: DeskView = {
 		launch,
@@ -79,6 +83,7 @@ export async function readDeskView(ledger: Ledger, launch: string, query: DeskQu
 		dead,
 		signups,
 		deliveries,
+		flagged,
 		settled: settled.items,
 		query,
 	};

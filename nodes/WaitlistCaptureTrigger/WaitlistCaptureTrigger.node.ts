@@ -4,6 +4,7 @@ import { isLedgerUnavailable } from '../../ledger';
 import { storageProperties, waitlistLedgerConnectionTest, webhookLedger } from '../shared/ledgerAccess';
 import { answerLedgerDown, asNodeError, logLedgerDown } from '../shared/ledgerDown';
 import { pathFromParameter, snippetPathFromParameter, statusPathFromParameter } from '../shared/webhookPaths';
+import { captchaSecretTest } from './captchaSecretTest';
 import { captureProperties } from './description';
 import { serveFormPage } from './handlers/formPage';
 import { receiveSignup } from './handlers/signup';
@@ -33,7 +34,10 @@ export class WaitlistCaptureTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		// Shown unless Storage is "Default" (nodes/shared/ledgerAccess.ts).
-		credentials: [{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest', displayOptions: { hide: { storage: ['default'] } } }],
+		credentials: [
+			{ name: 'waitlistLedgerApi', required: false, testedBy: 'waitlistLedgerConnectionTest', displayOptions: { hide: { storage: ['default'] } } },
+			{ name: 'captchaSecretApi', required: true, testedBy: 'captchaSecretTest', displayOptions: { show: { captcha: ['turnstile', 'hcaptcha'] } } },
+		],
 		webhooks: [
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true },
 			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', ...pathFromParameter(), isFullPath: true },
@@ -45,7 +49,7 @@ export class WaitlistCaptureTrigger implements INodeType {
 		properties: [...storageProperties(1.1), ...captureProperties],
 	};
 
-	methods = { credentialTest: { waitlistLedgerConnectionTest } };
+	methods = { credentialTest: { waitlistLedgerConnectionTest, captchaSecretTest } };
 
 	/** Picks the handler: the snippet (GET …/snippet.js), a status page (GET …/status), the hosted form (GET), or a signup (POST). */
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {

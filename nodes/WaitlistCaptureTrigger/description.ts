@@ -2,6 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_PAID_MEDIUMS } from '../../ledger';
 import { rawBodyProperty, webhookPathProperty } from '../shared/webhookPaths';
+import { abuseSignalProperties, captchaProperties } from './abuseDescription';
 
 export const captureProperties: INodeProperties[] = [
 	rawBodyProperty,
@@ -62,6 +63,7 @@ export const captureProperties: INodeProperties[] = [
 		description:
 			'Whether to answer right after the signup is saved, without starting a workflow run for it. Use during a launch spike: the ESP and CRM syncs wait in the outbox and the outbox-drain template sends them in batches.',
 	},
+	...captchaProperties,
 	{
 		displayName: 'Hosted Form',
 		name: 'form',
@@ -224,4 +226,5 @@ export const captureProperties: INodeProperties[] = [
 			},
 		],
 	},
+	abuseSignalProperties,
 ];

@@ -1,6 +1,6 @@
 import type { IWebhookFunctions } from 'n8n-workflow';
 
-import type { AttributionWithoutConsent, CaptureOptions } from '../../ledger';
+import type { AbuseOptions, AttributionWithoutConsent, CaptureOptions } from '../../ledger';
 
 /** The Waitlist Capture Trigger's parameters, read once per request into plain values. */
 export interface CaptureTriggerOptions {
@@ -19,6 +19,18 @@ export interface CaptureTriggerOptions {
 	answerWithContactDetails: boolean;
 	/** Referral links and the thank-you page's place in line. */
 	referrals: { linkBase: string; showPlaceInLine: boolean };
+	/** The CAPTCHA to check (its secret key comes from the CAPTCHA Secret Key credential), or null. */
+	captcha: { provider: 'turnstile' | 'hcaptcha'; siteKey: string } | null;
+}
+
+interface AbuseSettingsParameter {
+	extraDisposableDomains?: string;
+	allowedDomains?: string;
+	networkLimit?: number;
+	patternLimit?: number;
+	windowMinutes?: number;
+	holdFlaggedSync?: boolean;
+	captchaFailure?: 'flag' | 'refuse';
 }
 
 interface FormSettings {
@@ -53,6 +65,25 @@ const commaList = (text: string): string[] =>
 		.map((part) => part.trim())
 		.filter(Boolean);
 
+function abuseOptions(ctx: IWebhookFunctions): AbuseOptions {
+	const abuse = ctx.getNodeParameter('abuse', {}) as AbuseSettingsParameter;
+	return {
+		extraDisposableDomains: commaList(abuse.extraDisposableDomains ?? ''),
+		allowedDomains: commaList(abuse.allowedDomains ?? ''),
+		networkLimit: abuse.networkLimit,
+		patternLimit: abuse.patternLimit,
+		windowMinutes: abuse.windowMinutes,
+		holdFlaggedSync: abuse.holdFlaggedSync,
+		captchaFailure: abuse.captchaFailure,
+	};
+}
+
+function captchaOption(ctx: IWebhookFunctions): CaptureTriggerOptions['captcha'] {
+	const provider = ctx.getNodeParameter('captcha', 'none') as 'none' | 'turnstile' | 'hcaptcha';
+	if (provider === 'none') return null;
+	return { provider, siteKey: (ctx.getNodeParameter('captchaSiteKey', '') as string).trim() };
+}
+
 export function captureTriggerOptions(ctx: IWebhookFunctions): CaptureTriggerOptions {
 	const form = ctx.getNodeParameter('form', {}) as FormSettings;
 	const settings = ctx.getNodeParameter('settings', {}) as OptionSettings;
@@ -67,6 +98,7 @@ export function captureTriggerOptions(ctx: IWebhookFunctions): CaptureTriggerOpt
 			minSeconds: settings.minSeconds,
 			attributionWithoutConsent: settings.attributionWithoutConsent,
 			syncKinds: settings.syncKinds,
+			abuse: abuseOptions(ctx),
 			hostedForm: { askFirstName: form.askFirstName, askPhone: form.askPhone, consentRequired: form.consentRequired, consentText: form.consentText },
 		},
 		page: {
@@ -84,5 +116,6 @@ export function captureTriggerOptions(ctx: IWebhookFunctions): CaptureTriggerOpt
 		spikeMode: ctx.getNodeParameter('spikeMode', false) as boolean,
 		answerWithContactDetails: settings.answerWithContactDetails ?? false,
 		referrals: { linkBase: (settings.referralLinkBase ?? '').trim(), showPlaceInLine: settings.showPlaceInLine ?? true },
+		captcha: captchaOption(ctx),
 	};
 }

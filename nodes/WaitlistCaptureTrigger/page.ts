@@ -6,7 +6,7 @@ import { escapeHtml } from '../shared/page/escape';
 /**
  * The hosted signup form and thank-you page: plain server-rendered HTML that works with JavaScript
  * off, loads nothing from elsewhere, and is served under a strict Content-Security-Policy (inline
- * styles only with a per-response nonce, no scripts at all).
+ * styles only with a per-response nonce, no scripts — but the CAPTCHA provider's, when one is on).
  */
 
 /** A field the form asks for; the ledger decides which (capture.formContext). */
@@ -27,7 +27,15 @@ export interface FormPageOptions {
 	/** Messages per field name (and '' for the whole form). */
 	errors?: Array<{ field: string; reason: string }>;
 	consentChecked?: boolean;
+	/** The CAPTCHA widget to show (the provider's script is then the page's only script). */
+	captcha?: { provider: 'turnstile' | 'hcaptcha'; siteKey: string } | null;
 }
+
+/** Each widget: its script, the hosts its CSP must allow, and the element it renders into. */
+export const CAPTCHA_WIDGETS = {
+	turnstile: { script: 'https://challenges.cloudflare.com/turnstile/v0/api.js', hosts: ['https://challenges.cloudflare.com'], className: 'cf-turnstile' },
+	hcaptcha: { script: 'https://js.hcaptcha.com/1/api.js', hosts: ['https://hcaptcha.com', 'https://*.hcaptcha.com'], className: 'h-captcha' },
+} as const;
 
 // One escaping for every page the pack serves (nodes/shared/page/escape.ts).
 export { escapeHtml };
@@ -54,12 +62,14 @@ export interface RenderedPage {
 	headers: Record<string, string>;
 }
 
-function securityHeaders(nonce: string, formActions: string[]): Record<string, string> {
+function securityHeaders(nonce: string, formActions: string[], captchaHosts: readonly string[] = []): Record<string, string> {
+	const hosts = captchaHosts.join(' ');
 	return {
 		'content-type': 'text/html; charset=utf-8',
 		'content-security-policy': [
 			"default-src 'none'",
-			`style-src 'nonce-${nonce}'`,
+			`style-src 'nonce-${nonce}'${hosts ? ` ${hosts}` : ''}`,
+			...(hosts ? [`script-src ${hosts}`, `frame-src ${hosts}`, `connect-src ${hosts}`] : []),
 			`form-action 'self' ${formActions.join(' ')}`.trim(),
 			"base-uri 'none'",
 			"frame-ancestors 'none'",
@@ -71,8 +81,9 @@ function securityHeaders(nonce: string, formActions: string[]): Record<string, s
 	};
 }
 
-function page(title: string, body: string, formActions: string[] = []): RenderedPage {
+function page(title: string, body: string, formActions: string[] = [], captcha?: FormPageOptions['captcha']): RenderedPage {
 	const nonce = randomBytes(16).toString('base64');
+	const widget = captcha ? CAPTCHA_WIDGETS[captcha.provider] : null;
 	const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -80,6 +91,7 @@ function page(title: string, body: string, formActions: string[] = []): Rendered
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style nonce="${nonce}">${STYLE}</style>
+${widget ? `<script src="${widget.script}" async defer></script>` : ''}
 </head>
 <body>
 <main>
@@ -87,7 +99,7 @@ ${body}
 </main>
 </body>
 </html>`;
-	return { html, headers: securityHeaders(nonce, formActions) };
+	return { html, headers: securityHeaders(nonce, formActions, widget?.hosts) };
 }
 
 export function renderForm(options: FormPageOptions, formActions: string[] = []): RenderedPage {
@@ -126,9 +138,10 @@ ${consentError ? `<p class="error" id="f-consent-error">${escapeHtml(consentErro
 }
 <div class="hp" aria-hidden="true"><label for="f-hp">Leave this empty</label><input id="f-hp" type="text" name="${escapeHtml(options.honeypotField)}" tabindex="-1" autocomplete="off"></div>
 ${hidden}
+${options.captcha ? `<div class="${CAPTCHA_WIDGETS[options.captcha.provider].className}" data-sitekey="${escapeHtml(options.captcha.siteKey)}"></div>` : ''}
 <button type="submit">${escapeHtml(options.submitLabel)}</button>
 </form>`;
-	return page(options.title, body, formActions);
+	return page(options.title, body, formActions, options.captcha);
 }
 
 /** A person's place and links, as the thank-you and status pages show them. */

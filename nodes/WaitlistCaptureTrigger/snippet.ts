@@ -7,7 +7,8 @@
  *    `checkbox` (once the named checkbox is ticked), `cmp` (after the page calls
  *    `window.waitlistLedger.grantConsent()` or dispatches `waitlist-ledger:consent`), `never`;
  *    without consent nothing is written to the browser;
- *  - on submit, fills fields still empty from the cookie, and stamps the time the page was shown.
+ *  - on submit, fills fields still empty from the cookie, and stamps the time the page was shown;
+ *  - with a CAPTCHA site key set on the trigger, adds the widget (and its script) to each form without one.
  * Plain ES5, no dependencies, so it runs on any landing page.
  */
 
@@ -17,6 +18,8 @@ export interface SnippetConfig {
 	cookieDays: number;
 	consentMode: 'always' | 'checkbox' | 'cmp' | 'never';
 	consentCheckbox: string;
+	/** The CAPTCHA widget to add to each form that has none (provider's script, class and site key), or null. */
+	captcha: { script: string; className: string; siteKey: string } | null;
 }
 
 /** The browser script, as text; `__CONFIG__` is where renderSnippet puts the trigger's settings. */
@@ -70,7 +73,24 @@ const SNIPPET_SOURCE = `/* n8n-nodes-waitlist-ledger landing-page snippet */
     }
     return input;
   }
+  var captchaLoaded = false;
+  function addCaptcha(form) {
+    if (!CONFIG.captcha || form.querySelector('.' + CONFIG.captcha.className)) return;
+    var box = document.createElement('div');
+    box.className = CONFIG.captcha.className;
+    box.setAttribute('data-sitekey', CONFIG.captcha.siteKey);
+    var button = form.querySelector('[type="submit"]');
+    if (button) form.insertBefore(box, button); else form.appendChild(box);
+    if (captchaLoaded) return;
+    captchaLoaded = true;
+    var tag = document.createElement('script');
+    tag.src = CONFIG.captcha.script;
+    tag.async = true;
+    tag.defer = true;
+    document.head.appendChild(tag);
+  }
   function prepare(form) {
+    addCaptcha(form);
     CONFIG.keys.forEach(function (key) { if (fromUrl[key] && !field(form, key).value) field(form, key).value = fromUrl[key]; });
     if (CONFIG.consentMode === 'checkbox') {
       var box = form.querySelector('input[name="' + CONFIG.consentCheckbox + '"]');

@@ -89,13 +89,13 @@ describe('browser: launch monitor dashboard (headless Chromium, real n8n)', () =
 		await context.close();
 	});
 
-	it('healthy: all clear, three tiles with sparklines, the review queue, the kill switch off — and a contact named <script> shows as text', async () => {
+	it('healthy: all clear, four tiles with sparklines, the review queue, the kill switch off — and a contact named <script> shows as text', async () => {
 		const { context, page } = await open({ signedIn: true });
 		const response = await page.goto(dashboardUrl());
 		assert.equal(response?.status(), 200);
 		assert.equal(await page.getByRole('status').first().textContent(), 'All clear: no alert is firing');
-		assert.equal(await page.locator('svg.spark path.spark-line').count(), 3, 'each tile draws its 24-hour line');
-		for (const heading of ['Signups', 'UTM fidelity', 'Purchases matched', 'Delivery health', 'Review queue', 'Kill switch', 'Latest signups']) {
+		assert.equal(await page.locator('svg.spark path.spark-line').count(), 4, 'each tile draws its 24-hour line');
+		for (const heading of ['Signups', 'UTM fidelity', 'Purchases matched', 'Flagged signups', 'Delivery health', 'Review queue', 'Kill switch', 'Latest signups']) {
 			assert.equal(await page.getByRole('heading', { name: heading, exact: heading !== 'Kill switch' }).count(), 1, heading);
 		}
 		assert.match((await page.locator('#kill-h').textContent()) ?? '', /Kill switch\s*off/);

@@ -80,7 +80,7 @@ for (const driver of DRIVERS) {
 			assert.match(text, /^waitlist_alert_firing\{launch="metrics \\"quoted\\"\\\\",rule="dead_letters",severity="warning"\} 0$/m);
 			const signals = await t.ledger.monitor.signals({ launch });
 			const names = new Set(monitorMetrics(signals).map((m) => m.name));
-			for (const name of ['waitlist_signups', 'waitlist_paid_without_access', 'waitlist_kill_switch_on', 'waitlist_review_open']) assert.ok(names.has(name), name);
+			for (const name of ['waitlist_signups', 'waitlist_paid_without_access', 'waitlist_kill_switch_on', 'waitlist_review_open', 'waitlist_signups_flagged', 'waitlist_outbox_held_for_review']) assert.ok(names.has(name), name);
 			assert.equal(prometheusText([]), '');
 		});
 

@@ -5,7 +5,7 @@ import type { DashboardData } from '../dashboardData';
 import { sparklineSvg, type SparkPoint } from '../sparkline';
 import { counts, firingRule, num, plural } from './common';
 
-/** The three signal tiles — signups, UTM fidelity, purchases matched — each with its sparkline. */
+/** The signal tiles — signups, UTM fidelity, purchases matched, flagged signups — each with its sparkline. */
 
 interface Tile {
 	heading: string;
@@ -66,9 +66,23 @@ export function tilesSection(data: DashboardData): string {
 		firing: firingRule(alerts, 'reconciliation_low'),
 		spark: sparklineSvg(series((s) => s.signals.reconciliation.percent), { ...line, max: 100, unit: ' %', label: label('Share of purchases matched'), emptyText: emptyText('purchases') }),
 	});
+	// Snapshots kept before abuse signals were counted have none.
+	const a = live.abuse ?? { flaggedSignups: 0, bySignal: {}, openNow: 0, heldForReview: 0 };
+	const flagged = tile({
+		heading: 'Flagged signups',
+		big: num(a.flaggedSignups),
+		bigLabel: `flagged in the last ${windowText(data.windowMs)}`,
+		lines: [
+			a.flaggedSignups ? `By signal: ${counts(a.bySignal)}` : 'No signup flagged (disposable domain, one network or address pattern in a burst, CAPTCHA)',
+			`${plural(a.openNow, 'flagged signup waits', 'flagged signups wait')} in Review${a.heldForReview ? `; ${plural(a.heldForReview, 'sync', 'syncs')} held until reviewed` : ''}`,
+		],
+		firing: false,
+		spark: sparklineSvg(series((s) => s.signals.abuse?.flaggedSignups ?? null), { ...line, label: label('Flagged signups'), emptyText: emptyText('flagged signups') }),
+	});
 	return `<div class="grid">
 ${signups}
 ${utm}
 ${purchases}
+${flagged}
 </div>`;
 }

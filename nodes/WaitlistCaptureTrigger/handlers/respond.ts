@@ -27,6 +27,8 @@ export function sendHostedForm(res: ExpressLikeResponse, status: number, options
 			values,
 			errors,
 			consentChecked: ['yes', 'on', 'true'].includes(String(values.consent ?? '').toLowerCase()),
+			// The widget needs the site key; without one the trigger still checks tokens sent by your own form.
+			captcha: options.captcha?.siteKey ? options.captcha : null,
 		},
 		formActions,
 	);

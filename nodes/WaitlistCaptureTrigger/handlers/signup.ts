@@ -1,6 +1,7 @@
 import { NodeOperationError, type IDataObject, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
 import { CLICK_AND_CAMPAIGN_KEYS, type Ledger, type SubmitResult } from '../../../ledger';
+import { captchaToken, verifyCaptcha } from '../captcha';
 import { header, readSignupBody, remoteAddress, wantsHtml, withQuery, type ExpressLikeResponse, type IncomingRequest } from '../http';
 import type { CaptureTriggerOptions } from '../options';
 import { renderThankYou, type PlaceInLine } from '../page';
@@ -72,8 +73,10 @@ async function answerAccepted(ctx: IWebhookFunctions, ledger: Ledger, req: Incom
 }
 
 /** The run's item: the answer, the signup as stored, and the sync entries this run holds. */
-function signupItem(launch: string, answer: IDataObject, { result, signup }: Accepted): IDataObject {
+function signupItem(launch: string, answer: IDataObject, { result, signup, abuseSettingsError }: Accepted): IDataObject {
 	return {
+		// A mistake in the Abuse Signals options shows in every run until it is fixed (the signup was kept).
+		...(abuseSettingsError ? { abuseSettingsError } : {}),
 		...answer,
 		launch,
 		email: signup.email ?? null,
@@ -86,9 +89,22 @@ function signupItem(launch: string, answer: IDataObject, { result, signup }: Acc
 		// The person's own referral code, and the code they came with if any (for the ESP's referral fields).
 		referralCode: result.referral.code,
 		referredBy: result.referral.referredBy ? (result.referral.referredBy as unknown as IDataObject) : null,
+		// Abuse signals this signup raised; flagged: the contact waits on the review desk (Flagged signups).
+		abuse: result.abuse as unknown as IDataObject,
 		// By kind, for expressions like {{ $json.sync.esp_sync.id }}; absent when nothing needs sending.
 		sync: Object.fromEntries(result.claimedSync.map((entry) => [entry.kind, { id: entry.id, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey }])),
 	};
+}
+
+/** The CAPTCHA's verdict from the provider, with the secret key from the CAPTCHA Secret Key credential. */
+async function checkCaptcha(ctx: IWebhookFunctions, provider: 'turnstile' | 'hcaptcha', token: string | null, address: string | null) {
+	const credential = await ctx.getCredentials<{ secretKey?: string }>('captchaSecretApi');
+	if (!credential?.secretKey) {
+		throw new NodeOperationError(ctx.getNode(), 'CAPTCHA is on but the CAPTCHA Secret Key credential has no secret key', {
+			description: 'Open the Waitlist Capture Trigger, choose or create a "CAPTCHA Secret Key" credential and paste your Turnstile or hCaptcha secret key, or set CAPTCHA to None.',
+		});
+	}
+	return verifyCaptcha(ctx.helpers, { provider, secretKey: credential.secretKey, token, remoteAddress: address });
 }
 
 /** POST: a signup. The ledger decides (capture.submit); this reads the request and renders the verdict. */
@@ -97,14 +113,17 @@ export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, opti
 	const res = ctx.getResponseObject() as unknown as ExpressLikeResponse;
 	const body = await readSignupBody(req, options.maxBodyBytes);
 	const html = options.respondWith === 'auto' && body.ok && wantsHtml(req, body.contentType);
+	const address = remoteAddress(req);
+	const captcha = options.captcha && body.ok ? await checkCaptcha(ctx, options.captcha.provider, captchaToken(body.fields), address) : undefined;
 	let verdict: SubmitResult;
 	try {
 		verdict = await ledger.capture.submit({
 			launch: options.launch,
 			options: options.capture,
-			request: { body, origin: header(req, 'origin'), ownOrigins: ownOrigins(ctx, req), remoteAddress: remoteAddress(req), userAgent: header(req, 'user-agent') ?? null },
+			request: { body, origin: header(req, 'origin'), ownOrigins: ownOrigins(ctx, req), remoteAddress: address, userAgent: header(req, 'user-agent') ?? null },
 			// The run this signup starts syncs its own entries; in spike mode the batch drain does.
 			claimFor: options.spikeMode ? undefined : { workerId: `n8n:${ctx.getNode().name}`, leaseMs: SYNC_LEASE_MS },
+			captcha,
 		});
 	} catch (error) {
 		// A database that is down stays findable as the cause: the trigger answers it 503 (WaitlistCaptureTrigger.node.ts).

@@ -3,6 +3,7 @@ import type { IWebhookResponseData } from 'n8n-workflow';
 import { CLICK_AND_CAMPAIGN_KEYS, REFERRAL_PARAMETER } from '../../../ledger';
 import type { ExpressLikeResponse, IncomingRequest } from '../http';
 import type { CaptureTriggerOptions } from '../options';
+import { CAPTCHA_WIDGETS } from '../page';
 import { renderSnippet } from '../snippet';
 
 /** n8n knows two webhook names; the snippet is a second GET told apart by its path. */
@@ -23,6 +24,9 @@ export function serveSnippet(res: ExpressLikeResponse, options: CaptureTriggerOp
 			cookieDays: options.snippet.cookieDays,
 			consentMode: options.snippet.consentMode,
 			consentCheckbox: 'consent',
+			captcha: options.captcha?.siteKey
+				? { script: CAPTCHA_WIDGETS[options.captcha.provider].script, className: CAPTCHA_WIDGETS[options.captcha.provider].className, siteKey: options.captcha.siteKey }
+				: null,
 		}),
 	);
 	return { noWebhookResponse: true };
