@@ -55,7 +55,7 @@ export class Ledger {
 		this.purchases = new PurchasesApi(store);
 		this.monitor = new MonitorApi(store);
 		this.pages = new PagesApi(store);
-		this.checklist = new ChecklistApi(store, { contacts: this.contacts, purchases: this.purchases, outbox: this.outbox, tags: this.tags });
+		this.checklist = new ChecklistApi(store, { contacts: this.contacts, purchases: this.purchases, outbox: this.outbox, tags: this.tags, settings: this.settings, monitor: this.monitor });
 	}
 
 	schemaVersion(): Promise<number> {
