@@ -30,17 +30,18 @@ export interface MonitoringDrillOutcome {
 }
 
 const DAY_MS = 86_400_000;
-const SEED_PREFIX = 'ckmon-';
+/** Ids are unique across launches: the seeded rows carry the run's id. */
+const seedPrefix = (run: ChecklistRun): string => `ckmon-${run.id}-`;
 
 /**
  * Wipes what an earlier attempt of this drill left in the test launch, so a second attempt judges a
  * fresh history (an alert already firing would not be announced again).
  */
-async function resetDrill(store: Store, testLaunch: string): Promise<void> {
+async function resetDrill(store: Store, testLaunch: string, prefix: string): Promise<void> {
 	await store.transaction(async (tx) => {
 		for (const table of ['monitor_snapshots', 'monitor_alerts', 'monitor_announcements']) await tx.execute(`DELETE FROM ${table} WHERE launch = $1`, [testLaunch]);
-		await tx.execute(`DELETE FROM purchases WHERE launch = $1 AND id LIKE '${SEED_PREFIX}%'`, [testLaunch]);
-		await tx.execute(`DELETE FROM contacts WHERE launch = $1 AND id LIKE '${SEED_PREFIX}%'`, [testLaunch]);
+		await tx.execute('DELETE FROM purchases WHERE launch = $1 AND id LIKE $2', [testLaunch, `${prefix}%`]);
+		await tx.execute('DELETE FROM contacts WHERE launch = $1 AND id LIKE $2', [testLaunch, `${prefix}%`]);
 	});
 }
 
@@ -51,7 +52,7 @@ async function resetDrill(store: Store, testLaunch: string): Promise<void> {
  * nobody else reads them and Clean Up deletes the launch whole. The contacts are not marked as tests
  * because the signals leave test contacts out, and these must count.
  */
-async function seedHistory(store: Store, testLaunch: string, windows: Array<{ start: number; end: number }>, perWindow: number, unmatched: number): Promise<void> {
+async function seedHistory(store: Store, testLaunch: string, prefix: string, windows: Array<{ start: number; end: number }>, perWindow: number, unmatched: number): Promise<void> {
 	const touch = JSON.stringify({ utm_source: 'checklist', utm_medium: 'email', utm_campaign: 'monitoring-drill' });
 	await store.transaction(async (tx) => {
 		for (const [w, window] of windows.slice(0, -1).entries()) {
@@ -60,7 +61,7 @@ async function seedHistory(store: Store, testLaunch: string, windows: Array<{ st
 				await tx.execute(
 					`INSERT INTO contacts (id, launch, status, email, profile, first_touch, last_touch, consent, is_test, created_at, updated_at)
 					 VALUES ($1, $2, 'active', $3, '{}', $4, $4, NULL, 0, $5, $5)`,
-					[`${SEED_PREFIX}${w}-${i}`, testLaunch, `monitoring-drill-${w}-${i}@example.com`, touch, at],
+					[`${prefix}${w}-${i}`, testLaunch, `monitoring-drill-${w}-${i}@example.com`, touch, at],
 				);
 			}
 		}
@@ -70,7 +71,7 @@ async function seedHistory(store: Store, testLaunch: string, windows: Array<{ st
 			await tx.execute(
 				`INSERT INTO purchases (id, launch, provider, order_id, contact_id, product_id, captured_at, amount, currency, email, matched_by, created_at, updated_at)
 				 VALUES ($1, $2, 'generic', $3, NULL, 'checklist-monitoring', $4, 100, 'USD', $5, NULL, $4, $4)`,
-				[`${SEED_PREFIX}p${i}`, testLaunch, `${SEED_PREFIX}order-${i}`, at, `unknown-buyer-${i}@example.com`],
+				[`${prefix}p${i}`, testLaunch, `${prefix}order-${i}`, at, `unknown-buyer-${i}@example.com`],
 			);
 		}
 	});
@@ -103,10 +104,11 @@ export async function monitoringDrill(parts: MonitoringParts, run: ChecklistRun,
 	const windows = Array.from({ length: baselineWindows + 1 }, (_, i) => ({ start: lastEnd - (baselineWindows + 1 - i) * windowMs, end: lastEnd - (baselineWindows - i) * windowMs }));
 	const liveAt = windows[0]!.start - windowMs;
 
-	await resetDrill(parts.store, testLaunch);
+	const prefix = seedPrefix(run);
+	await resetDrill(parts.store, testLaunch, prefix);
 	// The real launch's thresholds and switches, live before the simulated history; no digest or reminders to muddle it.
 	await parts.settings.update(testLaunch, { alerts: { ...real, liveAt, dailyDigestHourUtc: null, reminderHours: 0 } }, { source: 'checklist' });
-	await seedHistory(parts.store, testLaunch, windows, perWindow, unmatched);
+	await seedHistory(parts.store, testLaunch, prefix, windows, perWindow, unmatched);
 
 	const evaluations: Array<{ windowStart: number; signups: number; fired: string[] }> = [];
 	let fired: AlertItem[] = [];

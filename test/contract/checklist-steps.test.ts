@@ -61,6 +61,9 @@ for (const driver of DRIVERS) {
 			assert.equal((await t.ledger.monitor.firing(launch, now)).length, 0, 'no alert of the real launch fires');
 			assert.equal((await t.ledger.settings.get(launch)).alerts.liveAt, null, 'the real launch\'s settings are as they were');
 
+			const other = await t.ledger.checklist.start({ launch, mode: 'dry' });
+			assert.deepEqual((await t.ledger.checklist.monitoringDrill(other.id, now)).fired.map((f) => f.rule), ['ingestion_drop', 'reconciliation_low'], 'another run drills beside it');
+
 			const cleaned = await t.ledger.checklist.cleanUpLedger(run.id);
 			assert.deepEqual(cleaned.leftovers, {});
 			assert.ok((cleaned.deleted.monitor_snapshots ?? 0) >= 4 && (cleaned.deleted.purchases ?? 0) === 4 && (cleaned.deleted.contacts ?? 0) === 36, JSON.stringify(cleaned.deleted));
