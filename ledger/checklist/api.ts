@@ -8,6 +8,7 @@ import { rollbackDrill, type DrillOutcome, type DrillParts } from './drill';
 import { monitoringDrill, type MonitoringDrillOutcome } from './monitoring';
 import { listRecords, noteRecord, noteRemoval, type ChecklistRecord, type RecordInput, type RemovalInput } from './records';
 import { readReport, recordStepResult, type ChecklistReport, type StepResult, type StepResultInput } from './results';
+import { revokeTestAccess, type TestRevoke } from './revoke';
 import { getRun, latestRun, requireRun, startRun, touchRun, type ChecklistRun, type StartRunInput } from './runs';
 import { compareVocabulary, type VocabularyCheck } from './vocabulary';
 
@@ -96,6 +97,15 @@ export class ChecklistApi {
 	async monitoringDrill(runId: string, now = Date.now()): Promise<MonitoringDrillOutcome> {
 		const run = await this.openRun(runId);
 		return monitoringDrill({ store: this.store, settings: this.parts.settings, monitor: this.parts.monitor }, run, now);
+	}
+
+	/**
+	 * Clean Up's first part: the run's test buyers lose their access through the outbox (the drain
+	 * tells the course platform); returns each buyer's revokes with their status, to wait on.
+	 */
+	async revokeTestAccess(runId: string): Promise<TestRevoke[]> {
+		const run = await this.store.transaction((tx) => requireRun(tx, runId));
+		return revokeTestAccess({ store: this.store, ...this.parts }, run);
 	}
 
 	private async openRun(runId: string): Promise<ChecklistRun> {

@@ -220,20 +220,41 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 		assert.match(unknownRun.error ?? '', /^Run ID: no checklist run has id "ck_nope"/);
 	});
 
-	it('Clean Up removes the run\'s test records: HubSpot contacts deleted, Kit subscribers unsubscribed (listed: Kit cannot delete), test contacts forgotten, the test launch empty', async () => {
+	it('Clean Up takes the test buyer\'s access back through the outbox first (waiting until the drain delivered it), then removes the run\'s test records: HubSpot contacts deleted, Kit subscribers unsubscribed (listed: Kit cannot delete), test contacts forgotten, the test launch empty', async () => {
 		const run = (await ledger.checklist.get(dryRunId))!;
+		const buyer = `ada+${dryRunId}-buyer@yourdomain.test`;
+		const buyerId = (await ledger.contacts.find({ launch: 'default', kind: 'email', value: buyer }))!.id;
 		const kitBefore = [...vendors.kit.keys()].filter((e) => e.includes(dryRunId));
 		assert.equal(kitBefore.length, 4, 'two sources, the tag test subscriber and the buyer');
+
+		const queued = await checklist({ operation: 'cleanUp', runId: dryRunId, waitSeconds: 0 });
+		assert.equal(queued.error, undefined);
+		assert.equal(queued.json.status, 'waiting', JSON.stringify(queued.json, null, 1));
+		assert.match(String(queued.json.message), /^The revoke of the test buyer's access is queued; .* Run Clean Up again with the same Run ID/);
+		const revokes = (await ledger.outbox.list({ launch: 'default', contactId: buyerId, kinds: ['revoke'] })).filter((e) => e.kind === 'revoke');
+		assert.deepEqual(revokes.map((r) => r.status), ['pending'], 'one revoke queued in the outbox');
+		assert.notEqual(await ledger.contacts.get(buyerId), null, 'nothing forgotten while the revoke waits');
+		const again = await checklist({ operation: 'cleanUp', runId: dryRunId, waitSeconds: 0 });
+		assert.equal(again.json.status, 'waiting');
+		assert.equal((await ledger.outbox.list({ launch: 'default', contactId: buyerId, kinds: ['revoke'] })).filter((e) => e.kind === 'revoke').length, 1, 'a second Clean Up queues no second revoke');
+
+		// The checkout template's schedule is the drain that delivers grants and revokes.
+		const drain = await runWorkflow(checkoutTemplate({ refundWindowSeconds: 0 }) as unknown as WorkflowJson, { trigger: { node: 'Every minute', items: [{ json: {} }] }, credentials: { ...ledgerCredential(), ...vendorCredentials } as never });
+		assert.equal(drain.error('Ledger: revoked'), undefined);
+		assert.deepEqual(vendors.kajabiDeactivated, [buyer], 'the course platform took the access back, once');
+
 		const result = await checklist({ operation: 'cleanUp', runId: dryRunId });
 		assert.equal(result.error, undefined);
 		assert.equal(result.json.status, 'left_over');
+		assert.deepEqual((result.json.vendors as Array<{ system: string; removal: string }>).filter((v) => v.system === 'delivery').map((v) => v.removal), ['removed']);
 		assert.deepEqual([...vendors.hubspot.keys()].filter((e) => e.includes(dryRunId)), [], 'HubSpot holds none of the run\'s contacts');
 		assert.deepEqual(kitBefore.map((e) => vendors.kit.get(e)!.state), ['cancelled', 'cancelled', 'cancelled', 'cancelled']);
 		const notRemoved = result.json.notRemoved as Array<{ system: string; note: string }>;
-		assert.deepEqual(notRemoved.map((r) => r.system).sort(), ['delivery', 'kit', 'kit', 'kit', 'kit']);
+		assert.deepEqual(notRemoved.map((r) => r.system).sort(), ['kit', 'kit', 'kit', 'kit'], 'only what Kit\'s API cannot delete is left');
 		assert.match(notRemoved.find((r) => r.system === 'kit')!.note, /Kit's API cannot delete a subscriber\. To remove .* Kit → Subscribers/);
 		for (const email of kitBefore) assert.equal(await ledger.contacts.find({ launch: 'default', kind: 'email', value: email }), null, email);
 		assert.deepEqual(await testLaunchLeftovers(ledger.store, run.testLaunch), {});
 		assert.equal((await ledger.checklist.get(dryRunId))?.status, 'cleaned');
 	});
+
 });

@@ -19,6 +19,8 @@ export interface ChecklistVendors {
 	hubspot: Map<string, { id: string; properties: Record<string, string> }>;
 	/** Status the delivery platform (Kajabi) answers; 200 unless a test plants a refusal. */
 	kajabiStatus: number;
+	/** The emails Kajabi deactivated (access taken back), in order. */
+	kajabiDeactivated: string[];
 }
 
 /** nock 15 hands a one-parameter reply function the fetch Request (see test/support/vendor-fakes.cjs). */
@@ -41,6 +43,7 @@ export function fakeChecklistVendors(): ChecklistVendors {
 		slackMessages: [],
 		hubspot: new Map(),
 		kajabiStatus: 200,
+		kajabiDeactivated: [],
 	};
 	const kitSubscriber = (email: string) => {
 		const key = email.toLowerCase();
@@ -124,7 +127,12 @@ export function fakeChecklistVendors(): ChecklistVendors {
 	nock('https://app.kajabi.com')
 		.persist()
 		.post(/\/activate$/)
-		.reply(() => (state.kajabiStatus === 200 ? [200, { status: 'ok' }] : [state.kajabiStatus, { error: 'Forbidden: this API key cannot activate offers' }]));
+		.reply(() => (state.kajabiStatus === 200 ? [200, { status: 'ok' }] : [state.kajabiStatus, { error: 'Forbidden: this API key cannot activate offers' }]))
+		.post(/\/deactivate$/)
+		.reply(async (request: unknown) => {
+			state.kajabiDeactivated.push(String(((await read(request)).body as { email?: string }).email ?? ''));
+			return [200, { status: 'ok' }];
+		});
 	nock('https://discord.com').persist().put(/.*/).reply(204);
 	// Slack incoming webhooks answer the text "ok", or a short error text (no_service, channel_is_archived).
 	nock('https://hooks.slack.com')
