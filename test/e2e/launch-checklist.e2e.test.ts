@@ -73,7 +73,7 @@ function driver(id: string, path: string, stripeCredential: string): TemplateJso
 		nodes: [
 			{ name: 'Run', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: `c4ec0000-0000-4000-8000-${id.slice(-12).toLowerCase().replace(/[^0-9a-f]/g, '0')}`, parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} } } as never,
 			{ name: 'Clean up?', type: 'n8n-nodes-base.if', typeVersion: 2.2, position: [220, 0], parameters: { conditions: { options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 }, conditions: [{ id: 'c1', leftValue: '={{ $json.body.operation }}', rightValue: 'cleanUp', operator: { type: 'string', operation: 'equals' } }], combinator: 'and' }, looseTypeValidation: true, options: {} } } as never,
-			{ name: 'Clean Up', type: 'n8n-nodes-waitlist-ledger.launchChecklist', typeVersion: 1, position: [440, -100], credentials: vendorCredentials, parameters: { ...common, operation: 'cleanUp' } } as never,
+			{ name: 'Clean Up', type: 'n8n-nodes-waitlist-ledger.launchChecklist', typeVersion: 1, position: [440, -100], credentials: vendorCredentials, parameters: { ...common, operation: 'cleanUp', waitSeconds: 180 } } as never,
 			{
 				name: 'Run Step',
 				type: 'n8n-nodes-waitlist-ledger.launchChecklist',
@@ -218,11 +218,14 @@ describe('real n8n: the Launch Checklist against the published templates and the
 		assert.match(unreachable.fix ?? '', /^The alert webhook http:\/\/127\.0\.0\.1:9\/slack could not be reached/);
 	});
 
-	it('Clean Up: the ledger keeps no test record of the run; HubSpot contacts deleted, Kit subscribers unsubscribed and listed', async () => {
+	it('Clean Up: the test buyer\'s access is taken back at Kajabi through the outbox; the ledger keeps no test record of the run; HubSpot contacts deleted, Kit subscribers unsubscribed and listed', async () => {
 		const result = (await run({ operation: 'cleanUp', runId })) as unknown as { status: string; notRemoved: Array<{ system: string }>; ledger: { leftovers: object } };
+		assert.equal(result.status, 'left_over', JSON.stringify(result, null, 1));
 		assert.deepEqual(result.ledger.leftovers, {});
-		assert.deepEqual(result.notRemoved.map((r) => r.system).sort(), ['delivery', 'kit', 'kit', 'kit', 'kit']);
+		assert.deepEqual(result.notRemoved.map((r) => r.system).sort(), ['kit', 'kit', 'kit', 'kit'], 'only what Kit\'s API cannot delete is left');
 		const requests = n8n.vendorRequests();
+		const deactivated = requests.filter((r) => r.fake === 'kajabi' && r.path.endsWith('/deactivate') && r.outcome === 'ok').map((r) => (r.body as { email: string }).email);
+		assert.deepEqual(deactivated, [`ada+${runId}-buyer@yourdomain.test`], 'the checkout template\'s drain took the access back once');
 		const deleted = requests.filter((r) => r.fake === 'hubspot' && r.method === 'DELETE' && r.status === 204);
 		assert.equal(deleted.length, 3, 'two sources and the buyer deleted at HubSpot');
 		const unsubscribed = requests.filter((r) => r.fake === 'kit' && r.method === 'PUT' && r.status === 200).map((r) => (r.body as { email: string }).email).sort();
