@@ -8,11 +8,12 @@ import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
  * Issue 16, steps 2 and 5 in the ledger: which registry tags the email platform must know, and the
  * monitoring drill — a simulated launch on the run's test launch, judged under the real launch's
  * alert settings, must fire the signups-dropped and the unmatched-purchases alerts; the real launch
- * keeps no trace of it and Clean Up removes it whole.
+ * keeps no trace of it and Clean Up removes it whole. And Clean Up's first part: a test buyer's
+ * access taken back through the outbox, once however often it is asked.
  */
 
 for (const driver of DRIVERS) {
-	describe(`[${driver}] checklist steps 2 and 5: tag vocabulary, monitoring drill`, () => {
+	describe(`[${driver}] checklist steps 2 and 5 and the test buyers' revokes`, () => {
 		let t: TestLedger;
 		before(async () => {
 			t = await freshLedger(driver);
@@ -78,6 +79,24 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(result.fired.map((f) => f.rule), ['reconciliation_low']);
 			assert.deepEqual(result.problems.map((p) => p.rule), ['ingestion_drop']);
 			assert.match(result.problems[0]!.fix, /^The "signups dropped" alert is switched off for launch "muted-rules".*settings\.alerts\.ingestionDrop\.enabled/);
+		});
+
+		it('test buyers lose their access through one revoke in the outbox; asking again queues none; a buyer never granted needs none', async () => {
+			const launch = 'revokes';
+			await t.ledger.purchases.defineProduct({ launch, productId: 'course', amount: 100, currency: 'USD' });
+			const run = await t.ledger.checklist.start({ launch, mode: 'dry' });
+			const email = `ada+${run.id}-buyer@example.com`;
+			const { contactId } = await t.ledger.contacts.upsert({ launch, email, isTest: true });
+			const paid = await t.ledger.purchases.apply(launch, { provider: 'generic', eventId: 'ev-1', type: 'captured', providerType: 'test', orderId: 'o-1', productId: 'course', amount: 100, currency: 'USD', email, customerId: null, checkoutToken: null, occurredAt: null });
+			assert.equal(paid.decision, 'grant');
+			await t.ledger.checklist.noteRecord({ runId: run.id, system: 'delivery', kind: 'grant', recordId: email, label: 'access to course' });
+			await t.ledger.checklist.noteRecord({ runId: run.id, system: 'delivery', kind: 'grant', recordId: 'never-bought@example.com', label: 'access to course' });
+
+			const first = await t.ledger.checklist.revokeTestAccess(run.id);
+			assert.deepEqual(first.map((b) => [b.email, b.contactId, b.revokedNow, b.revokes.map((r) => r.status)]), [[email, contactId, ['course'], ['pending']]]);
+			assert.equal((await t.ledger.purchases.access({ launch, contactId, productId: 'course' }))?.state, 'revoked');
+			const again = await t.ledger.checklist.revokeTestAccess(run.id);
+			assert.deepEqual(again.map((b) => [b.revokedNow, b.revokes.length]), [[[], 1]], 'no second revoke');
 		});
 	});
 }
