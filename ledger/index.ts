@@ -134,6 +134,9 @@ export type { KillSwitchView } from './pages/kill-switch-view';
 
 export type { ChecklistApi, LedgerCleanUp } from './checklist/api';
 export type { DrillOutcome } from './checklist/drill';
+export type { DrilledRule, MonitoringDrillOutcome } from './checklist/monitoring';
+export type { TestRevoke } from './checklist/revoke';
+export type { VocabularyCheck, VocabularyTag } from './checklist/vocabulary';
 export type { ChecklistRecord, RecordInput, RemovalInput } from './checklist/records';
 export type { ChecklistReport, StepEvidence, StepResult, StepResultInput } from './checklist/results';
 export type { ChecklistRun, StartRunInput } from './checklist/runs';

@@ -63,7 +63,7 @@ export class Ledger {
 		this.pages = new PagesApi(store);
 		this.abuse = new AbuseApi(store);
 		this.referrals = new ReferralsApi(store);
-		this.checklist = new ChecklistApi(store, { contacts: this.contacts, purchases: this.purchases, outbox: this.outbox, tags: this.tags });
+		this.checklist = new ChecklistApi(store, { contacts: this.contacts, purchases: this.purchases, outbox: this.outbox, tags: this.tags, settings: this.settings, monitor: this.monitor });
 	}
 
 	schemaVersion(): Promise<number> {

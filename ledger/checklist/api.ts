@@ -1,11 +1,16 @@
 import type { ContactsApi } from '../contacts/api';
+import type { MonitorApi } from '../monitor/api';
+import type { SettingsApi } from '../settings/api';
 import type { Store } from '../store';
 import { deleteTestLaunch, testLaunchLeftovers } from './cleanup';
 import { LedgerInputError } from '../errors';
 import { rollbackDrill, type DrillOutcome, type DrillParts } from './drill';
+import { monitoringDrill, type MonitoringDrillOutcome } from './monitoring';
 import { listRecords, noteRecord, noteRemoval, type ChecklistRecord, type RecordInput, type RemovalInput } from './records';
 import { readReport, recordStepResult, type ChecklistReport, type StepResult, type StepResultInput } from './results';
+import { revokeTestAccess, type TestRevoke } from './revoke';
 import { getRun, latestRun, requireRun, startRun, touchRun, type ChecklistRun, type StartRunInput } from './runs';
+import { compareVocabulary, type VocabularyCheck } from './vocabulary';
 
 export interface LedgerCleanUp {
 	run: ChecklistRun;
@@ -26,7 +31,7 @@ export interface LedgerCleanUp {
 export class ChecklistApi {
 	constructor(
 		private readonly store: Store,
-		private readonly parts: DrillParts & { contacts: ContactsApi },
+		private readonly parts: DrillParts & { contacts: ContactsApi; settings: SettingsApi; monitor: MonitorApi },
 	) {}
 
 	/** A new run of a launch, with its own test launch. */
@@ -75,9 +80,38 @@ export class ChecklistApi {
 	 * the step's result with recordStep.
 	 */
 	async rollbackDrill(runId: string, now = Date.now()): Promise<DrillOutcome> {
+		return rollbackDrill(this.parts, await this.openRun(runId), now);
+	}
+
+	/** Step 2's ledger part: the launch's registry tags that drive automations, and which of them the vendor's tag names lack. */
+	async tagVocabulary(runId: string, vendorTagNames: string[]): Promise<VocabularyCheck> {
+		const run = await this.openRun(runId);
+		return compareVocabulary(await this.parts.tags.list(run.launch), vendorTagNames);
+	}
+
+	/**
+	 * Step 5's ledger part, on the run's test launch: a simulated launch whose last window has no
+	 * signups and unmatched purchases, judged under the real launch's alert settings; the node posts
+	 * what fired to the alert channel.
+	 */
+	async monitoringDrill(runId: string, now = Date.now()): Promise<MonitoringDrillOutcome> {
+		const run = await this.openRun(runId);
+		return monitoringDrill({ store: this.store, settings: this.parts.settings, monitor: this.parts.monitor }, run, now);
+	}
+
+	/**
+	 * Clean Up's first part: the run's test buyers lose their access through the outbox (the drain
+	 * tells the course platform); returns each buyer's revokes with their status, to wait on.
+	 */
+	async revokeTestAccess(runId: string): Promise<TestRevoke[]> {
+		const run = await this.store.transaction((tx) => requireRun(tx, runId));
+		return revokeTestAccess({ store: this.store, ...this.parts }, run);
+	}
+
+	private async openRun(runId: string): Promise<ChecklistRun> {
 		const run = await this.store.transaction((tx) => requireRun(tx, runId));
 		if (run.status === 'cleaned') throw new LedgerInputError('runId', `run "${run.id}" was cleaned up; start a new run`);
-		return rollbackDrill(this.parts, run, now);
+		return run;
 	}
 
 	/**

@@ -1,10 +1,11 @@
-import type { AlertStatus, LatestSignup, Ledger, MonitorSignals, SnapshotRecord } from '../../ledger';
+import type { AlertStatus, ChecklistReport, LatestSignup, Ledger, MonitorSignals, SnapshotRecord } from '../../ledger';
 
 /**
  * What the dashboard shows, read from the ledger in a handful of bounded reads: the signals of the
  * launch's window ending now (live tiles, backlogs as of now), the kept window snapshots of the
  * last 24 hours (sparklines; at most 288 windows, so a short test window does not read a day of
- * them), every alert's state, and the newest signups. None of it grows with the number of contacts.
+ * them), every alert's state, the newest signups and the newest checklist run. None of it grows with
+ * the number of contacts.
  */
 export interface DashboardData {
 	launch: string;
@@ -16,6 +17,8 @@ export interface DashboardData {
 	historyFrom: number;
 	alerts: AlertStatus[];
 	latest: LatestSignup[];
+	/** The launch's newest pre-launch checklist run, or null before the first. */
+	checklist: ChecklistReport | null;
 }
 
 const DAY_MS = 24 * 3_600_000;
@@ -31,5 +34,7 @@ export async function loadDashboardData(ledger: Ledger, launch: string, now = Da
 	const history = await ledger.monitor.history({ launch, from: historyFrom, to: now, now });
 	const alerts = await ledger.monitor.alerts(launch, now);
 	const latest = await ledger.monitor.latestSignups({ launch, limit: LATEST_SIGNUPS, now });
-	return { launch, now, windowMs, live, history, historyFrom, alerts, latest };
+	const newestRun = await ledger.checklist.latest(launch);
+	const checklist = newestRun ? await ledger.checklist.report(newestRun.id) : null;
+	return { launch, now, windowMs, live, history, historyFrom, alerts, latest, checklist };
 }

@@ -2,14 +2,15 @@ import { utcText, windowText } from '../shared/monitorFormat';
 import { escapeHtml, renderPage, type RenderedPage } from '../shared/page';
 import type { DashboardData } from './dashboardData';
 import { firingAlerts, firingSection, statusSection } from './sections/alerts';
+import { CHECKLIST_CSS, checklistSection } from './sections/checklist';
 import { deliverySection, killSwitchSection, latestSection, reviewSection } from './sections/panels';
 import { DASHBOARD_CSS } from './sections/style';
 import { tilesSection } from './sections/tiles';
 
 /**
  * The dashboard as one self-contained HTML page: the status line, the alerts that fire, the three
- * signal tiles with their 24-hour sparklines, delivery health, the review queue, the kill switch and
- * the latest signups. Server-rendered from DashboardData; every value is escaped, there is no
+ * signal tiles with their 24-hour sparklines, delivery health, the review queue, the kill switch,
+ * the latest signups and the newest pre-launch checklist run. Server-rendered from DashboardData; every value is escaped, there is no
  * script, and a meta refresh reloads it.
  */
 
@@ -20,6 +21,8 @@ export interface DashboardPageOptions {
 	refreshSeconds: number;
 	/** Link to the kill-switch page (relative to n8n, or a full URL). */
 	killSwitchUrl: string;
+	/** Link to the pre-launch checklist's report page (relative to n8n, or a full URL); the template's page by default. */
+	checklistReportUrl?: string;
 	/** A "check now" was just started. */
 	checkStarted?: boolean;
 }
@@ -50,6 +53,7 @@ ${reviewSection(data.live)}
 ${killSwitchSection(data.live, options.killSwitchUrl)}
 </div>
 ${latestSection(data)}
+${checklistSection(data.checklist, options.checklistReportUrl ?? '/webhook/pre-launch-checklist-report')}
 ${actionsSection(options.basePath)}`;
-	return renderPage({ title: `${options.title} · ${data.launch}`, body, css: DASHBOARD_CSS, refreshSeconds: options.refreshSeconds, mainClass: 'wide' });
+	return renderPage({ title: `${options.title} · ${data.launch}`, body, css: DASHBOARD_CSS + CHECKLIST_CSS, refreshSeconds: options.refreshSeconds, mainClass: 'wide' });
 }

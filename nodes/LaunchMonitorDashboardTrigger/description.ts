@@ -30,6 +30,13 @@ export const dashboardProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
+				displayName: 'Checklist Report URL',
+				name: 'checklistReportUrl',
+				type: 'string',
+				default: '/webhook/pre-launch-checklist-report',
+				description: 'Where the dashboard\'s pre-launch checklist link goes: the pre-launch checklist template\'s report page, on this n8n by default',
+			},
+			{
 				displayName: 'CSV Includes Test Contacts',
 				name: 'includeTest',
 				type: 'boolean',

@@ -7,12 +7,14 @@ export interface DashboardTriggerOptions {
 	/** 10–3600 seconds. */
 	refreshSeconds: number;
 	killSwitchUrl: string;
+	checklistReportUrl: string;
 	/** Profile fields the CSV adds as columns; undefined: the ledger's default list. */
 	exportFields: string[] | undefined;
 	includeTest: boolean;
 }
 
 interface OptionSettings {
+	checklistReportUrl?: string;
 	exportFields?: string;
 	includeTest?: boolean;
 	killSwitchUrl?: string;
@@ -28,6 +30,7 @@ export function dashboardTriggerOptions(ctx: IWebhookFunctions): DashboardTrigge
 		title: (options.title ?? '').trim() || 'Launch monitor',
 		refreshSeconds: Number.isFinite(refresh) ? Math.min(3600, Math.max(10, refresh)) : 60,
 		killSwitchUrl: (options.killSwitchUrl ?? '').trim() || '/webhook/waitlist-kill-switch',
+		checklistReportUrl: (options.checklistReportUrl ?? '').trim() || '/webhook/pre-launch-checklist-report',
 		exportFields:
 			options.exportFields === undefined
 				? undefined

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +7,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import { PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
 import { ARTIFACTS_DIR, launchChromium } from '../support/browser';
+import { startFakeChannels, type FakeChannels } from '../support/fake-channels';
+import { DASHBOARD_PASSWORD, DASHBOARD_USER, monitorTemplate } from '../support/monitor-template';
 import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
 import type { TemplateJson } from '../support/signup-template';
 
@@ -15,10 +16,12 @@ import type { TemplateJson } from '../support/signup-template';
  * The pre-launch checklist's report page in headless Chromium against a real n8n running the
  * template: a run whose steps passed, then a newer run with failures (the page shows the newest),
  * at desktop and phone width; locked without the password; no request leaves n8n and the strict
- * CSP raises no error. Screenshots go to test-artifacts/.
+ * CSP raises no error. The launch monitor's dashboard (its template beside it) shows the newest run
+ * too — ready, then failed with a link that opens the report. Screenshots go to test-artifacts/.
  */
 
-const AUTH = { user: 'launch-ops', password: randomBytes(12).toString('hex') };
+// The launch team's one login, on the checklist's pages and the dashboard alike.
+const AUTH = { user: DASHBOARD_USER, password: DASHBOARD_PASSWORD };
 const KIT_FIX = 'Kit has no custom field `utm_campaign`: create it in Kit → Subscribers → Custom fields (name it exactly utm_campaign), then run this step again.';
 
 function template(): TemplateJson {
@@ -29,20 +32,25 @@ function template(): TemplateJson {
 
 describe('browser: the pre-launch checklist report page (headless Chromium, real n8n)', () => {
 	let n8n: E2eN8n;
+	let channels: FakeChannels;
 	let browser: Browser;
 	const requested: string[] = [];
 	const consoleErrors: string[] = [];
 
 	before(async () => {
-		n8n = await startE2eN8n({ workflows: [template()], credentials: [{ id: 'wlChecklistAuth1', name: 'Launch team login', type: 'httpBasicAuth', data: AUTH }] });
+		channels = await startFakeChannels();
+		const monitor = monitorTemplate(channels);
+		n8n = await startE2eN8n({ workflows: [template(), monitor.workflow], credentials: [{ id: 'wlChecklistAuth1', name: 'Launch team login', type: 'httpBasicAuth', data: AUTH }, ...monitor.credentials] });
 		browser = await launchChromium();
 	});
 	after(async () => {
 		await browser?.close();
 		await n8n?.stop();
+		await channels?.close();
 	});
 
 	const reportUrl = () => n8n.webhookUrl('pre-launch-checklist-report');
+	const dashboardUrl = () => n8n.webhookUrl('launch-monitor');
 
 	async function open(width = 1280, signedIn = true): Promise<{ context: BrowserContext; page: Page }> {
 		const context = await browser.newContext({ viewport: { width, height: 900 }, ...(signedIn ? { httpCredentials: { username: AUTH.user, password: AUTH.password } } : {}) });
@@ -63,27 +71,38 @@ describe('browser: the pre-launch checklist report page (headless Chromium, real
 		await anonymous.close();
 	});
 
-	it('passed: every built step green, the unbuilt ones "Check by hand", "Ready"', async () => {
+	it('passed: every built step green, the unbuilt one "Check by hand", "Ready"; the dashboard says ready', async () => {
 		await n8n.withLedger(async (ledger) => {
 			const run = await ledger.checklist.start({ launch: 'default', mode: 'dry' });
 			await ledger.checklist.recordStep({ runId: run.id, step: 'utm_capture', status: 'passed', reason: 'Every source (instagram, newsletter) arrived with its UTM fields intact in the ledger, Kit, HubSpot.', evidence: { sources: [{ source: 'instagram', kit: { fields: { utm_source: 'instagram' } } }] } });
+			await ledger.checklist.recordStep({ runId: run.id, step: 'tag_vocabulary', status: 'passed', reason: 'Kit knows every registry tag (customer, early-bird), and each one stuck on a test subscriber.' });
 			await ledger.checklist.recordStep({ runId: run.id, step: 'purchase_flow', status: 'passed', reason: 'Webhook → match → grant → delivery: the test buyer has access.' });
+			await ledger.checklist.recordStep({ runId: run.id, step: 'monitoring', status: 'passed', reason: 'A simulated drop in signups and unmatched purchases each raised their alert, and the alert channel took both.' });
 			await ledger.checklist.recordStep({ runId: run.id, step: 'rollback_drill', status: 'passed', reason: 'The kill switch held the grant; resume released it, and exactly one grant was handed out.' });
 		});
 		const { context, page } = await open();
 		const response = await page.goto(reportUrl());
 		assert.equal(response?.status(), 200);
 		assert.match((await page.locator('.summary').textContent()) ?? '', /^Ready: every step the checklist can run passed\./);
-		assert.equal(await page.locator('section.step.passed').count(), 3);
-		assert.equal(await page.getByText('Check by hand').count(), 3);
+		assert.equal(await page.locator('section.step.passed').count(), 5);
+		assert.equal(await page.getByText('Check by hand').count(), 1);
 		assert.equal(await page.locator('.fix').count(), 0);
 		// The report's own style applies under the page's CSP: a passed step has its green bar.
 		assert.equal(await page.evaluate("getComputedStyle(document.querySelector('section.step.passed')).borderLeftColor"), 'rgb(47, 143, 78)');
 		await page.screenshot({ path: join(ARTIFACTS_DIR, 'checklist-report-passed.png'), fullPage: true });
+
+		assert.equal((await page.goto(dashboardUrl()))?.status(), 200);
+		const card = page.locator('[data-checklist]');
+		assert.equal(await card.getAttribute('data-checklist'), 'passed');
+		assert.equal(await card.locator('.ck-head').textContent(), 'Ready: 5 passed');
+		assert.equal(await card.locator('li[data-status="passed"]').count(), 5);
+		assert.equal(await page.evaluate("getComputedStyle(document.querySelector('.checklist.passed')).borderLeftColor"), 'rgb(47, 143, 78)');
+		await card.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-checklist-passed.png') });
+		await page.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-checklist-passed-page.png'), fullPage: true });
 		await context.close();
 	});
 
-	it('failed: the newest run is shown, each failed step red with its fix, a waiting one amber', async () => {
+	it('failed: the newest run is shown, each failed step red with its fix, a waiting one amber; the dashboard lists the failed steps and links to the report', async () => {
 		await n8n.withLedger(async (ledger) => {
 			const run = await ledger.checklist.start({ launch: 'default', mode: 'dry' });
 			await ledger.checklist.recordStep({ runId: run.id, step: 'utm_capture', status: 'failed', reason: '1 problem(s) across 2 source(s).', fix: KIT_FIX });
@@ -99,6 +118,17 @@ describe('browser: the pre-launch checklist report page (headless Chromium, real
 		assert.equal(await page.locator('[data-step="utm_capture"] .fix code').textContent(), 'utm_campaign', 'the field name shows as code');
 		assert.equal(await page.evaluate("getComputedStyle(document.querySelector('section.step.failed')).borderLeftColor"), 'rgb(197, 48, 48)');
 		await page.screenshot({ path: join(ARTIFACTS_DIR, 'checklist-report-failed.png'), fullPage: true });
+
+		await page.goto(dashboardUrl());
+		const card = page.locator('[data-checklist]');
+		assert.equal(await card.getAttribute('data-checklist'), 'failed');
+		assert.equal(await card.locator('.ck-head').textContent(), 'Not ready: 2 failed, 1 waiting, 2 not run');
+		assert.deepEqual(await card.locator('li[data-status="failed"]').evaluateAll((items) => items.map((i) => i.getAttribute('data-step'))), ['utm_capture', 'rollback_drill']);
+		assert.equal(await page.evaluate("getComputedStyle(document.querySelector('.checklist.failed')).borderLeftColor"), 'rgb(192, 57, 43)');
+		await card.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-checklist-failed.png') });
+		await card.getByRole('link', { name: 'Open the checklist report (what to fix)' }).click();
+		await page.waitForURL(/pre-launch-checklist-report/);
+		assert.match((await page.locator('.summary').textContent()) ?? '', /^Not ready yet: 2 failed, 1 waiting\./, 'the link opens the report of that run');
 		await context.close();
 
 		const phone = await open(390);

@@ -60,11 +60,15 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(report.steps.map((s) => s.step), [...CHECKLIST_STEP_IDS]);
 			assert.deepEqual(report.steps.map((s) => `${s.number}:${s.status}`), ['1:passed', '2:not_run', '3:waiting', '4:not_run', '5:not_run', '6:not_run']);
 			assert.deepEqual(report.steps[0]!.evidence, { kit: { fields: { utm_campaign: 'spring' } } });
-			assert.match(report.steps[1]!.reason!, /cannot run this step yet/);
+			assert.equal(report.steps[1]!.reason, 'Not run yet in this run.');
+			assert.match(report.steps[3]!.reason!, /cannot run this step yet/, 'step 4 is not built');
 			assert.deepEqual(report.counts, { passed: 1, failed: 0, waiting: 1, skipped: 0, not_run: 4 });
 			assert.equal(report.ready, false, 'a waiting step and an unrun built step are not ready');
 			await t.ledger.checklist.recordStep({ runId: run.id, step: 'purchase_flow', status: 'passed' });
 			await t.ledger.checklist.recordStep({ runId: run.id, step: 'rollback_drill', status: 'skipped', reason: 'No kill switch on this launch.' });
+			await t.ledger.checklist.recordStep({ runId: run.id, step: 'tag_vocabulary', status: 'passed' });
+			assert.equal((await t.ledger.checklist.report(run.id)).ready, false, 'step 5 is built and not run yet');
+			await t.ledger.checklist.recordStep({ runId: run.id, step: 'monitoring', status: 'passed' });
 			assert.equal((await t.ledger.checklist.report(run.id)).ready, true, 'every built step passed or skipped with a reason');
 		});
 

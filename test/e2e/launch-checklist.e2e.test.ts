@@ -1,8 +1,8 @@
 /**
  * Issue 16 on a real n8n with the vendor fakes inside it: the Launch Checklist node runs its steps
  * against the published templates themselves — the signup template's capture URL (Kit and HubSpot
- * fakes behind it), the Stripe checkout template's payment webhook (Kajabi, HubSpot, Kit), the kill
- * switch page — a dry run passes; each planted fault fails its step with its own fix; the
+ * fakes behind it), Kit's tags, the Stripe checkout template's payment webhook (Kajabi, HubSpot,
+ * Kit), a local Slack incoming webhook for the monitor's alerts, the kill switch page — a dry run passes; each planted fault fails its step with its own fix; the
  * pre-launch template's report page shows the run behind Basic Auth, as a page and as JSON; Clean
  * Up leaves no test record in the ledger and deletes or unsubscribes them at the vendors.
  */
@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { testLaunchLeftovers } from '../../ledger/internal';
 import { PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
 import { CHECKOUT_CREDENTIALS, checkoutTemplate } from '../support/checkout-template';
+import { startFakeChannels, type FakeChannels } from '../support/fake-channels';
 import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
 import { signupTemplate, type TemplateJson } from '../support/signup-template';
 
@@ -72,7 +73,7 @@ function driver(id: string, path: string, stripeCredential: string): TemplateJso
 		nodes: [
 			{ name: 'Run', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: `c4ec0000-0000-4000-8000-${id.slice(-12).toLowerCase().replace(/[^0-9a-f]/g, '0')}`, parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} } } as never,
 			{ name: 'Clean up?', type: 'n8n-nodes-base.if', typeVersion: 2.2, position: [220, 0], parameters: { conditions: { options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 }, conditions: [{ id: 'c1', leftValue: '={{ $json.body.operation }}', rightValue: 'cleanUp', operator: { type: 'string', operation: 'equals' } }], combinator: 'and' }, looseTypeValidation: true, options: {} } } as never,
-			{ name: 'Clean Up', type: 'n8n-nodes-waitlist-ledger.launchChecklist', typeVersion: 1, position: [440, -100], credentials: vendorCredentials, parameters: { ...common, operation: 'cleanUp' } } as never,
+			{ name: 'Clean Up', type: 'n8n-nodes-waitlist-ledger.launchChecklist', typeVersion: 1, position: [440, -100], credentials: vendorCredentials, parameters: { ...common, operation: 'cleanUp', waitSeconds: 180 } } as never,
 			{
 				name: 'Run Step',
 				type: 'n8n-nodes-waitlist-ledger.launchChecklist',
@@ -92,6 +93,7 @@ function driver(id: string, path: string, stripeCredential: string): TemplateJso
 					amount: 5900,
 					currency: 'USD',
 					killSwitchUrl: body('killSwitchUrl'),
+					alertWebhookUrl: body('alertWebhookUrl'),
 					waitSeconds: 30,
 				},
 			} as never,
@@ -104,21 +106,29 @@ type StepItem = { runId: string; status: string; reason: string; fix: string | n
 
 describe('real n8n: the Launch Checklist against the published templates and the vendor fakes', { timeout: 10 * 60_000 }, () => {
 	let n8n: E2eN8n;
+	let channels: FakeChannels;
 	const faults = mkdtempSync(join(tmpdir(), 'wl-checklist-faults-'));
 	const kitFields = join(faults, 'kit-fields');
 	const kajabiForbidden = join(faults, 'kajabi-forbidden');
 
 	before(async () => {
+		channels = await startFakeChannels();
 		n8n = await startE2eN8n({
 			workflows: [signupTemplate(), checkoutTemplate({ refundWindowSeconds: 0 }), killSwitch(true), killSwitch(false), preLaunchTemplate(), driver('wlChecklistDrv01', 'checklist-e2e', 'wlFakeStripeWh01'), driver('wlChecklistDrv02', 'checklist-e2e-wrong', 'wlWrongStripeWh1')],
 			credentials: CREDENTIALS,
 			vendorFakes: {},
-			env: { WL_FAKES_KIT_FIELDS_FILE: kitFields, WL_FAKES_FORBIDDEN: 'kajabi', WL_FAKES_FORBIDDEN_FILE: kajabiForbidden },
+			env: { WL_FAKES_KIT_FIELDS_FILE: kitFields, WL_FAKES_FORBIDDEN: 'kajabi', WL_FAKES_FORBIDDEN_FILE: kajabiForbidden, WL_FAKES_KIT_TAGS: 'customer,early-bird' },
 		});
-		await n8n.withLedger((ledger) => ledger.purchases.defineProduct({ launch: 'default', productId: 'course', name: 'My course', amount: 5900, currency: 'USD', aliases: { stripe: ['prod_course'] } }));
+		await n8n.withLedger(async (ledger) => {
+			await ledger.purchases.defineProduct({ launch: 'default', productId: 'course', name: 'My course', amount: 5900, currency: 'USD', aliases: { stripe: ['prod_course'] } });
+			// The tags the launch's automations start on; the Kit account has both.
+			await ledger.tags.add({ launch: 'default', tag: 'customer', kind: 'behaviour' });
+			await ledger.tags.add({ launch: 'default', tag: 'early-bird', kind: 'segment' });
+		});
 	});
 	after(async () => {
 		await n8n?.stop();
+		await channels?.close();
 		rmSync(faults, { recursive: true, force: true });
 	});
 
@@ -131,15 +141,27 @@ describe('real n8n: the Launch Checklist against the published templates and the
 	const utm = (runId = '') => run({ step: 'utm_capture', runId, captureUrl: n8n.webhookUrl('waitlist-signup') });
 	const purchase = (runId = '', path?: string) => run({ step: 'purchase_flow', runId, webhookUrl: n8n.webhookUrl('stripe-purchases') }, path);
 	const drill = (runId = '', page = 'waitlist-kill-switch') => run({ step: 'rollback_drill', runId, killSwitchUrl: n8n.webhookUrl(page) });
+	const tags = (runId = '') => run({ step: 'tag_vocabulary', runId });
+	const alerts = (runId = '', alertWebhookUrl = channels.slackUrl) => run({ step: 'monitoring', runId, alertWebhookUrl });
 
 	let runId = '';
 
-	it('a dry run passes step 1 (capture → ledger, Kit, HubSpot), step 3 (signed payment → match → grant → Kajabi) and step 6 (drill, page asks for a password)', async () => {
+	it('a dry run passes step 1 (capture → ledger, Kit, HubSpot), step 2 (tags known to Kit, applied, read back), step 3 (signed payment → match → grant → Kajabi), step 5 (both alerts on the Slack channel) and step 6 (drill, page asks for a password)', async () => {
 		const first = await utm();
 		assert.equal(first.status, 'passed', JSON.stringify(first, null, 1));
 		runId = first.runId;
+		const tagged = await tags(runId);
+		assert.equal(tagged.status, 'passed', JSON.stringify(tagged, null, 1));
+		const tagRequests = n8n.vendorRequests().filter((r) => r.fake === 'kit' && /^\/v3\/tags\/\d+\/subscribe/.test(r.path));
+		assert.deepEqual(tagRequests.map((r) => (r.body as { email: string }).email), [`ada+${runId}-tags@yourdomain.test`, `ada+${runId}-tags@yourdomain.test`], 'both tags applied to the test subscriber at Kit');
 		const paid = await purchase(runId);
 		assert.equal(paid.status, 'passed', JSON.stringify(paid, null, 1));
+		const monitored = await alerts(runId);
+		assert.equal(monitored.status, 'passed', JSON.stringify(monitored, null, 1));
+		const slack = channels.messages('slack').map((m) => m.text);
+		assert.equal(slack.length, 2, slack.join('\n---\n'));
+		assert.match(slack[0]!, /^\[Pre-launch checklist test: nothing is wrong, no action needed\]\n🔴 FIRING · critical · Signups dropped/);
+		assert.match(slack[1]!, /FIRING · warning · Purchases not matched to the waitlist/);
 		const drilled = await drill(runId);
 		assert.equal(drilled.status, 'passed', JSON.stringify(drilled, null, 1));
 		const kajabi = n8n.vendorRequests().filter((r) => r.fake === 'kajabi' && r.outcome === 'ok');
@@ -156,7 +178,7 @@ describe('real n8n: the Launch Checklist against the published templates and the
 		// n8n's Respond to Webhook sends HTML in its own sandbox (its CSP, not the page kit's); the page has no script to run there.
 		assert.match(page.headers.get('content-security-policy') ?? '', /^sandbox /);
 		assert.doesNotMatch(html, /<script/i);
-		for (const step of ['utm_capture', 'purchase_flow', 'rollback_drill']) assert.match(html, new RegExp(`data-step="${step}" data-status="passed"`));
+		for (const step of ['utm_capture', 'tag_vocabulary', 'purchase_flow', 'monitoring', 'rollback_drill']) assert.match(html, new RegExp(`data-step="${step}" data-status="passed"`));
 		const json = (await (await fetch(`${n8n.webhookUrl('pre-launch-checklist-report')}?format=json`, { headers: { authorization: basic } })).json()) as { runId: string; ready: boolean; html?: string };
 		assert.deepEqual([json.runId, json.ready, json.html], [runId, true, undefined]);
 	});
@@ -184,17 +206,30 @@ describe('real n8n: the Launch Checklist against the published templates and the
 		const openPage = await drill('', 'kill-switch-open');
 		assert.equal(openPage.status, 'failed');
 		assert.match(openPage.fix ?? '', /^The kill switch page has no password/);
+		await n8n.withLedger((ledger) => ledger.tags.add({ launch: 'default', tag: 'webinar-attendee', kind: 'behaviour' }));
+		const unknownTag = await tags();
+		assert.equal(unknownTag.status, 'failed', JSON.stringify(unknownTag, null, 1));
+		assert.match(unknownTag.fix ?? '', /^Kit has no tag `webinar-attendee`: an automation that should start on it never will\. Create it in Kit → Subscribers → Tags/);
+		const archived = await alerts('', `${channels.httpOrigin}/slack-archived`);
+		assert.equal(archived.status, 'failed', JSON.stringify(archived, null, 1));
+		assert.match(archived.fix ?? '', /^The alert channel refused the test alert \(410 "channel_is_archived"\)/);
+		const unreachable = await alerts('', 'http://127.0.0.1:9/slack');
+		assert.equal(unreachable.status, 'failed', JSON.stringify(unreachable, null, 1));
+		assert.match(unreachable.fix ?? '', /^The alert webhook http:\/\/127\.0\.0\.1:9\/slack could not be reached/);
 	});
 
-	it('Clean Up: the ledger keeps no test record of the run; HubSpot contacts deleted, Kit subscribers unsubscribed and listed', async () => {
+	it('Clean Up: the test buyer\'s access is taken back at Kajabi through the outbox; the ledger keeps no test record of the run; HubSpot contacts deleted, Kit subscribers unsubscribed and listed', async () => {
 		const result = (await run({ operation: 'cleanUp', runId })) as unknown as { status: string; notRemoved: Array<{ system: string }>; ledger: { leftovers: object } };
+		assert.equal(result.status, 'left_over', JSON.stringify(result, null, 1));
 		assert.deepEqual(result.ledger.leftovers, {});
-		assert.deepEqual(result.notRemoved.map((r) => r.system).sort(), ['delivery', 'kit', 'kit', 'kit']);
+		assert.deepEqual(result.notRemoved.map((r) => r.system).sort(), ['kit', 'kit', 'kit', 'kit'], 'only what Kit\'s API cannot delete is left');
 		const requests = n8n.vendorRequests();
+		const deactivated = requests.filter((r) => r.fake === 'kajabi' && r.path.endsWith('/deactivate') && r.outcome === 'ok').map((r) => (r.body as { email: string }).email);
+		assert.deepEqual(deactivated, [`ada+${runId}-buyer@yourdomain.test`], 'the checkout template\'s drain took the access back once');
 		const deleted = requests.filter((r) => r.fake === 'hubspot' && r.method === 'DELETE' && r.status === 204);
 		assert.equal(deleted.length, 3, 'two sources and the buyer deleted at HubSpot');
 		const unsubscribed = requests.filter((r) => r.fake === 'kit' && r.method === 'PUT' && r.status === 200).map((r) => (r.body as { email: string }).email).sort();
-		assert.deepEqual(unsubscribed, [`ada+${runId}-buyer@yourdomain.test`, `ada+${runId}-instagram@yourdomain.test`, `ada+${runId}-newsletter@yourdomain.test`]);
+		assert.deepEqual(unsubscribed, [`ada+${runId}-buyer@yourdomain.test`, `ada+${runId}-instagram@yourdomain.test`, `ada+${runId}-newsletter@yourdomain.test`, `ada+${runId}-tags@yourdomain.test`]);
 		await n8n.withLedger(async (ledger) => {
 			const checklistRun = (await ledger.checklist.get(runId))!;
 			assert.equal(checklistRun.status, 'cleaned');

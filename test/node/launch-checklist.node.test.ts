@@ -42,6 +42,9 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 		db = await freshDatabase('sqlite');
 		ledger = await getLedger(db.config);
 		await ledger.purchases.defineProduct({ launch: 'default', productId: 'course', amount: 5900, currency: 'USD' });
+		// The tags the launch's automations start on; the Kit fake has both.
+		await ledger.tags.add({ launch: 'default', tag: 'customer', kind: 'behaviour' });
+		await ledger.tags.add({ launch: 'default', tag: 'early-bird', kind: 'segment' });
 		nock.disableNetConnect();
 		nock.enableNetConnect('127.0.0.1');
 		vendors = fakeChecklistVendors();
@@ -77,10 +80,13 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 	const purchase = (runId: string, credentials?: IDataObject) =>
 		checklist({ operation: 'runStep', runId, step: 'purchase_flow', webhookUrl: server.url('stripe-purchases'), productId: 'course', amount: 5900, currency: 'USD' }, credentials);
 	const drill = (runId: string) => step(runId, 'rollback_drill', { killSwitchUrl: server.url('waitlist-kill-switch') });
+	const tagCheck = (runId: string, launch = 'default') => step(runId, 'tag_vocabulary', { launch });
+	const SLACK = 'https://hooks.slack.com/services/T0LAUNCH/B0ALERTS/checklist';
+	const alerts = (runId: string, alertWebhookUrl = SLACK) => step(runId, 'monitoring', { alertWebhookUrl });
 
 	let dryRunId = '';
 
-	it('a dry run passes UTM capture (ledger, Kit, HubSpot field by field), the signed test purchase (webhook → match → grant → delivery) and the rollback drill', async () => {
+	it('a dry run passes UTM capture (ledger, Kit, HubSpot field by field), the tag vocabulary, the signed test purchase (webhook → match → grant → delivery), the monitoring alerts and the rollback drill', async () => {
 		const first = await utm('');
 		assert.equal(first.error, undefined);
 		assert.equal(first.json.status, 'passed', JSON.stringify(first.json, null, 1));
@@ -92,9 +98,25 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 		assert.deepEqual(sources[0]!.kit.fields, { utm_source: 'instagram', utm_medium: 'social', utm_campaign: 'spring-launch', utm_content: '', utm_term: '' });
 		assert.deepEqual(sources[1]!.hubspot.fields, { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring-launch' });
 
+		const tagged = await tagCheck(dryRunId);
+		assert.equal(tagged.json.status, 'passed', JSON.stringify(tagged.json, null, 1));
+		const tagEvidence = tagged.json.evidence as { registryTags: string[]; unknownToKit: string[]; testSubscriber: { email: string; readBack: string[] } };
+		assert.deepEqual([tagEvidence.registryTags, tagEvidence.unknownToKit], [['customer', 'early-bird'], []]);
+		assert.equal(tagEvidence.testSubscriber.email, `ada+${dryRunId}-tags@yourdomain.test`);
+		assert.deepEqual(tagEvidence.testSubscriber.readBack.sort(), ['customer', 'early-bird'], 'read back from Kit, not assumed');
+
 		const paid = await purchase(dryRunId);
 		assert.equal(paid.json.status, 'passed', JSON.stringify(paid.json, null, 1));
 		assert.deepEqual((paid.json.evidence as { ledger: { grants: Array<{ status: string }> } }).ledger.grants.map((g) => g.status), ['done']);
+
+		const slackBefore = vendors.slackMessages.length;
+		const monitored = await alerts(dryRunId);
+		assert.equal(monitored.json.status, 'passed', JSON.stringify(monitored.json, null, 1));
+		const sent = vendors.slackMessages.slice(slackBefore);
+		assert.equal(sent.length, 2, 'one message per alert on the channel');
+		assert.match(sent[0]!, /^\[Pre-launch checklist test: nothing is wrong, no action needed\]\n🔴 FIRING · critical · Signups dropped/);
+		assert.match(sent[1]!, /FIRING · warning · Purchases not matched to the waitlist/);
+		assert.equal((await ledger.monitor.firing('default')).length, 0, 'no alert of the real launch fires');
 
 		const drilled = await drill(dryRunId);
 		assert.equal(drilled.json.status, 'passed', JSON.stringify(drilled.json, null, 1));
@@ -104,10 +126,10 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 		const report = await checklist({ operation: 'getReport', runId: dryRunId, includeHtml: true });
 		assert.deepEqual((report.json.steps as Array<{ step: string; status: string }>).map((s) => `${s.step}:${s.status}`), [
 			'utm_capture:passed',
-			'tag_vocabulary:not_run',
+			'tag_vocabulary:passed',
 			'purchase_flow:passed',
 			'edge_cases:not_run',
-			'monitoring:not_run',
+			'monitoring:passed',
 			'rollback_drill:passed',
 		]);
 		assert.equal(report.json.ready, true);
@@ -124,6 +146,35 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 		} finally {
 			vendors.kitFields.add('utm_campaign');
 		}
+	});
+
+	it('a registry tag Kit does not know fails step 2, naming the tag and where to create it; the known ones are still applied and read back', async () => {
+		await ledger.tags.add({ launch: 'tags-fault', tag: 'customer', kind: 'behaviour' });
+		await ledger.tags.add({ launch: 'tags-fault', tag: 'webinar-attendee', kind: 'behaviour' });
+		const result = await tagCheck('', 'tags-fault');
+		assert.equal(result.json.status, 'failed', JSON.stringify(result.json, null, 1));
+		assert.equal(
+			result.json.fix,
+			"Kit has no tag `webinar-attendee`: an automation that should start on it never will. Create it in Kit → Subscribers → Tags (name it exactly webinar-attendee) and attach your automation to it, or remove the tag from the launch's tag registry (Waitlist Tags → Registry), then run this step again.",
+		);
+		assert.deepEqual((result.json.evidence as { testSubscriber: { readBack: string[] } }).testSubscriber.readBack, ['customer']);
+	});
+
+	it('an alert channel that is archived, or unreachable, fails step 5 with what to do; the alerts themselves fired', async () => {
+		vendors.slackStatus = 410;
+		try {
+			const muted = await alerts('');
+			assert.equal(muted.json.status, 'failed', muted.error ?? JSON.stringify(muted.json, null, 1));
+			assert.match(String(muted.json.fix), /^The alert channel refused the test alert \(410 "channel_is_archived"\): the webhook was removed, muted or its channel archived/);
+			assert.deepEqual((muted.json.evidence as { fired: Array<{ rule: string }> }).fired.map((f) => f.rule), ['ingestion_drop', 'reconciliation_low']);
+		} finally {
+			vendors.slackStatus = 200;
+		}
+		const unreachable = await alerts('', 'http://127.0.0.1:9/services/T0/B0/gone');
+		assert.equal(unreachable.json.status, 'failed', unreachable.error);
+		assert.match(String(unreachable.json.fix), /^The alert webhook http:\/\/127\.0\.0\.1:9\/services\/T0\/B0\/gone could not be reached \(/);
+		const missing = await step('', 'monitoring', { alertWebhookUrl: '' });
+		assert.match(missing.error ?? '', /^Alert Webhook URL: is required: the webhook URL in the Slack step of your Launch Monitor workflow/);
 	});
 
 	it('a signing secret that is not the trigger\'s fails step 3 with the 401 and where to copy the right one', async () => {
@@ -169,20 +220,41 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 		assert.match(unknownRun.error ?? '', /^Run ID: no checklist run has id "ck_nope"/);
 	});
 
-	it('Clean Up removes the run\'s test records: HubSpot contacts deleted, Kit subscribers unsubscribed (listed: Kit cannot delete), test contacts forgotten, the test launch empty', async () => {
+	it('Clean Up takes the test buyer\'s access back through the outbox first (waiting until the drain delivered it), then removes the run\'s test records: HubSpot contacts deleted, Kit subscribers unsubscribed (listed: Kit cannot delete), test contacts forgotten, the test launch empty', async () => {
 		const run = (await ledger.checklist.get(dryRunId))!;
+		const buyer = `ada+${dryRunId}-buyer@yourdomain.test`;
+		const buyerId = (await ledger.contacts.find({ launch: 'default', kind: 'email', value: buyer }))!.id;
 		const kitBefore = [...vendors.kit.keys()].filter((e) => e.includes(dryRunId));
-		assert.equal(kitBefore.length, 3, 'two sources and the buyer');
+		assert.equal(kitBefore.length, 4, 'two sources, the tag test subscriber and the buyer');
+
+		const queued = await checklist({ operation: 'cleanUp', runId: dryRunId, waitSeconds: 0 });
+		assert.equal(queued.error, undefined);
+		assert.equal(queued.json.status, 'waiting', JSON.stringify(queued.json, null, 1));
+		assert.match(String(queued.json.message), /^The revoke of the test buyer's access is queued; .* Run Clean Up again with the same Run ID/);
+		const revokes = (await ledger.outbox.list({ launch: 'default', contactId: buyerId, kinds: ['revoke'] })).filter((e) => e.kind === 'revoke');
+		assert.deepEqual(revokes.map((r) => r.status), ['pending'], 'one revoke queued in the outbox');
+		assert.notEqual(await ledger.contacts.get(buyerId), null, 'nothing forgotten while the revoke waits');
+		const again = await checklist({ operation: 'cleanUp', runId: dryRunId, waitSeconds: 0 });
+		assert.equal(again.json.status, 'waiting');
+		assert.equal((await ledger.outbox.list({ launch: 'default', contactId: buyerId, kinds: ['revoke'] })).filter((e) => e.kind === 'revoke').length, 1, 'a second Clean Up queues no second revoke');
+
+		// The checkout template's schedule is the drain that delivers grants and revokes.
+		const drain = await runWorkflow(checkoutTemplate({ refundWindowSeconds: 0 }) as unknown as WorkflowJson, { trigger: { node: 'Every minute', items: [{ json: {} }] }, credentials: { ...ledgerCredential(), ...vendorCredentials } as never });
+		assert.equal(drain.error('Ledger: revoked'), undefined);
+		assert.deepEqual(vendors.kajabiDeactivated, [buyer], 'the course platform took the access back, once');
+
 		const result = await checklist({ operation: 'cleanUp', runId: dryRunId });
 		assert.equal(result.error, undefined);
 		assert.equal(result.json.status, 'left_over');
+		assert.deepEqual((result.json.vendors as Array<{ system: string; removal: string }>).filter((v) => v.system === 'delivery').map((v) => v.removal), ['removed']);
 		assert.deepEqual([...vendors.hubspot.keys()].filter((e) => e.includes(dryRunId)), [], 'HubSpot holds none of the run\'s contacts');
-		assert.deepEqual(kitBefore.map((e) => vendors.kit.get(e)!.state), ['cancelled', 'cancelled', 'cancelled']);
+		assert.deepEqual(kitBefore.map((e) => vendors.kit.get(e)!.state), ['cancelled', 'cancelled', 'cancelled', 'cancelled']);
 		const notRemoved = result.json.notRemoved as Array<{ system: string; note: string }>;
-		assert.deepEqual(notRemoved.map((r) => r.system).sort(), ['delivery', 'kit', 'kit', 'kit']);
+		assert.deepEqual(notRemoved.map((r) => r.system).sort(), ['kit', 'kit', 'kit', 'kit'], 'only what Kit\'s API cannot delete is left');
 		assert.match(notRemoved.find((r) => r.system === 'kit')!.note, /Kit's API cannot delete a subscriber\. To remove .* Kit → Subscribers/);
 		for (const email of kitBefore) assert.equal(await ledger.contacts.find({ launch: 'default', kind: 'email', value: email }), null, email);
 		assert.deepEqual(await testLaunchLeftovers(ledger.store, run.testLaunch), {});
 		assert.equal((await ledger.checklist.get(dryRunId))?.status, 'cleaned');
 	});
+
 });

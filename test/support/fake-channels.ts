@@ -1,6 +1,7 @@
 /**
  * Where alert messages land in tests: one local HTTP server standing in for a Slack incoming
- * webhook (POST /slack) and a Discord channel webhook (POST /discord), and a minimal SMTP server
+ * webhook (POST /slack; POST /slack-archived answers 410 channel_is_archived, as Slack does once the
+ * webhook's channel was archived) and a Discord channel webhook (POST /discord), and a minimal SMTP server
  * that accepts every message (no TLS, no auth), as n8n's Send Email node speaks to it. Every
  * message is kept in arrival order.
  */
@@ -94,6 +95,8 @@ export async function startFakeChannels(): Promise<FakeChannels> {
 			if (req.method === 'POST' && path === '/slack' && typeof parsed.text === 'string') {
 				received.push({ channel: 'slack', text: parsed.text, subject: '', at: Date.now() });
 				res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+			} else if (req.method === 'POST' && path === '/slack-archived') {
+				res.writeHead(410, { 'content-type': 'text/plain' }).end('channel_is_archived');
 			} else if (req.method === 'POST' && path === '/discord' && typeof parsed.content === 'string') {
 				received.push({ channel: 'discord', text: parsed.content, subject: '', at: Date.now() });
 				res.writeHead(204).end();

@@ -19,6 +19,7 @@
  *   WL_FAKES_FORBIDDEN_FILE a file: while it exists, the fakes in WL_FAKES_FORBIDDEN answer 403
  *   WL_FAKES_KIT_FIELDS_FILE a file: while it exists, it lists (comma-separated) the only custom fields
  *                         the Kit account has; Kit drops other fields from a subscribe, as Kit does
+ *   WL_FAKES_KIT_TAGS     comma list of the tags the Kit account has from the start (v4 can add more)
  *
  * Plain CommonJS on purpose: it loads before n8n, without tsx.
  */
@@ -136,6 +137,9 @@ function fake(name, origin, handle) {
 // Kit keeps one subscriber per email address (case-insensitive): a second subscribe updates it.
 const kitSubscribers = new Map();
 const kitTags = new Map(); // lowercased name → { id, name, created_at }
+for (const name of (process.env.WL_FAKES_KIT_TAGS || '').split(',').map((t) => t.trim()).filter(Boolean)) {
+	kitTags.set(name.toLowerCase(), { id: 300 + kitTags.size, name, created_at: new Date().toISOString() });
+}
 function kitSubscriber(email, fields, firstName) {
 	const key = String(email).toLowerCase();
 	const existing = kitSubscribers.get(key);
@@ -161,7 +165,18 @@ fake('kit', 'https://api.convertkit.com', ({ method, path, body }) => {
 	if (method === 'POST' && tagSubscribe) {
 		if (!body || !body.email) return [422, { error: 'Email address is required' }];
 		const subscriber = kitSubscriber(body.email);
+		// The subscriber keeps the tag when the account has it (checkout templates tag by a made-up id).
+		const tag = [...kitTags.values()].find((t) => t.id === Number(tagSubscribe[1]));
+		if (tag) subscriber.tags = (subscriber.tags || []).filter((name) => name !== tag.name).concat([tag.name]);
 		return [200, { subscription: { id: 7000 + subscriber.id, state: 'active', subscribable_id: Number(tagSubscribe[1]), subscribable_type: 'tag', subscriber: { id: subscriber.id } } }];
+	}
+	// v3 tag list and a subscriber's tags (the Launch Checklist's tag vocabulary step).
+	if (method === 'GET' && /^\/v3\/tags(\?|$)/.test(path)) return [200, { tags: [...kitTags.values()].map((t) => ({ id: t.id, name: t.name, created_at: t.created_at })) }];
+	const subscriberTags = /^\/v3\/subscribers\/(\d+)\/tags(\?|$)/.exec(path);
+	if (method === 'GET' && subscriberTags) {
+		const s = [...kitSubscribers.values()].find((x) => x.id === Number(subscriberTags[1]));
+		if (!s) return [404, { error: 'Not Found', message: 'Subscriber not found' }];
+		return [200, { tags: (s.tags || []).map((name) => kitTags.get(name.toLowerCase())).filter(Boolean).map((t) => ({ id: t.id, name: t.name, created_at: t.created_at })) }];
 	}
 	// v3 look-up by email (the Launch Checklist reads its test subscribers back) and unsubscribe (Kit's
 	// API has no delete; the subscriber stays, cancelled).

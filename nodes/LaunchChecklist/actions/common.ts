@@ -17,6 +17,7 @@ export const FIELD_LABELS: FieldLabels = {
 	captureUrl: 'Capture URL',
 	webhookUrl: 'Purchase Webhook URL',
 	killSwitchUrl: 'Kill Switch Page URL',
+	alertWebhookUrl: 'Alert Webhook URL',
 	productId: 'Product ID',
 	amount: 'Amount (Cents)',
 	currency: 'Currency',

@@ -1,5 +1,7 @@
-import type { ChecklistRecord, ChecklistRun, Ledger, LedgerCleanUp } from '../../../ledger';
+import type { ChecklistRecord, ChecklistRun, Ledger, LedgerCleanUp, TestRevoke } from '../../../ledger';
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import { waitFor } from '../actions/common';
 
 import { answered, type HttpAnswer } from './http';
 import { deleteHubspotContact, unsubscribeKit } from './vendors';
@@ -8,6 +10,8 @@ export interface CleanUpInput {
 	run: ChecklistRun;
 	kitSecret: string | null;
 	hubspotToken: string | null;
+	/** How long to wait for the outbox drain to deliver the test buyers' revokes. */
+	waitMs: number;
 }
 
 type Removal = { removal: 'removed' | 'not_removable'; note: string | null; answer?: HttpAnswer };
@@ -32,15 +36,50 @@ async function removeAtVendor(ctx: IExecuteFunctions, input: CleanUpInput, recor
 		if (answer.status === 204 || answer.status === 200 || answer.status === 404) return { removal: 'removed', note: null, answer };
 		return { removal: 'not_removable', note: `HubSpot ${answered(answer)} to the delete. Remove contact ${record.label ?? record.recordId} in HubSpot → Contacts, or run Clean Up again.`, answer };
 	}
-	if (record.system === 'delivery') {
-		return { removal: 'not_removable', note: `The test buyer ${record.recordId} was given ${record.label ?? 'access'} on your course platform; remove that enrollment there (the checklist cannot revoke it for you yet).` };
-	}
-	return null; // the ledger's own records: cleanUpLedger removes them
+	return null; // the ledger's own records: cleanUpLedger removes them; the test buyers' access: revokeAccess
 }
 
-/** Clean Up: vendor records first (each noted as removed or not), then the ledger's test data. */
+const SETTLED = ['done', 'dead', 'discarded'];
+const settled = (buyers: TestRevoke[]): boolean => buyers.every((b) => b.revokes.every((r) => SETTLED.includes(r.status)));
+
+/**
+ * The test buyers lose their access through the outbox; waits for the drain to deliver the revokes.
+ * Each buyer whose revokes are settled is noted (removed, or to remove by hand when the platform
+ * refused); null while a revoke still waits, so the ledger is not cleaned under the drain's feet.
+ */
+async function revokeAccess(ledger: Ledger, input: CleanUpInput): Promise<IDataObject[] | null> {
+	const runId = input.run.id;
+	const first = await ledger.checklist.revokeTestAccess(runId);
+	const buyers = settled(first) ? first : ((await waitFor(async () => {
+		const now = await ledger.checklist.revokeTestAccess(runId);
+		return settled(now) ? now : null;
+	}, input.waitMs)) ?? null);
+	if (!buyers) return null;
+	const results: IDataObject[] = [];
+	for (const buyer of buyers) {
+		const refused = buyer.revokes.find((r) => r.status !== 'done');
+		const note = refused
+			? `The course platform did not take the revoke of ${buyer.email} (${refused.lastError ?? refused.status}): remove that enrollment there by hand.`
+			: null;
+		await ledger.checklist.noteRemoval({ runId, system: 'delivery', kind: 'grant', recordId: buyer.email, removal: refused ? 'not_removable' : 'removed', note });
+		results.push({ system: 'delivery', kind: 'grant', recordId: buyer.email, removal: refused ? 'not_removable' : 'removed', note, revokes: buyer.revokes.map((r) => ({ id: r.id, status: r.status })) });
+	}
+	return results;
+}
+
+/** Clean Up: the test buyers' access revoked through the outbox, vendor records (each noted as removed or not), then the ledger's test data. */
 export async function cleanUp(ctx: IExecuteFunctions, ledger: Ledger, input: CleanUpInput): Promise<IDataObject> {
-	const vendorResults: IDataObject[] = [];
+	const revoked = await revokeAccess(ledger, input);
+	if (!revoked) {
+		return {
+			runId: input.run.id,
+			launch: input.run.launch,
+			testLaunch: input.run.testLaunch,
+			status: 'waiting',
+			message: 'The revoke of the test buyer\'s access is queued; the outbox drain (the checkout workflow\'s "Every minute") delivers it within a minute or two. Run Clean Up again with the same Run ID to finish; nothing else was removed yet.',
+		};
+	}
+	const vendorResults: IDataObject[] = [...revoked];
 	for (const record of await ledger.checklist.records(input.run.id)) {
 		if (record.removal === 'removed') continue;
 		const result = await removeAtVendor(ctx, input, record);

@@ -66,3 +66,22 @@ export function readProblem(vendor: 'Kit' | 'HubSpot', answer: HttpAnswer): stri
 	}
 	return `${vendor} ${answered(answer)}`;
 }
+
+/** Kit v3 GET /tags: every tag of the account, by name and id. */
+export async function listKitTags(ctx: IExecuteFunctions, apiSecret: string): Promise<{ tags: Array<{ id: number; name: string }>; answer: HttpAnswer }> {
+	const answer = await send(ctx, { method: 'GET', url: `${KIT_API}/tags`, qs: { api_secret: apiSecret } });
+	const tags = answer.status === 200 ? ((answer.body as { tags?: Array<{ id: number; name: string }> } | null)?.tags ?? []) : [];
+	return { tags: tags.filter((t) => typeof t?.name === 'string').map((t) => ({ id: Number(t.id), name: t.name })), answer: { ...answer, body: { tags: tags.length } } };
+}
+
+/** Kit v3 POST /tags/{id}/subscribe: tags the address (Kit adds the subscriber if it is new). */
+export async function tagKitSubscriber(ctx: IExecuteFunctions, apiSecret: string, tagId: number, email: string): Promise<HttpAnswer> {
+	return send(ctx, { method: 'POST', url: `${KIT_API}/tags/${tagId}/subscribe`, body: { api_secret: apiSecret, email } });
+}
+
+/** Kit v3 GET /subscribers/{id}/tags: the names of the tags the subscriber has. */
+export async function readKitSubscriberTags(ctx: IExecuteFunctions, apiSecret: string, subscriberId: string): Promise<{ names: string[]; answer: HttpAnswer }> {
+	const answer = await send(ctx, { method: 'GET', url: `${KIT_API}/subscribers/${encodeURIComponent(subscriberId)}/tags`, qs: { api_secret: apiSecret } });
+	const tags = answer.status === 200 ? ((answer.body as { tags?: Array<{ name: string }> } | null)?.tags ?? []) : [];
+	return { names: tags.map((t) => String(t.name)), answer };
+}

@@ -35,6 +35,7 @@ async function answer(ledger: Ledger, req: DashboardRequest, res: PageResponse, 
 		basePath: dashboardPathOf(path),
 		refreshSeconds: options.refreshSeconds,
 		killSwitchUrl: options.killSwitchUrl,
+		checklistReportUrl: options.checklistReportUrl,
 		checkStarted: (req.query ?? {}).checked === '1',
 	});
 	sendPage(res, 200, page200);

@@ -5,9 +5,11 @@ import { numberParameter, textParameter } from '../../../shared/parameters';
 import { done } from '../../../shared/runner';
 import { vendorCredentials, runFor, testEmailOf, urlParameter, waitMsOf, type ChecklistOperation } from '../common';
 import type { StepOutcome } from '../../steps/outcome';
+import { monitoring } from '../../steps/monitoring';
 import { purchaseFlow } from '../../steps/purchaseFlow';
 import { rollbackDrill } from '../../steps/rollbackDrill';
 import { parseSources } from '../../steps/sources';
+import { tagVocabulary } from '../../steps/tagVocabulary';
 import { utmCapture } from '../../steps/utmCapture';
 import { stepProperties } from './stepProperties';
 
@@ -76,11 +78,19 @@ async function prepare(ctx: IExecuteFunctions, ledger: Ledger, itemIndex: number
 				? { status: 'skipped', reason: 'A live purchase (a real checkout link for a small amount) is not built yet: run this step in a dry run, and buy once by hand before launch day.', fix: null, evidence: {} }
 				: purchaseFlow(ctx, ledger, { run, ...input });
 	}
+	if (step === 'tag_vocabulary') {
+		const input = { testEmail: testEmailOf(ctx, itemIndex), kitSecret: (await vendorCredentials(ctx, itemIndex)).kitSecret };
+		return (run) => tagVocabulary(ctx, ledger, { run, ...input });
+	}
+	if (step === 'monitoring') {
+		const alertWebhookUrl = urlParameter(ctx, 'alertWebhookUrl', itemIndex, 'the webhook URL in the Slack step of your Launch Monitor workflow, e.g. https://hooks.slack.com/services/T000/B000/XXXX');
+		return (run) => monitoring(ctx, ledger, { run, alertWebhookUrl });
+	}
 	if (step === 'rollback_drill') {
 		const url = textParameter(ctx, 'killSwitchUrl', itemIndex) === '' ? null : urlParameter(ctx, 'killSwitchUrl', itemIndex, 'the Production URL of the Kill Switch Page Trigger');
 		return (run) => rollbackDrill(ctx, ledger, run, url);
 	}
-	throw new LedgerInputError('step', `"${step}" cannot be run by the checklist yet; choose UTM Capture, Purchase (Dry Run) or Rollback Drill`);
+	throw new LedgerInputError('step', `"${step}" cannot be run by the checklist yet; choose UTM Capture, Tag Vocabulary, Purchase (Dry Run), Monitoring or Rollback Drill`);
 }
 
 /** Runs one step of a run (a new run when Run ID is empty) and keeps its result with the evidence. */

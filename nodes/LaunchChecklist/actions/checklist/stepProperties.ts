@@ -14,10 +14,12 @@ export const stepProperties: INodeProperties[] = [
 		default: 'utm_capture',
 		options: [
 			{ name: '1. UTM Capture', value: 'utm_capture', description: 'One signup per campaign source through your real capture URL, read back from the ledger, Kit and HubSpot, field by field' },
+			{ name: '2. Tag Vocabulary', value: 'tag_vocabulary', description: 'Every registry tag that drives an automation must exist in Kit; each is applied to a test subscriber and read back' },
 			{ name: '3. Purchase (Dry Run)', value: 'purchase_flow', description: 'A signed Stripe test payment through your real payment webhook, followed through match, grant and delivery' },
+			{ name: '5. Monitoring', value: 'monitoring', description: 'A simulated drop in signups and unmatched purchases must each raise their alert, and your alert channel must take them' },
 			{ name: '6. Rollback Drill', value: 'rollback_drill', description: 'Kill switch on → the grant is held → resume → exactly one grant (on a test launch); the kill switch page must ask for a password' },
 		],
-		description: 'Which step to run. Steps 2 (tag vocabulary), 4 (edge cases) and 5 (monitoring) are not built yet; the report lists them as "check by hand".',
+		description: 'Which step to run. Step 4 (edge cases) is not built yet; the report lists it as "check by hand".',
 		displayOptions: { show: { operation: ['runStep'] } },
 	},
 	{
@@ -48,7 +50,7 @@ export const stepProperties: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. ada@yourdomain.com',
 		description: 'An inbox you own. The checklist signs up plus-addresses of it (ada+ck_…-instagram@yourdomain.com), marks them as test records and removes them at Clean Up.',
-		displayOptions: forStep(['utm_capture', 'purchase_flow']),
+		displayOptions: forStep(['utm_capture', 'tag_vocabulary', 'purchase_flow']),
 	},
 	{
 		displayName: 'Capture URL',
@@ -110,6 +112,15 @@ export const stepProperties: INodeProperties[] = [
 		placeholder: 'e.g. https://n8n.example.com/webhook/waitlist-kill-switch',
 		description: 'The Production URL of your Kill Switch Page Trigger; the checklist checks that it asks a visitor for a password. Empty: not checked.',
 		displayOptions: forStep(['rollback_drill']),
+	},
+	{
+		displayName: 'Alert Webhook URL',
+		name: 'alertWebhookUrl',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. https://hooks.slack.com/services/T000/B000/XXXX',
+		description: 'Where your Launch Monitor workflow posts its alerts (the URL in its Slack step). Two test alerts, marked as tests, are posted there.',
+		displayOptions: forStep(['monitoring']),
 	},
 	{
 		displayName: 'Wait Up To (Seconds)',
