@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+
+import nock from 'nock';
+import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
+
+import { closeAllLedgers, getLedger, type Ledger } from '../../ledger';
+import { normalizePurchaseEvent } from '../../ledger/internal';
+import { PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
+import { ledgerCredentialFor } from '../support/ledger-credential';
+import { runWorkflow, type WorkflowJson } from '../support/n8n-in-process';
+import { stripe } from '../support/purchase-fixtures';
+import { freshDatabase, type TestDatabase } from '../support/stores';
+
+/**
+ * The community-access pieces (Circle: access groups; Discord: roles) and the list fetchers that
+ * hand course and community enrollments to Reconcile Sweep (Teachable, Circle, Discord). Vendor APIs
+ * are faked with nock, each fake keeping its records the way the vendor does, so a repeat shows.
+ */
+
+const piece = (file: string) => JSON.parse(readFileSync(join(PACKAGE_ROOT, 'workflows', 'vendors', file), 'utf8')) as WorkflowJson;
+
+const CIRCLE = { httpHeaderAuth: { name: 'Authorization', value: 'Bearer circle-token' } };
+const TEACHABLE = { httpHeaderAuth: { name: 'apiKey', value: 'teachable-key' } };
+const DISCORD = { discordBotApi: { botToken: 'discord-bot-token' } };
+
+type Reply = [number, unknown, Record<string, string>?];
+type Script = (method: string, path: string) => Reply | null;
+
+/**
+ * Circle's Admin API v2: community members (create answers 422 to an email already there), access
+ * group members (add is a set insert; remove answers 404 for someone not in the group), and the
+ * access group's member list in pages ({page, per_page, has_next_page, count, records}).
+ */
+function fakeCircle(script: Script = () => null) {
+	const community = new Map<string, { id: number; email: string; name: string }>();
+	const groups = new Map<string, Set<string>>();
+	const calls: string[] = [];
+	const pages: string[] = [];
+	const api = nock('https://app.circle.so').matchHeader('authorization', 'Bearer circle-token');
+	const answer = (method: string, path: string, ok: () => Reply) => {
+		calls.push(`${method} ${path}`);
+		return script(method, path) ?? ok();
+	};
+	api.post('/api/admin/v2/community_members').reply(async (request: unknown) => {
+		const body = JSON.parse(await (request as Request).text()) as { email: string; name: string };
+		return answer('POST', `/community_members ${body.email}`, () => {
+			const key = body.email.toLowerCase();
+			if (community.has(key)) return [422, { success: false, message: 'Email has already been taken' }];
+			const member = { id: 900 + community.size + 1, email: body.email, name: body.name };
+			community.set(key, member);
+			return [201, { message: 'Member invited', community_member: member }];
+		});
+	}).persist();
+	api.post(/^\/api\/admin\/v2\/access_groups\/\d+\/community_members$/).reply(async (request: unknown) => {
+		const r = request as Request;
+		const group = new URL(r.url).pathname.split('/')[5]!;
+		const body = JSON.parse(await r.text()) as { email: string };
+		return answer('POST', `/access_groups/${group} ${body.email}`, () => {
+			if (!community.has(body.email.toLowerCase())) return [404, { success: false, message: 'Community member not found' }];
+			groups.set(group, (groups.get(group) ?? new Set()).add(body.email.toLowerCase()));
+			return [200, { success: true, message: 'Member added to access group' }];
+		});
+	}).persist();
+	api.delete(/^\/api\/admin\/v2\/access_groups\/\d+\/community_members/).query(true).reply((request: unknown) => {
+		const url = new URL((request as Request).url);
+		const group = url.pathname.split('/')[5]!;
+		const email = String(url.searchParams.get('email')).toLowerCase();
+		return answer('DELETE', `/access_groups/${group} ${email}`, () =>
+			groups.get(group)?.delete(email) ? [200, { success: true, message: 'Member removed from access group' }] : [404, { success: false, message: 'Member is not in this access group' }],
+		);
+	}).persist();
+	api.get(/^\/api\/admin\/v2\/access_groups\/\d+\/community_members/).query(true).reply((request: unknown) => {
+		const url = new URL((request as Request).url);
+		const group = url.pathname.split('/')[5]!;
+		const page = Number(url.searchParams.get('page') ?? 1);
+		const perPage = Number(url.searchParams.get('per_page') ?? 60);
+		pages.push(`${group}:${page}`);
+		const all = [...(groups.get(group) ?? [])].map((email) => community.get(email)!);
+		const records = all.slice((page - 1) * perPage, page * perPage).map((m) => ({ id: m.id, email: m.email, name: m.name }));
+		return [200, { page, per_page: perPage, has_next_page: page * perPage < all.length, count: all.length, page_count: Math.ceil(all.length / perPage), records }];
+	}).persist();
+	return { community, groups, calls, pages };
+}
+
+describe('[sqlite] community access pieces and enrollment list fetchers in-process (vendor APIs faked with nock)', () => {
+	let db: TestDatabase;
+	let ledger: Ledger;
+	const launch = 'default';
+	before(() => nock.disableNetConnect());
+	beforeEach(async () => {
+		db = await freshDatabase('sqlite');
+		ledger = await getLedger(db.config);
+	});
+	afterEach(async () => {
+		nock.cleanAll();
+		await closeAllLedgers();
+		await db.drop();
+	});
+	after(() => nock.enableNetConnect());
+
+	const run = async (wf: WorkflowJson, credentials: Record<string, ICredentialDataDecryptedObject>) => {
+		const trigger = wf.nodes.some((n) => n.name === 'Every hour') ? 'Every hour' : 'Every minute';
+		const result = await runWorkflow(wf, { trigger: { node: trigger, items: [{ json: {} }] }, credentials: { ...ledgerCredentialFor(db.config), ...credentials } });
+		assert.equal(result.run.data.resultData.error, undefined, JSON.stringify(result.run.data.resultData.error));
+		return result;
+	};
+	/** Makes every failed entry due now (a claim an hour ahead, then a release now), as if its wait were over. */
+	const makeDue = async (kinds: string) => {
+		const claimed = await ledger.outbox.claim({ launch, kinds, limit: 100, leaseMs: 60_000, workerId: 'clock', now: Date.now() + 3_600_000 });
+		await ledger.outbox.release(launch, claimed.map((e) => ({ id: e.id, claimToken: e.claimToken })));
+	};
+	const accessWork = async (email: string, kind = 'grant', key = `${kind}:${email}`, productId = 'course') => {
+		const contactId = (await ledger.contacts.upsert({ launch, email, fields: { first_name: 'Ada' } })).contactId;
+		return (await ledger.outbox.enqueue({ launch, kind, idempotencyKey: key, contactId, payload: { productId } })).id;
+	};
+	/** Bob paid for the course and was refunded: the ledger owes him no access. */
+	const refundedBuyer = async (email: string) => {
+		await ledger.purchases.defineProduct({ launch, productId: 'course' });
+		await ledger.contacts.upsert({ launch, email });
+		await ledger.purchases.apply(launch, normalizePurchaseEvent('stripe', stripe.checkoutCompleted(`evt_${email}`, { email, customer: `cus_${email}`, order: `pi_${email}` })));
+		await ledger.purchases.apply(launch, normalizePurchaseEvent('stripe', stripe.chargeRefunded(`evt_${email}_r`, { order: `pi_${email}`, customer: `cus_${email}` })), { revokeAfterMs: 0 });
+		// The refund's own revoke is not what this test is about: it was delivered.
+		for (const entry of await ledger.outbox.list({ launch, kinds: 'grant, revoke' })) await ledger.store.execute(`UPDATE outbox SET status = 'done' WHERE id = $1`, [entry.id]);
+	};
+	const sweepReport = (result: Awaited<ReturnType<typeof run>>) => result.output('Reconcile Sweep: compare', 1)[0] as IDataObject & { compared: IDataObject; systems: Record<string, IDataObject> };
+
+	describe('Circle (access-circle.json, HTTP Request on Circle\'s Admin API v2)', () => {
+		const circlePiece = () => piece('access-circle.json');
+
+		it('first grant: invited and added to the mapped access group; a repeat grant and a revoke change the one membership, in order; a revoke for a stranger is done', async () => {
+			const first = await accessWork('ada@example.com');
+			const fake = fakeCircle();
+			await run(circlePiece(), CIRCLE);
+			assert.deepEqual(fake.calls, ['POST /community_members ada@example.com', 'POST /access_groups/12345 ada@example.com']);
+			assert.deepEqual([(await ledger.outbox.get(first))?.status, (await ledger.outbox.get(first))?.responseId], ['done', 'circle access group 12345']);
+			const again = await accessWork('ada@example.com', 'grant', 'grant:again');
+			const revoke = await accessWork('ada@example.com', 'revoke');
+			const nobody = await accessWork('nobody@example.com', 'revoke');
+			fake.calls.length = 0;
+			await run(circlePiece(), CIRCLE);
+			assert.deepEqual(fake.calls, [
+				'POST /community_members ada@example.com',
+				'POST /access_groups/12345 ada@example.com',
+				'DELETE /access_groups/12345 ada@example.com',
+				'DELETE /access_groups/12345 nobody@example.com',
+			]);
+			assert.deepEqual([fake.community.size, [...(fake.groups.get('12345') ?? [])]], [1, []], 'one member; added once, then removed');
+			assert.deepEqual(
+				await Promise.all([again, revoke, nobody].map(async (id) => [(await ledger.outbox.get(id))?.status, (await ledger.outbox.get(id))?.responseId])),
+				[['done', 'circle access group 12345'], ['done', 'circle access group 12345'], ['done', 'circle access group 12345: was not a member']],
+			);
+		});
+
+		it('429 with Retry-After: failed and retried no sooner; 500 then success; a product without an access group: dead, naming it', async () => {
+			const limited = await accessWork('ada@example.com');
+			const unknown = await accessWork('bob@example.com', 'grant', 'grant:coaching', 'coaching');
+			let adds = 0;
+			const fake = fakeCircle((method, path) => {
+				if (method === 'POST' && path.startsWith('/access_groups/') && ++adds === 1) return [429, { message: 'Rate limit exceeded' }, { 'Retry-After': '30' }];
+				if (method === 'POST' && path.startsWith('/access_groups/') && adds === 2) return [500, { message: 'Internal server error' }];
+				return null;
+			});
+			const before = Date.now();
+			await run(circlePiece(), CIRCLE);
+			let entry = await ledger.outbox.get(limited);
+			assert.equal(entry?.status, 'failed');
+			assert.match(entry?.lastError ?? '', /^Circle answered 429: .*Rate limit exceeded/);
+			assert.ok(entry!.nextAttemptAt >= before + 30_000, `retried in ${(entry!.nextAttemptAt - before) / 1000} s`);
+			const dead = await ledger.outbox.get(unknown);
+			assert.deepEqual([dead?.status, dead?.lastError], ['dead', 'No Circle access group for product "coaching": add it to "Your Circle access groups"']);
+			assert.ok(!fake.calls.some((c) => c.includes('bob@')), 'nothing sent for a product without an access group');
+			await makeDue('grant');
+			await run(circlePiece(), CIRCLE);
+			assert.match((await ledger.outbox.get(limited))?.lastError ?? '', /^Circle answered 500/);
+			await makeDue('grant');
+			await run(circlePiece(), CIRCLE);
+			entry = await ledger.outbox.get(limited);
+			assert.deepEqual([entry?.status, entry?.attempts, fake.community.size, [...(fake.groups.get('12345') ?? [])]], ['done', 3, 1, ['ada@example.com']]);
+		});
+
+		it('list fetch for reconciliation (reconcile-circle.json): every page of the access group to the end; a refunded member gets one revoke', async () => {
+			await refundedBuyer('bob@example.com');
+			const fake = fakeCircle();
+			const emails = Array.from({ length: 230 }, (_, i) => `member${i}@example.com`);
+			emails.splice(117, 0, 'bob@example.com');
+			fake.groups.set('12345', new Set(emails));
+			emails.forEach((email, i) => fake.community.set(email, { id: 5000 + i, email, name: '' }));
+			const result = await run(piece('reconcile-circle.json'), CIRCLE);
+			assert.deepEqual(fake.pages, ['12345:1', '12345:2', '12345:3'], 'three pages of 100, then it stopped');
+			const report = sweepReport(result);
+			assert.deepEqual([report.compared.delivery, report.systems.delivery!.revokes, report.systems.delivery!.unknownInLedger], [231, 1, 230]);
+			const revokes = await ledger.outbox.list({ launch, kinds: 'revoke', statuses: ['pending'] });
+			assert.deepEqual(revokes.map((r) => [r.idempotencyKey.startsWith('reconcile:revoke:'), (r.payload as IDataObject).productId]), [[true, 'course']]);
+			await run(piece('reconcile-circle.json'), CIRCLE);
+			assert.equal((await ledger.outbox.list({ launch, kinds: 'revoke', statuses: ['pending'] })).length, 1, 'one revoke however often it runs');
+		});
+	});
+
+	describe('Teachable list fetch (reconcile-teachable.json): enrollments per course and the school\'s users, joined by user ID', () => {
+		it('every page of both lists to the end; each enrollment reaches the sweep with its email and product; a refunded student gets one revoke', async () => {
+			await refundedBuyer('bob@example.com');
+			const users = Array.from({ length: 150 }, (_, i) => ({ id: 700 + i, email: i === 42 ? 'bob@example.com' : `student${i}@example.com`, name: `Student ${i}` }));
+			const enrolled = users.filter((_, i) => i % 3 !== 1); // 100 of the 150, Bob among them
+			const pages: string[] = [];
+			const api = nock('https://developers.teachable.com').matchHeader('apikey', 'teachable-key');
+			const paged = (what: string, list: unknown[], request: unknown) => {
+				const q = new URL((request as Request).url).searchParams;
+				const page = Number(q.get('page') ?? 1);
+				const per = Number(q.get('per') ?? 20);
+				pages.push(`${what}:${page}`);
+				const meta = { total: list.length, page, from: (page - 1) * per + 1, to: Math.min(page * per, list.length), per_page: per, number_of_pages: Math.ceil(list.length / per) };
+				return { items: list.slice((page - 1) * per, page * per), meta };
+			};
+			api.get('/v1/users').query(true).reply((request: unknown) => {
+				const { items, meta } = paged('users', users, request);
+				return [200, { users: items, meta }];
+			}).persist();
+			api.get('/v1/courses/1234567/enrollments').query(true).reply((request: unknown) => {
+				const list = enrolled.map((u) => ({ user_id: u.id, enrolled_at: '2026-11-01T10:00:00Z', completed_at: null, percent_complete: 0, expires_at: null }));
+				const { items, meta } = paged('enrollments', list, request);
+				return [200, { enrollments: items, meta }];
+			}).persist();
+			const result = await run(piece('reconcile-teachable.json'), TEACHABLE);
+			assert.deepEqual(pages.filter((p) => p.startsWith('users')), ['users:1', 'users:2']);
+			assert.deepEqual(pages.filter((p) => p.startsWith('enrollments')), ['enrollments:1', 'enrollments:2']);
+			const records = result.output('Enrollment record');
+			assert.equal(records.length, 100);
+			assert.deepEqual(records.find((r) => r.email === 'bob@example.com'), { email: 'bob@example.com', productId: 'course', id: '742:course' });
+			const report = sweepReport(result);
+			assert.deepEqual([report.compared.delivery, report.systems.delivery!.revokes, report.systems.delivery!.invalid], [100, 1, 0]);
+			assert.equal((await ledger.outbox.list({ launch, kinds: 'revoke', statuses: ['pending'] })).length, 1);
+		});
+	});
+});
