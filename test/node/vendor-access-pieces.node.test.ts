@@ -85,6 +85,50 @@ function fakeCircle(script: Script = () => null) {
 	return { community, groups, calls, pages };
 }
 
+const GUILD = '197038439483310086';
+const ROLE = '483310086197038439';
+
+/**
+ * Discord's API v10 as n8n's Discord node calls it: add / remove a member's role (204 again on a
+ * repeat; 404 Unknown Member for someone not in the server) and the guild's members in pages of
+ * `limit` after the user ID `after` (an empty page at the end).
+ */
+function fakeDiscord(script: Script = () => null) {
+	const members = new Map<string, Set<string>>();
+	const calls: string[] = [];
+	const pages: string[] = [];
+	const api = nock('https://discord.com').matchHeader('authorization', 'Bot discord-bot-token');
+	const roleCall = (method: string) => (request: unknown) => {
+		const [, , , , guild, , user, , role] = new URL((request as Request).url).pathname.split('/');
+		const call = `${method} ${guild}/${user}/${role}`;
+		calls.push(call);
+		const scripted = script(method, call);
+		if (scripted) return scripted;
+		const roles = members.get(user!);
+		if (!roles) return [404, { message: 'Unknown Member', code: 10007 }];
+		if (method === 'PUT') roles.add(role!);
+		else roles.delete(role!);
+		return [204, ''];
+	};
+	api.put(/^\/api\/v10\/guilds\/\d+\/members\/\d+\/roles\/\d+$/).reply(roleCall('PUT')).persist();
+	api.delete(/^\/api\/v10\/guilds\/\d+\/members\/\d+\/roles\/\d+$/).reply(roleCall('DELETE')).persist();
+	api.get(/^\/api\/v10\/guilds\/\d+\/members/).query(true).reply((request: unknown) => {
+		const q = new URL((request as Request).url).searchParams;
+		const after = BigInt(q.get('after') ?? '0');
+		pages.push(q.get('after') ?? 'start');
+		const page = [...members.keys()].map(BigInt).filter((id) => id > after).sort((a, b) => (a < b ? -1 : 1)).slice(0, Number(q.get('limit') ?? 1));
+		return [200, page.map((id) => ({ user: { id: String(id), username: `user${id}` }, roles: [...members.get(String(id))!], joined_at: '2026-11-01T10:00:00Z' }))];
+	}).persist();
+	return { members, calls, pages };
+}
+
+/** A Discord piece with the creator's server and role filled in (step 2 of its note). */
+function discordPiece(file: string): WorkflowJson {
+	const wf = piece(file);
+	wf.nodes.find((n) => n.name === 'Your Discord server')!.parameters.jsonOutput = JSON.stringify({ guildId: GUILD, roles: { course: ROLE } });
+	return wf;
+}
+
 describe('[sqlite] community access pieces and enrollment list fetchers in-process (vendor APIs faked with nock)', () => {
 	let db: TestDatabase;
 	let ledger: Ledger;
@@ -199,6 +243,102 @@ describe('[sqlite] community access pieces and enrollment list fetchers in-proce
 		});
 	});
 
+	describe('Discord (access-discord.json, n8n\'s Discord node: Member → Add Role / Remove Role)', () => {
+		const linked = async (email: string, discordId: string) => {
+			const { contactId } = await ledger.contacts.upsert({ launch, email });
+			await ledger.contacts.link({ launch, contactId, kind: 'ext:discord', value: discordId });
+			return contactId;
+		};
+
+		it('first grant: the role for the linked Discord ID; a repeat grant and a revoke change the one role, in order; without a Discord ID a grant is dead, a revoke done', async () => {
+			await linked('ada@example.com', '111');
+			await linked('gone@example.com', '222');
+			const fake = fakeDiscord();
+			fake.members.set('111', new Set());
+			const first = await accessWork('ada@example.com');
+			await run(discordPiece('access-discord.json'), DISCORD);
+			assert.deepEqual(fake.calls, [`PUT ${GUILD}/111/${ROLE}`]);
+			assert.deepEqual([...fake.members.get('111')!], [ROLE]);
+			assert.deepEqual([(await ledger.outbox.get(first))?.status, (await ledger.outbox.get(first))?.responseId], ['done', `discord role ${ROLE} for user 111`]);
+
+			const again = await accessWork('ada@example.com', 'grant', 'grant:again');
+			const revoke = await accessWork('ada@example.com', 'revoke');
+			const left = await accessWork('gone@example.com', 'revoke');
+			const noIdGrant = await accessWork('noid@example.com');
+			const noIdRevoke = await accessWork('noid@example.com', 'revoke');
+			fake.calls.length = 0;
+			await run(discordPiece('access-discord.json'), DISCORD);
+			assert.deepEqual(fake.calls, [`PUT ${GUILD}/111/${ROLE}`, `DELETE ${GUILD}/111/${ROLE}`, `DELETE ${GUILD}/222/${ROLE}`]);
+			assert.deepEqual([...fake.members.get('111')!], [], 'given once, then taken');
+			const states = await Promise.all([again, revoke, left, noIdGrant, noIdRevoke].map((id) => ledger.outbox.get(id)));
+			assert.deepEqual(
+				states.map((e) => [e?.status, e?.responseId ?? e?.lastError]),
+				[
+					['done', `discord role ${ROLE} for user 111`],
+					['done', `discord role ${ROLE} for user 111`],
+					['done', `discord role ${ROLE} for user 222: not in the server`],
+					['dead', 'No Discord user ID linked to this contact: link it as ext:discord (Waitlist Contact → Link Identifier), then retry the entry from the dead letter'],
+					['done', 'no Discord ID linked: nothing to revoke'],
+				],
+			);
+		});
+
+		it('429 with Retry-After: n8n\'s node waits it out and tries again; still limited after its 3 retries: failed, not retried before 5 s; 500 then success', async () => {
+			await linked('ada@example.com', '111');
+			await linked('bob@example.com', '333');
+			const at: number[] = [];
+			let bobCalls = 0;
+			const fake = fakeDiscord((method, call) => {
+				if (call.includes('/111/')) {
+					at.push(Date.now());
+					return at.length === 1 ? [429, { message: 'You are being rate limited.', retry_after: 1, global: false }, { 'Retry-After': '1' }] : null;
+				}
+				bobCalls += 1;
+				if (bobCalls <= 4) return [429, { message: 'You are being rate limited.', retry_after: 0.2, global: false }, { 'Retry-After': '0.2' }];
+				return bobCalls === 5 ? [500, { message: 'Internal Server Error', code: 0 }] : null;
+			});
+			fake.members.set('111', new Set());
+			fake.members.set('333', new Set());
+			const ada = await accessWork('ada@example.com');
+			const bob = await accessWork('bob@example.com');
+			const before = Date.now();
+			await run(discordPiece('access-discord.json'), DISCORD);
+			assert.equal(at.length, 2, 'the node tried again after the 429');
+			assert.ok(at[1]! - at[0]! >= 900, `waited ${at[1]! - at[0]!} ms of Discord's 1 s`);
+			assert.deepEqual([(await ledger.outbox.get(ada))?.status, (await ledger.outbox.get(ada))?.attempts], ['done', 1]);
+			let entry = await ledger.outbox.get(bob);
+			assert.equal(bobCalls, 4, 'the node\'s own 3 retries');
+			assert.deepEqual([entry?.status, entry?.lastError], ['failed', 'Discord: You are being rate limited.']);
+			assert.ok(entry!.nextAttemptAt >= before + 5_000, `retried in ${(entry!.nextAttemptAt - before) / 1000} s`);
+			await makeDue('grant');
+			await run(discordPiece('access-discord.json'), DISCORD);
+			entry = await ledger.outbox.get(bob);
+			assert.equal(entry?.status, 'failed');
+			assert.match(entry?.lastError ?? '', /^Discord: /);
+			await makeDue('grant');
+			await run(discordPiece('access-discord.json'), DISCORD);
+			entry = await ledger.outbox.get(bob);
+			assert.deepEqual([entry?.status, entry?.attempts, [...fake.members.get('333')!]], ['done', 3, [ROLE]]);
+		});
+
+		it('list fetch for reconciliation (reconcile-discord.json): every page of members to the end; a refunded buyer still holding the role gets one revoke; unlinked members are left out', async () => {
+			await refundedBuyer('bob@example.com');
+			const bob = (await ledger.contacts.find({ launch, kind: 'email', value: 'bob@example.com' }))!.id;
+			await ledger.contacts.link({ launch, contactId: bob, kind: 'ext:discord', value: '100150' });
+			await linked('ada@example.com', '100020');
+			const fake = fakeDiscord();
+			for (let i = 0; i < 250; i++) fake.members.set(String(100000 + i), new Set(i % 10 === 0 ? [ROLE] : []));
+			fake.members.set('100150', new Set([ROLE, '999']));
+			fake.members.set('100020', new Set([ROLE]));
+			const result = await run(discordPiece('reconcile-discord.json'), DISCORD);
+			assert.deepEqual(fake.pages, ['start', '100099', '100199', '100249'], 'pages of 100 after the last user ID, until an empty one');
+			assert.equal(result.output('Not linked: left out').length, 23, 'role holders linked to no contact');
+			const report = sweepReport(result);
+			assert.deepEqual([report.compared.delivery, report.systems.delivery!.revokes], [2, 1]);
+			const revokes = await ledger.outbox.list({ launch, kinds: 'revoke', statuses: ['pending'] });
+			assert.deepEqual(revokes.map((r) => [r.contactId, (r.payload as IDataObject).productId]), [[bob, 'course']]);
+		});
+	});
 	describe('Teachable list fetch (reconcile-teachable.json): enrollments per course and the school\'s users, joined by user ID', () => {
 		it('every page of both lists to the end; each enrollment reaches the sweep with its email and product; a refunded student gets one revoke', async () => {
 			await refundedBuyer('bob@example.com');
