@@ -400,6 +400,20 @@ describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () =
 			assert.deepEqual([entry?.status, entry?.responseId, fake.persons.size], ['done', '101', 1]);
 		});
 
+		it('an answer without a person ID is a failure, never done (no ext:pipedrive "undefined" in the ledger); the retry creates the one person', async () => {
+			const { contactId, entryId } = await contactWithSync('crm_sync', 'ada@example.com');
+			let creates = 0;
+			const fake = fakePipedrive((method) => (method === 'POST' && ++creates === 1 ? [200, { success: true, data: {} }] : null));
+			await run('crm-pipedrive.json');
+			let entry = await ledger.outbox.get(entryId);
+			assert.deepEqual([entry?.status, entry?.lastError], ['failed', 'Pipedrive failed: answered without a person ID']);
+			assert.deepEqual((await ledger.contacts.get(contactId))?.identifiers.filter((i) => i.kind === 'ext:pipedrive'), []);
+			await makeDue('crm_sync');
+			await run('crm-pipedrive.json');
+			entry = await ledger.outbox.get(entryId);
+			assert.deepEqual([entry?.status, entry?.responseId, fake.persons.size], ['done', '101', 1]);
+		});
+
 		it('list fetch for reconciliation (reconcile-pipedrive.json): every page by Pipedrive\'s cursor to the end; a contact Pipedrive lacks gets one CRM sync fix; a phone-only person is left out of the list', async () => {
 			const fake = fakePipedrive();
 			for (const name of ['ada', 'bob']) await ledger.contacts.upsert({ launch, email: `${name}@example.com` });
