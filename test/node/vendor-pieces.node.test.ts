@@ -221,8 +221,9 @@ describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () =
 	after(() => nock.enableNetConnect());
 
 	const run = async (file: string | WorkflowJson) => {
-		const trigger = typeof file === 'string' && file.startsWith('reconcile-') ? 'Every hour' : 'Every minute';
-		const result = await runWorkflow(typeof file === 'string' ? piece(file) : file, { trigger: { node: trigger, items: [{ json: {} }] }, credentials: { ...ledgerCredentialFor(db.config), ...CREDENTIALS } });
+		const wf = typeof file === 'string' ? piece(file) : file;
+		const trigger = wf.nodes.some((n) => n.name === 'Every hour') ? 'Every hour' : 'Every minute';
+		const result = await runWorkflow(wf, { trigger: { node: trigger, items: [{ json: {} }] }, credentials: { ...ledgerCredentialFor(db.config), ...CREDENTIALS } });
 		assert.equal(result.run.data.resultData.error, undefined, JSON.stringify(result.run.data.resultData.error));
 		return result;
 	};
@@ -398,6 +399,48 @@ describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () =
 			entry = await ledger.outbox.get(entryId);
 			assert.deepEqual([entry?.status, entry?.responseId, fake.persons.size], ['done', '101', 1]);
 		});
+
+		it('an answer without a person ID is a failure, never done (no ext:pipedrive "undefined" in the ledger); the retry creates the one person', async () => {
+			const { contactId, entryId } = await contactWithSync('crm_sync', 'ada@example.com');
+			let creates = 0;
+			const fake = fakePipedrive((method) => (method === 'POST' && ++creates === 1 ? [200, { success: true, data: {} }] : null));
+			await run('crm-pipedrive.json');
+			let entry = await ledger.outbox.get(entryId);
+			assert.deepEqual([entry?.status, entry?.lastError], ['failed', 'Pipedrive failed: answered without a person ID']);
+			assert.deepEqual((await ledger.contacts.get(contactId))?.identifiers.filter((i) => i.kind === 'ext:pipedrive'), []);
+			await makeDue('crm_sync');
+			await run('crm-pipedrive.json');
+			entry = await ledger.outbox.get(entryId);
+			assert.deepEqual([entry?.status, entry?.responseId, fake.persons.size], ['done', '101', 1]);
+		});
+
+		it('list fetch for reconciliation (reconcile-pipedrive.json): every page by Pipedrive\'s cursor to the end; a contact Pipedrive lacks gets one CRM sync fix; a phone-only person is left out of the list', async () => {
+			const fake = fakePipedrive();
+			for (const name of ['ada', 'bob']) await ledger.contacts.upsert({ launch, email: `${name}@example.com` });
+			const dan = (await ledger.contacts.upsert({ launch, email: 'dan@example.com' })).contactId;
+			for (let i = 0; i < 1000; i++) fake.persons.set(1000 + i, { id: 1000 + i, name: '', emails: [{ value: `person${i}@example.com` }], phones: [], custom: {} });
+			fake.persons.set(5, { id: 5, name: 'Ada', emails: [{ value: 'other@example.com' }, { value: 'Ada@Example.com', primary: true } as { value: string }], phones: [], custom: {} });
+			fake.persons.set(6, { id: 6, name: 'Bob', emails: [{ value: 'bob@example.com' }], phones: [], custom: {} });
+			fake.persons.set(7, { id: 7, name: '+14155552671', emails: [], phones: [{ value: '+14155552671' }], custom: {} });
+			const cursors: Array<string | null> = [];
+			nock('https://api.pipedrive.com').get('/api/v2/persons').query((q) => q.api_token === 'pd-token').times(4).reply((request: unknown) => {
+				const q = new URL((request as Request).url).searchParams;
+				const all = [...fake.persons.values()].sort((a, b) => a.id - b.id);
+				const limit = Number(q.get('limit'));
+				const start = Number(q.get('cursor') ?? 0);
+				cursors.push(q.get('cursor'));
+				const next = start + limit < all.length ? String(start + limit) : null;
+				const data = all.slice(start, start + limit).map((p) => ({ id: p.id, name: p.name, emails: p.emails.map((e) => ({ label: 'work', primary: false, ...e })), phones: p.phones, custom_fields: {} }));
+				return [200, { success: true, data, additional_data: { next_cursor: next } }];
+			});
+			const result = await run('reconcile-pipedrive.json');
+			assert.deepEqual(cursors, [null, '500', '1000'], 'three pages, then it stopped');
+			assert.equal(result.output('Phone only: left out').length, 1);
+			const [report] = result.output('Reconcile Sweep: compare', 1) as Array<{ compared: Record<string, number>; systems: Record<string, Record<string, number>> }>;
+			assert.deepEqual([report!.compared.crm, report!.systems.crm!.unknownInLedger, report!.systems.crm!.invalid], [1002, 1000, 0], 'Ada by her primary email');
+			const fixes = await ledger.outbox.list({ launch, kinds: 'crm_sync' });
+			assert.deepEqual(fixes.map((f) => [f.contactId, f.status, f.idempotencyKey]), [[dan, 'pending', `reconcile:crm_sync:${dan}`]]);
+		});
 	});
 	describe('Teachable (access-teachable.json, HTTP Request on Teachable\'s Admin API)', () => {
 		const grant = async (email: string, kind = 'grant', key = `${kind}:${email}`) => {
@@ -482,6 +525,26 @@ describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () =
 			entry = await ledger.outbox.get(bob.entryId);
 			assert.deepEqual([entry?.status, entry?.responseId, fake.contacts.size], ['done', '2', 2]);
 		});
+
+		it('list fetch for reconciliation (reconcile-activecampaign.json): every page by offset to the end; a contact ActiveCampaign lacks gets one sync fix', async () => {
+			for (const name of ['ada', 'bob']) await ledger.contacts.upsert({ launch, email: `${name}@example.com` });
+			const dan = (await ledger.contacts.upsert({ launch, email: 'dan@example.com' })).contactId;
+			const contacts = [...Array.from({ length: 248 }, (_, i) => `contact${i}@example.com`), 'ada@example.com', 'BOB@example.com'].map((email, i) => ({ id: String(i + 1), email, firstName: '' }));
+			const offsets: string[] = [];
+			nock('https://acct.api-us1.com').matchHeader('api-token', 'ac-key').get('/api/3/contacts').query(true).times(3).reply((request: unknown) => {
+				const q = new URL((request as Request).url).searchParams;
+				const offset = Number(q.get('offset'));
+				offsets.push(`${offset}/${q.get('limit')}`);
+				// ActiveCampaign sends its total as a string.
+				return [200, { contacts: contacts.slice(offset, offset + Number(q.get('limit'))), meta: { total: String(contacts.length) } }];
+			});
+			const result = await run('reconcile-activecampaign.json');
+			assert.deepEqual(offsets, ['0/100', '100/100', '200/100'], 'three pages, then it stopped');
+			const [report] = result.output('Reconcile Sweep: compare', 1) as Array<{ compared: Record<string, number> }>;
+			assert.equal(report!.compared.esp, 250);
+			const fixes = await ledger.outbox.list({ launch, kinds: 'esp_sync' });
+			assert.deepEqual(fixes.map((f) => [f.contactId, f.status, f.idempotencyKey]), [[dan, 'pending', `reconcile:esp_sync:${dan}`]]);
+		});
 	});
 	describe('Mailchimp (esp-mailchimp.json, HTTP Request with the Mailchimp API credential: PUT by md5 of the email)', () => {
 		it('first sync with merge fields, keyed by the md5 of the lowercased email; a repeat updates the one member; 429 waits its Retry-After; 500 then success; 400 is dead', async () => {
@@ -516,6 +579,34 @@ describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () =
 			await makeDue('esp_sync');
 			await run(mailchimpPiece());
 			assert.deepEqual([(await ledger.outbox.get(bob.entryId))?.status, fake.members.size], ['done', 2], 'Ada twice is one member; Bob one');
+		});
+
+		it('list fetch for reconciliation (reconcile-mailchimp.json): every page of 500 to the end; a contact Mailchimp lacks gets one sync fix; Mailchimp\'s tags are not compared', async () => {
+			await ledger.tags.add({ launch, tag: 'early-bird' });
+			const ada = (await ledger.contacts.upsert({ launch, email: 'ada@example.com' })).contactId;
+			await ledger.tags.apply({ launch, contactId: ada, tags: ['early-bird'] });
+			const dan = (await ledger.contacts.upsert({ launch, email: 'dan@example.com' })).contactId;
+			const members = [...Array.from({ length: 1000 }, (_, i) => `member${i}@example.com`), 'Ada@Example.com'].map((email) => ({
+				id: createHash('md5').update(email.toLowerCase()).digest('hex'),
+				email_address: email,
+				status: 'subscribed',
+				tags: [{ id: 1, name: 'vip' }],
+			}));
+			const offsets: string[] = [];
+			nock('https://us21.api.mailchimp.com').matchHeader('authorization', 'apikey mc-key-us21').get('/3.0/lists/aud-1/members').query(true).times(4).reply((request: unknown) => {
+				const q = new URL((request as Request).url).searchParams;
+				const offset = Number(q.get('offset'));
+				offsets.push(`${offset}/${q.get('count')}`);
+				return [200, { members: members.slice(offset, offset + Number(q.get('count'))), list_id: 'aud-1', total_items: members.length }];
+			});
+			const wf = piece('reconcile-mailchimp.json');
+			wf.nodes.find((n) => n.name === 'Your Mailchimp audience')!.parameters.jsonOutput = JSON.stringify({ listId: 'aud-1' });
+			const result = await run(wf);
+			assert.deepEqual(offsets, ['0/500', '500/500', '1000/500', '1500/500'], 'pages until an empty one, as n8n\'s node reads them');
+			const [report] = result.output('Reconcile Sweep: compare', 1) as Array<{ compared: Record<string, number>; systems: Record<string, Record<string, number>> }>;
+			assert.deepEqual([report!.compared.esp, report!.systems.esp!.tagDrift], [1001, 0]);
+			const fixes = await ledger.outbox.list({ launch, kinds: 'esp_sync, tag_sync' });
+			assert.deepEqual(fixes.map((f) => [f.contactId, f.kind, f.idempotencyKey]), [[dan, 'esp_sync', `reconcile:esp_sync:${dan}`]]);
 		});
 	});
 });

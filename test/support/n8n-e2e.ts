@@ -70,6 +70,8 @@ export interface VendorRequest {
 	status?: number;
 	/** On successful upserts: each record the call created or updated, as the vendor keys it (email lowercased). */
 	upserts?: Array<{ email: string; id: number; created: boolean }>;
+	/** On Teachable enroll / unenroll: the enrollment (user:course), which way, and whether it changed anything. */
+	enrollment?: { key: string; enrolling: boolean; changed: boolean };
 }
 
 export interface ExecutionSummary {

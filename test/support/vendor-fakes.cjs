@@ -466,9 +466,10 @@ fake('teachable', 'https://developers.teachable.com', ({ method, path, body }) =
 	if (method === 'POST' && url.pathname === '/v1/users') {
 		const email = String((body && body.email) || '').toLowerCase();
 		if (!email) return [422, { error: 'email is required' }];
-		const user = teachableUsers.get(email) || { id: 700 + teachableUsers.size, email, name: (body && body.name) || '' };
+		const existing = teachableUsers.get(email);
+		const user = existing || { id: 700 + teachableUsers.size, email, name: (body && body.name) || '' };
 		teachableUsers.set(email, user);
-		return [201, user];
+		return [201, user, upserted([{ email, id: user.id, created: !existing }])];
 	}
 	if (method === 'POST' && (url.pathname === '/v1/enroll' || url.pathname === '/v1/unenroll')) {
 		const key = `${body && body.user_id}:${body && body.course_id}`;
