@@ -129,23 +129,6 @@ export const captureProperties: INodeProperties[] = [
 					'Whether to answer 201 for a new signup and 200 with "already_subscribed" and the contact ID for someone already on the list. Off: every accepted signup gets the same 201 answer, so nobody learns who is on your list by posting an address. Turn on only for your own integrations calling this URL; anyone who can reach the URL then can learn whether an address is on the list.',
 			},
 			{
-				displayName: 'Landing Page for Referral Links',
-				name: 'referralLinkBase',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. https://example.com/waitlist',
-				description:
-					'Where a person\'s referral link sends their friends: this address with ?ref=THEIR-CODE. Leave empty to use the page the form was on (the hosted form\'s own address for the hosted form).',
-			},
-			{
-				displayName: 'Show Place in Line',
-				name: 'showPlaceInLine',
-				type: 'boolean',
-				default: true,
-				description:
-					'Whether the hosted thank-you page shows a new signup their place in line, their referral link and a link to their status page. Someone posting an address already on the list is told only that it is on the list, never its place or links.',
-			},
-			{
 				displayName: 'Attribution Without Consent',
 				name: 'attributionWithoutConsent',
 				type: 'options',
@@ -186,6 +169,15 @@ export const captureProperties: INodeProperties[] = [
 				description: 'A hidden field people never see; signups that fill it are refused as bots. Empty turns it off.',
 			},
 			{
+				displayName: 'Landing Page for Referral Links',
+				name: 'referralLinkBase',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. https://example.com/waitlist',
+				description:
+					'Where a person\'s referral link sends their friends: this address with ?ref=THEIR-CODE. Leave empty to use the page the form was on (the hosted form\'s own address for the hosted form).',
+			},
+			{
 				displayName: 'Max Body Size (KB)',
 				name: 'maxBodyKb',
 				type: 'number',
@@ -212,6 +204,14 @@ export const captureProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: true,
 				description: 'Whether a signup with a paid utm_medium but no utm_source is refused with a clear message',
+			},
+			{
+				displayName: 'Show Place in Line',
+				name: 'showPlaceInLine',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether the hosted thank-you page shows a new signup their place in line, their referral link and a link to their status page. Someone posting an address already on the list is told only that it is on the list, never its place or links.',
 			},
 			{
 				displayName: 'Sync To',
