@@ -83,7 +83,8 @@ for (const driver of DRIVERS) {
 			assert.equal(await count('identifiers', launch), 0);
 
 			// A campaign value is carried by the page, not typed: the signup is kept, the character is not.
-			const kept = await submit(launch, { email: 'p7@example.com', utm_source: 'news\u0000letter', utm_medium: 'email', utm_campaign: 'launch\ud800', referrer: 'https://ref.example/\u0007' });
+			// With consent, so the referrer is kept whole (without it only its site is: see consent-attribution).
+			const kept = await submit(launch, { email: 'p7@example.com', consent: 'yes', utm_source: 'news\u0000letter', utm_medium: 'email', utm_campaign: 'launch\ud800', referrer: 'https://ref.example/\u0007' });
 			assert.ok(kept.accepted);
 			const contact = await t.ledger.contacts.get(kept.result.contactId);
 			assert.deepEqual(
