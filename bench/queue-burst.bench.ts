@@ -3,10 +3,12 @@
  *
  *   npm run bench -- queue-burst [--signups=10000] [--regular=2000] [--sides=queue,regular-sqlite,regular-postgres]
  *
- * queue: n8n 2.41.1 queue mode (main, 2 workers, 1 webhook processor; PostgreSQL, Redis), the
- *   signup template and the outbox drain, Kit and HubSpot failing 30 % of writes, one worker
- *   SIGKILLed a third of the way in and replaced (test/support/queue-burst.ts, the e2e's scenario);
- *   prints the e2e's end checks and the webhook processor's CPU per signup.
+ * queue: n8n 2.41.1 queue mode (main, 2 workers, 1 webhook processor; PostgreSQL, Redis), the e2e's
+ *   scenario at launch scale (test/support/queue-burst.ts): the signup template, the checkout
+ *   template's Stripe webhook (200 purchases per 2,000 signups, each paid one delivered twice, 10 %
+ *   refunded, 5 % disputed) and the outbox drain; Kit, HubSpot and the delivery platform failing 30 %
+ *   of writes; one worker SIGKILLed a third of the way in and replaced; the drain and one sweep.
+ *   Prints the e2e's end checks, what n8n itself left, and the webhook processor's CPU per request.
  * regular-sqlite / regular-postgres: one n8n in regular mode, its own database on SQLite / on
  *   PostgreSQL, the same signups without a kill: runs n8n lost = signups answered − runs it recorded.
  */
@@ -14,7 +16,7 @@ import { readFileSync } from 'node:fs';
 
 import { startE2eN8n } from '../test/support/n8n-e2e';
 import { startQueueE2e } from '../test/support/n8n-queue-e2e';
-import { QUEUE_BURST_CREDENTIALS, SIGNUP_WORKFLOW_ID, VENDOR_FAKES, defineProduct, endChecks, n8nLeftovers, queueBurstWorkflows, runQueueBurst, tally } from '../test/support/queue-burst';
+import { QUEUE_BURST_CREDENTIALS, QUEUE_BURST_N8N_ENV, SIGNUP_WORKFLOW_ID, VENDOR_FAKES, defineProduct, endChecks, n8nLeftovers, queueBurstWorkflows, runQueueBurst, tally } from '../test/support/queue-burst';
 import { percentile, runSignupLoad, signupPlan } from '../test/support/signup-load';
 import { FAKE_VENDOR_CREDENTIALS, signupTemplate } from '../test/support/signup-template';
 
@@ -32,7 +34,7 @@ function cpuSeconds(pid: number): number {
 }
 
 async function queueSide(): Promise<void> {
-	const n8n = await startQueueE2e({ workflows: queueBurstWorkflows(), credentials: QUEUE_BURST_CREDENTIALS, vendorFakes: VENDOR_FAKES, env: { DB_POSTGRESDB_POOL_SIZE: '10' } });
+	const n8n = await startQueueE2e({ workflows: queueBurstWorkflows(), credentials: QUEUE_BURST_CREDENTIALS, vendorFakes: VENDOR_FAKES, env: QUEUE_BURST_N8N_ENV });
 	try {
 		await n8n.withLedger(defineProduct);
 		const webhookPid = n8n.cluster.webhook.process.pid!;

@@ -5,6 +5,7 @@ import { startQueueE2e, type QueueE2e } from '../support/n8n-queue-e2e';
 import {
 	DRAIN_WORKFLOW_ID,
 	QUEUE_BURST_CREDENTIALS,
+	QUEUE_BURST_N8N_ENV,
 	SCHEDULE_SECONDS,
 	VENDOR_FAKES,
 	defineProduct,
@@ -39,9 +40,7 @@ describe('n8n queue mode: signups and purchases with a worker SIGKILLed, vendors
 				workflows: queueBurstWorkflows(),
 				credentials: QUEUE_BURST_CREDENTIALS,
 				vendorFakes: VENDOR_FAKES,
-				// 50 requests at once on one webhook processor: n8n's default pool of 2 connections makes
-				// them wait past its 20 s connection timeout to record their runs.
-				env: { DB_POSTGRESDB_POOL_SIZE: '10' },
+				env: QUEUE_BURST_N8N_ENV,
 			});
 			await n8n.withLedger(defineProduct);
 		},

@@ -36,6 +36,14 @@ export const REFUND_WINDOW_SECONDS = 20;
 export const HAND_OVER_MS = 120_000;
 export const VENDOR_FAKES = { failRate: 0.3, failFakes: ['kit', 'hubspot', 'delivery'], failMethods: ['POST'] };
 
+/**
+ * n8n's own PostgreSQL pool for every process: 50 requests at once on one webhook processor (and 10
+ * runs per worker) wait for a connection past n8n's default pool of 2 (6 in start:queue); on a busy
+ * machine a connection can take longer than n8n's 20 s to come, and n8n then fails the request or
+ * the run ("timeout exceeded when trying to connect") after the visitor was answered.
+ */
+export const QUEUE_BURST_N8N_ENV = { DB_POSTGRESDB_POOL_SIZE: '10', DB_POSTGRESDB_CONNECTION_TIMEOUT: '60000' };
+
 const KIT_HEADER_CREDENTIAL = { id: 'wlFakeKitHeader1', name: 'Kit API key (vendor fake)', type: 'httpHeaderAuth', data: { name: 'X-Kit-Api-Key', value: 'kit-test-key' } };
 export const QUEUE_BURST_CREDENTIALS = [...FAKE_VENDOR_CREDENTIALS, ...CHECKOUT_CREDENTIALS, KIT_HEADER_CREDENTIAL].filter(
 	(c, i, all) => all.findIndex((d) => d.id === c.id) === i,
@@ -185,7 +193,9 @@ export async function runQueueBurst(n8n: QueueE2e, options: BurstOptions): Promi
 	const plan = signupPlan(options.signups, 0.2, 'qb');
 	const sixth = Math.round(options.signups / 6);
 	const third = Math.round(options.signups / 3);
-	const purchases = purchasePlan(plan, options.purchases ?? 200, options.refunds ?? 20, options.disputes ?? 10, sixth);
+	// 200 purchases, 20 refunds and 10 disputes per 2,000 signups unless given.
+	const buyers = options.purchases ?? Math.round(options.signups / 10);
+	const purchases = purchasePlan(plan, buyers, options.refunds ?? Math.round(buyers / 10), options.disputes ?? Math.round(buyers / 20), sixth);
 	const url = n8n.webhookUrl('waitlist-signup');
 	const signup = (emails: string[]) => runVisitorLoad(url, emails.length, concurrency, (i) => ({ body: signupBody(emails[i]!), headers: { 'content-type': 'application/json' } }));
 
