@@ -49,6 +49,8 @@ export interface QueueE2e {
 	userFolder: string;
 	webhookUrl(path: string): string;
 	executions(workflowId?: string): Promise<QueueExecution[]>;
+	/** An execution's stored data as n8n keeps it (flatted JSON text), e.g. to find the ids its items carried. */
+	executionData(id: string): Promise<string>;
 	vendorRequests(): VendorRequest[];
 	withLedger<T>(fn: (ledger: Ledger) => Promise<T>): Promise<T>;
 	stop(): Promise<void>;
@@ -142,6 +144,16 @@ export async function startQueueE2e(options: QueueE2eOptions): Promise<QueueE2e>
 					startedAt: r.startedAt?.getTime() ?? null,
 					stoppedAt: r.stoppedAt?.getTime() ?? null,
 				}));
+			} finally {
+				await client.end();
+			}
+		},
+		async executionData(id) {
+			const client = new Client({ ...PG_BASE, database: n8nDatabase });
+			await client.connect();
+			try {
+				const { rows } = await client.query<{ data: string }>('SELECT data FROM execution_data WHERE "executionId" = $1', [Number(id)]);
+				return rows[0]?.data ?? '';
 			} finally {
 				await client.end();
 			}

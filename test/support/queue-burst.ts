@@ -140,6 +140,8 @@ export interface BurstOutcome {
 	killedAt: number;
 	/** Sync entries held by running signup runs at the kill, with the run's id (from the claim). */
 	heldAtKill: Array<{ entry: OutboxEntry; executionId: string }>;
+	/** The signup runs that did not succeed, and the sync entries their items carried (found in n8n's execution data). */
+	failedRuns: Array<{ executionId: string; status: string; entryIds: string[] }>;
 	entries: OutboxEntry[];
 	settledInMs: number;
 	sweep: SweepReport | null;
@@ -260,9 +262,17 @@ export async function runQueueBurst(n8n: QueueE2e, options: BurstOptions): Promi
 		}
 		return states;
 	});
+	const runs = await n8n.executions(SIGNUP_WORKFLOW_ID);
+	const syncIds = new Set(entries.filter((e) => e.kind === 'esp_sync' || e.kind === 'crm_sync').map((e) => e.id));
+	const failedRuns: BurstOutcome['failedRuns'] = [];
+	for (const run of runs.filter((r) => r.status !== 'success')) {
+		const ids = (await n8n.executionData(run.id)).match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? [];
+		failedRuns.push({ executionId: run.id, status: run.status, entryIds: [...new Set(ids)].filter((id) => syncIds.has(id)) });
+	}
 	return {
 		plan,
 		purchases,
+		failedRuns,
 		signups: { ...rest, statuses: [...first.statuses, ...second.statuses, ...rest.statuses], bodies: [...first.bodies, ...second.bodies, ...rest.bodies], tries: [...first.tries, ...second.tries, ...rest.tries], latenciesMs: [...first.latenciesMs, ...second.latenciesMs, ...rest.latenciesMs] },
 		payments: paid,
 		answeredInMs,
@@ -274,7 +284,7 @@ export async function runQueueBurst(n8n: QueueE2e, options: BurstOptions): Promi
 		sweepFixesSettledInMs,
 		contacts: await n8n.withLedger((ledger) => ledger.contacts.count(LAUNCH)),
 		requests: n8n.vendorRequests(),
-		runs: await n8n.executions(SIGNUP_WORKFLOW_ID),
+		runs,
 		drains: await n8n.executions(DRAIN_WORKFLOW_ID),
 		startedAt,
 		finishedAt: Date.now(),
@@ -378,12 +388,18 @@ export interface KilledSync {
 	okAfterMs: number | null;
 }
 
-/** The sync entries of the signup runs the SIGKILL ended (their execution did not succeed), and when their vendor was called. */
+/**
+ * The sync entries of the signup runs that did not succeed and ended after the kill (the killed
+ * worker's: n8n ends them `error`, whether or not they had started), found by their ids in n8n's
+ * execution data, and when their vendor was called after the kill.
+ */
 export function killedSyncs(outcome: BurstOutcome): KilledSync[] {
-	const ended = new Map(outcome.runs.map((r) => [r.id, r.status]));
 	const emailOf = new Map(outcome.plan.emails.map((email, i) => [outcome.signups.bodies[i]?.contactId, email]));
-	return outcome.heldAtKill
-		.filter((h) => ended.get(h.executionId) !== 'success')
+	const entryById = new Map(outcome.entries.map((e) => [e.id, e]));
+	const stoppedAt = new Map(outcome.runs.map((r) => [r.id, r.stoppedAt]));
+	return outcome.failedRuns
+		.filter((run) => (stoppedAt.get(run.executionId) ?? Infinity) >= outcome.killedAt)
+		.flatMap((run) => run.entryIds.map((id) => ({ entry: entryById.get(id)!, executionId: run.executionId })))
 		.map(({ entry, executionId }) => {
 			const email = emailOf.get(entry.contactId ?? '');
 			const fake = entry.kind === 'esp_sync' ? 'kit' : 'hubspot';
@@ -451,7 +467,7 @@ export function endChecks(o: BurstOutcome): EndCheck[] {
 	add(
 		'every vendor sync of a run killed with its worker sent within 2 minutes of the kill',
 		killed.length > 0 && late.length === 0,
-		`${killed.length} sync entries of killed runs (of ${o.heldAtKill.length} held by running runs at the kill); slowest first call ${fmtSeconds(worst)}, slowest first accepted ${fmtSeconds(worstOk)} after the kill`,
+		`${killed.length} sync entries of ${new Set(killed.map((k) => k.executionId)).size} runs the kill ended (${o.heldAtKill.length} entries were held by started runs at the kill); slowest first call ${fmtSeconds(worst)}, slowest first accepted ${fmtSeconds(worstOk)} after the kill; late: ${late.slice(0, 3).map((k) => `${k.entry.kind} ${k.email} (run ${k.executionId}, ${k.calledAfterMs === null ? 'never' : fmtSeconds(k.calledAfterMs)})`).join(', ') || 'none'}`,
 	);
 	if (o.sweep) add('the reconciliation sweep', true, `${o.sweep.fixes} fixes, ${o.sweep.findings} findings${o.sweepFixesSettledInMs !== null ? `, fixes sent within ${fmtSeconds(o.sweepFixesSettledInMs)}` : ''}`);
 	return checks;
