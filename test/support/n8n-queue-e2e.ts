@@ -37,6 +37,9 @@ export interface QueueExecution {
 	id: string;
 	workflowId: string;
 	status: string;
+	/** How n8n started it: 'webhook', 'trigger' (a schedule) … */
+	mode: string;
+	createdAt: number | null;
 	startedAt: number | null;
 	stoppedAt: number | null;
 }
@@ -46,6 +49,8 @@ export interface QueueE2e {
 	userFolder: string;
 	webhookUrl(path: string): string;
 	executions(workflowId?: string): Promise<QueueExecution[]>;
+	/** An execution's stored data as n8n keeps it (flatted JSON text), e.g. to find the ids its items carried. */
+	executionData(id: string): Promise<string>;
 	vendorRequests(): VendorRequest[];
 	withLedger<T>(fn: (ledger: Ledger) => Promise<T>): Promise<T>;
 	stop(): Promise<void>;
@@ -110,7 +115,9 @@ export async function startQueueE2e(options: QueueE2eOptions): Promise<QueueE2e>
 		}
 		await importAndPublish(runtime, cliEnv, workflows, { freshUserFolder: true });
 		cluster = await startQueueCluster(runtime, userFolder, settings, { workers: options.workers ?? 2, regular: options.mode === 'regular' });
-		await waitUntilReady(cluster.webhook, workflows.flatMap((wf) => wf.webhookPaths), 480_000);
+		const webhooks = workflows.flatMap((wf) => wf.webhookPaths);
+		await waitUntilReady(cluster.webhook, webhooks, 480_000);
+		await waitUntilServing(cluster.webhook.baseUrl, webhooks, 240_000);
 	} catch (error) {
 		await cleanUp();
 		throw error;
@@ -124,11 +131,29 @@ export async function startQueueE2e(options: QueueE2eOptions): Promise<QueueE2e>
 			const client = new Client({ ...PG_BASE, database: n8nDatabase });
 			await client.connect();
 			try {
-				const { rows } = await client.query<{ id: string; workflowId: string; status: string; startedAt: Date | null; stoppedAt: Date | null }>(
-					`SELECT id, "workflowId", status, "startedAt", "stoppedAt" FROM execution_entity ${workflowId ? 'WHERE "workflowId" = $1' : ''} ORDER BY id`,
+				const { rows } = await client.query<{ id: string; workflowId: string; status: string; mode: string; createdAt: Date | null; startedAt: Date | null; stoppedAt: Date | null }>(
+					`SELECT id, "workflowId", status, mode, "createdAt", "startedAt", "stoppedAt" FROM execution_entity ${workflowId ? 'WHERE "workflowId" = $1' : ''} ORDER BY id`,
 					workflowId ? [workflowId] : [],
 				);
-				return rows.map((r) => ({ id: String(r.id), workflowId: r.workflowId, status: r.status, startedAt: r.startedAt?.getTime() ?? null, stoppedAt: r.stoppedAt?.getTime() ?? null }));
+				return rows.map((r) => ({
+					id: String(r.id),
+					workflowId: r.workflowId,
+					status: r.status,
+					mode: r.mode,
+					createdAt: r.createdAt?.getTime() ?? null,
+					startedAt: r.startedAt?.getTime() ?? null,
+					stoppedAt: r.stoppedAt?.getTime() ?? null,
+				}));
+			} finally {
+				await client.end();
+			}
+		},
+		async executionData(id) {
+			const client = new Client({ ...PG_BASE, database: n8nDatabase });
+			await client.connect();
+			try {
+				const { rows } = await client.query<{ data: string }>('SELECT data FROM execution_data WHERE "executionId" = $1', [Number(id)]);
+				return rows[0]?.data ?? '';
 			} finally {
 				await client.end();
 			}
@@ -156,6 +181,34 @@ export async function startQueueE2e(options: QueueE2eOptions): Promise<QueueE2e>
 		},
 		stop: cleanUp,
 	};
+}
+
+/**
+ * A webhook processor answers /healthz before it can serve: it waits for /healthz/readiness (n8n's
+ * database connected and migrated), then for a real request to each GET webhook (the hosted signup
+ * form) answered by the workflow itself, not 404 or 503.
+ */
+async function waitUntilServing(base: string, webhooks: Array<{ method: string; path: string; base?: string }>, timeoutMs: number): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	const answers = async (url: string, ok: (status: number) => boolean) => {
+		try {
+			const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+			await res.arrayBuffer();
+			return ok(res.status);
+		} catch {
+			return false;
+		}
+	};
+	const until = async (what: string, url: string, ok: (status: number) => boolean) => {
+		while (!(await answers(url, ok))) {
+			if (Date.now() > deadline) throw new Error(`${what} not within ${timeoutMs / 1000} s`);
+			await new Promise((r) => setTimeout(r, 500));
+		}
+	};
+	await until('the webhook processor ready (/healthz/readiness 200)', `${base}/healthz/readiness`, (s) => s === 200);
+	for (const hook of webhooks.filter((w) => w.method.toUpperCase() === 'GET' && (w.base ?? 'webhook') === 'webhook')) {
+		await until(`GET /webhook/${hook.path} answered by its workflow`, `${base}/webhook/${hook.path}`, (s) => s === 200 || s === 401);
+	}
 }
 
 async function dropDatabase(name: string): Promise<void> {

@@ -34,9 +34,51 @@ export async function runSignupLoad(url: string, emails: string[], concurrency: 
 			method: 'POST',
 			// 'text/plain;charset=UTF-8' is what a browser's fetch sends for a string body (no CORS preflight).
 			headers: { 'content-type': contentType },
-			body: JSON.stringify({ email: emails[i], utm_source: 'load', utm_medium: 'email', utm_campaign: 'launch-day', ...extra }),
+			body: signupBody(emails[i]!, extra),
 		}),
 	);
+}
+
+/** The JSON a landing page posts for one signup. */
+export function signupBody(email: string, extra: Record<string, string> = {}): string {
+	return JSON.stringify({ email, utm_source: 'load', utm_medium: 'email', utm_campaign: 'launch-day', ...extra });
+}
+
+export interface VisitorLoadResult extends LoadResult {
+	/** How many times each request was sent (1: answered at the first try). */
+	tries: number[];
+}
+
+/** A visitor's patience: tries in all, and the wait when a 503 names none. */
+const VISITOR_TRIES = 4;
+const VISITOR_WAIT_S = 10;
+
+/**
+ * Like the closed loop below, but each request is sent the way a visitor (or a payment provider)
+ * behaves: a `503` — the capture trigger's "Please try again in a moment" with `Retry-After: 10`,
+ * or n8n's own "not ready" — or a connection that failed is sent again after the Retry-After (10 s
+ * when none is given), up to 4 tries. The hosted form and the snippet do not retry by themselves;
+ * the person presses the button again. The last answer is what counts.
+ */
+export async function runVisitorLoad(url: string, total: number, concurrency: number, request: (i: number) => { body: string; headers: Record<string, string> }): Promise<VisitorLoadResult> {
+	const tries: number[] = new Array(total).fill(0);
+	const result = await runClosedLoop(total, concurrency, async (i) => {
+		for (;;) {
+			tries[i]!++;
+			const { body, headers } = request(i);
+			let res: Response | undefined;
+			try {
+				res = await fetch(url, { method: 'POST', headers, body });
+			} catch (error) {
+				if (tries[i]! >= VISITOR_TRIES) throw error;
+			}
+			if (res && (res.status !== 503 || tries[i]! >= VISITOR_TRIES)) return res;
+			const wait = Number(res?.headers.get('retry-after') ?? VISITOR_WAIT_S);
+			await res?.arrayBuffer();
+			await new Promise((r) => setTimeout(r, (Number.isFinite(wait) && wait > 0 ? Math.min(wait, 30) : VISITOR_WAIT_S) * 1000));
+		}
+	});
+	return { ...result, tries };
 }
 
 /** `total` GETs of `url`, closed loop at a fixed concurrency (the bench's floor side). */
@@ -56,8 +98,18 @@ async function runClosedLoop(total: number, concurrency: number, send: (i: numbe
 			const i = next++;
 			if (i >= total) return;
 			const t0 = performance.now();
-			const res = await send(i);
-			const text = await res.text();
+			let res: Response;
+			let text: string;
+			try {
+				res = await send(i);
+				text = await res.text();
+			} catch {
+				// No answer at all (connection refused or reset): recorded as status 0, never dropped.
+				latenciesMs[i] = performance.now() - t0;
+				statuses[i] = 0;
+				bodies[i] = {};
+				continue;
+			}
 			latenciesMs[i] = performance.now() - t0;
 			statuses[i] = res.status;
 			try {
