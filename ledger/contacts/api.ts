@@ -4,7 +4,7 @@ import { forgetContact, type ForgetResult } from './forget';
 import { linkIdentifier, unlinkIdentifier, type LinkIdentifierInput, type LinkIdentifierResult } from './identifiers';
 import type { UpsertContactInput } from './input';
 import { mergeContacts, type MergeContactsInput } from './merge';
-import { countContacts, countContactsByLaunch, findContact, getContact, type ContactRecord } from './records';
+import { countContacts, countContactsByLaunch, currentContact, findContact, getContact, type ContactRecord } from './records';
 import type { ContactSteps } from './steps';
 import { unmergeContact } from './unmerge';
 import type { UpsertContactResult } from './upsert';
@@ -43,15 +43,8 @@ export class ContactsApi {
 	 * contact its merges lead to. Null for an unknown id. The one place nodes turn a possibly merged
 	 * contact id into the one vendors, tokens and grants should use.
 	 */
-	async current(contactId: string): Promise<ContactRecord | null> {
-		const seen = new Set<string>();
-		let contact = await getContact(this.store, contactId);
-		// `seen` only guards against a corrupted chain; merge and unmerge never make a cycle.
-		while (contact?.mergedInto && !seen.has(contact.id)) {
-			seen.add(contact.id);
-			contact = await getContact(this.store, contact.mergedInto);
-		}
-		return contact;
+	current(contactId: string): Promise<ContactRecord | null> {
+		return currentContact(this.store, contactId);
 	}
 
 	/** By any identifier: email, phone, customer_id, purchase_token, ext:<system>. */

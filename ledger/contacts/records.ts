@@ -86,6 +86,18 @@ export async function findContact(tx: SqlExecutor, input: { launch: string; kind
 	return owner ? getContact(tx, owner.contact_id) : null;
 }
 
+/** The contact `contactId` lives on in: itself, or the contact its merges lead to (whatever its status). Null for an unknown id. */
+export async function currentContact(tx: SqlExecutor, contactId: string): Promise<ContactRecord | null> {
+	const seen = new Set<string>();
+	let contact = await getContact(tx, contactId);
+	// `seen` only guards against a corrupted chain; merge and unmerge never make a cycle.
+	while (contact?.mergedInto && !seen.has(contact.id)) {
+		seen.add(contact.id);
+		contact = await getContact(tx, contact.mergedInto);
+	}
+	return contact;
+}
+
 export async function getContact(tx: SqlExecutor, contactId: string): Promise<ContactRecord | null> {
 	const [row] = await tx.query<ContactRow>(`SELECT ${CONTACT_COLUMNS} FROM contacts WHERE id = $1`, [contactId]);
 	if (!row) return null;

@@ -1,4 +1,5 @@
 import { captureSecret } from '../capture/capture';
+import { currentContact } from '../contacts/records';
 import { LedgerInputError } from '../errors';
 import type { SqlExecutor, Store } from '../store';
 import { assignReferralCode, referralCodesOf } from './codes';
@@ -19,17 +20,10 @@ export interface ReferralStanding {
 	referredBy: ReferralCredit | null;
 }
 
-/** The contact a possibly merged-away id stands for now (null: unknown in this launch, or forgotten). */
+/** The active contact a possibly merged-away id stands for now (null: unknown in this launch, or forgotten). */
 async function currentContactId(tx: SqlExecutor, launch: string, contactId: string): Promise<string | null> {
-	let id = contactId;
-	for (let hops = 0; hops < 50; hops++) {
-		const [row] = await tx.query<{ launch: string; status: string; merged_into: string | null }>('SELECT launch, status, merged_into FROM contacts WHERE id = $1', [id]);
-		if (!row || row.launch !== launch) return null;
-		if (row.status === 'active') return id;
-		if (row.status !== 'merged' || !row.merged_into) return null;
-		id = row.merged_into;
-	}
-	return null;
+	const contact = await currentContact(tx, contactId);
+	return contact && contact.launch === launch && contact.status === 'active' ? contact.id : null;
 }
 
 /**

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -8,6 +7,7 @@ import type { Browser } from 'playwright-core';
 import { Ledger, openStore } from '../../ledger';
 import { ARTIFACTS_DIR, launchChromium, serveLandingSite, type LandingSite } from '../support/browser';
 import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
+import { signupTemplateAllowing } from '../support/signup-template';
 
 /**
  * What a visitor's browser does with the hosted form and the landing-page snippet, against a real
@@ -24,19 +24,6 @@ function landingPage(n8n: E2eN8n, consent: 'always' | 'checkbox' | 'never', titl
   <label><input type="checkbox" name="consent" value="yes"> Email me</label>
   <button type="submit">Join</button>
 </form></body></html>`;
-}
-
-/** The signup template as published, with the landing site listed in the trigger's Allowed Origins. */
-function signupTemplateAllowing(origin: string) {
-	const wf = JSON.parse(readFileSync(join(__dirname, '..', '..', 'workflows', 'waitlist-signup.json'), 'utf8')) as {
-		id: string;
-		name: string;
-		nodes: Array<{ type: string; parameters: Record<string, unknown> }>;
-		connections: unknown;
-	};
-	const trigger = wf.nodes.find((n) => n.type.endsWith('.waitlistCaptureTrigger'))!;
-	trigger.parameters.settings = { ...((trigger.parameters.settings as object | undefined) ?? {}), allowedOrigins: origin };
-	return wf;
 }
 
 describe('browser: hosted form and landing-page snippet (headless Chromium, real n8n)', () => {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -8,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { Ledger, openStore } from '../../ledger';
 import { ARTIFACTS_DIR, launchChromium, serveLandingSite, type LandingSite } from '../support/browser';
 import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
+import { signupTemplateAllowing } from '../support/signup-template';
 
 /**
  * Referral links in a real browser against a real n8n running the signup template: a signup's
@@ -25,13 +25,6 @@ function landingPage(n8n: E2eN8n, title: string): string {
   <label>Email <input name="email" type="email"></label>
   <button type="submit">Join</button>
 </form></body></html>`;
-}
-
-function signupTemplateAllowing(origin: string) {
-	const wf = JSON.parse(readFileSync(join(__dirname, '..', '..', 'workflows', 'waitlist-signup.json'), 'utf8')) as { nodes: Array<{ type: string; parameters: Record<string, unknown> }> };
-	const trigger = wf.nodes.find((n) => n.type.endsWith('.waitlistCaptureTrigger'))!;
-	trigger.parameters.settings = { ...((trigger.parameters.settings as object | undefined) ?? {}), allowedOrigins: origin };
-	return wf;
 }
 
 describe('browser: referral links, place in line and the status page (headless Chromium, real n8n)', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 
 import { Ledger, LedgerInputError, openStore, type CaptchaOutcome, type CaptureOptions, type SubmitResult } from '../../ledger';
 import { DRIVERS, freshDatabase, freshLedger, type TestDatabase, type TestLedger } from '../support/stores';
+import { runJsonWorker } from '../support/json-worker';
 
 /**
  * Abuse signals at capture: a disposable domain, many signups from one network or with one address
@@ -18,17 +18,7 @@ function accepted(result: SubmitResult): Accepted {
 	return result as Accepted;
 }
 
-function runWorker(args: object): Promise<Array<{ contactId: string; signals: string[] }>> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/abuse-signup-worker.ts', JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-		let out = '';
-		let err = '';
-		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-		child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-		child.on('error', reject);
-		child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim()) as Array<{ contactId: string; signals: string[] }>) : reject(new Error(`worker exited with ${code}: ${err}`))));
-	});
-}
+const runWorker = (args: object) => runJsonWorker<Array<{ contactId: string; signals: string[] }>>('test/support/abuse-signup-worker.ts', args);
 
 for (const driver of DRIVERS) {
 	describe(`[${driver}] abuse signals at capture`, () => {

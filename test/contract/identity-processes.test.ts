@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 
 import { Ledger, openStore } from '../../ledger';
 import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
+import { runJsonWorker } from '../support/json-worker';
 
-function runWorker(args: object): Promise<{ contactId: string; created: boolean }[]> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/upsert-worker.ts', JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-		let out = '';
-		let err = '';
-		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-		child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-		child.on('error', reject);
-		child.on('exit', (code) => {
-			if (code !== 0) reject(new Error(`worker exited with ${code}: ${err}`));
-			else resolve(JSON.parse(out.trim()) as { contactId: string; created: boolean }[]);
-		});
-	});
-}
+const runWorker = (args: object) => runJsonWorker<{ contactId: string; created: boolean }[]>('test/support/upsert-worker.ts', args);
 
 for (const driver of DRIVERS) {
 	describe(`[${driver}] upserts from separate OS processes`, () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 
 import { Ledger, openStore, type CaptureOptions, type SignupBody, type SubmitResult } from '../../ledger';
 import { PHONE_UNRECOGNIZED_TAG } from '../../ledger/internal';
 import { DRIVERS, freshDatabase, freshLedger, type TestDatabase, type TestLedger } from '../support/stores';
+import { runJsonWorker } from '../support/json-worker';
 
 /**
  * Phone-first signups: a contact with a phone and no email gets its CRM sync at once and its ESP sync
@@ -177,17 +177,4 @@ for (const driver of DRIVERS) {
 
 type WorkerResult = { contactId: string; pendingSync: Array<{ id: string; kind: string; created: boolean; status: string }> };
 
-function runWorker(args: object): Promise<WorkerResult[]> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/signup-worker.ts', JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-		let out = '';
-		let err = '';
-		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-		child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-		child.on('error', reject);
-		child.on('exit', (code) => {
-			if (code !== 0) reject(new Error(`worker exited with ${code}: ${err}`));
-			else resolve(JSON.parse(out.trim()) as WorkerResult[]);
-		});
-	});
-}
+const runWorker = (args: object) => runJsonWorker<WorkerResult[]>('test/support/signup-worker.ts', args);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 
 import fc from 'fast-check';
@@ -7,6 +6,7 @@ import fc from 'fast-check';
 import { Ledger, openStore, type SignupBody, type SubmitResult } from '../../ledger';
 import { joinLine, leaveLine, placeByScan, placeInLine, recordReferral, setSpotsPerReferral, updateLineEntry } from '../../ledger/internal';
 import { DRIVERS, freshDatabase, freshLedger, type TestLedger } from '../support/stores';
+import { runJsonWorker } from '../support/json-worker';
 
 /**
  * Referral codes, credits and the line (issue 19): a code per person at capture, credit once per
@@ -24,17 +24,7 @@ async function signup(t: TestLedger, launch: string, fields: Record<string, unkn
 	return (result as Accepted).result;
 }
 
-function runWorker(args: object): Promise<Array<{ contactId: string }>> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/signup-worker.ts', JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-		let out = '';
-		let err = '';
-		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-		child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-		child.on('error', reject);
-		child.on('exit', (code) => (code !== 0 ? reject(new Error(`worker exited with ${code}: ${err}`)) : resolve(JSON.parse(out.trim()) as Array<{ contactId: string }>)));
-	});
-}
+const runWorker = (args: object) => runJsonWorker<Array<{ contactId: string }>>('test/support/signup-worker.ts', args);
 
 for (const driver of DRIVERS) {
 	describe(`[${driver}] referrals and the line`, () => {

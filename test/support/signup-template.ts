@@ -54,3 +54,11 @@ export function signupTemplate(
 	}
 	return wf;
 }
+
+/** The signup template as published, with a landing site listed in the trigger's Allowed Origins (as a creator sets it for the snippet). */
+export function signupTemplateAllowing(origin: string): { id: string; name: string; nodes: Array<{ type: string; parameters: Record<string, unknown> }>; connections: unknown } {
+	const wf = JSON.parse(readFileSync(SIGNUP_TEMPLATE, 'utf8')) as ReturnType<typeof signupTemplateAllowing>;
+	const trigger = wf.nodes.find((n) => n.type.endsWith('.waitlistCaptureTrigger'))!;
+	trigger.parameters.settings = { ...((trigger.parameters.settings as object | undefined) ?? {}), allowedOrigins: origin };
+	return wf;
+}
