@@ -68,6 +68,7 @@ export { outboxRetryDelay } from './outbox/retry';
 export { ackOutboxEntries, failOutboxEntries, releaseOutboxEntries } from './outbox/settle';
 
 // Reconcile.
+export { announcementKeyOf, DEFAULT_REPEAT_AFTER_MS } from './reconcile/announcements';
 export { listSweepFindings } from './reconcile/findings';
 export { runReconcileSweep } from './reconcile/sweep';
 

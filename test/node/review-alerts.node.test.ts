@@ -25,7 +25,7 @@ import { freshDatabase, type TestDatabase } from '../support/stores';
 
 const DESK = 'http://localhost:5678/webhook/waitlist-review'; // the in-process harness's instance base URL + the desk's default path
 const START = 'Start';
-const OUT = { purchaseReview: 3, sweepReview: 2 } as const;
+const OUT = { purchaseReview: 3, sweepReport: 1, sweepReview: 2 } as const;
 
 /** Manual Trigger → one pack node (pinned input items, if any) → a No Op on each output. */
 function nodeWorkflow(type: string, parameters: IDataObject, outputs: number, input?: { name: string; index: number; items: IDataObject[] }): WorkflowJson {
@@ -121,8 +121,8 @@ describe('[sqlite] Review outputs → review desk link and alert text', () => {
 	});
 
 	describe('Reconcile Sweep (Compare)', () => {
-		const compare = (charges: IDataObject[], options: IDataObject = {}) =>
-			run(nodeWorkflow('reconcileSweep', { operation: 'compare', claimFixes: false, reviewOptions: options }, 3, { name: 'Stripe charges', index: 2, items: charges }));
+		const compare = (charges: IDataObject[], options: IDataObject = {}, parameters: IDataObject = {}) =>
+			run(nodeWorkflow('reconcileSweep', { operation: 'compare', claimFixes: false, reviewOptions: options, ...parameters }, 3, { name: 'Stripe charges', index: 2, items: charges }));
 
 		it('a paid order with no contact links to its item on the desk; a duplicate, which has no desk item, links to the desk', async () => {
 			const result = await compare([charge('ch_ra_1', 'pi_ra_ghost', 'ghost@example.com'), charge('ch_ra_2', 'pi_ra_twice', 'twice@example.com'), charge('ch_ra_3', 'pi_ra_twice', 'twice@example.com')]);
@@ -146,6 +146,25 @@ describe('[sqlite] Review outputs → review desk link and alert text', () => {
 			assert.equal(item!.reviewUrl, `https://ops.example.com/webhook/desk?item=${String(item!.reviewId)}`);
 			const bad = await compare([charge('ch_ra_5', 'pi_ra_ghost3', 'ghost3@example.com')], { reviewDeskUrl: 'desk.example.com' });
 			assert.match(bad.error('Node under test')?.message ?? '', /^Review Desk URL: must be a web address/);
+		});
+		it('an open problem is announced once, not on every hourly sweep: the next sweep sends nothing new, 0 hours sends it again; both stay counted in the Report', async () => {
+			const charges = [charge('ch_ra_6', 'pi_ra_once', 'once@example.com'), charge('ch_ra_7', 'pi_ra_dup', 'dup@example.com'), charge('ch_ra_8', 'pi_ra_dup', 'dup@example.com')];
+			const first = await compare(charges);
+			const announced = first.output('Node under test', OUT.sweepReview).filter((r) => r.orderId === 'pi_ra_once' || r.orderId === 'pi_ra_dup');
+			// pi_ra_dup is listed twice (a duplicate) and, like pi_ra_once, paid by nobody in the ledger.
+			assert.deepEqual(announced.map((r) => `${String(r.finding)} ${String(r.orderId)}`).sort(), ['duplicate pi_ra_dup', 'purchase_without_contact pi_ra_dup', 'purchase_without_contact pi_ra_once']);
+			const again = await compare(charges);
+			assert.deepEqual(again.output('Node under test', OUT.sweepReview).filter((r) => r.orderId === 'pi_ra_once' || r.orderId === 'pi_ra_dup'), []);
+			const [report] = again.output('Node under test', OUT.sweepReport);
+			assert.ok(Number(report!.review) >= 3, JSON.stringify(report));
+			assert.equal(report!.reviewAnnounced, 0);
+			// The item is still open on the desk: the quiet period only spares the channel.
+			const ghost = announced.find((r) => r.finding === 'purchase_without_contact' && r.orderId === 'pi_ra_once')!;
+			assert.equal((await ledger.review.detail(String(ghost.reviewId)))?.status, 'open');
+			const everyTime = await compare(charges, {}, { remindAfterHours: 0 });
+			assert.deepEqual(everyTime.output('Node under test', OUT.sweepReview).filter((r) => r.orderId === 'pi_ra_once' || r.orderId === 'pi_ra_dup').length, 3);
+			const bad = await compare(charges, {}, { remindAfterHours: -1 });
+			assert.match(bad.error('Node under test')?.message ?? '', /Alert Again After|remindAfterHours/);
 		});
 	});
 

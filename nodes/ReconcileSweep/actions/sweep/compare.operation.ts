@@ -51,6 +51,16 @@ export const description: INodeProperties[] = [
 		displayOptions: show,
 	},
 	{
+		displayName: 'Alert Again After (Hours)',
+		name: 'remindAfterHours',
+		type: 'number',
+		default: 24,
+		typeOptions: { minValue: 0, maxValue: 24 * 30 },
+		description:
+			'A problem this sweep already sent to Review (e.g. a paid order with no contact) is not sent again until this many hours have passed, so your Slack gets one message per problem instead of one every hour. It stays open on the review desk either way. E.g. 24 reminds once a day; 0 sends every open problem on every sweep.',
+		displayOptions: show,
+	},
+	{
 		displayName: 'Lists Fetched At',
 		name: 'listsFetchedAt',
 		type: 'dateTime',
@@ -135,9 +145,12 @@ function addVendorLists(ctx: IExecuteFunctions, input: SweepInput): { compared: 
 	return { compared, skipped };
 }
 
-/** The run's findings, page by page: fixes by outbox entry (first finding wins), and review items. */
-async function sortFindings(ledger: Ledger, runId: string, reviewUnknown: boolean, deskUrl: string): Promise<{ fixFindings: Map<string, SweepFinding>; review: IDataObject[] }> {
-	const review: IDataObject[] = [];
+/**
+ * The run's findings, page by page: fixes by outbox entry (first finding wins), and the findings a
+ * person has to look at. Which of those are announced on the Review output is the ledger's call.
+ */
+async function sortFindings(ledger: Ledger, runId: string, reviewUnknown: boolean): Promise<{ fixFindings: Map<string, SweepFinding>; reviewFindings: SweepFinding[] }> {
+	const reviewFindings: SweepFinding[] = [];
 	const fixFindings = new Map<string, SweepFinding>();
 	for (let afterSeq = 0; ; ) {
 		const page = await ledger.reconcile.findings(runId, { afterSeq, limit: 1000 });
@@ -148,11 +161,11 @@ async function sortFindings(ledger: Ledger, runId: string, reviewUnknown: boolea
 			if (FIX_FINDINGS.has(finding.kind)) {
 				if (entryId && !fixFindings.has(entryId)) fixFindings.set(entryId, finding);
 			} else if (REVIEW_FINDINGS.has(finding.kind) || (reviewUnknown && finding.kind === 'unknown_in_ledger')) {
-				review.push(sweepReviewJson({ finding: finding.kind, system: finding.system, contactId: finding.contactId, ...(finding.data as IDataObject), runId }, deskUrl));
+				reviewFindings.push(finding);
 			}
 		}
 	}
-	return { fixFindings, review };
+	return { fixFindings, reviewFindings };
 }
 
 /**
@@ -195,7 +208,14 @@ export const execute: SweepOperation = async function (ledger) {
 	// closed first, so the dead letter only shows what still needs a person.
 	const superseded = await ledger.outbox.settleSuperseded({ launch, source: sourceOf(this) });
 	const report = await ledger.reconcile.sweep(input);
-	const { fixFindings, review } = await sortFindings(ledger, report.runId, this.getNodeParameter('reviewUnknown', 0, false) === true, deskUrl);
+	const { fixFindings, reviewFindings } = await sortFindings(ledger, report.runId, this.getNodeParameter('reviewUnknown', 0, false) === true);
+	// An open problem is found again every hour; it is announced once, then again after the quiet period.
+	const remindAfterHours = Number(this.getNodeParameter('remindAfterHours', 0, 24));
+	if (!Number.isFinite(remindAfterHours) || remindAfterHours < 0) {
+		throw new LedgerInputError('remindAfterHours', `must be a number of hours, 0 or more (e.g. 24); got ${JSON.stringify(remindAfterHours)}`);
+	}
+	const announced = await ledger.reconcile.announce(launch, reviewFindings, { repeatAfterMs: remindAfterHours * 3_600_000 });
+	const review = announced.map((finding) => sweepReviewJson({ finding: finding.kind, system: finding.system, contactId: finding.contactId, ...(finding.data as IDataObject), runId: report.runId }, deskUrl));
 	const { fixes, claimed } = await fixesOf(this, ledger, launch, fixFindings);
 
 	return sweepResults({
@@ -214,7 +234,8 @@ export const execute: SweepOperation = async function (ledger) {
 			healedContacts: report.healedContacts,
 			supersededDead: superseded.length,
 			findings: report.findings,
-			review: review.length,
+			review: reviewFindings.length,
+			reviewAnnounced: review.length,
 			outbox: report.outbox as unknown as IDataObject,
 		},
 		review,
