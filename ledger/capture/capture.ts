@@ -12,6 +12,8 @@ import { enqueueOutboxEntry } from '../outbox/enqueue';
 import type { OutboxStatus } from '../outbox/entry';
 import { adoptWokenSync } from '../outbox/waiting';
 import { normalizeEmail } from '../normalize';
+import { enterSignupOptIn, type DoubleOptInOptions, type SignupOptIn } from '../optin/capture';
+import { CONFIRMATION_EMAIL_KIND, UNCONFIRMED_REASON } from '../optin/rules';
 import { enterSignupReferrals, type SignupReferral } from '../referrals/capture';
 import { getLaunchSettings } from '../settings/settings';
 import type { SqlExecutor } from '../store';
@@ -32,6 +34,8 @@ export interface CaptureResult extends UpsertContactResult {
 	abuse: { signals: AbuseSignal[]; flagged: boolean; heldSync: string[] };
 	/** The person's referral code and what the code they came with did. */
 	referral: SignupReferral;
+	/** Double opt-in: whether the person must still confirm, and the confirmation email this signup queued. */
+	optin: SignupOptIn;
 }
 
 /** What the abuse checks of a signup need besides the signup: the settings, the launch's secret, the sender. */
@@ -91,6 +95,8 @@ export async function captureSignup(
 		claimFor?: { workerId: string; leaseMs: number };
 		/** Check the signup for abuse signals (left out: no checks, nothing flagged). */
 		abuse?: CaptureAbuseInput;
+		/** Double opt-in (left out: off): a new person confirms their address before syncs go out and their referral counts. */
+		doubleOptIn?: DoubleOptInOptions;
 	},
 ): Promise<CaptureResult> {
 	const now = input.now ?? Date.now();
@@ -123,7 +129,11 @@ export async function captureSignup(
 		}
 	}
 	const verdict = input.abuse ? await signupAbuse(tx, input, input.abuse, result, now) : { signals: [], flagged: false };
+	// Before the syncs: a person who must confirm their address first has them wait (status unconfirmed).
+	const optin = await enterSignupOptIn(tx, { launch: input.launch, contactId: result.contactId, created: result.created, email: input.signup.email ?? null, options: input.doubleOptIn, secret: input.policy.secret, now, source: input.source });
 	const pendingSync = await enqueueSignupSync(tx, input.launch, input.policy.syncKinds, result);
+	// The confirmation email is claimed for this signup's run like a sync (and held with them when the signup is flagged).
+	if (optin.email) pendingSync.unshift({ id: optin.email.id, kind: CONFIRMATION_EMAIL_KIND, created: optin.email.created, status: optin.email.status });
 	// A flagged contact's syncs wait for a person (Clear / Confirm as spam on the review desk), when the creator chose so.
 	const heldSync = verdict.flagged && input.abuse?.settings.holdFlaggedSync
 		? await holdSyncForReview(tx, { launch: input.launch, contactId: result.contactId, entryIds: pendingSync.map((p) => p.id), source: input.source, now })
@@ -147,9 +157,9 @@ export async function captureSignup(
 		referralCode: input.signup.referralCode,
 		now,
 		source: input.source,
-		withholdReason: verdict.flagged ? `flagged: ${abuse.signals.join(', ') || 'an undecided abuse flag'}` : null,
+		withholdReason: verdict.flagged ? `flagged: ${abuse.signals.join(', ') || 'an undecided abuse flag'}` : optin.status === 'unconfirmed' ? UNCONFIRMED_REASON : null,
 	});
-	return { ...result, attribution, consent, pendingSync, claimedSync, abuse, referral };
+	return { ...result, attribution, consent, pendingSync, claimedSync, abuse, referral, optin };
 }
 
 function signupAbuse(tx: SqlExecutor, input: { launch: string; signup: ValidSignup; source: string }, abuse: CaptureAbuseInput, result: UpsertContactResult, now: number) {
