@@ -35,7 +35,7 @@ export class OptInApi {
 	 * Confirms a contact without the link: the ESP's own double opt-in told a workflow the person
 	 * confirmed (e.g. Kit's "subscriber activated" webhook), or a person decided. `by` says which.
 	 */
-	confirm(input: { launch: string; contactId: string; by: string; now?: number }): Promise<ConfirmOutcome> {
+	async confirm(input: { launch: string; contactId: string; by: string; now?: number }): Promise<ConfirmOutcome> {
 		const by = requiredText(input.by, 'by', 200);
 		return this.store.transaction(async (tx) => {
 			const contact = await currentContact(tx, requiredText(input.contactId, 'contactId', 200));
@@ -45,7 +45,7 @@ export class OptInApi {
 	}
 
 	/** Contacts asked to confirm more than `olderThanHours` ago who have not, oldest first (never deleted: the creator decides). */
-	unconfirmed(input: { launch: string; olderThanHours: number; limit?: number; now?: number }): Promise<{ total: number; contacts: UnconfirmedContact[] }> {
+	async unconfirmed(input: { launch: string; olderThanHours: number; limit?: number; now?: number }): Promise<{ total: number; contacts: UnconfirmedContact[] }> {
 		if (!Number.isFinite(input.olderThanHours) || input.olderThanHours < 0) throw new LedgerInputError('olderThanHours', 'must be 0 or more hours (e.g. 48)');
 		const now = input.now ?? Date.now();
 		return this.store.transaction((tx) => listUnconfirmed(tx, { launch: input.launch, olderThan: now - input.olderThanHours * 3_600_000, now, limit: input.limit ?? 500 }));
