@@ -10,6 +10,9 @@ import { applyCors, ownOrigins } from './origin';
 import { publicSignupAnswer, sendHostedForm, sendPage, signupAnswer } from './respond';
 import { placeInLineOf, referralLinkBase, statusLinkFor } from './status';
 
+/** Said on the thank-you page while the person has not confirmed their address. */
+const CONFIRM_REMINDER = 'Please check your inbox: click the link in the email we just sent to confirm your address.';
+
 /** How long this signup's own run holds its sync entries before the drain may take them over. */
 export const SYNC_LEASE_MS = 10 * 60_000;
 
@@ -68,7 +71,9 @@ function answerSignedUp(
 async function answerAccepted(ctx: IWebhookFunctions, ledger: Ledger, req: IncomingRequest, res: ExpressLikeResponse, options: CaptureTriggerOptions, accepted: Accepted, html: boolean): Promise<IDataObject> {
 	const answer = signupAnswer(accepted.result, options.answerWithContactDetails);
 	const place = html ? await thankYouPlace(ctx, ledger, req, options, accepted) : undefined;
-	const message = place || accepted.result.created || !options.referrals.showPlaceInLine ? options.page.thankYouMessage : "You're already on the list.";
+	const welcome = place || accepted.result.created || !options.referrals.showPlaceInLine ? options.page.thankYouMessage : "You're already on the list.";
+	// Double opt-in: the person must know an email is on its way, and that they count once they click it.
+	const message = accepted.result.optin.status === 'unconfirmed' ? `${welcome} ${CONFIRM_REMINDER}` : welcome;
 	answerSignedUp(ctx, res, options, answer, accepted.signup.attribution, html, { message, place });
 	return answer.full;
 }
