@@ -140,26 +140,23 @@ export async function captureSignup(
 		: [];
 	for (const p of pendingSync) if (heldSync.includes(p.id)) p.status = 'flagged';
 	const fresh = pendingSync.filter((p) => p.created && !heldSync.includes(p.id)).map((p) => p.id);
-	const claimedSync: CaptureResult['claimedSync'] = [];
-	if (input.claimFor && fresh.length > 0) {
-		// The clock now, not `now`: the entries were enqueued due at their own (later) insert time, and a
-		// claim at the earlier `now` would find them not yet due whenever the millisecond had turned.
-		const claimed = await claimDueOutboxEntries(tx, { launch: input.launch, ids: fresh, limit: fresh.length, leaseMs: input.claimFor.leaseMs, workerId: input.claimFor.workerId, now: Math.max(now, Date.now()) });
-		for (const entry of claimed) claimedSync.push({ id: entry.id, kind: entry.kind, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey });
-	}
+	const claimedSync = input.claimFor ? await claimForRun(tx, input.launch, fresh, input.claimFor, now) : [];
 	const abuse = { signals: verdict.signals.map((f) => f.signal), flagged: verdict.flagged, heldSync };
 	// Last: it takes the launch's line lock, held only until the commit. A flagged signup's referral
 	// waits (withheld) until a person clears the flag on the review desk.
-	const referral = await enterSignupReferrals(tx, {
-		launch: input.launch,
-		contactId: result.contactId,
-		created: result.created,
-		referralCode: input.signup.referralCode,
-		now,
-		source: input.source,
-		withholdReason: verdict.flagged ? `flagged: ${abuse.signals.join(', ') || 'an undecided abuse flag'}` : optin.status === 'unconfirmed' ? UNCONFIRMED_REASON : null,
-	});
+	// An unconfirmed signup's referral waits for the confirmation link (double opt-in).
+	const withholdReason = verdict.flagged ? `flagged: ${abuse.signals.join(', ') || 'an undecided abuse flag'}` : optin.status === 'unconfirmed' ? UNCONFIRMED_REASON : null;
+	const referral = await enterSignupReferrals(tx, { launch: input.launch, contactId: result.contactId, created: result.created, referralCode: input.signup.referralCode, now, source: input.source, withholdReason });
 	return { ...result, attribution, consent, pendingSync, claimedSync, abuse, referral, optin };
+}
+
+/** The new sync entries, claimed for the run this signup starts. */
+async function claimForRun(tx: SqlExecutor, launch: string, ids: string[], claimFor: { workerId: string; leaseMs: number }, now: number): Promise<CaptureResult['claimedSync']> {
+	if (ids.length === 0) return [];
+	// The clock now, not `now`: the entries were enqueued due at their own (later) insert time, and a
+	// claim at the earlier `now` would find them not yet due whenever the millisecond had turned.
+	const claimed = await claimDueOutboxEntries(tx, { launch, ids, limit: ids.length, leaseMs: claimFor.leaseMs, workerId: claimFor.workerId, now: Math.max(now, Date.now()) });
+	return claimed.map((entry) => ({ id: entry.id, kind: entry.kind, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey }));
 }
 
 function signupAbuse(tx: SqlExecutor, input: { launch: string; signup: ValidSignup; source: string }, abuse: CaptureAbuseInput, result: UpsertContactResult, now: number) {

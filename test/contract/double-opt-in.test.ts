@@ -169,6 +169,26 @@ for (const driver of DRIVERS) {
 			assert.deepEqual((await t.ledger.referrals.standing({ launch, contactId: host.contactId })).referrals, { counted: 1, pending: 0 });
 		});
 
+		it('a merge vouches for the person when either half confirmed (or never had to); unmerge gives the half its state back', async () => {
+			const launch = 'merge';
+			const before = await signup(t.ledger, launch, { email: 'old@example.com' }, {});
+			const fresh = await signup(t.ledger, launch, { email: 'new@example.com' });
+			assert.deepEqual(await statuses(t.ledger, launch, fresh.contactId), { crm_sync: 'unconfirmed', esp_sync: 'unconfirmed', optin_email: 'pending' });
+			await t.ledger.contacts.merge({ launch, sourceContactId: fresh.contactId, targetContactId: before.contactId });
+			const moved = await t.ledger.store.query<{ kind: string; status: string }>(`SELECT kind, status FROM outbox WHERE launch = $1 AND contact_id = $2 AND kind IN ('esp_sync', 'crm_sync') ORDER BY kind, status`, [launch, before.contactId]);
+			assert.ok(moved.every((m) => m.status === 'pending'), `the merged half's syncs go out: ${JSON.stringify(moved)}`);
+			assert.equal((await t.ledger.optin.unconfirmed({ launch, olderThanHours: 0 })).total, 0);
+			await t.ledger.contacts.unmerge({ launch, contactId: fresh.contactId });
+			assert.equal((await t.ledger.optin.unconfirmed({ launch, olderThanHours: 0 })).total, 1, 'the half is unconfirmed again');
+
+			const a = await signup(t.ledger, launch, { email: 'a@example.com' });
+			const b = await signup(t.ledger, launch, { email: 'b@example.com' });
+			await t.ledger.optin.confirmByToken({ launch, token: tokenOf(a) });
+			await t.ledger.contacts.merge({ launch, sourceContactId: a.contactId, targetContactId: b.contactId });
+			assert.equal((await t.ledger.optin.confirm({ launch, contactId: b.contactId, by: 'test' })).outcome, 'already_confirmed', 'the confirmed half confirmed the person');
+			assert.deepEqual(await statuses(t.ledger, launch, b.contactId), { crm_sync: 'pending', esp_sync: 'pending', optin_email: 'pending' });
+		});
+
 		it('unconfirmed people older than a setting are listed, oldest first, never deleted; forget discards their waiting syncs', async () => {
 			const launch = 'report';
 			const now = Date.now();
