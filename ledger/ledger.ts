@@ -8,6 +8,8 @@ import type { ContactSteps } from './contacts/steps';
 import { MonitorApi } from './monitor/api';
 import { monitorForgetStep } from './monitor/forget';
 import { OutboxApi } from './outbox/api';
+import { OptInApi } from './optin/api';
+import { optinForgetStep, optinMergeStep } from './optin/contact-steps';
 import { PagesApi } from './pages/api';
 import { outboxForgetStep, outboxMergeStep } from './outbox/contact-steps';
 import { PurchasesApi } from './purchases/api';
@@ -27,8 +29,8 @@ import { TagsApi } from './tags/api';
  * the purchases step's settle finds the grants sent to the merged-away contact's address.
  */
 export const CONTACT_STEPS: ContactSteps = {
-	merge: [outboxMergeStep, purchasesMergeStep, abuseMergeStep, referralsMergeStep],
-	forget: [outboxForgetStep, captureRejectionsForgetStep, purchasesForgetStep, monitorForgetStep, abuseForgetStep, referralsForgetStep],
+	merge: [outboxMergeStep, purchasesMergeStep, abuseMergeStep, referralsMergeStep, optinMergeStep],
+	forget: [outboxForgetStep, captureRejectionsForgetStep, purchasesForgetStep, monitorForgetStep, abuseForgetStep, referralsForgetStep, optinForgetStep],
 };
 
 /**
@@ -49,6 +51,7 @@ export class Ledger {
 	readonly checklist: ChecklistApi;
 	readonly abuse: AbuseApi;
 	readonly referrals: ReferralsApi;
+	readonly optin: OptInApi;
 
 	constructor(readonly store: Store) {
 		this.contacts = new ContactsApi(store, CONTACT_STEPS);
@@ -63,6 +66,7 @@ export class Ledger {
 		this.pages = new PagesApi(store);
 		this.abuse = new AbuseApi(store);
 		this.referrals = new ReferralsApi(store);
+		this.optin = new OptInApi(store);
 		this.checklist = new ChecklistApi(store, { contacts: this.contacts, purchases: this.purchases, outbox: this.outbox, tags: this.tags, settings: this.settings, monitor: this.monitor });
 	}
 

@@ -1,10 +1,9 @@
 import { requiredText } from '../checks';
 import { LedgerInputError } from '../errors';
 import { recordEvent } from '../events';
-import { getPauseState, holdsKind } from '../outbox/kill-switch';
-import { contactsWithoutEmail, EMAIL_KINDS } from '../outbox/waiting';
+import { releaseContactEntries } from '../outbox/release';
+import { awaitingConfirmation, UNCONFIRMED_REASON } from '../optin/rules';
 import { forUpdate, inList, type SqlExecutor, type SqlValue } from '../store';
-import { applySystemTag, HOLDING_TAG } from '../system-tags';
 import { getReferralCredit, setReferralCreditStatus } from '../referrals/credits';
 
 /**
@@ -20,7 +19,7 @@ export async function holdSyncForReview(tx: SqlExecutor, input: { launch: string
 	const params: SqlValue[] = [input.now, input.launch, input.contactId];
 	const held = await tx.query<{ id: string; kind: string }>(
 		`UPDATE outbox SET status = 'flagged', updated_at = $1
-		 WHERE launch = $2 AND contact_id = $3 AND status IN ('pending', 'held', 'waiting') AND attempts = 0 AND id IN (${inList([...input.entryIds], params)})
+		 WHERE launch = $2 AND contact_id = $3 AND status IN ('pending', 'held', 'waiting', 'unconfirmed') AND attempts = 0 AND id IN (${inList([...input.entryIds], params)})
 		 RETURNING id, kind`,
 		params,
 	);
@@ -78,7 +77,10 @@ async function settleWithheldReferral(tx: SqlExecutor, input: { launch: string; 
 	if (!credit || credit.status !== 'withheld' || !credit.reason?.startsWith('flagged')) return;
 	const { launch, contactId: referredId, now } = input;
 	const source = input.source ?? 'review';
-	if (input.decision === 'clear') await setReferralCreditStatus(tx, { launch, referredId, to: 'credited', now, source });
+	// Cleared but still unconfirmed (double opt-in): it keeps waiting, now for the confirmation link.
+	const unconfirmed = (await awaitingConfirmation(tx, launch, [referredId])).has(referredId);
+	if (input.decision === 'clear' && unconfirmed) await setReferralCreditStatus(tx, { launch, referredId, to: 'withheld', reason: UNCONFIRMED_REASON, now, source });
+	else if (input.decision === 'clear') await setReferralCreditStatus(tx, { launch, referredId, to: 'credited', now, source });
 	else await setReferralCreditStatus(tx, { launch, referredId, to: 'withheld', reason: 'confirmed as spam on the review desk', now, source });
 }
 
@@ -88,17 +90,7 @@ async function flaggedEntries(tx: SqlExecutor, launch: string, contactId: string
 
 async function releaseHeldSync(tx: SqlExecutor, launch: string, contactId: string, now: number): Promise<string[]> {
 	const entries = await flaggedEntries(tx, launch, contactId);
-	if (entries.length === 0) return [];
-	const { scope } = await getPauseState(tx, launch);
-	const noEmail = (await contactsWithoutEmail(tx, [contactId])).size > 0;
-	let heldByPause = false;
-	for (const entry of entries) {
-		const status = noEmail && EMAIL_KINDS.includes(entry.kind) ? 'waiting' : holdsKind(scope, entry.kind) ? 'held' : 'pending';
-		heldByPause ||= status === 'held';
-		await tx.execute('UPDATE outbox SET status = $2, next_attempt_at = $3, updated_at = $3 WHERE id = $1', [entry.id, status, now]);
-	}
-	if (heldByPause) await applySystemTag(tx, { launch, contactIds: [contactId], tag: HOLDING_TAG, kind: 'segment', source: 'kill-switch' });
-	return entries.map((e) => e.id);
+	return (await releaseContactEntries(tx, { launch, contactId, entries, now })).map((e) => e.id);
 }
 
 async function discardHeldSync(tx: SqlExecutor, launch: string, contactId: string, now: number): Promise<string[]> {

@@ -12,6 +12,8 @@ import { enqueueOutboxEntry } from '../outbox/enqueue';
 import type { OutboxStatus } from '../outbox/entry';
 import { adoptWokenSync } from '../outbox/waiting';
 import { normalizeEmail } from '../normalize';
+import { enterSignupOptIn, type DoubleOptInOptions, type SignupOptIn } from '../optin/capture';
+import { CONFIRMATION_EMAIL_KIND, UNCONFIRMED_REASON } from '../optin/rules';
 import { enterSignupReferrals, type SignupReferral } from '../referrals/capture';
 import { getLaunchSettings } from '../settings/settings';
 import type { SqlExecutor } from '../store';
@@ -32,6 +34,8 @@ export interface CaptureResult extends UpsertContactResult {
 	abuse: { signals: AbuseSignal[]; flagged: boolean; heldSync: string[] };
 	/** The person's referral code and what the code they came with did. */
 	referral: SignupReferral;
+	/** Double opt-in: whether the person must still confirm, and the confirmation email this signup queued. */
+	optin: SignupOptIn;
 }
 
 /** What the abuse checks of a signup need besides the signup: the settings, the launch's secret, the sender. */
@@ -91,6 +95,8 @@ export async function captureSignup(
 		claimFor?: { workerId: string; leaseMs: number };
 		/** Check the signup for abuse signals (left out: no checks, nothing flagged). */
 		abuse?: CaptureAbuseInput;
+		/** Double opt-in (left out: off): a new person confirms their address before syncs go out and their referral counts. */
+		doubleOptIn?: DoubleOptInOptions;
 	},
 ): Promise<CaptureResult> {
 	const now = input.now ?? Date.now();
@@ -123,33 +129,34 @@ export async function captureSignup(
 		}
 	}
 	const verdict = input.abuse ? await signupAbuse(tx, input, input.abuse, result, now) : { signals: [], flagged: false };
+	// Before the syncs: a person who must confirm their address first has them wait (status unconfirmed).
+	const optin = await enterSignupOptIn(tx, { launch: input.launch, contactId: result.contactId, created: result.created, email: input.signup.email ?? null, options: input.doubleOptIn, secret: input.policy.secret, now, source: input.source });
 	const pendingSync = await enqueueSignupSync(tx, input.launch, input.policy.syncKinds, result);
+	// The confirmation email is claimed for this signup's run like a sync (and held with them when the signup is flagged).
+	if (optin.email) pendingSync.unshift({ id: optin.email.id, kind: CONFIRMATION_EMAIL_KIND, created: optin.email.created, status: optin.email.status });
 	// A flagged contact's syncs wait for a person (Clear / Confirm as spam on the review desk), when the creator chose so.
 	const heldSync = verdict.flagged && input.abuse?.settings.holdFlaggedSync
 		? await holdSyncForReview(tx, { launch: input.launch, contactId: result.contactId, entryIds: pendingSync.map((p) => p.id), source: input.source, now })
 		: [];
 	for (const p of pendingSync) if (heldSync.includes(p.id)) p.status = 'flagged';
 	const fresh = pendingSync.filter((p) => p.created && !heldSync.includes(p.id)).map((p) => p.id);
-	const claimedSync: CaptureResult['claimedSync'] = [];
-	if (input.claimFor && fresh.length > 0) {
-		// The clock now, not `now`: the entries were enqueued due at their own (later) insert time, and a
-		// claim at the earlier `now` would find them not yet due whenever the millisecond had turned.
-		const claimed = await claimDueOutboxEntries(tx, { launch: input.launch, ids: fresh, limit: fresh.length, leaseMs: input.claimFor.leaseMs, workerId: input.claimFor.workerId, now: Math.max(now, Date.now()) });
-		for (const entry of claimed) claimedSync.push({ id: entry.id, kind: entry.kind, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey });
-	}
+	const claimedSync = input.claimFor ? await claimForRun(tx, input.launch, fresh, input.claimFor, now) : [];
 	const abuse = { signals: verdict.signals.map((f) => f.signal), flagged: verdict.flagged, heldSync };
 	// Last: it takes the launch's line lock, held only until the commit. A flagged signup's referral
 	// waits (withheld) until a person clears the flag on the review desk.
-	const referral = await enterSignupReferrals(tx, {
-		launch: input.launch,
-		contactId: result.contactId,
-		created: result.created,
-		referralCode: input.signup.referralCode,
-		now,
-		source: input.source,
-		withholdReason: verdict.flagged ? `flagged: ${abuse.signals.join(', ') || 'an undecided abuse flag'}` : null,
-	});
-	return { ...result, attribution, consent, pendingSync, claimedSync, abuse, referral };
+	// An unconfirmed signup's referral waits for the confirmation link (double opt-in).
+	const withholdReason = verdict.flagged ? `flagged: ${abuse.signals.join(', ') || 'an undecided abuse flag'}` : optin.status === 'unconfirmed' ? UNCONFIRMED_REASON : null;
+	const referral = await enterSignupReferrals(tx, { launch: input.launch, contactId: result.contactId, created: result.created, referralCode: input.signup.referralCode, now, source: input.source, withholdReason });
+	return { ...result, attribution, consent, pendingSync, claimedSync, abuse, referral, optin };
+}
+
+/** The new sync entries, claimed for the run this signup starts. */
+async function claimForRun(tx: SqlExecutor, launch: string, ids: string[], claimFor: { workerId: string; leaseMs: number }, now: number): Promise<CaptureResult['claimedSync']> {
+	if (ids.length === 0) return [];
+	// The clock now, not `now`: the entries were enqueued due at their own (later) insert time, and a
+	// claim at the earlier `now` would find them not yet due whenever the millisecond had turned.
+	const claimed = await claimDueOutboxEntries(tx, { launch, ids, limit: ids.length, leaseMs: claimFor.leaseMs, workerId: claimFor.workerId, now: Math.max(now, Date.now()) });
+	return claimed.map((entry) => ({ id: entry.id, kind: entry.kind, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey }));
 }
 
 function signupAbuse(tx: SqlExecutor, input: { launch: string; signup: ValidSignup; source: string }, abuse: CaptureAbuseInput, result: UpsertContactResult, now: number) {

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 
 import type { AbuseOptions } from '../abuse/rules';
 import type { AttributionKey } from '../attribution';
+import type { DoubleOptInOptions } from '../optin/capture';
 
 /**
  * Signup capture rules: what a signup must carry, what counts as a bot, what happens to attribution
@@ -69,6 +70,8 @@ export interface CaptureOptions {
 	syncKinds?: string[];
 	/** Abuse signals: disposable domains, velocity limits, holding flagged syncs, what a failed CAPTCHA does (abuse/rules.ts). */
 	abuse?: AbuseOptions;
+	/** Double opt-in (left out: off): new people confirm their address by email before syncs and referral credit (optin/). */
+	doubleOptIn?: DoubleOptInOptions;
 	/** The hosted form's own settings. */
 	hostedForm?: {
 		askFirstName?: boolean;

@@ -201,6 +201,7 @@ export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: 
 				consentText: verdict.signup.consentGiven ? s.options.hostedForm?.consentText : undefined,
 				claimFor: s.claimFor,
 				abuse: { settings: abuse, secret: launch.secret, remoteAddress: s.request.remoteAddress ?? null, captcha: s.captcha },
+				doubleOptIn: s.options.doubleOptIn,
 				now: s.now,
 			});
 		});

@@ -7,6 +7,7 @@ import { inList, type SqlExecutor, type SqlValue } from '../store';
 import { applySystemTag, HOLDING_TAG } from '../system-tags';
 import type { OutboxKind, OutboxStatus } from './entry';
 import { wholeNumber } from './input';
+import { awaitingConfirmation, kindAwaitsConfirmation } from '../optin/rules';
 import { getPauseState, holdsKind, type PauseScope } from './kill-switch';
 import { contactsWithoutEmail, EMAIL_KINDS, waitingEntry } from './waiting';
 
@@ -84,6 +85,7 @@ export async function enqueueOutboxEntries(tx: SqlExecutor, inputs: readonly Enq
 		row.scope = scopes.get(row.launch)!;
 		if (holdsKind(row.scope, row.kind)) row.status = 'held';
 	}
+	await awaitConfirmation(tx, rows);
 	const joined = await waitForEmail(tx, rows);
 	const toInsert = rows.filter((r) => !joined.has(r.id));
 	const inserted = new Set<string>();
@@ -156,7 +158,7 @@ async function existingEntries(tx: SqlExecutor, rows: readonly { launch: string;
  */
 async function waitForEmail(tx: SqlExecutor, rows: Array<{ id: string; launch: string; kind: string; input: EnqueueOutboxInput; status: OutboxStatus }>): Promise<Map<string, string>> {
 	const joined = new Map<string, string>();
-	const candidates = rows.filter((r) => EMAIL_KINDS.includes(r.kind) && r.input.contactId);
+	const candidates = rows.filter((r) => EMAIL_KINDS.includes(r.kind) && r.input.contactId && r.status !== 'unconfirmed');
 	if (candidates.length === 0) return joined;
 	const noEmail = await contactsWithoutEmail(tx, candidates.map((r) => r.input.contactId!));
 	for (const row of candidates) {
@@ -166,4 +168,21 @@ async function waitForEmail(tx: SqlExecutor, rows: Array<{ id: string; launch: s
 		else row.status = 'waiting';
 	}
 	return joined;
+}
+
+/**
+ * Syncs of a person who has not confirmed their address yet (double opt-in) wait, status
+ * `unconfirmed`, until they do (optin/confirm.ts releases them). Sets `status` on those rows.
+ */
+async function awaitConfirmation(tx: SqlExecutor, rows: Array<{ launch: string; kind: string; input: EnqueueOutboxInput; status: OutboxStatus }>): Promise<void> {
+	const byLaunch = new Map<string, string[]>();
+	for (const r of rows) if (r.input.contactId) (byLaunch.get(r.launch) ?? byLaunch.set(r.launch, []).get(r.launch)!).push(r.input.contactId);
+	for (const [launch, contactIds] of byLaunch) {
+		const waiting = await awaitingConfirmation(tx, launch, contactIds);
+		if (waiting.size === 0) continue;
+		for (const r of rows) {
+			const sentBy = r.launch === launch && r.input.contactId ? waiting.get(r.input.contactId) : undefined;
+			if (sentBy && kindAwaitsConfirmation(r.kind, sentBy)) r.status = 'unconfirmed';
+		}
+	}
 }

@@ -11,9 +11,11 @@ export type OutboxKind = 'grant' | 'revoke' | 'esp_sync' | 'crm_sync' | 'tag_syn
  * waiting: an ESP sync for a contact without an email; pending once one is linked (waiting.ts).
  * flagged: a sync of a flagged signup, held until a person clears it (pending) or confirms it as spam
  * (discarded) on the review desk (abuse/review.ts).
+ * unconfirmed: a sync of a person who has not confirmed their address yet (double opt-in); released
+ * when they confirm (optin/confirm.ts), never claimed before.
  */
-export type OutboxStatus = 'pending' | 'claimed' | 'failed' | 'done' | 'dead' | 'held' | 'discarded' | 'waiting' | 'flagged';
-export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'claimed', 'failed', 'done', 'dead', 'held', 'discarded', 'waiting', 'flagged'];
+export type OutboxStatus = 'pending' | 'claimed' | 'failed' | 'done' | 'dead' | 'held' | 'discarded' | 'waiting' | 'flagged' | 'unconfirmed';
+export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'claimed', 'failed', 'done', 'dead', 'held', 'discarded', 'waiting', 'flagged', 'unconfirmed'];
 
 export interface OutboxEntry {
 	id: string;

@@ -94,8 +94,10 @@ export async function setReferralCreditStatus(
 	const [row] = await tx.query<CreditRow>(`SELECT referred_id, referrer_id, code, status, reason FROM referral_credits WHERE launch = $1 AND referred_id = $2${lock}`, [input.launch, input.referredId]);
 	if (!row) return null;
 	const credit = toCredit(row);
-	if (credit.status === 'refused' || credit.status === input.to) return credit;
 	const reason = input.to === 'withheld' ? (input.reason ?? 'withheld') : null;
+	// A credit withheld for one reason may go on waiting for another (a flag cleared, the address still unconfirmed): the new reason is recorded.
+	if (credit.status === 'refused' || (credit.status === input.to && credit.reason === reason)) return credit;
+	if (credit.status === 'credited' && input.to === 'credited') return credit;
 	await tx.execute('UPDATE referral_credits SET status = $1, reason = $2, updated_at = $3 WHERE launch = $4 AND referred_id = $5', [input.to, reason, input.now, input.launch, input.referredId]);
 	await recordEvents(tx, [{ launch: input.launch, contactId: credit.referrerId, type: input.to === 'credited' ? 'referral.released' : 'referral.withheld', source: input.source, data: { referredId: input.referredId, reason }, at: input.now }]);
 	await recountReferralCredits(tx, input.launch, credit.referrerId, input.now);

@@ -3,9 +3,10 @@ import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, t
 import { isLedgerUnavailable } from '../../ledger';
 import { storageProperties, waitlistLedgerConnectionTest, webhookLedger } from '../shared/ledgerAccess';
 import { answerLedgerDown, asNodeError, logLedgerDown } from '../shared/ledgerDown';
-import { pathFromParameter, snippetPathFromParameter, statusPathFromParameter } from '../shared/webhookPaths';
+import { confirmPathFromParameter, pathFromParameter, snippetPathFromParameter, statusPathFromParameter } from '../shared/webhookPaths';
 import { captchaSecretTest } from './captchaSecretTest';
 import { captureProperties } from './description';
+import { isConfirmRequest, serveConfirmPage } from './handlers/confirm';
 import { serveFormPage } from './handlers/formPage';
 import { receiveSignup } from './handlers/signup';
 import { isSnippetRequest, serveSnippet } from './handlers/snippet';
@@ -45,13 +46,15 @@ export class WaitlistCaptureTrigger implements INodeType {
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...snippetPathFromParameter(), isFullPath: true },
 			// A person's status page (place in line, referrals), opened from a signed link.
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...statusPathFromParameter(), isFullPath: true },
+			// Double opt-in: the link in the confirmation email.
+			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...confirmPathFromParameter(), isFullPath: true },
 		],
 		properties: [...storageProperties(1.1), ...captureProperties],
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest, captchaSecretTest } };
 
-	/** Picks the handler: the snippet (GET …/snippet.js), a status page (GET …/status), the hosted form (GET), or a signup (POST). */
+	/** Picks the handler: the snippet (GET …/snippet.js), a status page (GET …/status), a confirmation link (GET …/confirm), the hosted form (GET), or a signup (POST). */
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const req = this.getRequestObject() as unknown as IncomingRequest;
 		const res = this.getResponseObject() as unknown as ExpressLikeResponse;
@@ -61,6 +64,7 @@ export class WaitlistCaptureTrigger implements INodeType {
 		try {
 			const ledger = await webhookLedger(this, LEDGER_UNREACHABLE);
 			if (isSetup && isStatusRequest(req)) return await serveStatusPage(this, ledger, req, res, options);
+			if (isSetup && isConfirmRequest(req)) return await serveConfirmPage(this, ledger, req, res, options);
 			return await (isSetup ? serveFormPage(ledger, req, res, options) : receiveSignup(this, ledger, options));
 		} catch (error) {
 			if (!isLedgerUnavailable(error)) throw asNodeError(this.getNode(), error);

@@ -142,6 +142,14 @@ export const captureProperties: INodeProperties[] = [
 					'What the ledger keeps of click IDs (gclid, fbclid …), referrer and landing URL when the person did not tick the consent box. Referrer and landing URL keep only their site (https://example.com), never the page or its query string. Campaign names (utm_*) are kept unless they hold an email address or a link.',
 			},
 			{
+				displayName: 'Confirmation Link Valid (Days)',
+				name: 'confirmLinkDays',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 7,
+				description: 'With Double Opt-In: how long the link in the confirmation email works. After that it says so, and signing up again sends a new one.',
+			},
+			{
 				displayName: 'Cookie Consent',
 				name: 'consentMode',
 				type: 'options',
@@ -160,6 +168,27 @@ export const captureProperties: INodeProperties[] = [
 				type: 'number',
 				default: 30,
 				description: 'How long the landing-page snippet remembers campaign parameters (only with consent)',
+			},
+			{
+				displayName: 'Double Opt-In',
+				name: 'doubleOptIn',
+				type: 'options',
+				options: [
+					{ name: 'Off', value: 'off', description: 'Every signup counts at once' },
+					{
+						name: 'On: n8n Sends the Confirmation Email',
+						value: 'n8n',
+						description: 'A Send Email node after this trigger mails the link in the signup\'s optin.confirmLink field',
+					},
+					{
+						name: 'On: My Email Platform Sends It',
+						value: 'esp',
+						description: "Your ESP's own double opt-in (e.g. a Kit form with \"Send incentive email\" on) mails the person; tell the ledger when they confirm with Waitlist Contact → Confirm Opt-In",
+					},
+				],
+				default: 'off',
+				description:
+					'Whether a new person must confirm their address by clicking a link in an email before they count. Until they do, the Kit / HubSpot syncs wait and a referral that brought them does not move their friend up. Example: with "n8n sends", ada@example.com gets "Confirm your signup" with a link to …/confirm; her syncs go out when she clicks it.',
 			},
 			{
 				displayName: 'Honeypot Field',

@@ -1,6 +1,6 @@
 import type { IWebhookFunctions } from 'n8n-workflow';
 
-import type { AbuseOptions, AttributionWithoutConsent, CaptureOptions } from '../../ledger';
+import type { AbuseOptions, AttributionWithoutConsent, CaptureOptions, ConfirmationSender } from '../../ledger';
 
 /** The Waitlist Capture Trigger's parameters, read once per request into plain values. */
 export interface CaptureTriggerOptions {
@@ -19,6 +19,8 @@ export interface CaptureTriggerOptions {
 	answerWithContactDetails: boolean;
 	/** Referral links and the thank-you page's place in line. */
 	referrals: { linkBase: string; showPlaceInLine: boolean };
+	/** Double opt-in: who sends the confirmation email ('off': no confirmation), and how long its link works. */
+	doubleOptIn: { sentBy: 'off' | ConfirmationSender; linkValidDays: number };
 	/** The CAPTCHA to check (its secret key comes from the CAPTCHA Secret Key credential), or null. */
 	captcha: { provider: 'turnstile' | 'hcaptcha'; siteKey: string } | null;
 }
@@ -47,7 +49,9 @@ interface OptionSettings {
 	allowedOrigins?: string;
 	answerWithContactDetails?: boolean;
 	attributionWithoutConsent?: AttributionWithoutConsent;
+	confirmLinkDays?: number;
 	cookieDays?: number;
+	doubleOptIn?: 'off' | ConfirmationSender;
 	consentMode?: 'always' | 'checkbox' | 'cmp' | 'never';
 	honeypotField?: string;
 	maxBodyKb?: number;
@@ -116,6 +120,7 @@ export function captureTriggerOptions(ctx: IWebhookFunctions): CaptureTriggerOpt
 		spikeMode: ctx.getNodeParameter('spikeMode', false) as boolean,
 		answerWithContactDetails: settings.answerWithContactDetails ?? false,
 		referrals: { linkBase: (settings.referralLinkBase ?? '').trim(), showPlaceInLine: settings.showPlaceInLine ?? true },
+		doubleOptIn: { sentBy: settings.doubleOptIn ?? 'off', linkValidDays: Math.max(1, settings.confirmLinkDays ?? 7) },
 		captcha: captchaOption(ctx),
 	};
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import type { SignupFormField } from '../../ledger';
+import type { ConfirmByTokenResult, SignupFormField } from '../../ledger';
 import { escapeHtml } from '../shared/page/escape';
 
 /**
@@ -176,4 +176,20 @@ export function renderStatus(title: string, standing: PlaceInLine | null): Rende
 		return page(title, `<h1>${escapeHtml(title)}</h1>\n<p role="alert">This status link is not valid. Open the link exactly as you received it, or sign up again to get a new one.</p>`);
 	}
 	return page(`Your place in line · ${title}`, `<h1>Your place in line</h1>\n${placeHtml(standing)}`);
+}
+
+/** What the confirmation page says for each outcome of a confirmation link. */
+const CONFIRM_WORDS: Record<ConfirmByTokenResult['outcome'], { heading: string; text: string; role: 'status' | 'alert' }> = {
+	confirmed: { heading: "You're confirmed", text: 'Thanks! Your email address is confirmed and your place on the waitlist counts.', role: 'status' },
+	already_confirmed: { heading: 'Already confirmed', text: 'This address was already confirmed. Nothing more to do.', role: 'status' },
+	not_required: { heading: "You're on the list", text: 'This address needs no confirmation. Nothing more to do.', role: 'status' },
+	invalid: { heading: 'This link is not valid', text: 'Open the link exactly as it is in the email (copying it can cut it short), or sign up again to get a new one.', role: 'alert' },
+	expired: { heading: 'This link has expired', text: 'Confirmation links work for a few days. Sign up again with the same address and a new link is sent.', role: 'alert' },
+	unknown: { heading: 'This signup was not found', text: 'This address is no longer on the list. Sign up again if you want to join.', role: 'alert' },
+};
+
+/** The page a double opt-in link opens. */
+export function renderConfirm(title: string, outcome: ConfirmByTokenResult['outcome']): RenderedPage {
+	const words = CONFIRM_WORDS[outcome];
+	return page(`${words.heading} · ${title}`, `<h1>${escapeHtml(words.heading)}</h1>\n<p role="${words.role}">${escapeHtml(words.text)}</p>`);
 }

@@ -34,6 +34,12 @@ export function statusPathFromParameter(): Pick<IWebhookDescription, 'path'> {
 	return helpers.webhookDescriptionFields!({ path: helpers.fromFunction!((parameters: INodeParameters) => `${String(parameters.path)}/status`) });
 }
 
+/** "<Path>/confirm" (double opt-in: the link in the confirmation email). Self-contained, like the ones above. */
+export function confirmPathFromParameter(): Pick<IWebhookDescription, 'path'> {
+	if (!nativeResolvers) return { path: '={{$parameter["path"]}}/confirm' };
+	return helpers.webhookDescriptionFields!({ path: helpers.fromFunction!((parameters: INodeParameters) => `${String(parameters.path)}/confirm`) });
+}
+
 /**
  * Hidden: n8n parses a version-1 webhook node's body itself unless `options.binaryData` is set. Both
  * triggers read the raw bytes instead — signatures are over the exact bytes sent, and a malformed or

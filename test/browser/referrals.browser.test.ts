@@ -16,6 +16,18 @@ import { signupTemplateAllowing } from '../support/signup-template';
  * referrer's count up by one; the status page shows it; a tampered status link is refused.
  */
 
+/** A second copy of the signup template on the same n8n, with Double Opt-In on (n8n sends the email) in a launch of its own. */
+function optInTemplate(): ReturnType<typeof signupTemplateAllowing> {
+	const wf = signupTemplateAllowing('https://unused.example.com');
+	wf.id = 'wlSignupOptIn001';
+	wf.name = 'Waitlist signup (double opt-in)';
+	const trigger = wf.nodes.find((n) => n.type.endsWith('.waitlistCaptureTrigger'))! as { parameters: Record<string, unknown>; webhookId?: string };
+	trigger.webhookId = '5b0c3a5e-0000-4000-8000-00000000f019';
+	Object.assign(trigger.parameters, { path: 'waitlist-optin', launch: 'optin' });
+	trigger.parameters.settings = { ...(trigger.parameters.settings as object), doubleOptIn: 'n8n' };
+	return wf;
+}
+
 function landingPage(n8n: E2eN8n, title: string): string {
 	const action = n8n.webhookUrl('waitlist-signup');
 	return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>
@@ -38,7 +50,7 @@ describe('browser: referral links, place in line and the status page (headless C
 	before(async () => {
 		const pages: Record<string, string> = {};
 		site = await serveLandingSite(pages);
-		n8n = await startE2eN8n({ workflows: [signupTemplateAllowing(site.origin)] });
+		n8n = await startE2eN8n({ workflows: [signupTemplateAllowing(site.origin), optInTemplate()] });
 		Object.assign(pages, { '/landing': landingPage(n8n, 'Spring course'), '/pricing': landingPage(n8n, 'Pricing') });
 		browser = await launchChromium();
 		ledger = new Ledger(await openStore({ driver: 'sqlite', path: n8n.ledgerPath }));
@@ -124,6 +136,46 @@ describe('browser: referral links, place in line and the status page (headless C
 		await page.setViewportSize({ width: 390, height: 844 });
 		await page.goto(statusLink);
 		await page.screenshot({ path: join(ARTIFACTS_DIR, 'referral-status-phone.png'), fullPage: true });
+		await context.close();
+	});
+
+	it('double opt-in: the emailed link confirms once and releases the syncs; a tampered link is refused (desktop and phone)', async () => {
+		const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1100, height: 800 } });
+		const page = await context.newPage();
+		await joinOnHostedForm(page, n8n.webhookUrl('waitlist-optin'), 'optin@example.com');
+		assert.match((await page.textContent('body')) ?? '', /check your inbox: click the link/);
+		const found = await ledger.contacts.find({ launch: 'optin', kind: 'email', value: 'optin@example.com' });
+		assert.ok(found);
+		const syncs = async () => (await ledger.outbox.list({ launch: 'optin', kinds: ['esp_sync', 'crm_sync'] })).map((e) => e.status).sort();
+		assert.deepEqual(await syncs(), ['unconfirmed', 'unconfirmed'], 'Kit and HubSpot wait for the confirmation');
+		// What the Send Email node mails: the link the ledger put in the confirmation email's entry.
+		const [email] = await ledger.outbox.list({ launch: 'optin', kinds: ['optin_email'] });
+		const confirmLink = String(email?.payload.confirmLink);
+		assert.ok(confirmLink.startsWith(`${n8n.webhookUrl('waitlist-optin')}/confirm?token=`), confirmLink);
+
+		const first = await page.goto(confirmLink);
+		assert.equal(first?.status(), 200);
+		assert.match((await page.textContent('h1')) ?? '', /You're confirmed/);
+		await page.screenshot({ path: join(ARTIFACTS_DIR, 'optin-confirmed.png'), fullPage: true });
+		assert.deepEqual(await syncs(), ['pending', 'pending'], 'released for the outbox drain');
+		const again = await page.goto(confirmLink);
+		assert.equal(again?.status(), 200);
+		assert.match((await page.textContent('h1')) ?? '', /Already confirmed/);
+		const history = await ledger.contacts.history(found.id);
+		assert.equal(history.filter((e) => e.type === 'optin.confirmed').length, 1, 'confirmed once');
+
+		const url = new URL(confirmLink);
+		const token = url.searchParams.get('token')!;
+		url.searchParams.set('token', `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`);
+		const tampered = await page.goto(url.toString());
+		assert.equal(tampered?.status(), 400);
+		assert.match((await page.textContent('body')) ?? '', /This link is not valid/);
+		await page.screenshot({ path: join(ARTIFACTS_DIR, 'optin-refused.png'), fullPage: true });
+		await page.setViewportSize({ width: 390, height: 844 });
+		await page.goto(confirmLink);
+		await page.screenshot({ path: join(ARTIFACTS_DIR, 'optin-confirmed-phone.png'), fullPage: true });
+		await page.goto(url.toString());
+		await page.screenshot({ path: join(ARTIFACTS_DIR, 'optin-refused-phone.png'), fullPage: true });
 		await context.close();
 	});
 });

@@ -87,7 +87,7 @@ for (const driver of DRIVERS) {
 			assert.ok(entry!.nextAttemptAt >= Date.now() + 25_000, 'Retry-After of 30 s honoured');
 
 			const status = await run({ operation: 'status', launch });
-			assert.deepEqual(status.output(OUTBOX)[0]?.byStatus, { pending: 0, claimed: 0, failed: 1, done: 2, dead: 0, held: 0, discarded: 0, waiting: 0, flagged: 0 });
+			assert.deepEqual(status.output(OUTBOX)[0]?.byStatus, { pending: 0, claimed: 0, failed: 1, done: 2, dead: 0, held: 0, discarded: 0, waiting: 0, flagged: 0, unconfirmed: 0 });
 		});
 
 		it('ack with continue-on-fail: a bad item becomes an error item, the others are settled, pairedItem kept', async () => {

@@ -1,13 +1,17 @@
 import { NodeOperationError, type IDataObject, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
-import { CLICK_AND_CAMPAIGN_KEYS, type Ledger, type SubmitResult } from '../../../ledger';
+import { CLICK_AND_CAMPAIGN_KEYS, type DoubleOptInOptions, type Ledger, type SubmitResult } from '../../../ledger';
 import { captchaToken, verifyCaptcha } from '../captcha';
 import { header, readSignupBody, remoteAddress, wantsHtml, withQuery, type ExpressLikeResponse, type IncomingRequest } from '../http';
 import type { CaptureTriggerOptions } from '../options';
 import { renderThankYou, type PlaceInLine } from '../page';
+import { confirmPageUrl } from './confirm';
 import { applyCors, ownOrigins } from './origin';
 import { publicSignupAnswer, sendHostedForm, sendPage, signupAnswer } from './respond';
 import { placeInLineOf, referralLinkBase, statusLinkFor } from './status';
+
+/** Said on the thank-you page while the person has not confirmed their address. */
+const CONFIRM_REMINDER = 'Please check your inbox: click the link in the email we just sent to confirm your address.';
 
 /** How long this signup's own run holds its sync entries before the drain may take them over. */
 export const SYNC_LEASE_MS = 10 * 60_000;
@@ -67,7 +71,9 @@ function answerSignedUp(
 async function answerAccepted(ctx: IWebhookFunctions, ledger: Ledger, req: IncomingRequest, res: ExpressLikeResponse, options: CaptureTriggerOptions, accepted: Accepted, html: boolean): Promise<IDataObject> {
 	const answer = signupAnswer(accepted.result, options.answerWithContactDetails);
 	const place = html ? await thankYouPlace(ctx, ledger, req, options, accepted) : undefined;
-	const message = place || accepted.result.created || !options.referrals.showPlaceInLine ? options.page.thankYouMessage : "You're already on the list.";
+	const welcome = place || accepted.result.created || !options.referrals.showPlaceInLine ? options.page.thankYouMessage : "You're already on the list.";
+	// Double opt-in: the person must know an email is on its way, and that they count once they click it.
+	const message = accepted.result.optin.status === 'unconfirmed' ? `${welcome} ${CONFIRM_REMINDER}` : welcome;
 	answerSignedUp(ctx, res, options, answer, accepted.signup.attribution, html, { message, place });
 	return answer.full;
 }
@@ -89,11 +95,24 @@ function signupItem(launch: string, answer: IDataObject, { result, signup, abuse
 		// The person's own referral code, and the code they came with if any (for the ESP's referral fields).
 		referralCode: result.referral.code,
 		referredBy: result.referral.referredBy ? (result.referral.referredBy as unknown as IDataObject) : null,
+		// Double opt-in: unconfirmed until the person clicks confirmLink (a Send Email node mails it; sync.optin_email acks it).
+		optin: optinItem(result.optin),
 		// Abuse signals this signup raised; flagged: the contact waits on the review desk (Flagged signups).
 		abuse: result.abuse as unknown as IDataObject,
 		// By kind, for expressions like {{ $json.sync.esp_sync.id }}; absent when nothing needs sending.
 		sync: Object.fromEntries(result.claimedSync.map((entry) => [entry.kind, { id: entry.id, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey }])),
 	};
+}
+
+/** What the run needs of double opt-in: the person's state and, when n8n sends it, the email's link and address. */
+function optinItem(optin: Accepted['result']['optin']): IDataObject {
+	return { status: optin.status, sentBy: optin.sentBy ?? null, confirmLink: optin.email?.confirmLink ?? null, emailQueued: optin.email ? optin.email.created : false };
+}
+
+/** The trigger's Double Opt-In option for the ledger, with the confirmation page's address (this trigger's `…/confirm`). */
+function doubleOptInOf(ctx: IWebhookFunctions, options: CaptureTriggerOptions): DoubleOptInOptions | undefined {
+	const { sentBy, linkValidDays } = options.doubleOptIn;
+	return sentBy === 'off' ? undefined : { sentBy, linkValidDays, confirmUrl: confirmPageUrl(ctx) };
 }
 
 /** The CAPTCHA's verdict from the provider, with the secret key from the CAPTCHA Secret Key credential. */
@@ -119,7 +138,7 @@ export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, opti
 	try {
 		verdict = await ledger.capture.submit({
 			launch: options.launch,
-			options: options.capture,
+			options: { ...options.capture, doubleOptIn: doubleOptInOf(ctx, options) },
 			request: { body, origin: header(req, 'origin'), ownOrigins: ownOrigins(ctx, req), remoteAddress: address, userAgent: header(req, 'user-agent') ?? null },
 			// The run this signup starts syncs its own entries; in spike mode the batch drain does.
 			claimFor: options.spikeMode ? undefined : { workerId: `n8n:${ctx.getNode().name}`, leaseMs: SYNC_LEASE_MS },

@@ -18,6 +18,8 @@ const OPERATIONS: { [R in keyof ContactNodeOperations]: Record<ContactNodeOperat
 		history: contact.history.execute,
 		place: contact.place.execute,
 		referrals: contact.referrals.execute,
+		confirmOptIn: contact.confirmOptIn.execute,
+		unconfirmed: contact.unconfirmed.execute,
 	},
 	launchSetting: { get: launchSetting.get.execute, update: launchSetting.update.execute },
 };

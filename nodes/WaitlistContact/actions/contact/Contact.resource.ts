@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import * as confirmOptIn from './confirmOptIn.operation';
 import * as find from './find.operation';
 import * as forget from './forget.operation';
 import * as get from './get.operation';
@@ -8,10 +9,11 @@ import * as link from './link.operation';
 import * as merge from './merge.operation';
 import * as place from './place.operation';
 import * as referrals from './referrals.operation';
+import * as unconfirmed from './unconfirmed.operation';
 import * as unmerge from './unmerge.operation';
 import * as upsert from './upsert.operation';
 
-export { find, forget, get, history, link, merge, place, referrals, unmerge, upsert };
+export { confirmOptIn, find, forget, get, history, link, merge, place, referrals, unconfirmed, unmerge, upsert };
 
 export const description: INodeProperties[] = [
 	{
@@ -21,6 +23,12 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		default: 'upsert',
 		options: [
+			{
+				name: 'Confirm Opt-In',
+				value: 'confirmOptIn',
+				description: "Mark a person's address as confirmed (double opt-in) when your email platform confirmed it; their waiting syncs and referral count",
+				action: 'Confirm the opt in of a contact',
+			},
 			{
 				name: 'Create or Update',
 				value: 'upsert',
@@ -49,6 +57,12 @@ export const description: INodeProperties[] = [
 				description: 'Add another email, phone or record ID to a contact',
 				action: 'Link an identifier to a contact',
 			},
+			{
+				name: 'List Unconfirmed',
+				value: 'unconfirmed',
+				description: 'People who have not clicked their double opt-in link after a while (nobody is deleted)',
+				action: 'List unconfirmed contacts',
+			},
 			{ name: 'Merge', value: 'merge', description: 'Join two contacts that are the same person; purchases, access and pending outbox work move too', action: 'Merge two contacts' },
 			{ name: 'Unmerge', value: 'unmerge', description: 'Undo a merge; access that changed while merged leaves on the Review output', action: 'Unmerge a contact' },
 		],
@@ -63,4 +77,6 @@ export const description: INodeProperties[] = [
 	...history.description,
 	...place.description,
 	...referrals.description,
+	...confirmOptIn.description,
+	...unconfirmed.description,
 ];

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { closeAllLedgers, getLedger } from '../../ledger';
+import { ledgerCredentialFor } from '../support/ledger-credential';
+import { runWebhook, type WorkflowJson } from '../support/n8n-in-process';
+import { startFakeSmtp, type FakeSmtp } from '../support/smtp-fake';
+import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
+
+/**
+ * The signup template with the trigger's Double Opt-In on (n8n sends the email): the run mails the
+ * signed link through the Send Email node (a local fake mail server) and acks the email's outbox
+ * entry, Kit and HubSpot are skipped; opening the link on the trigger's …/confirm confirms once and
+ * releases their syncs.
+ */
+const TRIGGER = 'Waitlist Capture Trigger';
+
+function optInTemplate(): WorkflowJson {
+	const wf = JSON.parse(readFileSync(join(__dirname, '..', '..', 'workflows', 'waitlist-signup.json'), 'utf8')) as WorkflowJson;
+	const trigger = wf.nodes.find((n) => n.name === TRIGGER)!;
+	trigger.parameters = { ...trigger.parameters, settings: { doubleOptIn: 'n8n' } };
+	return wf;
+}
+
+for (const driver of DRIVERS) {
+	describe(`[${driver}] signup template in-process: double opt-in email and confirmation`, () => {
+		let db: TestDatabase;
+		let smtp: FakeSmtp;
+		before(async () => {
+			db = await freshDatabase(driver);
+			smtp = await startFakeSmtp();
+		});
+		after(async () => {
+			await smtp.close();
+			await closeAllLedgers();
+			await db.drop();
+		});
+
+		it('mails the confirmation link and acks it; Kit and HubSpot wait; the link confirms once and releases them', async () => {
+			const template = optInTemplate();
+			const credentials = { ...ledgerCredentialFor(db.config), smtp: { host: '127.0.0.1', port: smtp.port, secure: false, disableStartTls: true, user: '', password: '' } };
+			const result = await runWebhook(template, { node: TRIGGER, request: { body: { email: 'ada@example.com', first_name: 'Ada' } }, credentials });
+			assert.equal(result.response.status, 201);
+			assert.equal(result.workflow?.ran('Kit: add subscriber'), false, 'Kit waits for the confirmation');
+			assert.equal(result.workflow?.ran('HubSpot: upsert contact'), false, 'HubSpot waits for the confirmation');
+			assert.equal(result.workflow?.error('Email: confirm address'), undefined, result.workflow?.error('Email: confirm address')?.message);
+			assert.equal(result.workflow?.output('Ledger: email sent')[0]?.outcome, 'done');
+			assert.equal(smtp.messages.length, 1);
+			assert.deepEqual(smtp.messages[0]!.to, ['ada@example.com']);
+			const body = smtp.messages[0]!.data.replace(/=\r\n/g, '').replace(/=3D/g, '=');
+			const link = /https?:\/\/\S+\/confirm\?token=\S+/.exec(body)?.[0];
+			assert.ok(link, `the email carries the link: ${body}`);
+			assert.match(body, /Hi Ada,/);
+
+			const ledger = await getLedger(db.config);
+			const contactId = String(result.workflow?.output(TRIGGER)[0]?.contactId);
+			const statuses = async () => (await ledger.outbox.list({ launch: 'default', contactId })).map((e) => `${e.kind}:${e.status}`).sort();
+			assert.deepEqual(await statuses(), ['crm_sync:unconfirmed', 'esp_sync:unconfirmed', 'optin_email:done']);
+
+			const token = new URL(link).searchParams.get('token')!;
+			const open = () => runWebhook(template, { node: TRIGGER, webhookName: 'setup', request: { method: 'GET', path: '/webhook/waitlist-signup/confirm', query: { token } }, credentials });
+			const confirmed = await open();
+			assert.equal(confirmed.response.status, 200);
+			assert.match(String(confirmed.response.body), /You&#39;re confirmed|You're confirmed/);
+			assert.equal(confirmed.workflow, undefined, 'a confirmation starts no run');
+			assert.deepEqual(await statuses(), ['crm_sync:pending', 'esp_sync:pending', 'optin_email:done'], 'released for the outbox drain');
+			const again = await open();
+			assert.match(String(again.response.body), /Already confirmed/);
+			const tampered = await runWebhook(template, { node: TRIGGER, webhookName: 'setup', request: { method: 'GET', path: '/webhook/waitlist-signup/confirm', query: { token: `${token}x` } }, credentials });
+			assert.equal(tampered.response.status, 400);
+			assert.match(String(tampered.response.body), /This link is not valid/);
+		});
+	});
+}
