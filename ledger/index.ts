@@ -141,7 +141,7 @@ export type { ChecklistRecord, RecordInput, RemovalInput } from './checklist/rec
 export type { ChecklistReport, StepEvidence, StepResult, StepResultInput } from './checklist/results';
 export type { ChecklistRun, StartRunInput } from './checklist/runs';
 export { CHECKLIST_MODES, CHECKLIST_STEP_IDS, CHECKLIST_STEPS, testLaunchOf, type ChecklistMode, type ChecklistStepId, type StepStatus } from './checklist/steps';
-export type { ConfirmByTokenResult, OptInApi } from './optin/api';
+export type { ConfirmByTokenResult, ConfirmLinkCheck, OptInApi } from './optin/api';
 export type { DoubleOptInOptions, SignupOptIn } from './optin/capture';
 export type { ConfirmOutcome, UnconfirmedContact } from './optin/confirm';
 export { CONFIRMATION_EMAIL_KIND, type ConfirmationSender } from './optin/rules';

@@ -3,7 +3,7 @@ import { requiredText } from '../checks';
 import { currentContact } from '../contacts/records';
 import { LedgerInputError } from '../errors';
 import type { Store } from '../store';
-import { confirmContact, listUnconfirmed, type ConfirmOutcome, type UnconfirmedContact } from './confirm';
+import { confirmationState, confirmContact, listUnconfirmed, type ConfirmOutcome, type UnconfirmedContact } from './confirm';
 import { readConfirmToken } from './token';
 
 export type ConfirmByTokenResult =
@@ -15,11 +15,33 @@ export type ConfirmByTokenResult =
 	/** The contact is gone (forgotten) or not in this launch. */
 	| { outcome: 'unknown' };
 
+/** What a confirmation link would do, read without doing it: `ready` means the person can confirm now. */
+export type ConfirmLinkCheck = { outcome: 'ready'; contactId: string } | Exclude<ConfirmByTokenResult, { outcome: 'confirmed' }>;
+
 /** Double opt-in: confirming an address (from the signed link, or told by the ESP / a person) and the report of those who have not. */
 export class OptInApi {
 	constructor(private readonly store: Store) {}
 
-	/** GET …/confirm?token=…: confirms the person the link names, once. A merged-away contact's link confirms the merged person. */
+	/**
+	 * GET …/confirm?token=…: what the link would do, changing nothing. Mail scanners open every link in
+	 * an email; confirming on that GET would confirm addresses nobody read, so the page asks the person
+	 * to press Confirm (a POST, confirmByToken).
+	 */
+	checkConfirmLink(input: { launch: string; token: unknown; now?: number }): Promise<ConfirmLinkCheck> {
+		const now = input.now ?? Date.now();
+		return this.store.transaction(async (tx) => {
+			const reading = readConfirmToken(await captureSecret(tx, input.launch), input.launch, input.token, now);
+			if (!reading.ok) return { outcome: reading.why };
+			const contact = await currentContact(tx, reading.contactId);
+			if (!contact || contact.launch !== input.launch || contact.status !== 'active') return { outcome: 'unknown' };
+			const current = await confirmationState(tx, input.launch, contact.id);
+			if (current.state === 'already_confirmed') return { outcome: 'already_confirmed', contactId: contact.id, confirmedAt: current.confirmedAt };
+			if (current.state === 'not_required') return { outcome: 'not_required', contactId: contact.id };
+			return { outcome: 'ready', contactId: contact.id };
+		});
+	}
+
+	/** POST …/confirm (the page's Confirm button): confirms the person the link names, once. A merged-away contact's link confirms the merged person. */
 	confirmByToken(input: { launch: string; token: unknown; now?: number }): Promise<ConfirmByTokenResult> {
 		const now = input.now ?? Date.now();
 		return this.store.transaction(async (tx) => {

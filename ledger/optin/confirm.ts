@@ -38,6 +38,13 @@ export async function confirmContact(tx: SqlExecutor, input: { launch: string; c
 	return { outcome: 'confirmed', contactId, releasedSync: released.map((r) => r.id), referralReleased };
 }
 
+/** Where a contact's confirmation stands, read without changing it (the page a link opens before the person presses Confirm). */
+export async function confirmationState(tx: SqlExecutor, launch: string, contactId: string): Promise<{ state: 'unconfirmed' | 'not_required' } | { state: 'already_confirmed'; confirmedAt: number }> {
+	const [row] = await tx.query<{ status: string; confirmed_at: number | string | null }>('SELECT status, confirmed_at FROM optin_confirmations WHERE launch = $1 AND contact_id = $2', [launch, contactId]);
+	if (!row) return { state: 'not_required' };
+	return row.status === 'confirmed' ? { state: 'already_confirmed', confirmedAt: Number(row.confirmed_at) } : { state: 'unconfirmed' };
+}
+
 export interface UnconfirmedContact {
 	contactId: string;
 	email: string | null;

@@ -46,15 +46,16 @@ export class WaitlistCaptureTrigger implements INodeType {
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...snippetPathFromParameter(), isFullPath: true },
 			// A person's status page (place in line, referrals), opened from a signed link.
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...statusPathFromParameter(), isFullPath: true },
-			// Double opt-in: the link in the confirmation email.
+			// Double opt-in: the link in the confirmation email (GET shows a Confirm button, which POSTs).
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', ...confirmPathFromParameter(), isFullPath: true },
+			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', ...confirmPathFromParameter(), isFullPath: true },
 		],
 		properties: [...storageProperties(1.1), ...captureProperties],
 	};
 
 	methods = { credentialTest: { waitlistLedgerConnectionTest, captchaSecretTest } };
 
-	/** Picks the handler: the snippet (GET …/snippet.js), a status page (GET …/status), a confirmation link (GET …/confirm), the hosted form (GET), or a signup (POST). */
+	/** Picks the handler: the snippet (GET …/snippet.js), a status page (GET …/status), a confirmation link (GET …/confirm, its button POST …/confirm), the hosted form (GET), or a signup (POST). */
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const req = this.getRequestObject() as unknown as IncomingRequest;
 		const res = this.getResponseObject() as unknown as ExpressLikeResponse;
@@ -64,7 +65,7 @@ export class WaitlistCaptureTrigger implements INodeType {
 		try {
 			const ledger = await webhookLedger(this, LEDGER_UNREACHABLE);
 			if (isSetup && isStatusRequest(req)) return await serveStatusPage(this, ledger, req, res, options);
-			if (isSetup && isConfirmRequest(req)) return await serveConfirmPage(this, ledger, req, res, options);
+			if (isConfirmRequest(req)) return await serveConfirmPage(this, ledger, req, res, options);
 			return await (isSetup ? serveFormPage(ledger, req, res, options) : receiveSignup(this, ledger, options));
 		} catch (error) {
 			if (!isLedgerUnavailable(error)) throw asNodeError(this.getNode(), error);

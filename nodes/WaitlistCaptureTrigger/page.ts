@@ -188,6 +188,18 @@ const CONFIRM_WORDS: Record<ConfirmByTokenResult['outcome'], { heading: string; 
 	unknown: { heading: 'This signup was not found', text: 'This address is no longer on the list. Sign up again if you want to join.', role: 'alert' },
 };
 
+/**
+ * The page a double opt-in link opens while the address is unconfirmed: one button that confirms
+ * (POST to the same address). Mail scanners open links but do not press buttons, so an address is
+ * confirmed only by someone who read the email.
+ */
+export function renderConfirmAsk(title: string, token: string): RenderedPage {
+	return page(
+		`Confirm your email · ${title}`,
+		`<h1>Confirm your email</h1>\n<p>One click and your place on the waitlist counts.</p>\n<form method="post">\n<input type="hidden" name="token" value="${escapeHtml(token)}">\n<button type="submit">Confirm my email</button>\n</form>`,
+	);
+}
+
 /** The page a double opt-in link opens. */
 export function renderConfirm(title: string, outcome: ConfirmByTokenResult['outcome']): RenderedPage {
 	const words = CONFIRM_WORDS[outcome];

@@ -64,8 +64,13 @@ for (const driver of DRIVERS) {
 			assert.equal(again.optin.email?.created, false);
 			assert.equal((await t.ledger.outbox.claim({ launch, limit: 100, leaseMs: 60_000, workerId: 'drain' })).length, 0, 'the changed profile waits too');
 
+			// Opening the link (a mail scanner does) only reads: the page asks for the button.
+			assert.deepEqual(await t.ledger.optin.checkConfirmLink({ launch, token: tokenOf(ada) }), { outcome: 'ready', contactId: ada.contactId });
+			assert.equal((await t.ledger.outbox.claim({ launch, limit: 100, leaseMs: 60_000, workerId: 'drain' })).length, 0, 'reading the link releases nothing');
+			assert.equal((await t.ledger.optin.checkConfirmLink({ launch, token: `${tokenOf(ada)}x` })).outcome, 'invalid');
 			const confirmed = await t.ledger.optin.confirmByToken({ launch, token: tokenOf(ada) });
 			assert.equal(confirmed.outcome, 'confirmed');
+			assert.equal((await t.ledger.optin.checkConfirmLink({ launch, token: tokenOf(ada) })).outcome, 'already_confirmed');
 			const sent = await t.ledger.outbox.claim({ launch, limit: 100, leaseMs: 60_000, workerId: 'drain' });
 			assert.deepEqual(sent.map((c) => c.kind).sort(), ['crm_sync', 'crm_sync', 'esp_sync', 'esp_sync'], 'the signup\'s and the repeat\'s syncs, released');
 			await t.ledger.outbox.ack(launch, sent.map((c) => ({ id: c.id, claimToken: c.claimToken })));

@@ -61,11 +61,26 @@ for (const driver of DRIVERS) {
 
 			const token = new URL(link).searchParams.get('token')!;
 			const open = () => runWebhook(template, { node: TRIGGER, webhookName: 'setup', request: { method: 'GET', path: '/webhook/waitlist-signup/confirm', query: { token } }, credentials });
-			const confirmed = await open();
+			const press = () => {
+				const form = `token=${encodeURIComponent(token)}`;
+				return runWebhook(template, {
+					node: TRIGGER,
+					webhookName: 'default',
+					request: { method: 'POST', path: '/webhook/waitlist-signup/confirm', query: { token }, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: { token }, rawBody: Buffer.from(form) },
+					credentials,
+				});
+			};
+			// Opening the link (what a mail scanner does too) only shows the button.
+			const opened = await open();
+			assert.equal(opened.response.status, 200);
+			assert.match(String(opened.response.body), /<button type="submit">Confirm my email<\/button>/);
+			assert.deepEqual(await statuses(), ['crm_sync:unconfirmed', 'esp_sync:unconfirmed', 'optin_email:done'], 'opening the link confirms nothing');
+			const confirmed = await press();
 			assert.equal(confirmed.response.status, 200);
 			assert.match(String(confirmed.response.body), /You&#39;re confirmed|You're confirmed/);
 			assert.equal(confirmed.workflow, undefined, 'a confirmation starts no run');
 			assert.deepEqual(await statuses(), ['crm_sync:pending', 'esp_sync:pending', 'optin_email:done'], 'released for the outbox drain');
+			assert.match(String((await press()).response.body), /Already confirmed/);
 			const again = await open();
 			assert.match(String(again.response.body), /Already confirmed/);
 			const tampered = await runWebhook(template, { node: TRIGGER, webhookName: 'setup', request: { method: 'GET', path: '/webhook/waitlist-signup/confirm', query: { token: `${token}x` } }, credentials });

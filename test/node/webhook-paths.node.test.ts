@@ -23,7 +23,7 @@ const TRIGGERS = [
 	{
 		type: 'n8n-nodes-waitlist-ledger.waitlistCaptureTrigger',
 		parameters: { path: 'join-the-list', launch: 'spring' },
-		paths: ['join-the-list', 'join-the-list', 'join-the-list/snippet.js', 'join-the-list/status', 'join-the-list/confirm'],
+		paths: ['join-the-list', 'join-the-list', 'join-the-list/snippet.js', 'join-the-list/status', 'join-the-list/confirm', 'join-the-list/confirm'],
 	},
 	{
 		type: 'n8n-nodes-waitlist-ledger.purchaseWebhookTrigger',
