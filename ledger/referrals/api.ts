@@ -89,12 +89,10 @@ export class ReferralsApi {
 		}
 	}
 
-	/** Only the place (a read; null when the contact is not in the line). */
-	place(launch: string, contactId: string): Promise<{ place: number; of: number } | null> {
-		return this.store.transaction(async (tx) => {
-			const found = await placeInLine(tx, launch, contactId);
-			return found ? { place: found.place, of: found.of } : null;
-		});
+	/** Only the place (a read; null when the contact is not in the line). One statement, so no transaction (and no write lock on SQLite). */
+	async place(launch: string, contactId: string): Promise<{ place: number; of: number } | null> {
+		const found = await placeInLine(this.store, launch, contactId);
+		return found ? { place: found.place, of: found.of } : null;
 	}
 
 	/** A withheld credit counts now (the signup was confirmed, its flag cleared). */
