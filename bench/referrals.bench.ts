@@ -25,7 +25,7 @@
 import { loadavg } from 'node:os';
 
 import { DEFAULT_CAPTURE_POLICY, Ledger, openStore } from '../ledger';
-import { placeByCounting, seedLaunchHistory, seedLine } from '../ledger/internal';
+import { insertReferralCodeAlone, placeByCounting, readLineEntryAlone, seedLaunchHistory, seedLine } from '../ledger/internal';
 import { DRIVERS, freshDatabase, type DriverName, type TestDatabase } from '../test/support/stores';
 import { arg } from './support';
 
@@ -112,7 +112,7 @@ async function round(s: Sized, k: number, draw: () => number, record: boolean): 
 	const store = s.ledger.store;
 	const floorId = idOf(Math.floor(draw() * s.size));
 	const placeId = idOf(Math.floor(draw() * s.size));
-	const readEntry = (id: string) => store.query('SELECT number, credits, score FROM line_entries WHERE launch = $1 AND contact_id = $2', [LAUNCH, id]);
+	const readEntry = (id: string) => readLineEntryAlone(store, LAUNCH, id);
 	await take('floorCold', () => readEntry(floorId));
 	await take('placeCold', () => s.ledger.referrals.place(LAUNCH, placeId));
 	await take('placeWarm', () => s.ledger.referrals.place(LAUNCH, placeId));
@@ -121,7 +121,7 @@ async function round(s: Sized, k: number, draw: () => number, record: boolean): 
 	if (k < SIGNUPS || !record) {
 		const tag = `${record ? 'r' : 'w'}${k}`;
 		const code = `W${tag.toUpperCase().replace(/[^0-9A-Z]/g, '0').padStart(9, '0')}${Math.floor(draw() * 1e9)}`;
-		await take('writeFloor', () => store.transaction((tx) => tx.execute('INSERT INTO referral_codes (code, launch, contact_id, created_at) VALUES ($1, $2, $3, 0)', [code, 'bench-floor', `floor-${tag}`])));
+		await take('writeFloor', () => insertReferralCodeAlone(store, { code, launch: 'bench-floor', contactId: `floor-${tag}` }));
 		await take('plain', () => s.ledger.capture.capture({ launch: LAUNCH, signup: { email: `plain-${tag}@example.com`, fields: {}, attribution: {}, consentGiven: true }, policy: POLICY, source: 'bench' }));
 		const referrer = Math.floor(draw() * s.size);
 		await take('credit', async () => {
