@@ -9,7 +9,7 @@
 export { createStore, forUpdate, inList, LATEST_SCHEMA_VERSION, migrate, PostgresStore, SqliteStore } from './store';
 export type { Dialect, Row, SqlExecutor, SqlValue, Store } from './store';
 export { ensurePostgresDatabase, type PostgresServer } from './store/pg-admin';
-export { createRawContactsTable, dropStagedRecords, FLOOR_LAUNCH, placeByCounting, rawUpsertContact, seedPlainContacts, stageRecordsAlone, writeSignupRowsAlone } from './store/baselines';
+export { createRawContactsTable, dropStagedRecords, FLOOR_LAUNCH, insertReferralCodeAlone, placeByCounting, rawUpsertContact, readLineEntryAlone, seedPlainContacts, stageRecordsAlone, writeSignupRowsAlone } from './store/baselines';
 export { timeOrderedUuid } from './ids';
 export { listEvents, listLaunchEvents, recordEvent, recordEvents, type NewLedgerEvent } from './events';
 export { admitRefusal, countRefusal, keptBody, KEPT_PREFIX_BYTES, REFUSAL_WINDOW_MS, REFUSALS_KEPT_PER_SOURCE, wholeBody } from './refusals';

@@ -42,16 +42,19 @@ export class ReferralsApi {
 		return this.store.transaction(async (tx) => {
 			const contactId = await currentContactId(tx, input.launch, input.contactId);
 			if (!contactId) throw new LedgerInputError('contactId', `no active contact "${input.contactId}" in launch "${input.launch}"`);
-			const code = await assignReferralCode(tx, { launch: input.launch, contactId, now });
+			let codes = await referralCodesOf(tx, contactId);
 			let place = await placeInLine(tx, input.launch, contactId);
-			if (!place) {
+			if (!place || codes.length === 0) {
+				// Codes and entries are added under the line lock (see enterSignupReferrals): take it first.
 				await joinLine(tx, { launch: input.launch, contactId, now });
+				await assignReferralCode(tx, { launch: input.launch, contactId, now });
+				codes = await referralCodesOf(tx, contactId);
 				place = (await placeInLine(tx, input.launch, contactId))!;
 			}
 			return {
 				contactId,
-				code,
-				codes: await referralCodesOf(tx, contactId),
+				code: codes[0]!,
+				codes,
 				place: place.place,
 				of: place.of,
 				referrals: await referralTally(tx, input.launch, contactId),
@@ -89,12 +92,10 @@ export class ReferralsApi {
 		}
 	}
 
-	/** Only the place (a read; null when the contact is not in the line). */
-	place(launch: string, contactId: string): Promise<{ place: number; of: number } | null> {
-		return this.store.transaction(async (tx) => {
-			const found = await placeInLine(tx, launch, contactId);
-			return found ? { place: found.place, of: found.of } : null;
-		});
+	/** Only the place (a read; null when the contact is not in the line). One statement, so no transaction (and no write lock on SQLite). */
+	async place(launch: string, contactId: string): Promise<{ place: number; of: number } | null> {
+		const found = await placeInLine(this.store, launch, contactId);
+		return found ? { place: found.place, of: found.of } : null;
 	}
 
 	/** A withheld credit counts now (the signup was confirmed, its flag cleared). */

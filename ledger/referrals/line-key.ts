@@ -9,8 +9,10 @@
  */
 export const LINE_LEVELS = 8;
 const DIGIT_BITS = 4;
-const KEY_OFFSET = 2 ** 31;
-const KEY_MAX = 2 ** 32 - 1;
+/** Children per tree node (2^DIGIT_BITS). */
+export const LINE_FANOUT = 2 ** DIGIT_BITS;
+export const LINE_KEY_OFFSET = 2 ** 31;
+export const LINE_KEY_MAX = 2 ** 32 - 1;
 
 export function lineScore(number: number, credits: number, spotsPerReferral: number): number {
 	return number - spotsPerReferral * credits;
@@ -18,7 +20,7 @@ export function lineScore(number: number, credits: number, spotsPerReferral: num
 
 /** The score as a tree key; scores beyond ±2^31 (not reachable by a real list) are clamped. */
 export function lineKey(score: number): number {
-	return Math.min(KEY_MAX, Math.max(0, score + KEY_OFFSET));
+	return Math.min(LINE_KEY_MAX, Math.max(0, score + LINE_KEY_OFFSET));
 }
 
 const shift = (key: number, level: number) => Math.floor(key / 2 ** (DIGIT_BITS * level));
@@ -33,7 +35,7 @@ export function lineRangesBelow(key: number): Array<{ level: number; from: numbe
 	const ranges: Array<{ level: number; from: number; to: number }> = [];
 	for (let level = 0; level < LINE_LEVELS; level++) {
 		const here = shift(key, level);
-		const digit = here % 16;
+		const digit = here % LINE_FANOUT;
 		if (digit === 0) continue;
 		ranges.push({ level, from: here - digit, to: here - 1 });
 	}

@@ -1,6 +1,6 @@
 import { LedgerInputError } from '../errors';
-import type { SqlExecutor, SqlValue } from '../store';
-import { lineCountChanges, lineKey, lineRangesBelow, LINE_LEVELS, lineScore } from './line-key';
+import type { Dialect, SqlExecutor, SqlValue } from '../store';
+import { lineCountChanges, lineKey, LINE_FANOUT, LINE_KEY_MAX, LINE_KEY_OFFSET, LINE_LEVELS, lineScore } from './line-key';
 
 /** How many places one credited referral moves a person up when the launch sets nothing. */
 export const DEFAULT_SPOTS_PER_REFERRAL = 1;
@@ -105,24 +105,37 @@ export async function updateLineEntry(tx: SqlExecutor, input: { launch: string; 
 	return { contactId: input.contactId, number, credits, score };
 }
 
-/** 1-based place of a contact in its launch's line; null when it is not in the line. Reads ≤ 9 index ranges. */
-export async function placeInLine(tx: SqlExecutor, launch: string, contactId: string): Promise<{ place: number; of: number; entry: LineEntry } | null> {
-	const entry = await getLineEntry(tx, launch, contactId);
-	if (!entry) return null;
-	const ranges = lineRangesBelow(lineKey(entry.score));
-	const params: SqlValue[] = [launch];
-	const parts = ranges.map((r) => {
-		params.push(r.level, r.from, r.to);
-		return `SELECT 'below' AS part, COALESCE(SUM(count), 0) AS n FROM line_counts WHERE launch = $1 AND level = $${params.length - 2} AND prefix BETWEEN $${params.length - 1} AND $${params.length}`;
+/**
+ * The SQL for a place: the entry (a primary-key read), the counts of the tree nodes to the left of its
+ * key's path — the ranges lineRangesBelow gives, computed by the database from the entry's score —,
+ * the entries with the same score and an earlier number, and the whole line's size. One statement:
+ * one round trip, one consistent snapshot without a transaction, and the same text for every contact
+ * (one prepared statement, whichever digits of the key are zero). A level whose digit is 0 has the
+ * empty range [here, here).
+ */
+function placeSql(dialect: Dialect): string {
+	const clamp = dialect === 'postgres' ? (x: string) => `GREATEST(0, LEAST(${LINE_KEY_MAX}, ${x}))` : (x: string) => `MAX(0, MIN(${LINE_KEY_MAX}, ${x}))`;
+	const levels = Array.from({ length: LINE_LEVELS }, (_, level) => {
+		const here = `(me.k / ${LINE_FANOUT ** level})`;
+		return `(SELECT COALESCE(SUM(c.count), 0) FROM line_counts c WHERE c.launch = $1 AND c.level = ${level} AND c.prefix >= ${here} - ${here} % ${LINE_FANOUT} AND c.prefix < ${here})`;
 	});
-	// Entries with the same score sort by signup number: there are few of them (an index range).
-	params.push(entry.score, entry.number);
-	parts.push(`SELECT 'below' AS part, COUNT(*) AS n FROM line_entries WHERE launch = $1 AND score = $${params.length - 1} AND number < $${params.length}`);
-	// The whole line: the top level's nodes together count every entry.
-	parts.push(`SELECT 'all' AS part, COALESCE(SUM(count), 0) AS n FROM line_counts WHERE launch = $1 AND level = ${LINE_LEVELS - 1}`);
-	const rows = await tx.query<{ part: string; n: number | string }>(parts.join(' UNION ALL '), params);
-	const sum = (part: string) => rows.filter((r) => r.part === part).reduce((total, r) => total + Number(r.n), 0);
-	return { place: 1 + sum('below'), of: sum('all'), entry };
+	return `WITH me AS (SELECT number, credits, score, ${clamp(`score + ${LINE_KEY_OFFSET}`)} AS k FROM line_entries WHERE launch = $1 AND contact_id = $2)
+		SELECT me.number, me.credits, me.score,
+			${levels.join('\n\t\t\t+ ')}
+			+ (SELECT COUNT(*) FROM line_entries t WHERE t.launch = $1 AND t.score = me.score AND t.number < me.number) AS ahead,
+			(SELECT COALESCE(SUM(c.count), 0) FROM line_counts c WHERE c.launch = $1 AND c.level = ${LINE_LEVELS - 1}) AS everyone
+		FROM me`;
+}
+const PLACE_SQL: Record<Dialect, string> = { sqlite: placeSql('sqlite'), postgres: placeSql('postgres') };
+
+/**
+ * 1-based place of a contact in its launch's line; null when it is not in the line. One statement that
+ * reads ≤ 10 short index ranges, whatever the line's length. Needs no transaction (pass the store).
+ */
+export async function placeInLine(db: SqlExecutor, launch: string, contactId: string): Promise<{ place: number; of: number; entry: LineEntry } | null> {
+	const [row] = await db.query<{ number: number | string; credits: number | string; score: number | string; ahead: number | string; everyone: number | string }>(PLACE_SQL[db.dialect], [launch, contactId]);
+	if (!row) return null;
+	return { place: 1 + Number(row.ahead), of: Number(row.everyone), entry: { contactId, number: Number(row.number), credits: Number(row.credits), score: Number(row.score) } };
 }
 
 /** Changes how many places a credit is worth, re-scoring the launch's whole line (a setting, rarely changed). */
@@ -140,12 +153,12 @@ export async function setSpotsPerReferral(tx: SqlExecutor, input: { launch: stri
 export async function rebuildLineCounts(tx: SqlExecutor, launch: string): Promise<void> {
 	await tx.execute('DELETE FROM line_counts WHERE launch = $1', [launch]);
 	for (let level = 0; level < LINE_LEVELS; level++) {
-		const divisor = 16 ** level;
+		const divisor = LINE_FANOUT ** level;
 		// Keys are non-negative, so integer division is the shift on both databases. Scores beyond the
 		// key range do not occur (a list would need two billion signups).
 		await tx.execute(
 			`INSERT INTO line_counts (launch, level, prefix, count)
-			 SELECT launch, ${level}, (score + 2147483648) / ${divisor}, COUNT(*) FROM line_entries WHERE launch = $1 GROUP BY launch, (score + 2147483648) / ${divisor}`,
+			 SELECT launch, ${level}, (score + ${LINE_KEY_OFFSET}) / ${divisor}, COUNT(*) FROM line_entries WHERE launch = $1 GROUP BY launch, (score + ${LINE_KEY_OFFSET}) / ${divisor}`,
 			[launch],
 		);
 	}

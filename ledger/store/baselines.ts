@@ -127,3 +127,19 @@ export async function placeByCounting(store: Store, launch: string, contactId: s
 	const [row] = await store.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM line_entries WHERE launch = $1 AND (score < $2 OR (score = $2 AND number < $3))', [launch, me.score, me.number]);
 	return 1 + Number(row!.n);
 }
+
+/**
+ * The floor of a place-in-line lookup: one line entry read by its primary key, nothing else. Any
+ * lookup of one person in a line of that size pays at least this B-tree descent.
+ */
+export async function readLineEntryAlone(store: Store, launch: string, contactId: string): Promise<void> {
+	await store.query('SELECT number, credits, score FROM line_entries WHERE launch = $1 AND contact_id = $2', [launch, contactId]);
+}
+
+/**
+ * The floor of a write at a table size: one row at a random key (a referral code, as a signup's own
+ * code is) inserted and committed on its own.
+ */
+export async function insertReferralCodeAlone(store: Store, input: { code: string; launch: string; contactId: string }): Promise<void> {
+	await store.transaction((tx) => tx.execute('INSERT INTO referral_codes (code, launch, contact_id, created_at) VALUES ($1, $2, $3, 0)', [input.code, input.launch, input.contactId]));
+}

@@ -26,6 +26,7 @@ import { touchesWithoutNul } from './078-touches-without-nul';
 import { abuseSignals } from './085-abuse-signals';
 import { referralTables } from './090-referrals';
 import { doubleOptIn } from './091-double-opt-in';
+import { lineCountsClustered } from './095-line-counts-clustered';
 
 /**
  * Every migration, in the order they apply. Add a new file per change (never edit a released one).
@@ -34,4 +35,4 @@ import { doubleOptIn } from './091-double-opt-in';
  * 50–59 pages, 60–64 the pre-launch checklist, 65–69 reconciliation and scale-out, 70–79 vendors and
  * hostile input, 80–84 forget and consent, 85–89 abuse signals, 90–99 referrals and opt-in.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn, checklistTables, reconcileSeenLean, sweepAnnouncements, touchesWithoutNul, abuseSignals, referralTables, doubleOptIn].sort((a, b) => a.version - b.version);
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn, checklistTables, reconcileSeenLean, sweepAnnouncements, touchesWithoutNul, abuseSignals, referralTables, doubleOptIn, lineCountsClustered].sort((a, b) => a.version - b.version);
