@@ -140,6 +140,7 @@ export type { VocabularyCheck, VocabularyTag } from './checklist/vocabulary';
 export type { ChecklistRecord, RecordInput, RemovalInput } from './checklist/records';
 export type { ChecklistReport, StepEvidence, StepResult, StepResultInput } from './checklist/results';
 export type { ChecklistRun, StartRunInput } from './checklist/runs';
+export { CHECKLIST_HEADER, routeHeaderOf } from './checklist/routing';
 export { CHECKLIST_MODES, CHECKLIST_STEP_IDS, CHECKLIST_STEPS, testLaunchOf, type ChecklistMode, type ChecklistStepId, type StepStatus } from './checklist/steps';
 export type { ReferralStanding, ReferralsApi } from './referrals/api';
 export type { SignupReferral } from './referrals/capture';

@@ -76,7 +76,8 @@ interface ChainState {
 }
 
 async function chainState(ledger: Ledger, input: PurchaseFlowInput, contactId: string): Promise<ChainState> {
-	const { launch } = input.run;
+	// The test payment is kept in the run's test launch (its checkout token was made there).
+	const launch = input.run.testLaunch;
 	const [inbox] = await ledger.purchases.inbox(launch, { eventId: `evt_checklist_${input.run.id}` });
 	const access = await ledger.purchases.access({ launch, contactId, productId: input.productId });
 	const grants = (await ledger.outbox.list({ launch, contactId, kinds: ['grant'] })).filter((e) => e.kind === 'grant');
@@ -116,14 +117,27 @@ async function noteDelivered(ctx: IExecuteFunctions, ledger: Ledger, input: Purc
 	if (hubspot?.found && hubspot.id) await ledger.checklist.noteRecord({ runId, system: 'hubspot', kind: 'contact', recordId: hubspot.id, label: email });
 }
 
+/** The product to buy is not one of the launch's: nothing is sent. */
+export function unknownProduct(input: { run: ChecklistRun; productId: string }): StepOutcome {
+	return {
+		status: 'failed',
+		reason: `Launch "${input.run.launch}" has no product "${input.productId}".`,
+		fix: `Define the product first (checkout workflow → "Set up the product" → Define the product, with the Product ID your checkout uses), or put that Product ID on this node, then run this step again.`,
+		evidence: { productId: input.productId },
+	};
+}
+
 /** Step 3, dry run: a signed test payment through the real webhook, followed through match, grant and delivery. */
 export async function purchaseFlow(ctx: IExecuteFunctions, ledger: Ledger, input: PurchaseFlowInput): Promise<StepOutcome> {
 	const { run } = input;
 	if (!input.signingSecret) return { status: 'failed', reason: 'No signing secret to sign the test payment with.', fix: 'Select the "Stripe Webhook Signing Secret" credential (the one the Purchase Webhook Trigger uses) on this node.', evidence: {} };
 	const email = testAddress(input.testEmail, run, 'buyer');
-	const { contactId } = await ledger.contacts.upsert({ launch: run.launch, email, isTest: true, source: 'checklist' });
+	// The buyer and their checkout token live in the test launch; the payment follows its token there.
+	const { products } = await ledger.checklist.prepareTestLaunch(run.id);
+	if (!products.includes(input.productId)) return unknownProduct(input);
+	const { contactId } = await ledger.contacts.upsert({ launch: run.testLaunch, email, isTest: true, source: 'checklist' });
 	await ledger.checklist.noteRecord({ runId: run.id, system: 'ledger', kind: 'contact', recordId: contactId, label: email });
-	const token = await ledger.purchases.createCheckoutToken({ launch: run.launch, contactId, productId: input.productId, source: 'checklist' });
+	const token = await ledger.purchases.createCheckoutToken({ launch: run.testLaunch, contactId, productId: input.productId, source: 'checklist' });
 	const rawBody = JSON.stringify(testEvent(input, email, token.token));
 	const answer = await send(ctx, { method: 'POST', url: input.webhookUrl, body: rawBody, headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': stripeSignature(rawBody, input.signingSecret) } });
 	const evidence: IDataObject = { email, contactId, checkoutToken: token.token, sent: { eventId: `evt_checklist_${run.id}`, type: 'checkout.session.completed', amount: input.amount, currency: input.currency, productId: input.productId }, webhook: { url: input.webhookUrl, status: answer.status, body: answer.body as IDataObject, error: answer.error } };
