@@ -108,6 +108,10 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 		const paid = await purchase(dryRunId);
 		assert.equal(paid.json.status, 'passed', JSON.stringify(paid.json, null, 1));
 		assert.deepEqual((paid.json.evidence as { ledger: { grants: Array<{ status: string }> } }).ledger.grants.map((g) => g.status), ['done']);
+		// Test data never pollutes the real launch: the signups and the buyer are in the run's test launch, marked as tests.
+		const byLaunch = await ledger.store.query<{ launch: string; email: string; is_test: number }>("SELECT launch, email, is_test FROM contacts WHERE email LIKE $1 ORDER BY email", [`%${dryRunId}%`]);
+		assert.deepEqual(byLaunch.map((c) => [c.launch, c.email, Number(c.is_test)]), ['buyer', 'instagram', 'newsletter'].map((p) => [`default--checklist-${dryRunId}`, `ada+${dryRunId}-${p}@yourdomain.test`, 1]));
+		assert.deepEqual(await ledger.purchases.inbox('default'), [], 'the real launch received no payment');
 
 		const slackBefore = vendors.slackMessages.length;
 		const monitored = await alerts(dryRunId);
@@ -223,7 +227,7 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 	it('Clean Up takes the test buyer\'s access back through the outbox first (waiting until the drain delivered it), then removes the run\'s test records: HubSpot contacts deleted, Kit subscribers unsubscribed (listed: Kit cannot delete), test contacts forgotten, the test launch empty', async () => {
 		const run = (await ledger.checklist.get(dryRunId))!;
 		const buyer = `ada+${dryRunId}-buyer@yourdomain.test`;
-		const buyerId = (await ledger.contacts.find({ launch: 'default', kind: 'email', value: buyer }))!.id;
+		const buyerId = (await ledger.contacts.find({ launch: run.testLaunch, kind: 'email', value: buyer }))!.id;
 		const kitBefore = [...vendors.kit.keys()].filter((e) => e.includes(dryRunId));
 		assert.equal(kitBefore.length, 4, 'two sources, the tag test subscriber and the buyer');
 
@@ -231,12 +235,12 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 		assert.equal(queued.error, undefined);
 		assert.equal(queued.json.status, 'waiting', JSON.stringify(queued.json, null, 1));
 		assert.match(String(queued.json.message), /^The revoke of the test buyer's access is queued; .* Run Clean Up again with the same Run ID/);
-		const revokes = (await ledger.outbox.list({ launch: 'default', contactId: buyerId, kinds: ['revoke'] })).filter((e) => e.kind === 'revoke');
+		const revokes = (await ledger.outbox.list({ launch: run.testLaunch, contactId: buyerId, kinds: ['revoke'] })).filter((e) => e.kind === 'revoke');
 		assert.deepEqual(revokes.map((r) => r.status), ['pending'], 'one revoke queued in the outbox');
 		assert.notEqual(await ledger.contacts.get(buyerId), null, 'nothing forgotten while the revoke waits');
 		const again = await checklist({ operation: 'cleanUp', runId: dryRunId, waitSeconds: 0 });
 		assert.equal(again.json.status, 'waiting');
-		assert.equal((await ledger.outbox.list({ launch: 'default', contactId: buyerId, kinds: ['revoke'] })).filter((e) => e.kind === 'revoke').length, 1, 'a second Clean Up queues no second revoke');
+		assert.equal((await ledger.outbox.list({ launch: run.testLaunch, contactId: buyerId, kinds: ['revoke'] })).filter((e) => e.kind === 'revoke').length, 1, 'a second Clean Up queues no second revoke');
 
 		// The checkout template's schedule is the drain that delivers grants and revokes.
 		const drain = await runWorkflow(checkoutTemplate({ refundWindowSeconds: 0 }) as unknown as WorkflowJson, { trigger: { node: 'Every minute', items: [{ json: {} }] }, credentials: { ...ledgerCredential(), ...vendorCredentials } as never });
@@ -252,7 +256,8 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 		const notRemoved = result.json.notRemoved as Array<{ system: string; note: string }>;
 		assert.deepEqual(notRemoved.map((r) => r.system).sort(), ['kit', 'kit', 'kit', 'kit'], 'only what Kit\'s API cannot delete is left');
 		assert.match(notRemoved.find((r) => r.system === 'kit')!.note, /Kit's API cannot delete a subscriber\. To remove .* Kit → Subscribers/);
-		for (const email of kitBefore) assert.equal(await ledger.contacts.find({ launch: 'default', kind: 'email', value: email }), null, email);
+		for (const email of kitBefore) for (const launch of ['default', run.testLaunch]) assert.equal(await ledger.contacts.find({ launch, kind: 'email', value: email }), null, email);
+		assert.deepEqual(result.json.ledger && (result.json.ledger as { forgottenContacts: string[] }).forgottenContacts, [], 'nothing was in the real launch to forget');
 		assert.deepEqual(await testLaunchLeftovers(ledger.store, run.testLaunch), {});
 		assert.equal((await ledger.checklist.get(dryRunId))?.status, 'cleaned');
 	});
