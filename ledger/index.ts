@@ -141,6 +141,7 @@ export type { ChecklistRecord, RecordInput, RemovalInput } from './checklist/rec
 export type { ChecklistReport, StepEvidence, StepResult, StepResultInput } from './checklist/results';
 export type { ChecklistRun, StartRunInput } from './checklist/runs';
 export { CHECKLIST_HEADER, routeHeaderOf } from './checklist/routing';
+export { RECONCILED_TAG } from './system-tags';
 export { CHECKLIST_MODES, CHECKLIST_STEP_IDS, CHECKLIST_STEPS, testLaunchOf, type ChecklistMode, type ChecklistStepId, type StepStatus } from './checklist/steps';
 export type { ReferralStanding, ReferralsApi } from './referrals/api';
 export type { SignupReferral } from './referrals/capture';

@@ -44,18 +44,22 @@ export async function signupLaunch(tx: SqlExecutor, launch: string, header: stri
 }
 
 /**
- * The launch a payment belongs to: the receiving trigger's launch, or the test launch of an open
- * run of it when the payment's checkout token was made there (the checklist's test buyer). A token
- * is the pack's own random value that only comes back in a signed webhook, so it cannot be forged.
+ * The launch a payment belongs to: the receiving trigger's launch, or the test launch of an open run
+ * of it when the payment is the checklist's — its checkout token was made there (the test buyer), or
+ * its order was recorded there (a refund or dispute of a test purchase carries no token). A token
+ * only comes back in a signed webhook and an order id is the provider's, so neither can be forged.
+ * Without an open run this is one indexed look-up.
  */
-export async function paymentLaunch(tx: SqlExecutor, launch: string, checkoutToken: string | null | undefined): Promise<string> {
-	if (!checkoutToken) return launch;
-	const [row] = await tx.query<{ test_launch: string }>(
-		`SELECT r.test_launch FROM checkout_tokens t JOIN checklist_runs r ON r.test_launch = t.launch
-		 WHERE t.token = $1 AND r.launch = $2 AND r.status = 'open'`,
-		[checkoutToken, launch],
-	);
-	return row?.test_launch ?? launch;
+export async function paymentLaunch(tx: SqlExecutor, launch: string, event: { provider: string; checkoutToken: string | null; orderId: string | null } | null): Promise<string> {
+	if (!event || (!event.checkoutToken && !event.orderId)) return launch;
+	const testLaunches = (await servedLaunches(tx, launch)).slice(1);
+	for (const testLaunch of testLaunches) {
+		const [byToken] = event.checkoutToken ? await tx.query<{ n: number }>('SELECT 1 AS n FROM checkout_tokens WHERE token = $1 AND launch = $2', [event.checkoutToken, testLaunch]) : [];
+		const [byOrder] =
+			!byToken && event.orderId ? await tx.query<{ n: number }>('SELECT 1 AS n FROM purchases WHERE launch = $1 AND provider = $2 AND order_id = $3', [testLaunch, event.provider, event.orderId]) : [];
+		if (byToken || byOrder) return testLaunch;
+	}
+	return launch;
 }
 
 /**

@@ -205,7 +205,7 @@ export async function receiveWebhook(tx: SqlExecutor, input: ReceiveWebhookInput
 		}
 	}
 	// A pre-launch checklist's test payment (its checkout token was made in a run's test launch) is kept there.
-	const launch = await paymentLaunch(tx, receivingLaunch, event?.checkoutToken);
+	const launch = await paymentLaunch(tx, receivingLaunch, event);
 	// Any delivery, signed or not, that names a forgotten person is kept without its body.
 	const forgottenKind = tooLarge ? null : await eventNamesForgotten(tx, launch, event ?? readableIdentities(provider, input));
 	const kept = forgottenKind ? FORGOTTEN_DELIVERY : { rawBody: input.rawBody, headers: input.headers, remoteAddress: input.remoteAddress };

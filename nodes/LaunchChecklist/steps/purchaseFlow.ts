@@ -53,12 +53,12 @@ function testEvent(input: PurchaseFlowInput, email: string, token: string): obje
 }
 
 /** Stripe-Signature: t=<unix s>,v1=<hex HMAC-SHA256 of "t.body"> with the endpoint's secret. */
-function stripeSignature(rawBody: string, secret: string): string {
+export function stripeSignature(rawBody: string, secret: string): string {
 	const t = Math.floor(Date.now() / 1000);
 	return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex')}`;
 }
 
-function webhookFix(status: number | null, url: string, error: string | null): string {
+export function webhookFix(status: number | null, url: string, error: string | null): string {
 	if (status === 401) {
 		return 'The payment webhook refused the test payment\'s signature (401): the Stripe signing secret does not match. In Stripe → Developers → Webhooks → your endpoint → Signing secret → Reveal, copy the whsec_… value into the "Stripe Webhook Signing Secret" credential, and select that same credential on the Purchase Webhook Trigger and on this node.';
 	}
@@ -102,16 +102,16 @@ function chainOutcome(s: ChainState, evidence: IDataObject, input: PurchaseFlowI
 	return { status: 'waiting', reason: `The grant is ${grant.status}: the outbox drain delivers it within a minute or two. Run this step again (same Run ID) to finish.`, fix: null, evidence };
 }
 
-function deliveryFix(error: string): string {
+export function deliveryFix(error: string): string {
 	if (/\b40[13]\b/.test(error)) return 'The delivery platform refused the grant (401/403): the API key or token on the drain\'s delivery node is wrong or lacks permission to enroll people. Create a key with that permission in your course platform, put it in the credential, and run this step again.';
 	if (/\b404\b/.test(error)) return 'The delivery platform answered 404: the course, offer or role in the drain\'s delivery node does not exist. Copy its ID again from the platform.';
 	return 'Check the drain\'s delivery node (URL and credential) against your course platform, then run this step again.';
 }
 
 /** The delivery may have written the buyer to the course platform, Kit (a customer tag) and HubSpot: noted for Clean Up. */
-async function noteDelivered(ctx: IExecuteFunctions, ledger: Ledger, input: PurchaseFlowInput, email: string): Promise<void> {
+export async function noteDelivered(ctx: IExecuteFunctions, ledger: Ledger, input: Pick<PurchaseFlowInput, 'run' | 'productId' | 'kitSecret' | 'hubspotToken'>, email: string, label = `access to ${input.productId}`): Promise<void> {
 	const runId = input.run.id;
-	await ledger.checklist.noteRecord({ runId, system: 'delivery', kind: 'grant', recordId: email, label: `access to ${input.productId}` });
+	await ledger.checklist.noteRecord({ runId, system: 'delivery', kind: 'grant', recordId: email, label });
 	if (input.kitSecret && (await readKitSubscriber(ctx, input.kitSecret, email)).found) await ledger.checklist.noteRecord({ runId, system: 'kit', kind: 'subscriber', recordId: email, label: 'test buyer' });
 	const hubspot = input.hubspotToken ? await readHubspotContact(ctx, input.hubspotToken, email, ['email']) : null;
 	if (hubspot?.found && hubspot.id) await ledger.checklist.noteRecord({ runId, system: 'hubspot', kind: 'contact', recordId: hubspot.id, label: email });

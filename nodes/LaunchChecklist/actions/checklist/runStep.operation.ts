@@ -5,6 +5,7 @@ import { numberParameter, textParameter } from '../../../shared/parameters';
 import { done } from '../../../shared/runner';
 import { vendorCredentials, runFor, testEmailOf, urlParameter, waitMsOf, type ChecklistOperation } from '../common';
 import type { StepOutcome } from '../../steps/outcome';
+import { edgeCases } from '../../steps/edgeCases';
 import { monitoring } from '../../steps/monitoring';
 import { purchaseFlow } from '../../steps/purchaseFlow';
 import { rollbackDrill } from '../../steps/rollbackDrill';
@@ -42,6 +43,21 @@ async function stripeSecret(ctx: IExecuteFunctions, itemIndex: number): Promise<
 	}
 }
 
+/** The test payments' parameters (steps 3 and 4). */
+async function paymentInput(ctx: IExecuteFunctions, itemIndex: number) {
+	const amount = numberParameter(ctx, 'amount', itemIndex, 100);
+	if (!Number.isInteger(amount) || amount < 1) throw new LedgerInputError('amount', `must be a whole number of cents, e.g. 4900 for 49.00; got ${amount}`);
+	return {
+		testEmail: testEmailOf(ctx, itemIndex),
+		webhookUrl: urlParameter(ctx, 'webhookUrl', itemIndex, 'the Production URL of the Purchase Webhook Trigger, e.g. https://n8n.example.com/webhook/stripe-purchases'),
+		signingSecret: await stripeSecret(ctx, itemIndex),
+		productId: textParameter(ctx, 'productId', itemIndex) || 'course',
+		amount,
+		currency: textParameter(ctx, 'currency', itemIndex) || 'USD',
+		waitMs: waitMsOf(ctx, itemIndex),
+	};
+}
+
 /** A step with its parameters read and checked, waiting for its run. */
 type PreparedStep = (run: ChecklistRun) => Promise<StepOutcome>;
 
@@ -60,19 +76,12 @@ async function prepare(ctx: IExecuteFunctions, ledger: Ledger, itemIndex: number
 		};
 		return (run) => utmCapture(ctx, ledger, { run, ...input });
 	}
+	if (step === 'edge_cases') {
+		const input = { ...(await vendorCredentials(ctx, itemIndex)), ...(await paymentInput(ctx, itemIndex)) };
+		return (run) => edgeCases(ctx, ledger, { run, ...input });
+	}
 	if (step === 'purchase_flow') {
-		const amount = numberParameter(ctx, 'amount', itemIndex, 100);
-		if (!Number.isInteger(amount) || amount < 1) throw new LedgerInputError('amount', `must be a whole number of cents, e.g. 4900 for 49.00; got ${amount}`);
-		const input = {
-			...(await vendorCredentials(ctx, itemIndex)),
-			testEmail: testEmailOf(ctx, itemIndex),
-			webhookUrl: urlParameter(ctx, 'webhookUrl', itemIndex, 'the Production URL of the Purchase Webhook Trigger, e.g. https://n8n.example.com/webhook/stripe-purchases'),
-			signingSecret: await stripeSecret(ctx, itemIndex),
-			productId: textParameter(ctx, 'productId', itemIndex) || 'course',
-			amount,
-			currency: textParameter(ctx, 'currency', itemIndex) || 'USD',
-			waitMs: waitMsOf(ctx, itemIndex),
-		};
+		const input = { ...(await vendorCredentials(ctx, itemIndex)), ...(await paymentInput(ctx, itemIndex)) };
 		return async (run) =>
 			run.mode === 'live'
 				? { status: 'skipped', reason: 'A live purchase (a real checkout link for a small amount) is not built yet: run this step in a dry run, and buy once by hand before launch day.', fix: null, evidence: {} }
@@ -90,7 +99,7 @@ async function prepare(ctx: IExecuteFunctions, ledger: Ledger, itemIndex: number
 		const url = textParameter(ctx, 'killSwitchUrl', itemIndex) === '' ? null : urlParameter(ctx, 'killSwitchUrl', itemIndex, 'the Production URL of the Kill Switch Page Trigger');
 		return (run) => rollbackDrill(ctx, ledger, run, url);
 	}
-	throw new LedgerInputError('step', `"${step}" cannot be run by the checklist yet; choose UTM Capture, Tag Vocabulary, Purchase (Dry Run), Monitoring or Rollback Drill`);
+	throw new LedgerInputError('step', `"${step}" cannot be run by the checklist yet; choose UTM Capture, Tag Vocabulary, Purchase (Dry Run), Edge Cases, Monitoring or Rollback Drill`);
 }
 
 /** Runs one step of a run (a new run when Run ID is empty) and keeps its result with the evidence. */
