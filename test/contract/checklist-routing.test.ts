@@ -101,6 +101,52 @@ for (const driver of DRIVERS) {
 			assert.deepEqual((await t.ledger.outbox.claim({ launch, limit: 10, leaseMs: 60_000, workerId: 'drain' })).filter((c) => c.launch !== launch), []);
 		});
 
+		it('a refund of a test purchase (no token) follows its order into the test launch and revokes at once there; the real launch keeps its window', async () => {
+			const launch = 'route-refund';
+			await t.ledger.purchases.defineProduct({ launch, productId: 'course', amount: 5900, currency: 'USD' });
+			const run = await t.ledger.checklist.start({ launch, mode: 'dry' });
+			await t.ledger.checklist.prepareTestLaunch(run.id);
+			const sign = (payload: object) => ({ launch, provider: 'stripe' as const, secret: SECRET, ...stripeSign(JSON.stringify(payload), SECRET) });
+			const processed = async (payload: object) => {
+				const received = await t.ledger.purchases.receive(sign(payload));
+				assert.equal(received.next.step, 'run');
+				return received.next.step === 'run' ? t.ledger.purchases.process(received.next.run.inboxId, { revokeAfterMs: 86_400_000 }) : null;
+			};
+			const test = await t.ledger.contacts.upsert({ launch: run.testLaunch, email: 'ada+t@example.com', isTest: true });
+			const testToken = await t.ledger.purchases.createCheckoutToken({ launch: run.testLaunch, contactId: test.contactId, productId: 'course' });
+			const real = await t.ledger.contacts.upsert({ launch, email: 'bea@example.com' });
+			const realToken = await t.ledger.purchases.createCheckoutToken({ launch, contactId: real.contactId, productId: 'course' });
+			await processed(stripe.checkoutCompleted('evt_rf_test', { token: testToken.token, email: 'ada+t@example.com', order: 'pi_rf_test' }));
+			await processed(stripe.checkoutCompleted('evt_rf_real', { token: realToken.token, email: 'bea@example.com', order: 'pi_rf_real' }));
+			const testRefund = await processed(stripe.chargeRefunded('evt_rf_test_refund', { email: 'ada+t@example.com', order: 'pi_rf_test' }));
+			const realRefund = await processed(stripe.chargeRefunded('evt_rf_real_refund', { email: 'bea@example.com', order: 'pi_rf_real' }));
+			assert.deepEqual([testRefund?.launch, testRefund?.decision, testRefund?.accessState], [run.testLaunch, 'revoke', 'revoked']);
+			assert.deepEqual([realRefund?.launch, realRefund?.decision, realRefund?.accessState], [launch, 'no_change', 'revoke_pending']);
+		});
+
+		it('the real launch\'s scheduled replay heals its open runs\' lost test payments after 5 s (its own after 10 minutes) and tags the healed contact reconciled-after-failure', async () => {
+			const launch = 'route-replay';
+			await t.ledger.purchases.defineProduct({ launch, productId: 'course', amount: 5900, currency: 'USD' });
+			const run = await t.ledger.checklist.start({ launch, mode: 'dry' });
+			await t.ledger.checklist.prepareTestLaunch(run.id);
+			const test = await t.ledger.contacts.upsert({ launch: run.testLaunch, email: 'ada+lost@example.com', isTest: true });
+			const testToken = await t.ledger.purchases.createCheckoutToken({ launch: run.testLaunch, contactId: test.contactId, productId: 'course' });
+			const real = await t.ledger.contacts.upsert({ launch, email: 'bea@example.com' });
+			const realToken = await t.ledger.purchases.createCheckoutToken({ launch, contactId: real.contactId, productId: 'course' });
+			const at = Date.now();
+			for (const [id, token, email] of [['evt_lost_test', testToken.token, 'ada+lost@example.com'], ['evt_lost_real', realToken.token, 'bea@example.com']] as const) {
+				const received = await t.ledger.purchases.receive({ launch, provider: 'stripe', secret: SECRET, now: at, ...stripeSign(JSON.stringify(stripe.checkoutCompleted(id, { token, email, order: `pi_${id}` })), SECRET) });
+				assert.equal(received.httpStatus, 200);
+			}
+			assert.deepEqual(await t.ledger.purchases.replayUnprocessed({ launch, now: at + 4_000 }), [], 'not before 5 s');
+			const healed = await t.ledger.purchases.replayUnprocessed({ launch, now: at + 6_000 });
+			assert.deepEqual(healed.map((h) => [h.entry.launch, h.decision?.decision]), [[run.testLaunch, 'grant']]);
+			assert.deepEqual((await t.ledger.tags.ofContact(test.contactId)).map((x) => x.tag), ['reconciled-after-failure']);
+			const later = await t.ledger.purchases.replayUnprocessed({ launch, now: at + 11 * 60_000 });
+			assert.deepEqual(later.map((h) => [h.entry.launch, h.decision?.decision]), [[launch, 'grant']]);
+			assert.deepEqual((await t.ledger.tags.ofContact(real.contactId)).map((x) => x.tag), ['reconciled-after-failure'], 'a real launch\'s healed payment is tagged too');
+		});
+
 		it('two drains of the real launch claiming at once hand each test grant out once', async () => {
 			const launch = 'route-race';
 			const run = await t.ledger.checklist.start({ launch, mode: 'dry' });
