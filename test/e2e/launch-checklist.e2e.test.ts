@@ -182,7 +182,7 @@ describe('real n8n: the Launch Checklist against the published templates and the
 		assert.match(slack[1]!, /FIRING · warning · Purchases not matched to the waitlist/);
 		const drilled = await drill(runId);
 		assert.equal(drilled.status, 'passed', JSON.stringify(drilled, null, 1));
-		const kajabi = n8n.vendorRequests().filter((r) => r.fake === 'kajabi' && r.outcome === 'ok');
+		const kajabi = n8n.vendorRequests().filter((r) => r.fake === 'kajabi' && r.path.endsWith('/activate') && r.outcome === 'ok');
 		assert.deepEqual(kajabi.map((r) => (r.body as { email: string }).email).sort(), ['buyer', 'dropped', 'token'].map((p) => `ada+${runId}-${p}@yourdomain.test`), 'the delivery platform got each test buyer once');
 	});
 

@@ -11,6 +11,8 @@ import { testLaunchLeftovers } from '../../ledger/internal';
 import { PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
 import { actionWorkflow } from '../support/action-workflow';
 import { checkoutTemplate, STRIPE_TEST_WHSEC } from '../support/checkout-template';
+import { stripe } from '../support/purchase-fixtures';
+import { stripeSign } from '../support/purchase-signing';
 import { fakeChecklistVendors, type ChecklistVendors } from '../support/checklist-vendors';
 import { ledgerCredentialFor } from '../support/ledger-credential';
 import { runWorkflow, type WorkflowJson } from '../support/n8n-in-process';
@@ -243,6 +245,49 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 		assert.match(badUrl.error ?? '', /^Purchase Webhook URL: "stripe-purchases" is not a web address/);
 		const unknownRun = await checklist({ operation: 'getReport', runId: 'ck_nope' });
 		assert.match(unknownRun.error ?? '', /^Run ID: no checklist run has id "ck_nope"/);
+	});
+
+	it('a live run makes one real checkout link for the small amount and waits, showing the link, until the payment arrives; then follows it through match, grant and delivery in the test launch', async () => {
+		const sessions: Array<Record<string, string>> = [];
+		nock('https://api.stripe.com')
+			.post('/v1/checkout/sessions')
+			.reply(async (request: unknown) => {
+				const form = Object.fromEntries(new URLSearchParams(await (request as Request).text()));
+				assert.equal((request as Request).headers.get('authorization'), 'Bearer sk_live_creator');
+				sessions.push(form);
+				return [200, { id: 'cs_live_checklist1', object: 'checkout.session', url: 'https://checkout.stripe.com/c/pay/cs_live_checklist1', livemode: true, payment_status: 'unpaid', status: 'open' }];
+			});
+		const live = (runId: string) =>
+			checklist(
+				{ operation: 'runStep', runId, mode: 'live', step: 'purchase_flow', webhookUrl: server.url('stripe-purchases'), productId: 'course', liveAmount: 100, currency: 'USD', successUrl: 'https://yourdomain.test/thanks', waitSeconds: 0 },
+				{ ...vendorCredentials, stripeApi: { secretKey: 'sk_live_creator' } },
+			);
+		const waiting = await live('');
+		assert.equal(waiting.json.status, 'waiting', waiting.error ?? JSON.stringify(waiting.json, null, 1));
+		const runId = String(waiting.json.runId);
+		assert.equal(waiting.json.mode, 'live');
+		assert.match(String(waiting.json.reason), /^Waiting for your payment: open https:\/\/checkout\.stripe\.com\/c\/pay\/cs_live_checklist1 and pay 1\.00 USD with a real card/);
+		assert.equal(sessions.length, 1);
+		const session = sessions[0]!;
+		assert.deepEqual([session['line_items[0][price_data][unit_amount]'], session['line_items[0][price_data][currency]'], session.customer_email], ['100', 'usd', `ada+${runId}-live-buyer@yourdomain.test`]);
+		const report = await checklist({ operation: 'getReport', runId, includeHtml: true });
+		assert.match(String(report.json.html), /data-step="purchase_flow" data-status="waiting"/);
+		const stillWaiting = await live(runId);
+		assert.equal(stillWaiting.json.status, 'waiting');
+		assert.equal(sessions.length, 1, 'running the step again makes no second checkout link');
+
+		// The creator pays: Stripe (live mode) sends its own event, signed with the endpoint's secret.
+		const paidEvent = stripe.checkoutCompleted('evt_1LiveCheckoutPaid', { token: session.client_reference_id, email: 'ada.personal@example.com', amount: 100, order: 'pi_live_1' });
+		const signed = stripeSign(JSON.stringify({ ...paidEvent, livemode: true }), STRIPE_TEST_WHSEC);
+		const delivered = await fetch(server.url('stripe-purchases'), { method: 'POST', headers: signed.headers, body: signed.rawBody });
+		assert.equal(delivered.status, 200);
+		const paid = await live(runId);
+		assert.equal(paid.json.status, 'passed', JSON.stringify(paid.json, null, 1));
+		const evidence = paid.json.evidence as { checkout: { sessionId: string }; ledger: { inbox: { eventId: string; decision: string }; grants: Array<{ status: string }> } };
+		assert.deepEqual([evidence.checkout.sessionId, evidence.ledger.inbox.eventId, evidence.ledger.inbox.decision, evidence.ledger.grants.map((g) => g.status)], ['cs_live_checklist1', 'evt_1LiveCheckoutPaid', 'grant', ['done']]);
+		const run = (await ledger.checklist.get(runId))!;
+		assert.deepEqual((await ledger.purchases.inbox('default')).filter((e) => e.eventId === 'evt_1LiveCheckoutPaid'), [], 'the real payment of the live run is kept in its test launch');
+		assert.equal((await ledger.purchases.inbox(run.testLaunch)).length, 1);
 	});
 
 	it('Clean Up takes the test buyer\'s access back through the outbox first (waiting until the drain delivered it), then removes the run\'s test records: HubSpot contacts deleted, Kit subscribers unsubscribed (listed: Kit cannot delete), test contacts forgotten, the test launch empty', async () => {

@@ -69,26 +69,27 @@ export function webhookFix(status: number | null, url: string, error: string | n
 }
 
 /** Where the chain stands: the inbox entry, the access, the grant; null while it is still moving. */
-interface ChainState {
+export interface ChainState {
 	inbox: InboxEntry | null;
 	accessState: string | null;
 	grants: OutboxEntry[];
 }
 
-async function chainState(ledger: Ledger, input: PurchaseFlowInput, contactId: string): Promise<ChainState> {
+/** Where the test buyer's payment stands; `eventId` null: the provider's own event (a live run), found by the buyer. */
+export async function chainState(ledger: Ledger, input: Pick<PurchaseFlowInput, 'run' | 'productId'>, contactId: string, eventId: string | null = `evt_checklist_${input.run.id}`): Promise<ChainState> {
 	// The test payment is kept in the run's test launch (its checkout token was made there).
 	const launch = input.run.testLaunch;
-	const [inbox] = await ledger.purchases.inbox(launch, { eventId: `evt_checklist_${input.run.id}` });
+	const [inbox] = eventId ? await ledger.purchases.inbox(launch, { eventId }) : (await ledger.purchases.inbox(launch, { provider: 'stripe' })).filter((e) => e.contactId === contactId || (e.status === 'received' && !e.eventId?.startsWith('evt_checklist_')));
 	const access = await ledger.purchases.access({ launch, contactId, productId: input.productId });
 	const grants = (await ledger.outbox.list({ launch, contactId, kinds: ['grant'] })).filter((e) => e.kind === 'grant');
 	return { inbox: inbox ?? null, accessState: access?.state ?? null, grants };
 }
 
-const finished = (s: ChainState): boolean =>
+export const finished = (s: ChainState): boolean =>
 	s.inbox !== null &&
 	(s.inbox.status === 'ignored' || s.inbox.status === 'rejected' || (s.inbox.status === 'processed' && (s.inbox.decision !== 'grant' || s.grants.some((g) => ['done', 'dead', 'held'].includes(g.status) || (g.status === 'failed' && g.lastError !== null)))));
 
-function chainOutcome(s: ChainState, evidence: IDataObject, input: PurchaseFlowInput): StepOutcome {
+export function chainOutcome(s: ChainState, evidence: IDataObject, input: Pick<PurchaseFlowInput, 'productId' | 'amount' | 'currency'>): StepOutcome {
 	const grant = s.grants[0];
 	if (!s.inbox) return { status: 'waiting', reason: 'The webhook answered 200 but the payment is not in the ledger yet; run this step again in a minute.', fix: null, evidence };
 	if (s.inbox.status === 'received') return { status: 'waiting', reason: 'The payment is in the inbox but Purchase Match has not run on it yet; check the checkout workflow\'s executions, then run this step again.', fix: null, evidence };

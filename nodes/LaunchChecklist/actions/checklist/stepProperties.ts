@@ -15,12 +15,12 @@ export const stepProperties: INodeProperties[] = [
 		options: [
 			{ name: '1. UTM Capture', value: 'utm_capture', description: 'One signup per campaign source through your real capture URL, read back from the ledger, Kit and HubSpot, field by field' },
 			{ name: '2. Tag Vocabulary', value: 'tag_vocabulary', description: 'Every registry tag that drives an automation must exist in Kit; each is applied to a test subscriber and read back' },
-			{ name: '3. Purchase (Dry Run)', value: 'purchase_flow', description: 'A signed Stripe test payment through your real payment webhook, followed through match, grant and delivery' },
+			{ name: '3. Purchase', value: 'purchase_flow', description: 'Dry run: a signed Stripe test payment through your real payment webhook; live run: a real checkout link for a small amount, waiting until you paid. Then match, grant and delivery.' },
 			{ name: '4. Edge Cases', value: 'edge_cases', description: 'Paid with another email but the checkout token; a refund ending in a revoke; a payment whose webhook run was lost, healed by the schedule and tagged reconciled-after-failure' },
 			{ name: '5. Monitoring', value: 'monitoring', description: 'A simulated drop in signups and unmatched purchases must each raise their alert, and your alert channel must take them' },
 			{ name: '6. Rollback Drill', value: 'rollback_drill', description: 'Kill switch on → the grant is held → resume → exactly one grant (on a test launch); the kill switch page must ask for a password' },
 		],
-		description: 'Which step to run. Step 4 (edge cases) is not built yet; the report lists it as "check by hand".',
+		description: 'Which step to run',
 		displayOptions: { show: { operation: ['runStep'] } },
 	},
 	{
@@ -30,7 +30,7 @@ export const stepProperties: INodeProperties[] = [
 		default: 'dry',
 		options: [
 			{ name: 'Dry Run', value: 'dry', description: 'No money moves: the purchase step sends a signed test payment' },
-			{ name: 'Live Run', value: 'live', description: 'One small real payment (the live purchase is not built yet; that step is skipped)' },
+			{ name: 'Live Run', value: 'live', description: 'One small real payment: the purchase step makes a real checkout link and waits until you have paid' },
 		],
 		description: 'Used when this step starts a new run (Run ID empty); a run keeps the mode it started with',
 		displayOptions: { show: { operation: ['runStep'] } },
@@ -104,6 +104,23 @@ export const stepProperties: INodeProperties[] = [
 		default: 'USD',
 		description: 'The product\'s currency, e.g. USD or EUR',
 		displayOptions: forStep(['purchase_flow', 'edge_cases']),
+	},
+	{
+		displayName: 'Live Run: Amount (Cents)',
+		name: 'liveAmount',
+		type: 'number',
+		default: 100,
+		description: 'Live runs only: what the real test purchase costs, in cents (100 = 1.00). Refund it in Stripe after the run.',
+		displayOptions: forStep(['purchase_flow']),
+	},
+	{
+		displayName: 'Live Run: After Paying, Go To',
+		name: 'successUrl',
+		type: 'string',
+		default: 'https://example.com/thank-you',
+		placeholder: 'e.g. https://yourdomain.com/thank-you',
+		description: 'Live runs only: the page Stripe shows after the test payment',
+		displayOptions: forStep(['purchase_flow']),
 	},
 	{
 		displayName: 'Kill Switch Page URL',
