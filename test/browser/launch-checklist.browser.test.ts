@@ -144,6 +144,37 @@ describe('browser: the pre-launch checklist report page (headless Chromium, real
 		await phone.context.close();
 	});
 
+	it('a live run waiting for the payment: step 3 amber with the checkout link and the amount, the rest not run yet; readable at phone width', async () => {
+		const link = 'https://checkout.stripe.com/c/pay/cs_live_a1B2c3D4e5F6g7H8';
+		await n8n.withLedger(async (ledger) => {
+			const run = await ledger.checklist.start({ launch: 'default', mode: 'live' });
+			await ledger.checklist.recordStep({ runId: run.id, step: 'utm_capture', status: 'passed', reason: 'Every source (instagram, newsletter) arrived with its UTM fields intact in the ledger, Kit, HubSpot.' });
+			await ledger.checklist.recordStep({
+				runId: run.id,
+				step: 'purchase_flow',
+				status: 'waiting',
+				reason: `Waiting for your payment: open ${link} and pay 1.00 USD with a real card (use ada+${run.id}-live-buyer@yourdomain.com). Then run this step again (same Run ID); it follows the payment through the webhook, the match, the grant and the delivery.`,
+				evidence: { checkout: { sessionId: 'cs_live_a1B2c3D4e5F6g7H8', url: link }, amount: 100, currency: 'USD' },
+			});
+		});
+		const { context, page } = await open();
+		await page.goto(reportUrl());
+		assert.match((await page.locator('.summary').textContent()) ?? '', /^Not ready yet: 0 failed, 1 waiting\. Live run /);
+		const waiting = page.locator('[data-step="purchase_flow"]');
+		assert.equal(await waiting.getAttribute('data-status'), 'waiting');
+		assert.equal(await waiting.locator('.badge').textContent(), 'Waiting');
+		assert.match((await waiting.locator('p').first().textContent()) ?? '', new RegExp(`^Waiting for your payment: open ${link.replaceAll('.', '\\.').replaceAll('/', '\\/')} and pay 1\\.00 USD`));
+		assert.equal(await page.evaluate("getComputedStyle(document.querySelector('section.step.waiting')).borderLeftColor"), 'rgb(214, 158, 46)');
+		await page.screenshot({ path: join(ARTIFACTS_DIR, 'checklist-report-live-waiting.png'), fullPage: true });
+		await context.close();
+		const phone = await open(390);
+		await phone.page.goto(reportUrl());
+		const overflow = Number(await phone.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
+		assert.ok(overflow <= 0, `the page fits a phone (${overflow}px too wide)`);
+		await phone.page.screenshot({ path: join(ARTIFACTS_DIR, 'checklist-report-live-waiting-phone.png'), fullPage: true });
+		await phone.context.close();
+	});
+
 	it('no request left n8n and the CSP raised no error', () => {
 		const origin = new URL(n8n.baseUrl).origin;
 		assert.deepEqual(requested.filter((url) => !url.startsWith(origin)), []);

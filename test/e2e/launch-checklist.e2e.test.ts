@@ -15,9 +15,11 @@ import { after, before, describe, it } from 'node:test';
 
 import { testLaunchLeftovers } from '../../ledger/internal';
 import { PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
-import { CHECKOUT_CREDENTIALS, checkoutTemplate } from '../support/checkout-template';
+import { CHECKOUT_CREDENTIALS, checkoutTemplate, STRIPE_TEST_WHSEC } from '../support/checkout-template';
 import { startFakeChannels, type FakeChannels } from '../support/fake-channels';
 import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
+import { stripe } from '../support/purchase-fixtures';
+import { stripeSign } from '../support/purchase-signing';
 import { signupTemplate, type TemplateJson } from '../support/signup-template';
 
 const AUTH = { user: 'launch-ops', password: randomBytes(12).toString('hex') };
@@ -25,6 +27,8 @@ const CREDENTIALS = [
 	...CHECKOUT_CREDENTIALS,
 	{ id: 'wlChecklistAuth1', name: 'Launch team login', type: 'httpBasicAuth', data: AUTH },
 	{ id: 'wlWrongStripeWh1', name: 'Stripe webhook secret (someone else’s)', type: 'stripeWebhookSecretApi', data: { signingSecret: 'whsec_not_this_endpoints' } },
+	// Stripe in live mode (the vendor fake inside n8n makes cs_live_ sessions for an sk_live_ key).
+	{ id: 'wlLiveStripeApi1', name: 'Stripe (live mode, vendor fake)', type: 'stripeApi', data: { secretKey: 'sk_live_vendorfake' } },
 ];
 const cred = (id: string) => {
 	const c = CREDENTIALS.find((x) => x.id === id)!;
@@ -79,12 +83,14 @@ function driver(id: string, path: string, stripeCredential: string): TemplateJso
 				type: 'n8n-nodes-waitlist-ledger.launchChecklist',
 				typeVersion: 1,
 				position: [440, 100],
-				credentials: { ...vendorCredentials, ...cred(stripeCredential) },
+				credentials: { ...vendorCredentials, ...cred(stripeCredential), ...cred('wlLiveStripeApi1') },
 				parameters: {
 					...common,
 					operation: 'runStep',
 					step: '={{ $json.body.step }}',
-					mode: 'dry',
+					mode: "={{ $json.body.mode ?? 'dry' }}",
+					liveAmount: 100,
+					successUrl: 'https://yourdomain.test/thanks',
 					testEmail: 'ada@yourdomain.test',
 					captureUrl: body('captureUrl'),
 					sources: SOURCES,
@@ -94,7 +100,7 @@ function driver(id: string, path: string, stripeCredential: string): TemplateJso
 					currency: 'USD',
 					killSwitchUrl: body('killSwitchUrl'),
 					alertWebhookUrl: body('alertWebhookUrl'),
-					waitSeconds: 30,
+					waitSeconds: '={{ $json.body.waitSeconds ?? 30 }}',
 				},
 			} as never,
 		],
@@ -199,6 +205,34 @@ describe('real n8n: the Launch Checklist against the published templates and the
 		for (const step of ['utm_capture', 'tag_vocabulary', 'purchase_flow', 'edge_cases', 'monitoring', 'rollback_drill']) assert.match(html, new RegExp(`data-step="${step}" data-status="passed"`));
 		const json = (await (await fetch(`${n8n.webhookUrl('pre-launch-checklist-report')}?format=json`, { headers: { authorization: basic } })).json()) as { runId: string; ready: boolean; html?: string };
 		assert.deepEqual([json.runId, json.ready, json.html], [runId, true, undefined]);
+	});
+
+	it('a live run (Stripe in live mode, a fake): one real checkout link for 1.00, the run waits showing it, the payment arrives, the chain is followed in the test launch', async () => {
+		const live = (runId: string, waitSeconds: number) => run({ step: 'purchase_flow', runId, mode: 'live', webhookUrl: n8n.webhookUrl('stripe-purchases'), waitSeconds });
+		const waiting = await live('', 0);
+		assert.equal(waiting.status, 'waiting', JSON.stringify(waiting, null, 1));
+		assert.match(waiting.reason, /^Waiting for your payment: open https:\/\/checkout\.stripe\.com\/c\/pay\/cs_live_\d+ and pay 1\.00 USD with a real card/);
+		const sessions = n8n.vendorRequests().filter((r) => r.fake === 'stripe' && r.method === 'POST' && r.outcome === 'ok' && String(r.headers.authorization).includes('sk_live_'));
+		assert.equal(sessions.length, 1);
+		const form = typeof sessions[0]!.body === 'string' ? Object.fromEntries(new URLSearchParams(sessions[0]!.body)) : (sessions[0]!.body as Record<string, string>);
+		assert.equal(form['line_items[0][price_data][unit_amount]'], '100');
+		assert.equal((await live(waiting.runId, 0)).status, 'waiting', 'still waiting: nothing paid yet');
+		assert.equal(n8n.vendorRequests().filter((r) => r.fake === 'stripe' && r.method === 'POST' && String(r.headers.authorization).includes('sk_live_')).length, 1, 'no second link');
+
+		// The creator pays with a real card: Stripe sends its own live-mode event to the payment webhook.
+		const paid = { ...stripe.checkoutCompleted('evt_1LivePaymentArrives', { token: form.client_reference_id, email: 'ada.card@example.com', amount: 100, order: 'pi_live_e2e' }), livemode: true };
+		const signed = stripeSign(JSON.stringify(paid), STRIPE_TEST_WHSEC);
+		assert.equal((await fetch(n8n.webhookUrl('stripe-purchases'), { method: 'POST', headers: signed.headers, body: signed.rawBody })).status, 200);
+		const followed = await live(waiting.runId, 30);
+		assert.equal(followed.status, 'passed', JSON.stringify(followed, null, 1));
+		const evidence = followed.evidence as { ledger: { inbox: { eventId: string; decision: string }; grants: Array<{ status: string }> } };
+		assert.deepEqual([evidence.ledger.inbox.eventId, evidence.ledger.inbox.decision, evidence.ledger.grants.map((g) => g.status)], ['evt_1LivePaymentArrives', 'grant', ['done']]);
+		await n8n.withLedger(async (ledger) => {
+			const liveRun = (await ledger.checklist.get(waiting.runId))!;
+			assert.equal(liveRun.mode, 'live');
+			assert.deepEqual((await ledger.purchases.inbox(liveRun.testLaunch)).map((e) => e.eventId), ['evt_1LivePaymentArrives']);
+			assert.deepEqual((await ledger.purchases.inbox('default')).filter((e) => e.eventId === 'evt_1LivePaymentArrives'), [], 'not in the real launch');
+		});
 	});
 
 	it('planted faults: each fails its step with its own fix', async () => {
