@@ -140,6 +140,8 @@ export type { VocabularyCheck, VocabularyTag } from './checklist/vocabulary';
 export type { ChecklistRecord, RecordInput, RemovalInput } from './checklist/records';
 export type { ChecklistReport, StepEvidence, StepResult, StepResultInput } from './checklist/results';
 export type { ChecklistRun, StartRunInput } from './checklist/runs';
+export { CHECKLIST_HEADER, routeHeaderOf } from './checklist/routing';
+export { RECONCILED_TAG } from './system-tags';
 export { CHECKLIST_MODES, CHECKLIST_STEP_IDS, CHECKLIST_STEPS, testLaunchOf, type ChecklistMode, type ChecklistStepId, type StepStatus } from './checklist/steps';
 export type { ConfirmByTokenResult, ConfirmLinkCheck, OptInApi } from './optin/api';
 export type { DoubleOptInOptions, SignupOptIn } from './optin/capture';

@@ -3,6 +3,7 @@ import { ForgottenIdentityError, LedgerInputError } from '../errors';
 import type { Store } from '../store';
 import { captureSignup, type CaptureResult } from './capture';
 import { carriedFromValues, signupForm, type LaunchCaptureFacts, type SignupForm } from './form';
+import { CHECKLIST_HEADER, signupLaunch } from '../checklist/routing';
 import { capturePolicy, type CaptureOptions } from './policy';
 import { recordCaptureRejection } from './rejections';
 import { useFormStamp } from './stamps';
@@ -33,6 +34,8 @@ export interface SignupSubmission {
 		ownOrigins?: string[];
 		remoteAddress?: string | null;
 		userAgent?: string | null;
+		/** The X-Waitlist-Checklist header: a pre-launch checklist run's test signup (kept in its test launch). */
+		checklistRoute?: string | null;
 	};
 	/**
 	 * Claim the new sync entries for the run this signup starts (see captureSignup); left out in spike
@@ -47,6 +50,8 @@ export interface SignupSubmission {
 export type SubmitResult =
 	| {
 			accepted: true;
+			/** Where the signup was kept: the trigger's launch, or a checklist run's test launch. */
+			launch: string;
 			result: CaptureResult;
 			signup: ValidSignup;
 			/**
@@ -89,6 +94,7 @@ export const REJECTION_MESSAGES: Record<string, string> = {
 	// Said as an accepted signup is: the answer must not tell anyone that this address was forgotten.
 	forgotten: "You're on the list.",
 	captcha_failed: 'Please complete the CAPTCHA and send the form again.',
+	checklist_run_refused: 'This test signup names no open pre-launch checklist run of this launch.',
 };
 
 /** A double click lands here too, after the first post went through: say so without saying whether it did. */
@@ -168,7 +174,11 @@ function captchaRefused(captcha: CaptchaOutcome | undefined, abuse: AbuseSetting
 	return null;
 }
 
-export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: SignupSubmission): Promise<SubmitResult> {
+export async function submitSignup(store: Store, launch: LaunchCaptureFacts, submitted: SignupSubmission): Promise<SubmitResult> {
+	// Only a signup with the checklist's header costs the look-up.
+	const route = submitted.request.checklistRoute ? await store.transaction((tx) => signupLaunch(tx, submitted.launch, submitted.request.checklistRoute)) : { launch: submitted.launch };
+	if ('refused' in route) return refuse(store, launch, submitted, { status: 403, reason: 'checklist_run_refused', errors: [{ field: CHECKLIST_HEADER, reason: route.refused }] });
+	const s: SignupSubmission = { ...submitted, launch: route.launch };
 	const { body } = s.request;
 	const origin = originVerdict(s.request.origin, s.options.allowedOrigins, s.request.ownOrigins ?? []);
 	if (!body.ok) return refuse(store, launch, s, { status: body.status, reason: body.reason, errors: [{ field: 'body', reason: body.message }], allowOrigin: origin.echo });
@@ -200,13 +210,15 @@ export async function submitSignup(store: Store, launch: LaunchCaptureFacts, s: 
 				origin: s.request.origin ?? null,
 				consentText: verdict.signup.consentGiven ? s.options.hostedForm?.consentText : undefined,
 				claimFor: s.claimFor,
+				// A checklist run's test signup is marked, so the monitor and exports leave it out too.
+				isTest: s.launch !== submitted.launch,
 				abuse: { settings: abuse, secret: launch.secret, remoteAddress: s.request.remoteAddress ?? null, captcha: s.captcha },
 				doubleOptIn: s.options.doubleOptIn,
 				now: s.now,
 			});
 		});
 		if (!result) return refuse(store, launch, s, { status: 400, reason: 'too_fast', errors: [{ field: 'wl_ts', reason: FORM_STAMP_USED }], fields, allowOrigin });
-		return { accepted: true, result, signup: verdict.signup, allowOrigin, ...(abuseSettingsError ? { abuseSettingsError } : {}) };
+		return { accepted: true, launch: s.launch, result, signup: verdict.signup, allowOrigin, ...(abuseSettingsError ? { abuseSettingsError } : {}) };
 	} catch (error) {
 		// A forgotten person's address: nothing is kept, and the caller is answered as for any signup.
 		if (error instanceof ForgottenIdentityError) return refuse(store, launch, s, { status: 201, reason: 'forgotten', errors: [], fields, allowOrigin });

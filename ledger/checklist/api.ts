@@ -10,13 +10,14 @@ import { listRecords, noteRecord, noteRemoval, type ChecklistRecord, type Record
 import { readReport, recordStepResult, type ChecklistReport, type StepResult, type StepResultInput } from './results';
 import { revokeTestAccess, type TestRevoke } from './revoke';
 import { getRun, latestRun, requireRun, startRun, touchRun, type ChecklistRun, type StartRunInput } from './runs';
+import { prepareTestLaunch } from './test-launch';
 import { compareVocabulary, type VocabularyCheck } from './vocabulary';
 
 export interface LedgerCleanUp {
 	run: ChecklistRun;
 	/** Rows deleted from the test launch, per table. */
 	deleted: Record<string, number>;
-	/** Test contacts the run's steps created in the real launch, forgotten now. */
+	/** Test contacts found in the real launch (older runs, an outdated capture trigger), forgotten now. */
 	forgotten: string[];
 	/** Rows the test launch still holds (empty after a clean-up). */
 	leftovers: Record<string, number>;
@@ -46,6 +47,15 @@ export class ChecklistApi {
 	/** The newest run of a launch (what the report page shows by default). */
 	latest(launch: string): Promise<ChecklistRun | null> {
 		return this.store.transaction((tx) => latestRun(tx, launch));
+	}
+
+	/**
+	 * Readies the run's test launch for test traffic (the real launch's products copied in); steps that
+	 * send signups or payments call it first. Refused for a cleaned run.
+	 */
+	async prepareTestLaunch(runId: string, now = Date.now()): Promise<{ products: string[] }> {
+		const run = await this.openRun(runId);
+		return this.store.transaction((tx) => prepareTestLaunch(tx, run, now));
 	}
 
 	/** Keeps a step's result (passed / failed with a fix / waiting / skipped with a reason). */
@@ -115,8 +125,8 @@ export class ChecklistApi {
 	}
 
 	/**
-	 * Removes the run's ledger data: the test contacts its steps created in the real launch are
-	 * forgotten (erased, as a person's forget request would), then the whole test launch is deleted.
+	 * Removes the run's ledger data: a test contact that ended up in the real launch is forgotten
+	 * (erased, as a person's forget request would), then the whole test launch is deleted.
 	 * Vendor records are removed by the node before this and noted with noteRemoval.
 	 */
 	async cleanUpLedger(runId: string, now = Date.now()): Promise<LedgerCleanUp> {
@@ -125,8 +135,12 @@ export class ChecklistApi {
 		for (const record of await this.records(run.id)) {
 			if (record.system !== 'ledger' || record.kind !== 'contact' || record.removal === 'removed') continue;
 			const contact = await this.parts.contacts.get(record.recordId);
-			if (contact && contact.launch === run.launch) await this.parts.contacts.forget({ launch: run.launch, contactId: record.recordId, source: 'checklist' });
-			forgotten.push(record.recordId);
+			// Test contacts are in the test launch, deleted with it below; one in the real launch (a run made
+			// before test traffic was kept apart, or an outdated capture trigger) is forgotten.
+			if (contact && contact.launch === run.launch) {
+				await this.parts.contacts.forget({ launch: run.launch, contactId: record.recordId, source: 'checklist' });
+				forgotten.push(record.recordId);
+			}
 			await this.noteRemoval({ runId: run.id, system: 'ledger', kind: 'contact', recordId: record.recordId, removal: 'removed', now });
 		}
 		return this.store.transaction(async (tx) => {

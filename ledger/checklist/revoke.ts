@@ -34,16 +34,19 @@ export async function revokeTestAccess(parts: TestRevokeParts, run: ChecklistRun
 	const buyers = (await parts.store.transaction((tx) => listRecords(tx, run.id))).filter((r) => r.system === 'delivery' && r.removal !== 'removed');
 	const result: TestRevoke[] = [];
 	for (const buyer of buyers) {
-		const contact = await parts.contacts.find({ launch: run.launch, kind: 'email', value: buyer.recordId });
+		// The test launch since test payments are kept there; the real launch for runs made before.
+		const contact =
+			(await parts.contacts.find({ launch: run.testLaunch, kind: 'email', value: buyer.recordId })) ?? (await parts.contacts.find({ launch: run.launch, kind: 'email', value: buyer.recordId }));
 		if (!contact) continue;
+		const { launch } = contact;
 		const granted = await parts.store.query<{ product_id: string }>("SELECT product_id FROM access WHERE launch = $1 AND contact_id = $2 AND state = 'granted' ORDER BY product_id", [
-			run.launch,
+			launch,
 			contact.id,
 		]);
 		for (const { product_id: productId } of granted) {
-			await parts.purchases.pin({ launch: run.launch, contactId: contact.id, productId, pin: 'revoke', reason: `test buyer of pre-launch checklist run ${run.id}`, by: BY });
+			await parts.purchases.pin({ launch, contactId: contact.id, productId, pin: 'revoke', reason: `test buyer of pre-launch checklist run ${run.id}`, by: BY });
 		}
-		const revokes = (await parts.outbox.list({ launch: run.launch, contactId: contact.id, kinds: ['revoke'] })).filter((e) => e.kind === 'revoke');
+		const revokes = (await parts.outbox.list({ launch, contactId: contact.id, kinds: ['revoke'] })).filter((e) => e.kind === 'revoke');
 		result.push({ email: buyer.recordId, contactId: contact.id, revokedNow: granted.map((g) => g.product_id), revokes });
 	}
 	return result;

@@ -15,6 +15,11 @@ export interface ChecklistRun {
 	/** What the creator chose when starting (sources, steps …), as given. */
 	settings: Record<string, unknown>;
 	status: 'open' | 'cleaned';
+	/**
+	 * The secret half of the header the run's test signups carry (`X-Waitlist-Checklist: <id>.<key>`),
+	 * so nobody else can send a signup into the test launch; null for runs made before it existed.
+	 */
+	routeKey: string | null;
 	createdAt: number;
 	updatedAt: number;
 	cleanedAt: number | null;
@@ -38,9 +43,10 @@ type RunRow = {
 	created_at: number | string;
 	updated_at: number | string;
 	cleaned_at: number | string | null;
+	route_key: string | null;
 };
 
-const RUN_COLUMNS = 'id, launch, mode, test_launch, settings, status, created_at, updated_at, cleaned_at';
+const RUN_COLUMNS = 'id, launch, mode, test_launch, settings, status, created_at, updated_at, cleaned_at, route_key';
 const MAX_SETTINGS_CHARS = 20_000;
 
 function runOf(row: RunRow): ChecklistRun {
@@ -51,6 +57,7 @@ function runOf(row: RunRow): ChecklistRun {
 		testLaunch: row.test_launch,
 		settings: JSON.parse(row.settings) as Record<string, unknown>,
 		status: row.status as ChecklistRun['status'],
+		routeKey: row.route_key,
 		createdAt: Number(row.created_at),
 		updatedAt: Number(row.updated_at),
 		cleanedAt: row.cleaned_at === null ? null : Number(row.cleaned_at),
@@ -76,9 +83,9 @@ export async function startRun(tx: SqlExecutor, input: StartRunInput): Promise<C
 	const now = input.now ?? Date.now();
 	const id = newRunId();
 	const [row] = await tx.query<RunRow>(
-		`INSERT INTO checklist_runs (id, launch, mode, test_launch, settings, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'open', $6, $6)
+		`INSERT INTO checklist_runs (id, launch, mode, test_launch, settings, status, created_at, updated_at, route_key) VALUES ($1, $2, $3, $4, $5, 'open', $6, $6, $7)
 		 RETURNING ${RUN_COLUMNS}`,
-		[id, launch, mode, testLaunchOf(launch, id), settings, now],
+		[id, launch, mode, testLaunchOf(launch, id), settings, now, randomBytes(18).toString('base64url')],
 	);
 	await recordEvent(tx, { launch, contactId: null, type: 'checklist.started', source: input.source, data: { runId: id, mode }, at: now });
 	return runOf(row!);

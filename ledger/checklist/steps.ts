@@ -9,7 +9,7 @@ export const CHECKLIST_STEPS = [
 	{ id: 'utm_capture', number: 1, title: 'UTM capture from every campaign source', built: true },
 	{ id: 'tag_vocabulary', number: 2, title: 'Tag vocabulary known to the email platform', built: true },
 	{ id: 'purchase_flow', number: 3, title: 'Purchase: webhook → match → grant → delivery', built: true },
-	{ id: 'edge_cases', number: 4, title: 'Edge cases: other email, refund, dropped webhook', built: false },
+	{ id: 'edge_cases', number: 4, title: 'Edge cases: other email, refund, dropped webhook', built: true },
 	{ id: 'monitoring', number: 5, title: 'Monitoring alerts reach their channel', built: true },
 	{ id: 'rollback_drill', number: 6, title: 'Rollback drill: kill switch holds, resume grants once', built: true },
 ] as const;

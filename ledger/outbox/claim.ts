@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { servedLaunches } from '../checklist/routing';
 import { requiredText } from '../checks';
 import { inList, type SqlExecutor, type SqlValue } from '../store';
 import { COLUMNS, recordEventsChunked, toEntry, type ClaimedOutboxEntry, type OutboxRow } from './entry';
@@ -41,7 +42,10 @@ export async function claimDueOutboxEntries(tx: SqlExecutor, input: ClaimOutboxI
 
 	const { scope } = await getPauseState(tx, launch);
 	const params: SqlValue[] = [launch, now];
-	let filter = `launch = $1 AND status IN ('pending', 'failed', 'claimed') AND next_attempt_at <= $2`;
+	// The drain of a launch also delivers its open checklist runs' test work (checklist/routing.ts).
+	const served = await servedLaunches(tx, launch);
+	const launches = served.length === 1 ? 'launch = $1' : `launch IN ($1, ${inList(served.slice(1), params)})`;
+	let filter = `${launches} AND status IN ('pending', 'failed', 'claimed') AND next_attempt_at <= $2`;
 	if (kinds) filter += ` AND kind IN (${inList(kinds, params)})`;
 	if (input.ids) filter += input.ids.length ? ` AND id IN (${inList([...input.ids], params)})` : ' AND 1 = 0';
 	// While paused, only entries a person released by hand pass the switch.

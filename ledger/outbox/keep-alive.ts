@@ -2,6 +2,7 @@ import { requiredText } from '../checks';
 import { LedgerInputError } from '../errors';
 import { inList, type SqlExecutor, type SqlValue, type Store } from '../store';
 import { wholeNumber } from './input';
+import { settleByServedLaunch } from './served';
 import type { ClaimProof, SettleOutcome } from './settle';
 
 /*
@@ -35,12 +36,17 @@ export interface RenewOptions {
 	now?: number;
 }
 
+/** Renews under the holder's launch; entries of its open checklist runs' test launches in theirs (served.ts). */
+export function renewOutboxClaims(tx: SqlExecutor, launch: string, claims: readonly ClaimProof[], options: RenewOptions): Promise<RenewResult[]> {
+	return settleByServedLaunch(tx, launch, claims, (target, group) => renewOutboxClaimsInLaunch(tx, target, group, options));
+}
+
 /**
  * Moves the lease of claimed entries to now + leaseMs, for the holder of each claim token only. The
  * attempt count does not change: renewing is the same attempt going on. An entry whose lease ran
  * out but which nobody claimed since is still this holder's, so it is renewed too.
  */
-export async function renewOutboxClaims(tx: SqlExecutor, launch: string, claims: readonly ClaimProof[], options: RenewOptions): Promise<RenewResult[]> {
+async function renewOutboxClaimsInLaunch(tx: SqlExecutor, launch: string, claims: readonly ClaimProof[], options: RenewOptions): Promise<RenewResult[]> {
 	requiredText(launch, 'launch', 200);
 	const leaseMs = wholeNumber(options.leaseMs, 'leaseMs', 1000, 86_400_000);
 	const workerId = options.workerId === undefined ? null : requiredText(options.workerId, 'workerId', 200);

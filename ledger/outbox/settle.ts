@@ -3,6 +3,7 @@ import { LedgerInputError } from '../errors';
 import type { NewLedgerEvent } from '../events';
 import { inList, type SqlExecutor, type SqlValue } from '../store';
 import { recordEventsChunked } from './entry';
+import { settleByServedLaunch } from './served';
 import { wholeNumber } from './input';
 import { outboxRetryDelay, parseRetryAfter, type RetryPolicy } from './retry';
 
@@ -41,7 +42,7 @@ async function settleFailure(tx: SqlExecutor, launch: string, id: string): Promi
  * is completed once. (The vendor call itself may then have run twice — which is why the entry's
  * idempotency key goes to the vendor.)
  */
-export async function ackOutboxEntries(
+async function ackOutboxEntriesInLaunch(
 	tx: SqlExecutor,
 	launch: string,
 	acks: readonly (ClaimProof & { responseId?: string | null })[],
@@ -111,7 +112,7 @@ export interface FailResult {
  * Records a failed attempt. The entry is retried after the vendor's Retry-After (plus up to 10 %
  * jitter, never less) or after the backoff; after its last attempt, or when `permanent`, it is dead.
  */
-export async function failOutboxEntries(
+async function failOutboxEntriesInLaunch(
 	tx: SqlExecutor,
 	launch: string,
 	failures: readonly FailOutboxInput[],
@@ -167,7 +168,7 @@ export async function failOutboxEntries(
  * Gives claimed entries back without counting an attempt (the worker did not get to them), due
  * again after `delayMs`.
  */
-export async function releaseOutboxEntries(
+async function releaseOutboxEntriesInLaunch(
 	tx: SqlExecutor,
 	launch: string,
 	releases: readonly (ClaimProof & { delayMs?: number })[],
@@ -188,4 +189,17 @@ export async function releaseOutboxEntries(
 		results.push({ id: proof.id, outcome: n === 1 ? 'done' : await settleFailure(tx, launch, proof.id) });
 	}
 	return results;
+}
+
+/** Acks under the drain's launch; entries of its open checklist runs' test launches in theirs (served.ts). */
+export function ackOutboxEntries(tx: SqlExecutor, launch: string, acks: readonly (ClaimProof & { responseId?: string | null })[], options: { now?: number } = {}): Promise<AckResult[]> {
+	return settleByServedLaunch(tx, launch, acks, (target, group) => ackOutboxEntriesInLaunch(tx, target, group, options));
+}
+
+export function failOutboxEntries(tx: SqlExecutor, launch: string, failures: readonly FailOutboxInput[], options: RetryPolicy & { now?: number; source?: string } = {}): Promise<FailResult[]> {
+	return settleByServedLaunch(tx, launch, failures, (target, group) => failOutboxEntriesInLaunch(tx, target, group, options));
+}
+
+export function releaseOutboxEntries(tx: SqlExecutor, launch: string, releases: readonly (ClaimProof & { delayMs?: number })[], options: { delayMs?: number; now?: number } = {}): Promise<AckResult[]> {
+	return settleByServedLaunch(tx, launch, releases, (target, group) => releaseOutboxEntriesInLaunch(tx, target, group, options));
 }

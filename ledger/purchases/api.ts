@@ -1,3 +1,5 @@
+import { servedLaunches } from '../checklist/routing';
+import { replayAfterFor } from '../checklist/test-timings';
 import type { Store } from '../store';
 import { getAccess, type AccessRecord } from './access';
 import { applyPurchaseEvent, applyPurchaseEventJson, processInboxEntry, type ApplyPurchaseOptions } from './apply';
@@ -125,9 +127,13 @@ export class PurchasesApi {
 		const { launch, olderThanMs, now, limit, ...options } = input;
 		const outcomes: ReplayOutcome[] = [];
 		const at = now ?? Date.now();
-		for (const entry of await this.unprocessed({ launch, olderThanMs, now: at, limit })) {
+		// The schedule of a launch also heals its open checklist runs' test launches (their own, shorter wait).
+		const launches = await this.store.transaction((tx) => servedLaunches(tx, launch));
+		const unprocessed: InboxEntry[] = [];
+		for (const served of launches) unprocessed.push(...(await this.unprocessed({ launch: served, olderThanMs: replayAfterFor(served, olderThanMs), now: at, limit })));
+		for (const entry of unprocessed) {
 			try {
-				outcomes.push({ entry, decision: await this.process(entry.id, options) });
+				outcomes.push({ entry, decision: await this.process(entry.id, { ...options, healedByReplay: true }) });
 			} catch (caught) {
 				const error = caught instanceof Error ? caught : new Error(String(caught));
 				const deferred = await this.store.transaction((tx) => deferInboxReplay(tx, entry.id, at));

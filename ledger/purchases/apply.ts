@@ -1,8 +1,10 @@
+import { refundWindowFor } from '../checklist/test-timings';
 import { LedgerInputError } from '../errors';
 import { recordEvents, type NewLedgerEvent } from '../events';
 import { closeReviewSubjects, openReviewItem } from '../review/review';
 import { eventSubject, orderSubject } from '../review/subjects';
 import type { SqlExecutor } from '../store';
+import { applySystemTag, RECONCILED_TAG } from '../system-tags';
 import { settleAccess } from './access';
 import { markCheckoutTokenUsed } from './checkout-token';
 import { decisionOf, emptyDecision, type EventDecision, type PurchaseDecision } from './decision';
@@ -25,6 +27,11 @@ export interface ApplyPurchaseOptions {
 	now?: number;
 	/** The inbox entry the event came from, kept on a review item so a person can see the raw delivery and replay it. */
 	inboxId?: string;
+	/**
+	 * The scheduled replay is processing a delivery whose own run was lost: the contact it decides for
+	 * is tagged reconciled-after-failure in the same transaction (the record says it was healed).
+	 */
+	healedByReplay?: boolean;
 }
 
 /** One event being applied: where and when, and the ledger events it records (written together). */
@@ -168,7 +175,7 @@ export async function applyPurchaseEvent(tx: SqlExecutor, launchInput: string, e
 		event,
 		now: options.now ?? Date.now(),
 		source: options.source ?? `webhook:${event.provider}`,
-		revokeAfterMs: Math.max(0, options.revokeAfterMs ?? 0),
+		revokeAfterMs: refundWindowFor(launchInput.trim(), Math.max(0, options.revokeAfterMs ?? 0)),
 		inboxId: options.inboxId ?? null,
 		base: { provider: event.provider, eventId: event.eventId, eventType: event.type, providerType: event.providerType, orderId: event.orderId },
 		events: [],
@@ -251,5 +258,8 @@ export async function processInboxEntry(tx: SqlExecutor, inboxId: string, option
 		contactId: decision.contactId,
 		decision: decision.decision === 'no_change' ? `no_change:${decision.reason}` : decision.decision,
 	});
+	if (options.healedByReplay && decision.contactId && (decision.decision === 'grant' || decision.decision === 'revoke')) {
+		await applySystemTag(tx, { launch: entry.launch, contactIds: [decision.contactId], tag: RECONCILED_TAG, kind: 'behaviour', source: options.source ?? 'replay' });
+	}
 	return { ...decision, ...about };
 }

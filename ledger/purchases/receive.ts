@@ -1,3 +1,4 @@
+import { paymentLaunch } from '../checklist/routing';
 import { LedgerInputError } from '../errors';
 import type { SqlExecutor } from '../store';
 import { processInboxEntry } from './apply';
@@ -179,8 +180,8 @@ async function setAsideDelivery(tx: SqlExecutor, input: { launch: string; event:
 /** Verify, read, record, and decide the next step: everything a webhook does before it answers, in the caller's transaction. */
 export async function receiveWebhook(tx: SqlExecutor, input: ReceiveWebhookInput): Promise<ReceiveWebhookResult> {
 	const provider = validateProvider(input.provider);
-	const launch = validateLaunch(input.launch);
-	if (!input.secret) return receiveUnconfigured(tx, { ...input, launch }, provider);
+	const receivingLaunch = validateLaunch(input.launch);
+	if (!input.secret) return receiveUnconfigured(tx, { ...input, launch: receivingLaunch }, provider);
 	const verification = verifyWebhook({
 		provider,
 		secret: input.secret,
@@ -203,6 +204,8 @@ export async function receiveWebhook(tx: SqlExecutor, input: ReceiveWebhookInput
 			error = e;
 		}
 	}
+	// A pre-launch checklist's test payment (its checkout token was made in a run's test launch) is kept there.
+	const launch = await paymentLaunch(tx, receivingLaunch, event);
 	// Any delivery, signed or not, that names a forgotten person is kept without its body.
 	const forgottenKind = tooLarge ? null : await eventNamesForgotten(tx, launch, event ?? readableIdentities(provider, input));
 	const kept = forgottenKind ? FORGOTTEN_DELIVERY : { rawBody: input.rawBody, headers: input.headers, remoteAddress: input.remoteAddress };

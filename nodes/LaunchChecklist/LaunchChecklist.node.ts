@@ -31,8 +31,11 @@ export class LaunchChecklist implements INodeType {
 			{ name: 'convertKitApi', required: false, displayOptions: { show: { useKit: [true] } } },
 			// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed
 			{ name: 'hubspotAppToken', required: false, displayOptions: { show: { useHubspot: [true] } } },
-			// The Purchase Webhook Trigger's signing secret: the test payment is signed with it.
-			{ name: 'stripeWebhookSecretApi', required: false, testedBy: 'purchaseWebhookSecretTest', displayOptions: { show: { step: ['purchase_flow'] } } },
+			// The Purchase Webhook Trigger's signing secret: the test payments are signed with it.
+			// A live run's checkout link is made with the creator's own Stripe key (n8n's built-in credential the checkout workflow uses).
+			// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references
+			{ name: 'stripeApi', required: false, displayOptions: { show: { step: ['purchase_flow'] } } },
+			{ name: 'stripeWebhookSecretApi', required: false, testedBy: 'purchaseWebhookSecretTest', displayOptions: { show: { step: ['purchase_flow', 'edge_cases'] } } },
 		],
 		// A new node: version 1 already starts at Storage "Default" (nodes/shared/ledgerAccess.ts).
 		properties: [...storageProperties(1), ...versionProperties],

@@ -12,7 +12,7 @@ const WORDS: Record<StepResult['status'], string> = { passed: 'Passed', failed: 
 const CSS = `
 .summary{margin:0 0 1rem;font-size:1.05rem}
 .ready{color:#1e6b3a;font-weight:600}.notready{color:#9b2c2c;font-weight:600}
-.step{border-left:6px solid #b5bcb7;background:#fff;border-radius:8px;padding:.75rem 1rem;margin:0 0 .75rem;box-shadow:0 1px 3px rgba(0,0,0,.06)}
+.step{overflow-wrap:anywhere;border-left:6px solid #b5bcb7;background:#fff;border-radius:8px;padding:.75rem 1rem;margin:0 0 .75rem;box-shadow:0 1px 3px rgba(0,0,0,.06)}
 .step h2{display:flex;gap:.5rem;align-items:baseline;flex-wrap:wrap}
 .badge{font-size:.8rem;font-weight:700;text-transform:uppercase;letter-spacing:.03em;padding:.1rem .5rem;border-radius:999px;background:#eef1ee;color:#39423d}
 .passed{border-color:#2f8f4e}.passed .badge{background:#dff3e6;color:#1e6b3a}

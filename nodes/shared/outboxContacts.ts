@@ -47,6 +47,8 @@ export async function withContacts<T extends IDataObject & { contactId?: unknown
 export function entryJson(entry: OutboxEntry & { claimToken?: string }): IDataObject {
 	return {
 		id: entry.id,
+		// The drain of a launch also hands out its open checklist runs' test work: the entry's own launch.
+		launch: entry.launch,
 		kind: entry.kind,
 		idempotencyKey: entry.idempotencyKey,
 		contactId: entry.contactId,

@@ -3,7 +3,7 @@
  * against the published templates themselves — the signup template's capture URL (Kit and HubSpot
  * fakes behind it), Kit's tags, the Stripe checkout template's payment webhook (Kajabi, HubSpot,
  * Kit), a local Slack incoming webhook for the monitor's alerts, the kill switch page — a dry run passes; each planted fault fails its step with its own fix; the
- * pre-launch template's report page shows the run behind Basic Auth, as a page and as JSON; Clean
+ * test data stays in the run's test launch; the pre-launch template's report page shows the run behind Basic Auth, as a page and as JSON; Clean
  * Up leaves no test record in the ledger and deletes or unsubscribes them at the vendors.
  */
 import assert from 'node:assert/strict';
@@ -15,9 +15,11 @@ import { after, before, describe, it } from 'node:test';
 
 import { testLaunchLeftovers } from '../../ledger/internal';
 import { PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
-import { CHECKOUT_CREDENTIALS, checkoutTemplate } from '../support/checkout-template';
+import { CHECKOUT_CREDENTIALS, checkoutTemplate, STRIPE_TEST_WHSEC } from '../support/checkout-template';
 import { startFakeChannels, type FakeChannels } from '../support/fake-channels';
 import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
+import { stripe } from '../support/purchase-fixtures';
+import { stripeSign } from '../support/purchase-signing';
 import { signupTemplate, type TemplateJson } from '../support/signup-template';
 
 const AUTH = { user: 'launch-ops', password: randomBytes(12).toString('hex') };
@@ -25,6 +27,8 @@ const CREDENTIALS = [
 	...CHECKOUT_CREDENTIALS,
 	{ id: 'wlChecklistAuth1', name: 'Launch team login', type: 'httpBasicAuth', data: AUTH },
 	{ id: 'wlWrongStripeWh1', name: 'Stripe webhook secret (someone else’s)', type: 'stripeWebhookSecretApi', data: { signingSecret: 'whsec_not_this_endpoints' } },
+	// Stripe in live mode (the vendor fake inside n8n makes cs_live_ sessions for an sk_live_ key).
+	{ id: 'wlLiveStripeApi1', name: 'Stripe (live mode, vendor fake)', type: 'stripeApi', data: { secretKey: 'sk_live_vendorfake' } },
 ];
 const cred = (id: string) => {
 	const c = CREDENTIALS.find((x) => x.id === id)!;
@@ -79,12 +83,14 @@ function driver(id: string, path: string, stripeCredential: string): TemplateJso
 				type: 'n8n-nodes-waitlist-ledger.launchChecklist',
 				typeVersion: 1,
 				position: [440, 100],
-				credentials: { ...vendorCredentials, ...cred(stripeCredential) },
+				credentials: { ...vendorCredentials, ...cred(stripeCredential), ...cred('wlLiveStripeApi1') },
 				parameters: {
 					...common,
 					operation: 'runStep',
 					step: '={{ $json.body.step }}',
-					mode: 'dry',
+					mode: "={{ $json.body.mode ?? 'dry' }}",
+					liveAmount: 100,
+					successUrl: 'https://yourdomain.test/thanks',
 					testEmail: 'ada@yourdomain.test',
 					captureUrl: body('captureUrl'),
 					sources: SOURCES,
@@ -94,7 +100,7 @@ function driver(id: string, path: string, stripeCredential: string): TemplateJso
 					currency: 'USD',
 					killSwitchUrl: body('killSwitchUrl'),
 					alertWebhookUrl: body('alertWebhookUrl'),
-					waitSeconds: 30,
+					waitSeconds: '={{ $json.body.waitSeconds ?? 30 }}',
 				},
 			} as never,
 		],
@@ -140,13 +146,23 @@ describe('real n8n: the Launch Checklist against the published templates and the
 	};
 	const utm = (runId = '') => run({ step: 'utm_capture', runId, captureUrl: n8n.webhookUrl('waitlist-signup') });
 	const purchase = (runId = '', path?: string) => run({ step: 'purchase_flow', runId, webhookUrl: n8n.webhookUrl('stripe-purchases') }, path);
+	/** Step 4; its lost payment waits for the checkout template's "Every minute" schedule, so it is run again (same run) until that healed it. */
+	const edgeCases = async (runId: string): Promise<StepItem[]> => {
+		const attempts: StepItem[] = [];
+		for (let i = 0; i < 4 && attempts.at(-1)?.status !== 'passed'; i++) {
+			const attempt = await run({ step: 'edge_cases', runId, webhookUrl: n8n.webhookUrl('stripe-purchases') });
+			attempts.push(attempt);
+			if (attempt.status === 'failed') break;
+		}
+		return attempts;
+	};
 	const drill = (runId = '', page = 'waitlist-kill-switch') => run({ step: 'rollback_drill', runId, killSwitchUrl: n8n.webhookUrl(page) });
 	const tags = (runId = '') => run({ step: 'tag_vocabulary', runId });
 	const alerts = (runId = '', alertWebhookUrl = channels.slackUrl) => run({ step: 'monitoring', runId, alertWebhookUrl });
 
 	let runId = '';
 
-	it('a dry run passes step 1 (capture → ledger, Kit, HubSpot), step 2 (tags known to Kit, applied, read back), step 3 (signed payment → match → grant → Kajabi), step 5 (both alerts on the Slack channel) and step 6 (drill, page asks for a password)', async () => {
+	it('a dry run passes step 1 (capture → ledger, Kit, HubSpot), step 2 (tags known to Kit, applied, read back), step 3 (signed payment → match → grant → Kajabi), step 4 (other email, refund → revoke, lost payment healed by the schedule), step 5 (both alerts on the Slack channel) and step 6 (drill, page asks for a password)', async () => {
 		const first = await utm();
 		assert.equal(first.status, 'passed', JSON.stringify(first, null, 1));
 		runId = first.runId;
@@ -156,6 +172,14 @@ describe('real n8n: the Launch Checklist against the published templates and the
 		assert.deepEqual(tagRequests.map((r) => (r.body as { email: string }).email), [`ada+${runId}-tags@yourdomain.test`, `ada+${runId}-tags@yourdomain.test`], 'both tags applied to the test subscriber at Kit');
 		const paid = await purchase(runId);
 		assert.equal(paid.status, 'passed', JSON.stringify(paid, null, 1));
+		const edge = await edgeCases(runId);
+		assert.equal(edge.at(-1)!.status, 'passed', JSON.stringify(edge, null, 1));
+		assert.ok(edge.slice(0, -1).every((a) => a.status === 'waiting'), 'waiting only for the schedule until it healed the lost payment');
+		assert.deepEqual((edge.at(-1)!.evidence as { droppedWebhook: { contactTags: string[] } }).droppedWebhook.contactTags, ['reconciled-after-failure']);
+		await n8n.withLedger(async (ledger) => {
+			assert.deepEqual(await ledger.store.query("SELECT email FROM contacts WHERE launch = 'default'"), [], 'steps 1, 3 and 4 left no test contact in the real launch');
+			assert.deepEqual(await ledger.purchases.inbox('default'), [], 'nor any test payment');
+		});
 		const monitored = await alerts(runId);
 		assert.equal(monitored.status, 'passed', JSON.stringify(monitored, null, 1));
 		const slack = channels.messages('slack').map((m) => m.text);
@@ -164,8 +188,8 @@ describe('real n8n: the Launch Checklist against the published templates and the
 		assert.match(slack[1]!, /FIRING · warning · Purchases not matched to the waitlist/);
 		const drilled = await drill(runId);
 		assert.equal(drilled.status, 'passed', JSON.stringify(drilled, null, 1));
-		const kajabi = n8n.vendorRequests().filter((r) => r.fake === 'kajabi' && r.outcome === 'ok');
-		assert.deepEqual(kajabi.map((r) => (r.body as { email: string }).email), [`ada+${runId}-buyer@yourdomain.test`], 'the delivery platform got the test buyer once');
+		const kajabi = n8n.vendorRequests().filter((r) => r.fake === 'kajabi' && r.path.endsWith('/activate') && r.outcome === 'ok');
+		assert.deepEqual(kajabi.map((r) => (r.body as { email: string }).email).sort(), ['buyer', 'dropped', 'token'].map((p) => `ada+${runId}-${p}@yourdomain.test`), 'the delivery platform got each test buyer once');
 	});
 
 	it('the report page of the pre-launch template shows the run behind Basic Auth, as a page and as JSON', async () => {
@@ -178,9 +202,37 @@ describe('real n8n: the Launch Checklist against the published templates and the
 		// n8n's Respond to Webhook sends HTML in its own sandbox (its CSP, not the page kit's); the page has no script to run there.
 		assert.match(page.headers.get('content-security-policy') ?? '', /^sandbox /);
 		assert.doesNotMatch(html, /<script/i);
-		for (const step of ['utm_capture', 'tag_vocabulary', 'purchase_flow', 'monitoring', 'rollback_drill']) assert.match(html, new RegExp(`data-step="${step}" data-status="passed"`));
+		for (const step of ['utm_capture', 'tag_vocabulary', 'purchase_flow', 'edge_cases', 'monitoring', 'rollback_drill']) assert.match(html, new RegExp(`data-step="${step}" data-status="passed"`));
 		const json = (await (await fetch(`${n8n.webhookUrl('pre-launch-checklist-report')}?format=json`, { headers: { authorization: basic } })).json()) as { runId: string; ready: boolean; html?: string };
 		assert.deepEqual([json.runId, json.ready, json.html], [runId, true, undefined]);
+	});
+
+	it('a live run (Stripe in live mode, a fake): one real checkout link for 1.00, the run waits showing it, the payment arrives, the chain is followed in the test launch', async () => {
+		const live = (runId: string, waitSeconds: number) => run({ step: 'purchase_flow', runId, mode: 'live', webhookUrl: n8n.webhookUrl('stripe-purchases'), waitSeconds });
+		const waiting = await live('', 0);
+		assert.equal(waiting.status, 'waiting', JSON.stringify(waiting, null, 1));
+		assert.match(waiting.reason, /^Waiting for your payment: open https:\/\/checkout\.stripe\.com\/c\/pay\/cs_live_\d+ and pay 1\.00 USD with a real card/);
+		const sessions = n8n.vendorRequests().filter((r) => r.fake === 'stripe' && r.method === 'POST' && r.outcome === 'ok' && String(r.headers.authorization).includes('sk_live_'));
+		assert.equal(sessions.length, 1);
+		const form = typeof sessions[0]!.body === 'string' ? Object.fromEntries(new URLSearchParams(sessions[0]!.body)) : (sessions[0]!.body as Record<string, string>);
+		assert.equal(form['line_items[0][price_data][unit_amount]'], '100');
+		assert.equal((await live(waiting.runId, 0)).status, 'waiting', 'still waiting: nothing paid yet');
+		assert.equal(n8n.vendorRequests().filter((r) => r.fake === 'stripe' && r.method === 'POST' && String(r.headers.authorization).includes('sk_live_')).length, 1, 'no second link');
+
+		// The creator pays with a real card: Stripe sends its own live-mode event to the payment webhook.
+		const paid = { ...stripe.checkoutCompleted('evt_1LivePaymentArrives', { token: form.client_reference_id, email: 'ada.card@example.com', amount: 100, order: 'pi_live_e2e' }), livemode: true };
+		const signed = stripeSign(JSON.stringify(paid), STRIPE_TEST_WHSEC);
+		assert.equal((await fetch(n8n.webhookUrl('stripe-purchases'), { method: 'POST', headers: signed.headers, body: signed.rawBody })).status, 200);
+		const followed = await live(waiting.runId, 30);
+		assert.equal(followed.status, 'passed', JSON.stringify(followed, null, 1));
+		const evidence = followed.evidence as { ledger: { inbox: { eventId: string; decision: string }; grants: Array<{ status: string }> } };
+		assert.deepEqual([evidence.ledger.inbox.eventId, evidence.ledger.inbox.decision, evidence.ledger.grants.map((g) => g.status)], ['evt_1LivePaymentArrives', 'grant', ['done']]);
+		await n8n.withLedger(async (ledger) => {
+			const liveRun = (await ledger.checklist.get(waiting.runId))!;
+			assert.equal(liveRun.mode, 'live');
+			assert.deepEqual((await ledger.purchases.inbox(liveRun.testLaunch)).map((e) => e.eventId), ['evt_1LivePaymentArrives']);
+			assert.deepEqual((await ledger.purchases.inbox('default')).filter((e) => e.eventId === 'evt_1LivePaymentArrives'), [], 'not in the real launch');
+		});
 	});
 
 	it('planted faults: each fails its step with its own fix', async () => {
@@ -222,19 +274,19 @@ describe('real n8n: the Launch Checklist against the published templates and the
 		const result = (await run({ operation: 'cleanUp', runId })) as unknown as { status: string; notRemoved: Array<{ system: string }>; ledger: { leftovers: object } };
 		assert.equal(result.status, 'left_over', JSON.stringify(result, null, 1));
 		assert.deepEqual(result.ledger.leftovers, {});
-		assert.deepEqual(result.notRemoved.map((r) => r.system).sort(), ['kit', 'kit', 'kit', 'kit'], 'only what Kit\'s API cannot delete is left');
+		assert.deepEqual(result.notRemoved.map((r) => r.system).sort(), ['kit', 'kit', 'kit', 'kit', 'kit', 'kit'], 'only what Kit\'s API cannot delete is left');
 		const requests = n8n.vendorRequests();
 		const deactivated = requests.filter((r) => r.fake === 'kajabi' && r.path.endsWith('/deactivate') && r.outcome === 'ok').map((r) => (r.body as { email: string }).email);
-		assert.deepEqual(deactivated, [`ada+${runId}-buyer@yourdomain.test`], 'the checkout template\'s drain took the access back once');
+		assert.deepEqual(deactivated.sort(), ['buyer', 'dropped', 'token'].map((p) => `ada+${runId}-${p}@yourdomain.test`), 'the checkout template\'s drain took each test buyer\'s access back once (step 4\'s refund, then Clean Up)');
 		const deleted = requests.filter((r) => r.fake === 'hubspot' && r.method === 'DELETE' && r.status === 204);
-		assert.equal(deleted.length, 3, 'two sources and the buyer deleted at HubSpot');
+		assert.equal(deleted.length, 5, 'two sources and the three buyers deleted at HubSpot');
 		const unsubscribed = requests.filter((r) => r.fake === 'kit' && r.method === 'PUT' && r.status === 200).map((r) => (r.body as { email: string }).email).sort();
-		assert.deepEqual(unsubscribed, [`ada+${runId}-buyer@yourdomain.test`, `ada+${runId}-instagram@yourdomain.test`, `ada+${runId}-newsletter@yourdomain.test`, `ada+${runId}-tags@yourdomain.test`]);
+		assert.deepEqual(unsubscribed, ['buyer', 'dropped', 'instagram', 'newsletter', 'tags', 'token'].map((p) => `ada+${runId}-${p}@yourdomain.test`));
 		await n8n.withLedger(async (ledger) => {
 			const checklistRun = (await ledger.checklist.get(runId))!;
 			assert.equal(checklistRun.status, 'cleaned');
 			assert.deepEqual(await testLaunchLeftovers(ledger.store, checklistRun.testLaunch), {});
-			for (const email of unsubscribed) assert.equal(await ledger.contacts.find({ launch: 'default', kind: 'email', value: email }), null, email);
+			for (const email of unsubscribed) for (const launch of ['default', checklistRun.testLaunch]) assert.equal(await ledger.contacts.find({ launch, kind: 'email', value: email }), null, email);
 		});
 	});
 });

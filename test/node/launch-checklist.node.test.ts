@@ -11,6 +11,8 @@ import { testLaunchLeftovers } from '../../ledger/internal';
 import { PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
 import { actionWorkflow } from '../support/action-workflow';
 import { checkoutTemplate, STRIPE_TEST_WHSEC } from '../support/checkout-template';
+import { stripe } from '../support/purchase-fixtures';
+import { stripeSign } from '../support/purchase-signing';
 import { fakeChecklistVendors, type ChecklistVendors } from '../support/checklist-vendors';
 import { ledgerCredentialFor } from '../support/ledger-credential';
 import { runWorkflow, type WorkflowJson } from '../support/n8n-in-process';
@@ -79,6 +81,10 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 	const utm = (runId: string) => step(runId, 'utm_capture', { captureUrl: server.url('waitlist-signup'), sources: SOURCES });
 	const purchase = (runId: string, credentials?: IDataObject) =>
 		checklist({ operation: 'runStep', runId, step: 'purchase_flow', webhookUrl: server.url('stripe-purchases'), productId: 'course', amount: 5900, currency: 'USD' }, credentials);
+	const edge = (runId: string, waitSeconds = 6) =>
+		checklist({ operation: 'runStep', runId, step: 'edge_cases', webhookUrl: server.url('stripe-purchases'), productId: 'course', amount: 5900, currency: 'USD', waitSeconds });
+	/** The checkout template's schedule: replays unprocessed payments and drains grants and revokes. */
+	const everyMinute = () => runWorkflow(checkoutTemplate({ refundWindowSeconds: 0 }) as unknown as WorkflowJson, { trigger: { node: 'Every minute', items: [{ json: {} }] }, credentials: { ...ledgerCredential(), ...vendorCredentials } as never });
 	const drill = (runId: string) => step(runId, 'rollback_drill', { killSwitchUrl: server.url('waitlist-kill-switch') });
 	const tagCheck = (runId: string, launch = 'default') => step(runId, 'tag_vocabulary', { launch });
 	const SLACK = 'https://hooks.slack.com/services/T0LAUNCH/B0ALERTS/checklist';
@@ -108,6 +114,28 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 		const paid = await purchase(dryRunId);
 		assert.equal(paid.json.status, 'passed', JSON.stringify(paid.json, null, 1));
 		assert.deepEqual((paid.json.evidence as { ledger: { grants: Array<{ status: string }> } }).ledger.grants.map((g) => g.status), ['done']);
+		// Test data never pollutes the real launch: the signups and the buyer are in the run's test launch, marked as tests.
+		const byLaunch = await ledger.store.query<{ launch: string; email: string; is_test: number }>("SELECT launch, email, is_test FROM contacts WHERE email LIKE $1 ORDER BY email", [`%${dryRunId}%`]);
+		assert.deepEqual(byLaunch.map((c) => [c.launch, c.email, Number(c.is_test)]), ['buyer', 'instagram', 'newsletter'].map((p) => [`default--checklist-${dryRunId}`, `ada+${dryRunId}-${p}@yourdomain.test`, 1]));
+		assert.deepEqual(await ledger.purchases.inbox('default'), [], 'the real launch received no payment');
+
+		// Step 4: paid with another email (matched by the token), its refund revoked at once (test launch), and a
+		// payment whose run was lost, waiting for the schedule until it runs, then healed and tagged.
+		const edgeWaiting = await edge(dryRunId);
+		assert.equal(edgeWaiting.json.status, 'waiting', JSON.stringify(edgeWaiting.json, null, 1));
+		const cases = edgeWaiting.json.evidence as Record<string, { status: string; paidEmailBelongsTo?: string; contactId?: string; access?: string; revoke?: { status: string } }>;
+		assert.deepEqual([cases.otherEmail!.status, cases.refund!.status, cases.droppedWebhook!.status], ['passed', 'passed', 'waiting']);
+		assert.equal(cases.otherEmail!.paidEmailBelongsTo, cases.otherEmail!.contactId, 'the other email was linked to the token\'s contact, not made a new one');
+		assert.deepEqual([cases.refund!.access, cases.refund!.revoke?.status], ['revoked', 'done']);
+		assert.match(String(edgeWaiting.json.reason), /waits for the checkout workflow's schedule \("Every minute" → Replay unprocessed payments\)/);
+		const schedule = await everyMinute();
+		assert.equal(schedule.error('Replay unprocessed payments'), undefined);
+		const edgeDone = await edge(dryRunId, 0);
+		assert.equal(edgeDone.json.status, 'passed', JSON.stringify(edgeDone.json, null, 1));
+		assert.deepEqual((edgeDone.json.evidence as { droppedWebhook: { contactTags: string[] } }).droppedWebhook.contactTags, ['reconciled-after-failure']);
+		assert.equal(edgeDone.json.attempts, 2);
+		assert.deepEqual(await ledger.store.query("SELECT email FROM contacts WHERE launch = 'default'"), [], 'the real launch holds no test contact');
+		assert.deepEqual(await ledger.purchases.inbox('default'), [], 'nor any test payment');
 
 		const slackBefore = vendors.slackMessages.length;
 		const monitored = await alerts(dryRunId);
@@ -128,13 +156,12 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 			'utm_capture:passed',
 			'tag_vocabulary:passed',
 			'purchase_flow:passed',
-			'edge_cases:not_run',
+			'edge_cases:passed',
 			'monitoring:passed',
 			'rollback_drill:passed',
 		]);
 		assert.equal(report.json.ready, true);
 		assert.match(String(report.json.html), /data-step="purchase_flow" data-status="passed"/);
-		assert.match(String(report.json.html), /Check by hand/);
 	});
 
 	it('a Kit account without the custom field utm_campaign fails step 1 with the fix naming the field and where to create it', async () => {
@@ -220,39 +247,84 @@ describe('Launch Checklist node: a dry run through the real webhooks, each plant
 		assert.match(unknownRun.error ?? '', /^Run ID: no checklist run has id "ck_nope"/);
 	});
 
+	it('a live run makes one real checkout link for the small amount and waits, showing the link, until the payment arrives; then follows it through match, grant and delivery in the test launch', async () => {
+		const sessions: Array<Record<string, string>> = [];
+		nock('https://api.stripe.com')
+			.post('/v1/checkout/sessions')
+			.reply(async (request: unknown) => {
+				const form = Object.fromEntries(new URLSearchParams(await (request as Request).text()));
+				assert.equal((request as Request).headers.get('authorization'), 'Bearer sk_live_creator');
+				sessions.push(form);
+				return [200, { id: 'cs_live_checklist1', object: 'checkout.session', url: 'https://checkout.stripe.com/c/pay/cs_live_checklist1', livemode: true, payment_status: 'unpaid', status: 'open' }];
+			});
+		const live = (runId: string) =>
+			checklist(
+				{ operation: 'runStep', runId, mode: 'live', step: 'purchase_flow', webhookUrl: server.url('stripe-purchases'), productId: 'course', liveAmount: 100, currency: 'USD', successUrl: 'https://yourdomain.test/thanks', waitSeconds: 0 },
+				{ ...vendorCredentials, stripeApi: { secretKey: 'sk_live_creator' } },
+			);
+		const waiting = await live('');
+		assert.equal(waiting.json.status, 'waiting', waiting.error ?? JSON.stringify(waiting.json, null, 1));
+		const runId = String(waiting.json.runId);
+		assert.equal(waiting.json.mode, 'live');
+		assert.match(String(waiting.json.reason), /^Waiting for your payment: open https:\/\/checkout\.stripe\.com\/c\/pay\/cs_live_checklist1 and pay 1\.00 USD with a real card/);
+		assert.equal(sessions.length, 1);
+		const session = sessions[0]!;
+		assert.deepEqual([session['line_items[0][price_data][unit_amount]'], session['line_items[0][price_data][currency]'], session.customer_email], ['100', 'usd', `ada+${runId}-live-buyer@yourdomain.test`]);
+		const report = await checklist({ operation: 'getReport', runId, includeHtml: true });
+		assert.match(String(report.json.html), /data-step="purchase_flow" data-status="waiting"/);
+		const stillWaiting = await live(runId);
+		assert.equal(stillWaiting.json.status, 'waiting');
+		assert.equal(sessions.length, 1, 'running the step again makes no second checkout link');
+
+		// The creator pays: Stripe (live mode) sends its own event, signed with the endpoint's secret.
+		const paidEvent = stripe.checkoutCompleted('evt_1LiveCheckoutPaid', { token: session.client_reference_id, email: 'ada.personal@example.com', amount: 100, order: 'pi_live_1' });
+		const signed = stripeSign(JSON.stringify({ ...paidEvent, livemode: true }), STRIPE_TEST_WHSEC);
+		const delivered = await fetch(server.url('stripe-purchases'), { method: 'POST', headers: signed.headers, body: signed.rawBody });
+		assert.equal(delivered.status, 200);
+		const paid = await live(runId);
+		assert.equal(paid.json.status, 'passed', JSON.stringify(paid.json, null, 1));
+		const evidence = paid.json.evidence as { checkout: { sessionId: string }; ledger: { inbox: { eventId: string; decision: string }; grants: Array<{ status: string }> } };
+		assert.deepEqual([evidence.checkout.sessionId, evidence.ledger.inbox.eventId, evidence.ledger.inbox.decision, evidence.ledger.grants.map((g) => g.status)], ['cs_live_checklist1', 'evt_1LiveCheckoutPaid', 'grant', ['done']]);
+		const run = (await ledger.checklist.get(runId))!;
+		assert.deepEqual((await ledger.purchases.inbox('default')).filter((e) => e.eventId === 'evt_1LiveCheckoutPaid'), [], 'the real payment of the live run is kept in its test launch');
+		assert.equal((await ledger.purchases.inbox(run.testLaunch)).length, 1);
+	});
+
 	it('Clean Up takes the test buyer\'s access back through the outbox first (waiting until the drain delivered it), then removes the run\'s test records: HubSpot contacts deleted, Kit subscribers unsubscribed (listed: Kit cannot delete), test contacts forgotten, the test launch empty', async () => {
 		const run = (await ledger.checklist.get(dryRunId))!;
 		const buyer = `ada+${dryRunId}-buyer@yourdomain.test`;
-		const buyerId = (await ledger.contacts.find({ launch: 'default', kind: 'email', value: buyer }))!.id;
+		const buyerId = (await ledger.contacts.find({ launch: run.testLaunch, kind: 'email', value: buyer }))!.id;
 		const kitBefore = [...vendors.kit.keys()].filter((e) => e.includes(dryRunId));
-		assert.equal(kitBefore.length, 4, 'two sources, the tag test subscriber and the buyer');
+		assert.equal(kitBefore.length, 6, 'two sources, the tag test subscriber, the buyer, and step 4\'s two buyers (tagged customer at Kit by the delivery)');
 
 		const queued = await checklist({ operation: 'cleanUp', runId: dryRunId, waitSeconds: 0 });
 		assert.equal(queued.error, undefined);
 		assert.equal(queued.json.status, 'waiting', JSON.stringify(queued.json, null, 1));
 		assert.match(String(queued.json.message), /^The revoke of the test buyer's access is queued; .* Run Clean Up again with the same Run ID/);
-		const revokes = (await ledger.outbox.list({ launch: 'default', contactId: buyerId, kinds: ['revoke'] })).filter((e) => e.kind === 'revoke');
+		const revokes = (await ledger.outbox.list({ launch: run.testLaunch, contactId: buyerId, kinds: ['revoke'] })).filter((e) => e.kind === 'revoke');
 		assert.deepEqual(revokes.map((r) => r.status), ['pending'], 'one revoke queued in the outbox');
 		assert.notEqual(await ledger.contacts.get(buyerId), null, 'nothing forgotten while the revoke waits');
 		const again = await checklist({ operation: 'cleanUp', runId: dryRunId, waitSeconds: 0 });
 		assert.equal(again.json.status, 'waiting');
-		assert.equal((await ledger.outbox.list({ launch: 'default', contactId: buyerId, kinds: ['revoke'] })).filter((e) => e.kind === 'revoke').length, 1, 'a second Clean Up queues no second revoke');
+		assert.equal((await ledger.outbox.list({ launch: run.testLaunch, contactId: buyerId, kinds: ['revoke'] })).filter((e) => e.kind === 'revoke').length, 1, 'a second Clean Up queues no second revoke');
 
 		// The checkout template's schedule is the drain that delivers grants and revokes.
 		const drain = await runWorkflow(checkoutTemplate({ refundWindowSeconds: 0 }) as unknown as WorkflowJson, { trigger: { node: 'Every minute', items: [{ json: {} }] }, credentials: { ...ledgerCredential(), ...vendorCredentials } as never });
 		assert.equal(drain.error('Ledger: revoked'), undefined);
-		assert.deepEqual(vendors.kajabiDeactivated, [buyer], 'the course platform took the access back, once');
+		const step4 = [`ada+${dryRunId}-token@yourdomain.test`, `ada+${dryRunId}-dropped@yourdomain.test`];
+		assert.deepEqual([...vendors.kajabiDeactivated].sort(), [buyer, ...step4].sort(), 'the course platform took each test buyer\'s access back once (step 4\'s refund, then Clean Up)');
 
 		const result = await checklist({ operation: 'cleanUp', runId: dryRunId });
 		assert.equal(result.error, undefined);
 		assert.equal(result.json.status, 'left_over');
-		assert.deepEqual((result.json.vendors as Array<{ system: string; removal: string }>).filter((v) => v.system === 'delivery').map((v) => v.removal), ['removed']);
+		assert.deepEqual((result.json.vendors as Array<{ system: string; removal: string }>).filter((v) => v.system === 'delivery').map((v) => v.removal), ['removed', 'removed', 'removed']);
 		assert.deepEqual([...vendors.hubspot.keys()].filter((e) => e.includes(dryRunId)), [], 'HubSpot holds none of the run\'s contacts');
-		assert.deepEqual(kitBefore.map((e) => vendors.kit.get(e)!.state), ['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+		assert.deepEqual(kitBefore.map((e) => vendors.kit.get(e)!.state), kitBefore.map(() => 'cancelled'));
 		const notRemoved = result.json.notRemoved as Array<{ system: string; note: string }>;
-		assert.deepEqual(notRemoved.map((r) => r.system).sort(), ['kit', 'kit', 'kit', 'kit'], 'only what Kit\'s API cannot delete is left');
+		assert.deepEqual(notRemoved.map((r) => r.system), kitBefore.map(() => 'kit'), 'only what Kit\'s API cannot delete is left');
 		assert.match(notRemoved.find((r) => r.system === 'kit')!.note, /Kit's API cannot delete a subscriber\. To remove .* Kit → Subscribers/);
-		for (const email of kitBefore) assert.equal(await ledger.contacts.find({ launch: 'default', kind: 'email', value: email }), null, email);
+		for (const email of kitBefore) for (const launch of ['default', run.testLaunch]) assert.equal(await ledger.contacts.find({ launch, kind: 'email', value: email }), null, email);
+		assert.deepEqual(result.json.ledger && (result.json.ledger as { forgottenContacts: string[] }).forgottenContacts, [], 'nothing was in the real launch to forget');
 		assert.deepEqual(await testLaunchLeftovers(ledger.store, run.testLaunch), {});
 		assert.equal((await ledger.checklist.get(dryRunId))?.status, 'cleaned');
 	});

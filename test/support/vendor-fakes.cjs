@@ -318,9 +318,11 @@ fake('stripe', 'https://api.stripe.com', ({ method, path, body, headers }) => {
 	if (method === 'POST' && path.startsWith('/v1/checkout/sessions')) {
 		const form = formBody(body);
 		if (!form.success_url) return [400, { error: { type: 'invalid_request_error', param: 'success_url', message: 'Missing required param: success_url.' } }];
-		const id = `cs_test_${String(++stripeSessions).padStart(6, '0')}`;
+		// A live secret key (sk_live_…) makes a live-mode session, as Stripe does.
+		const live = String(headers.authorization).startsWith('Bearer sk_live_');
+		const id = `cs_${live ? 'live' : 'test'}_${String(++stripeSessions).padStart(6, '0')}`;
 		const metadata = Object.fromEntries(Object.entries(form).filter(([k]) => k.startsWith('metadata[')).map(([k, v]) => [k.slice(9, -1), v]));
-		return [200, { id, object: 'checkout.session', url: `https://checkout.stripe.com/c/pay/${id}`, mode: form.mode, client_reference_id: form.client_reference_id || null, customer_email: form.customer_email || null, metadata, payment_status: 'unpaid', status: 'open' }];
+		return [200, { id, object: 'checkout.session', livemode: live, url: `https://checkout.stripe.com/c/pay/${id}`, mode: form.mode, client_reference_id: form.client_reference_id || null, customer_email: form.customer_email || null, metadata, payment_status: 'unpaid', status: 'open' }];
 	}
 	// The charges list the reconciliation template pages through; nothing is charged through this fake,
 	// so it is the empty page Stripe answers before a launch's first sale.

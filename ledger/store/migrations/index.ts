@@ -20,6 +20,7 @@ import { captureFormStamps } from './034-capture-form-stamps';
 import { monitorTables } from './040-monitor';
 import { pageSignIn } from './050-page-sign-in';
 import { checklistTables } from './060-checklist';
+import { checklistRoutes } from './061-checklist-routes';
 import { reconcileSeenLean } from './065-reconcile-seen-lean';
 import { sweepAnnouncements } from './068-sweep-announcements';
 import { touchesWithoutNul } from './078-touches-without-nul';
@@ -35,4 +36,4 @@ import { lineCountsClustered } from './095-line-counts-clustered';
  * 50–59 pages, 60–64 the pre-launch checklist, 65–69 reconciliation and scale-out, 70–79 vendors and
  * hostile input, 80–84 forget and consent, 85–89 abuse signals, 90–99 referrals and opt-in.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn, checklistTables, reconcileSeenLean, sweepAnnouncements, touchesWithoutNul, abuseSignals, referralTables, doubleOptIn, lineCountsClustered].sort((a, b) => a.version - b.version);
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn, checklistTables, checklistRoutes, reconcileSeenLean, sweepAnnouncements, touchesWithoutNul, abuseSignals, referralTables, doubleOptIn, lineCountsClustered].sort((a, b) => a.version - b.version);

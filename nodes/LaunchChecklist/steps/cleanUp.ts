@@ -36,6 +36,9 @@ async function removeAtVendor(ctx: IExecuteFunctions, input: CleanUpInput, recor
 		if (answer.status === 204 || answer.status === 200 || answer.status === 404) return { removal: 'removed', note: null, answer };
 		return { removal: 'not_removable', note: `HubSpot ${answered(answer)} to the delete. Remove contact ${record.label ?? record.recordId} in HubSpot → Contacts, or run Clean Up again.`, answer };
 	}
+	if (record.system === 'stripe') {
+		return { removal: 'not_removable', note: `A live run's real payment through checkout session ${record.recordId}: refund it in Stripe → Payments (search for the test address). Nothing else to remove at Stripe.` };
+	}
 	return null; // the ledger's own records: cleanUpLedger removes them; the test buyers' access: revokeAccess
 }
 

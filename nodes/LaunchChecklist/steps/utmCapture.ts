@@ -1,4 +1,4 @@
-import type { ChecklistRun, Ledger, OutboxEntry, Touch } from '../../../ledger';
+import { CHECKLIST_HEADER, LedgerInputError, routeHeaderOf, type ChecklistRun, type Ledger, type OutboxEntry, type Touch } from '../../../ledger';
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { testAddress, waitFor } from '../actions/common';
@@ -63,23 +63,41 @@ async function settledSyncs(ledger: Ledger, launch: string, contactId: string): 
 
 const syncJson = (e: OutboxEntry): IDataObject => ({ kind: e.kind, status: e.status, attempts: e.attempts, lastError: e.lastError, responseId: e.responseId });
 
+/** The header of the run's test signups (runs made before route keys cannot send any). */
+function checklistHeader(run: ChecklistRun): string {
+	const header = routeHeaderOf(run);
+	if (!header) throw new LedgerInputError('runId', `run "${run.id}" was made by an older version of the pack and cannot keep its test signups apart; leave Run ID empty to start a new run`);
+	return header;
+}
+
+/** The capture took the signup but the test launch does not have it: where it went instead. */
+async function missingSignupFix(ledger: Ledger, run: ChecklistRun, email: string, status: number): Promise<string> {
+	const inReal = await ledger.contacts.find({ launch: run.launch, kind: 'email', value: email });
+	if (inReal) {
+		await ledger.checklist.noteRecord({ runId: run.id, system: 'ledger', kind: 'contact', recordId: inReal.id, label: email });
+		return `The capture answered ${status} but kept ${email} in the real launch "${run.launch}", not in the run's test launch: the Waitlist Capture Trigger is an older version that does not know the checklist's header. Update the node package (Settings → Community Nodes → Update), then run this step again; Clean Up forgets the test contact.`;
+	}
+	return `The capture answered ${status} but the ledger has no ${email}: the Capture Trigger and this node must use the same Launch ("${run.launch}") and Storage.`;
+}
+
 /** One source: sign up through the capture URL, wait for the syncs, read back from Kit and HubSpot. */
 async function checkSource(ctx: IExecuteFunctions, ledger: Ledger, input: UtmCaptureInput, source: CampaignSource): Promise<{ evidence: IDataObject; fixes: string[]; waiting: string | null }> {
 	const { run } = input;
 	const email = testAddress(input.testEmail, run, source.utm_source);
 	const sent = { email, first_name: 'Checklist', ...source };
-	const answer = await send(ctx, { method: 'POST', url: input.captureUrl, body: sent });
+	// The run's header sends the signup to the run's test launch: the real launch never holds it.
+	const answer = await send(ctx, { method: 'POST', url: input.captureUrl, body: sent, headers: { [CHECKLIST_HEADER]: checklistHeader(run) } });
 	const evidence: IDataObject = { source: source.utm_source, email, sent, capture: { status: answer.status, body: answer.body as IDataObject, error: answer.error } };
 	if (answer.status === null || answer.status < 200 || answer.status >= 300) return { evidence, fixes: [captureFix(answer.status, answer.body, input.captureUrl, answer.error)], waiting: null };
 
-	const contact = await ledger.contacts.find({ launch: run.launch, kind: 'email', value: email });
-	if (!contact) return { evidence, fixes: [`The capture answered ${answer.status} but the ledger of launch "${run.launch}" has no ${email}: the Capture Trigger and this node must use the same Launch and Storage.`], waiting: null };
+	const contact = await ledger.contacts.find({ launch: run.testLaunch, kind: 'email', value: email });
+	if (!contact) return { evidence, fixes: [await missingSignupFix(ledger, run, email, answer.status)], waiting: null };
 	await ledger.checklist.noteRecord({ runId: run.id, system: 'ledger', kind: 'contact', recordId: contact.id, label: email });
 	evidence.ledger = { contactId: contact.id, firstTouch: contact.firstTouch as IDataObject | null };
 	const fixes = ledgerFixes(contact.firstTouch, source, email);
 
-	const syncs = await waitFor(() => settledSyncs(ledger, run.launch, contact.id), input.waitMs);
-	const now = syncs ?? (await ledger.outbox.list({ launch: run.launch, contactId: contact.id, kinds: SYNC_KINDS }));
+	const syncs = await waitFor(() => settledSyncs(ledger, run.testLaunch, contact.id), input.waitMs);
+	const now = syncs ?? (await ledger.outbox.list({ launch: run.testLaunch, contactId: contact.id, kinds: SYNC_KINDS }));
 	evidence.outbox = now.map(syncJson);
 	for (const e of now.filter((x) => x.status === 'dead' || x.status === 'failed')) fixes.push(`The ${e.kind === 'esp_sync' ? 'Kit' : 'HubSpot'} sync of ${email} failed: ${e.lastError ?? 'no error recorded'}.`);
 	if (!syncs) return { evidence, fixes, waiting: `The Kit / HubSpot sync of ${email} has not been delivered yet; the outbox drain sends it within a minute or two. Run this step again (same Run ID) to finish.` };

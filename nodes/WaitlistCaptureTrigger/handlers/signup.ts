@@ -36,8 +36,8 @@ function answerRefused(res: ExpressLikeResponse, options: CaptureTriggerOptions,
 async function thankYouPlace(ctx: IWebhookFunctions, ledger: Ledger, req: IncomingRequest, options: CaptureTriggerOptions, accepted: Accepted): Promise<PlaceInLine | undefined> {
 	if (!options.referrals.showPlaceInLine || !accepted.result.created) return undefined;
 	const { contactId } = accepted.result;
-	const standing = await ledger.referrals.standing({ launch: options.launch, contactId });
-	const token = await ledger.referrals.statusToken(options.launch, contactId);
+	const standing = await ledger.referrals.standing({ launch: accepted.launch, contactId });
+	const token = await ledger.referrals.statusToken(accepted.launch, contactId);
 	return placeInLineOf(standing, referralLinkBase(ctx, req, options), statusLinkFor(ctx, token));
 }
 
@@ -139,7 +139,7 @@ export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, opti
 		verdict = await ledger.capture.submit({
 			launch: options.launch,
 			options: { ...options.capture, doubleOptIn: doubleOptInOf(ctx, options) },
-			request: { body, origin: header(req, 'origin'), ownOrigins: ownOrigins(ctx, req), remoteAddress: address, userAgent: header(req, 'user-agent') ?? null },
+			request: { body, origin: header(req, 'origin'), ownOrigins: ownOrigins(ctx, req), remoteAddress: address, userAgent: header(req, 'user-agent') ?? null, checklistRoute: header(req, 'x-waitlist-checklist') ?? null },
 			// The run this signup starts syncs its own entries; in spike mode the batch drain does.
 			claimFor: options.spikeMode ? undefined : { workerId: `n8n:${ctx.getNode().name}`, leaseMs: SYNC_LEASE_MS },
 			captcha,
@@ -162,5 +162,5 @@ export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, opti
 	}
 	const answer = await answerAccepted(ctx, ledger, req, res, options, verdict, html);
 	if (options.spikeMode) return { noWebhookResponse: true };
-	return { noWebhookResponse: true, workflowData: [[{ json: signupItem(options.launch, answer, verdict) }]] };
+	return { noWebhookResponse: true, workflowData: [[{ json: signupItem(verdict.launch, answer, verdict) }]] };
 }

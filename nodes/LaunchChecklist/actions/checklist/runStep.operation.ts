@@ -5,6 +5,8 @@ import { numberParameter, textParameter } from '../../../shared/parameters';
 import { done } from '../../../shared/runner';
 import { vendorCredentials, runFor, testEmailOf, urlParameter, waitMsOf, type ChecklistOperation } from '../common';
 import type { StepOutcome } from '../../steps/outcome';
+import { edgeCases } from '../../steps/edgeCases';
+import { livePurchase } from '../../steps/livePurchase';
 import { monitoring } from '../../steps/monitoring';
 import { purchaseFlow } from '../../steps/purchaseFlow';
 import { rollbackDrill } from '../../steps/rollbackDrill';
@@ -33,13 +35,38 @@ export function stepJson(run: ChecklistRun, result: StepResult): IDataObject {
 	};
 }
 
-async function stripeSecret(ctx: IExecuteFunctions, itemIndex: number): Promise<string | null> {
+async function credentialText(ctx: IExecuteFunctions, type: string, key: string, itemIndex: number): Promise<string | null> {
 	try {
-		const value = (await ctx.getCredentials('stripeWebhookSecretApi', itemIndex)).signingSecret;
+		const value = (await ctx.getCredentials(type, itemIndex))[key];
 		return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 	} catch {
 		return null;
 	}
+}
+
+const stripeSecret = (ctx: IExecuteFunctions, itemIndex: number) => credentialText(ctx, 'stripeWebhookSecretApi', 'signingSecret', itemIndex);
+
+/** The test payments' parameters (steps 3 and 4). */
+async function paymentInput(ctx: IExecuteFunctions, itemIndex: number) {
+	const amount = numberParameter(ctx, 'amount', itemIndex, 100);
+	if (!Number.isInteger(amount) || amount < 1) throw new LedgerInputError('amount', `must be a whole number of cents, e.g. 4900 for 49.00; got ${amount}`);
+	return {
+		testEmail: testEmailOf(ctx, itemIndex),
+		webhookUrl: urlParameter(ctx, 'webhookUrl', itemIndex, 'the Production URL of the Purchase Webhook Trigger, e.g. https://n8n.example.com/webhook/stripe-purchases'),
+		signingSecret: await stripeSecret(ctx, itemIndex),
+		productId: textParameter(ctx, 'productId', itemIndex) || 'course',
+		amount,
+		currency: textParameter(ctx, 'currency', itemIndex) || 'USD',
+		waitMs: waitMsOf(ctx, itemIndex),
+	};
+}
+
+/** A live run's purchase: the small amount, where Stripe sends the buyer, the creator's Stripe key. */
+async function liveInput(ctx: IExecuteFunctions, itemIndex: number): Promise<{ amount: number; successUrl: string; stripeKey: string | null }> {
+	const amount = numberParameter(ctx, 'liveAmount', itemIndex, 100);
+	if (!Number.isInteger(amount) || amount < 50) throw new LedgerInputError('liveAmount', `must be a whole number of cents, at least 50 (Stripe's smallest charge), e.g. 100 for 1.00; got ${amount}`);
+	const successUrl = urlParameter(ctx, 'successUrl', itemIndex, 'the page Stripe shows after paying, e.g. https://yourdomain.com/thank-you');
+	return { amount, successUrl, stripeKey: await credentialText(ctx, 'stripeApi', 'secretKey', itemIndex) };
 }
 
 /** A step with its parameters read and checked, waiting for its run. */
@@ -60,23 +87,14 @@ async function prepare(ctx: IExecuteFunctions, ledger: Ledger, itemIndex: number
 		};
 		return (run) => utmCapture(ctx, ledger, { run, ...input });
 	}
+	if (step === 'edge_cases') {
+		const input = { ...(await vendorCredentials(ctx, itemIndex)), ...(await paymentInput(ctx, itemIndex)) };
+		return (run) => edgeCases(ctx, ledger, { run, ...input });
+	}
 	if (step === 'purchase_flow') {
-		const amount = numberParameter(ctx, 'amount', itemIndex, 100);
-		if (!Number.isInteger(amount) || amount < 1) throw new LedgerInputError('amount', `must be a whole number of cents, e.g. 4900 for 49.00; got ${amount}`);
-		const input = {
-			...(await vendorCredentials(ctx, itemIndex)),
-			testEmail: testEmailOf(ctx, itemIndex),
-			webhookUrl: urlParameter(ctx, 'webhookUrl', itemIndex, 'the Production URL of the Purchase Webhook Trigger, e.g. https://n8n.example.com/webhook/stripe-purchases'),
-			signingSecret: await stripeSecret(ctx, itemIndex),
-			productId: textParameter(ctx, 'productId', itemIndex) || 'course',
-			amount,
-			currency: textParameter(ctx, 'currency', itemIndex) || 'USD',
-			waitMs: waitMsOf(ctx, itemIndex),
-		};
-		return async (run) =>
-			run.mode === 'live'
-				? { status: 'skipped', reason: 'A live purchase (a real checkout link for a small amount) is not built yet: run this step in a dry run, and buy once by hand before launch day.', fix: null, evidence: {} }
-				: purchaseFlow(ctx, ledger, { run, ...input });
+		const input = { ...(await vendorCredentials(ctx, itemIndex)), ...(await paymentInput(ctx, itemIndex)) };
+		const live = await liveInput(ctx, itemIndex);
+		return async (run) => (run.mode === 'live' ? livePurchase(ctx, ledger, { run, ...input, ...live }) : purchaseFlow(ctx, ledger, { run, ...input }));
 	}
 	if (step === 'tag_vocabulary') {
 		const input = { testEmail: testEmailOf(ctx, itemIndex), kitSecret: (await vendorCredentials(ctx, itemIndex)).kitSecret };
@@ -90,7 +108,7 @@ async function prepare(ctx: IExecuteFunctions, ledger: Ledger, itemIndex: number
 		const url = textParameter(ctx, 'killSwitchUrl', itemIndex) === '' ? null : urlParameter(ctx, 'killSwitchUrl', itemIndex, 'the Production URL of the Kill Switch Page Trigger');
 		return (run) => rollbackDrill(ctx, ledger, run, url);
 	}
-	throw new LedgerInputError('step', `"${step}" cannot be run by the checklist yet; choose UTM Capture, Tag Vocabulary, Purchase (Dry Run), Monitoring or Rollback Drill`);
+	throw new LedgerInputError('step', `"${step}" cannot be run by the checklist yet; choose UTM Capture, Tag Vocabulary, Purchase (Dry Run), Edge Cases, Monitoring or Rollback Drill`);
 }
 
 /** Runs one step of a run (a new run when Run ID is empty) and keeps its result with the evidence. */

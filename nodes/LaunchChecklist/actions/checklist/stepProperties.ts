@@ -15,11 +15,12 @@ export const stepProperties: INodeProperties[] = [
 		options: [
 			{ name: '1. UTM Capture', value: 'utm_capture', description: 'One signup per campaign source through your real capture URL, read back from the ledger, Kit and HubSpot, field by field' },
 			{ name: '2. Tag Vocabulary', value: 'tag_vocabulary', description: 'Every registry tag that drives an automation must exist in Kit; each is applied to a test subscriber and read back' },
-			{ name: '3. Purchase (Dry Run)', value: 'purchase_flow', description: 'A signed Stripe test payment through your real payment webhook, followed through match, grant and delivery' },
+			{ name: '3. Purchase', value: 'purchase_flow', description: 'Dry run: a signed Stripe test payment through your real payment webhook; live run: a real checkout link for a small amount, waiting until you paid. Then match, grant and delivery.' },
+			{ name: '4. Edge Cases', value: 'edge_cases', description: 'Paid with another email but the checkout token; a refund ending in a revoke; a payment whose webhook run was lost, healed by the schedule and tagged reconciled-after-failure' },
 			{ name: '5. Monitoring', value: 'monitoring', description: 'A simulated drop in signups and unmatched purchases must each raise their alert, and your alert channel must take them' },
 			{ name: '6. Rollback Drill', value: 'rollback_drill', description: 'Kill switch on → the grant is held → resume → exactly one grant (on a test launch); the kill switch page must ask for a password' },
 		],
-		description: 'Which step to run. Step 4 (edge cases) is not built yet; the report lists it as "check by hand".',
+		description: 'Which step to run',
 		displayOptions: { show: { operation: ['runStep'] } },
 	},
 	{
@@ -29,7 +30,7 @@ export const stepProperties: INodeProperties[] = [
 		default: 'dry',
 		options: [
 			{ name: 'Dry Run', value: 'dry', description: 'No money moves: the purchase step sends a signed test payment' },
-			{ name: 'Live Run', value: 'live', description: 'One small real payment (the live purchase is not built yet; that step is skipped)' },
+			{ name: 'Live Run', value: 'live', description: 'One small real payment: the purchase step makes a real checkout link and waits until you have paid' },
 		],
 		description: 'Used when this step starts a new run (Run ID empty); a run keeps the mode it started with',
 		displayOptions: { show: { operation: ['runStep'] } },
@@ -50,7 +51,7 @@ export const stepProperties: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. ada@yourdomain.com',
 		description: 'An inbox you own. The checklist signs up plus-addresses of it (ada+ck_…-instagram@yourdomain.com), marks them as test records and removes them at Clean Up.',
-		displayOptions: forStep(['utm_capture', 'tag_vocabulary', 'purchase_flow']),
+		displayOptions: forStep(['utm_capture', 'tag_vocabulary', 'purchase_flow', 'edge_cases']),
 	},
 	{
 		displayName: 'Capture URL',
@@ -78,7 +79,7 @@ export const stepProperties: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. https://n8n.example.com/webhook/checkout-stripe',
 		description: 'The Production URL of your Purchase Webhook Trigger (provider Stripe): the test payment is sent there, signed like Stripe signs it',
-		displayOptions: forStep(['purchase_flow']),
+		displayOptions: forStep(['purchase_flow', 'edge_cases']),
 	},
 	{
 		displayName: 'Product ID',
@@ -86,7 +87,7 @@ export const stepProperties: INodeProperties[] = [
 		type: 'string',
 		default: 'course',
 		description: 'The ledger product the test payment buys (as defined with Purchase Match → Define Product)',
-		displayOptions: forStep(['purchase_flow']),
+		displayOptions: forStep(['purchase_flow', 'edge_cases']),
 	},
 	{
 		displayName: 'Amount (Cents)',
@@ -94,7 +95,7 @@ export const stepProperties: INodeProperties[] = [
 		type: 'number',
 		default: 4900,
 		description: 'The price of the product in cents, e.g. 4900 for 49.00; a different amount goes to review, as a real payment would',
-		displayOptions: forStep(['purchase_flow']),
+		displayOptions: forStep(['purchase_flow', 'edge_cases']),
 	},
 	{
 		displayName: 'Currency',
@@ -102,6 +103,23 @@ export const stepProperties: INodeProperties[] = [
 		type: 'string',
 		default: 'USD',
 		description: 'The product\'s currency, e.g. USD or EUR',
+		displayOptions: forStep(['purchase_flow', 'edge_cases']),
+	},
+	{
+		displayName: 'Live Run: Amount (Cents)',
+		name: 'liveAmount',
+		type: 'number',
+		default: 100,
+		description: 'Live runs only: what the real test purchase costs, in cents (100 = 1.00). Refund it in Stripe after the run.',
+		displayOptions: forStep(['purchase_flow']),
+	},
+	{
+		displayName: 'Live Run: After Paying, Go To',
+		name: 'successUrl',
+		type: 'string',
+		default: 'https://example.com/thank-you',
+		placeholder: 'e.g. https://yourdomain.com/thank-you',
+		description: 'Live runs only: the page Stripe shows after the test payment',
 		displayOptions: forStep(['purchase_flow']),
 	},
 	{
@@ -129,6 +147,6 @@ export const stepProperties: INodeProperties[] = [
 		default: 90,
 		typeOptions: { minValue: 0, maxValue: 900 },
 		description: 'How long to wait for your other workflows (the signup run, the outbox drain) to finish the work; after that the step is "waiting" and can be run again with the same Run ID',
-		displayOptions: forStep(['utm_capture', 'purchase_flow']),
+		displayOptions: forStep(['utm_capture', 'purchase_flow', 'edge_cases']),
 	},
 ];
