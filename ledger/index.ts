@@ -144,4 +144,5 @@ export { CHECKLIST_MODES, CHECKLIST_STEP_IDS, CHECKLIST_STEPS, testLaunchOf, typ
 export type { ReferralStanding, ReferralsApi } from './referrals/api';
 export type { SignupReferral } from './referrals/capture';
 export type { ReferralCredit, ReferralCreditStatus, ReferralListing, ReferralOutcome } from './referrals/credits';
+export type { ReferralFields } from './referrals/fields';
 export { normalizeReferralCode, REFERRAL_PARAMETER, referralLinkFor } from './referrals/codes';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { requiredText } from '../checks';
+import { queueReferralFieldUpdates, referralFieldsForClaim, REFERRAL_FIELDS_KIND } from '../referrals/fields';
 import { inList, type SqlExecutor, type SqlValue } from '../store';
 import { COLUMNS, recordEventsChunked, toEntry, type ClaimedOutboxEntry, type OutboxRow } from './entry';
 import { kindList, wholeNumber } from './input';
@@ -49,6 +50,9 @@ export async function claimDueOutboxEntries(tx: SqlExecutor, input: ClaimOutboxI
 	else if (scope === 'grants') filter += ` AND (pause_exempt = 1 OR kind NOT IN (${inList(GRANT_KINDS, params)}))`;
 
 	await deadLetterExhaustedLeases(tx, launch, filter, params, now);
+	// An ESP drain also sends referral fields that changed since its last run (referrals/fields.ts);
+	// a signup run claiming its own entries (ids) does not.
+	if (!input.ids && (!kinds || kinds.includes(REFERRAL_FIELDS_KIND))) await queueReferralFieldUpdates(tx, launch, now);
 
 	const token = randomUUID();
 	const leaseUntil = now + leaseMs;
@@ -72,8 +76,14 @@ export async function claimDueOutboxEntries(tx: SqlExecutor, input: ClaimOutboxI
 					 RETURNING ${COLUMNS}`,
 					params,
 				);
+	const espContacts = rows.filter((r) => r.kind === REFERRAL_FIELDS_KIND && r.contact_id).map((r) => r.contact_id!);
+	const fields = espContacts.length ? await referralFieldsForClaim(tx, launch, espContacts, now) : new Map();
 	return rows
-		.map((r) => ({ ...toEntry(r), claimToken: token, leaseUntil }))
+		.map((r) => {
+			const entry: ClaimedOutboxEntry = { ...toEntry(r), claimToken: token, leaseUntil };
+			const referral = r.kind === REFERRAL_FIELDS_KIND && r.contact_id ? fields.get(r.contact_id) : undefined;
+			return referral ? { ...entry, referralFields: referral } : entry;
+		})
 		.sort((a, b) => a.seq - b.seq);
 }
 

@@ -24,6 +24,8 @@ import { reconcileSeenLean } from './065-reconcile-seen-lean';
 import { touchesWithoutNul } from './078-touches-without-nul';
 import { abuseSignals } from './085-abuse-signals';
 import { referralTables } from './090-referrals';
+import { referralFields } from './093-referral-fields';
+import { referralSignals } from './094-referral-signals';
 
 /**
  * Every migration, in the order they apply. Add a new file per change (never edit a released one).
@@ -32,4 +34,4 @@ import { referralTables } from './090-referrals';
  * 50–59 pages, 60–64 the pre-launch checklist, 65–69 reconciliation and scale-out, 70–79 vendors and
  * hostile input, 80–84 forget and consent, 85–89 abuse signals, 90–99 referrals and opt-in.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn, checklistTables, reconcileSeenLean, touchesWithoutNul, abuseSignals, referralTables].sort((a, b) => a.version - b.version);
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn, checklistTables, reconcileSeenLean, touchesWithoutNul, abuseSignals, referralTables, referralFields, referralSignals].sort((a, b) => a.version - b.version);

@@ -1,0 +1,14 @@
+import type { Migration } from './sql';
+
+/**
+ * The launch monitor's referral signals (issue 19): referral signups per window are counted by the
+ * credit's creation time, withheld credits by status. Both are index ranges, never a scan of the list.
+ */
+export const referralSignals: Migration = {
+	version: 94,
+	name: 'referral signal indexes for the monitor',
+	statements: () => [
+		`CREATE INDEX IF NOT EXISTS referral_credits_created ON referral_credits (launch, created_at)`,
+		`CREATE INDEX IF NOT EXISTS referral_credits_status ON referral_credits (launch, status)`,
+	],
+};
