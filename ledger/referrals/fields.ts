@@ -96,6 +96,8 @@ export async function queueReferralFieldUpdates(tx: SqlExecutor, launch: string,
 			idempotencyKey: `referral-fields:${contactId}:${now}:${batch}`,
 			contactId,
 			payload: { reason: 'referral_fields' },
+			// Due at the claim's own time, so the claim that queued it may take it at once.
+			availableAt: now,
 			source: 'referrals',
 		})),
 	);
