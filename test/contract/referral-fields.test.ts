@@ -103,6 +103,23 @@ for (const driver of DRIVERS) {
 			assert.notEqual(a.contactId, b.contactId);
 		});
 
+		it('the monitor counts referral signups per window by their credit now, and the credits withheld now', async () => {
+			const launch = 'monitor';
+			const start = Date.now();
+			const ada = await signup(t.ledger, launch, { email: 'ada@example.com' });
+			const self = await signup(t.ledger, launch, { email: 'ada+2@example.com', ref: ada.referral.code });
+			const friends = [];
+			for (let i = 0; i < 3; i++) friends.push(await signup(t.ledger, launch, { email: `mf${i}@example.com`, ref: ada.referral.code }));
+			await signup(t.ledger, launch, { email: 'plain@example.com' });
+			await t.ledger.referrals.withhold({ launch, referredId: friends[0]!.contactId, reason: 'flagged: test' });
+			const now = Date.now() + 1;
+			const signals = await t.ledger.monitor.signals({ launch, from: start - 1, to: now, now });
+			assert.deepEqual(signals.referrals, { referredSignups: 4, byStatus: { credited: 2, withheld: 1, refused: 1 }, withheldNow: 1 });
+			const before = await t.ledger.monitor.signals({ launch, from: start - 120_000, to: start - 1, now });
+			assert.deepEqual([before.referrals?.referredSignups, before.referrals?.withheldNow], [0, 1], 'outside the window: none; withheld is as of now');
+			assert.ok(self.referral.referredBy);
+		});
+
 		it('forgetting someone moves everyone behind up: each of them gets one update, the forgotten person none', async () => {
 			const launch = 'forget';
 			const people = [];

@@ -5,7 +5,7 @@ import type { DashboardData } from '../dashboardData';
 import { sparklineSvg, type SparkPoint } from '../sparkline';
 import { counts, firingRule, num, plural } from './common';
 
-/** The signal tiles — signups, UTM fidelity, purchases matched, flagged signups — each with its sparkline. */
+/** The signal tiles — signups, UTM fidelity, purchases matched, flagged signups, referrals — each with its sparkline. */
 
 interface Tile {
 	heading: string;
@@ -79,10 +79,24 @@ export function tilesSection(data: DashboardData): string {
 		firing: false,
 		spark: sparklineSvg(series((s) => s.signals.abuse?.flaggedSignups ?? null), { ...line, label: label('Flagged signups'), emptyText: emptyText('flagged signups') }),
 	});
+	// Snapshots kept before referral signals were counted have none.
+	const ref = live.referrals ?? { referredSignups: 0, byStatus: {}, withheldNow: 0 };
+	const referrals = tile({
+		heading: 'Referral signups',
+		big: num(ref.referredSignups),
+		bigLabel: `through a referral link in the last ${windowText(data.windowMs)}`,
+		lines: [
+			ref.referredSignups ? `Credit now: ${counts(ref.byStatus)}` : 'No signup came through a referral link',
+			`${plural(ref.withheldNow, 'credit is', 'credits are')} withheld (unconfirmed or flagged signups); their referrers see them as pending`,
+		],
+		firing: false,
+		spark: sparklineSvg(series((s) => s.signals.referrals?.referredSignups ?? null), { ...line, label: label('Referral signups'), emptyText: emptyText('referral signups') }),
+	});
 	return `<div class="grid">
 ${signups}
 ${utm}
 ${purchases}
 ${flagged}
+${referrals}
 </div>`;
 }
