@@ -18,7 +18,7 @@ export interface CaptureTriggerOptions {
 	/** Answer 201 new / 200 already on the list with the contact id, instead of the same answer for both. */
 	answerWithContactDetails: boolean;
 	/** Referral links and the thank-you page's place in line. */
-	referrals: { linkBase: string; showPlaceInLine: boolean };
+	referrals: { linkBase: string; showPlaceInLine: boolean; showLeaderboard: boolean };
 	/** The CAPTCHA to check (its secret key comes from the CAPTCHA Secret Key credential), or null. */
 	captcha: { provider: 'turnstile' | 'hcaptcha'; siteKey: string } | null;
 }
@@ -56,6 +56,7 @@ interface OptionSettings {
 	requireSourceForPaid?: boolean;
 	referralLinkBase?: string;
 	showPlaceInLine?: boolean;
+	showLeaderboard?: boolean;
 	syncKinds?: string[];
 }
 
@@ -115,7 +116,7 @@ export function captureTriggerOptions(ctx: IWebhookFunctions): CaptureTriggerOpt
 		thankYouUrl: (ctx.getNodeParameter('thankYouUrl', '') as string).trim(),
 		spikeMode: ctx.getNodeParameter('spikeMode', false) as boolean,
 		answerWithContactDetails: settings.answerWithContactDetails ?? false,
-		referrals: { linkBase: (settings.referralLinkBase ?? '').trim(), showPlaceInLine: settings.showPlaceInLine ?? true },
+		referrals: { linkBase: (settings.referralLinkBase ?? '').trim(), showPlaceInLine: settings.showPlaceInLine ?? true, showLeaderboard: settings.showLeaderboard ?? false },
 		captcha: captchaOption(ctx),
 	};
 }

@@ -46,14 +46,14 @@ for (const driver of DRIVERS) {
 
 		it('a wave of 30 credits for 3 referrers: one field update per changed contact, with the values of the claim; the next run sends nothing', async () => {
 			const launch = 'wave';
-			const people = [];
+			const people: Array<Accepted['result']> = [];
 			for (let i = 0; i < 20; i++) people.push(await signup(t.ledger, launch, { email: `p${i}@example.com`, first_name: `P${i}` }));
 			const first = await drainOnce(t.ledger, launch);
 			assert.equal(first.length, 20, 'each signup sync carries its fields');
 			assert.deepEqual(first.find((e) => e.contactId === people[4]!.contactId)?.referralFields, { code: people[4]!.referral.code, placeInLine: 5, of: 20, referralCount: 0 });
 
 			const referrers = [people[9]!, people[14]!, people[19]!];
-			const friends = [];
+			const friends: Array<Accepted['result']> = [];
 			for (let i = 0; i < 30; i++) friends.push(await signup(t.ledger, launch, { email: `friend${i}@example.com`, ref: referrers[i % 3]!.referral.code }));
 
 			const run = await t.ledger.outbox.claim({ launch, kinds: 'esp_sync', limit: 1000, leaseMs: 60_000, workerId: 'contract-drain' });
@@ -108,7 +108,7 @@ for (const driver of DRIVERS) {
 			const start = Date.now();
 			const ada = await signup(t.ledger, launch, { email: 'ada@example.com' });
 			const self = await signup(t.ledger, launch, { email: 'ada+2@example.com', ref: ada.referral.code });
-			const friends = [];
+			const friends: Array<Accepted['result']> = [];
 			for (let i = 0; i < 3; i++) friends.push(await signup(t.ledger, launch, { email: `mf${i}@example.com`, ref: ada.referral.code }));
 			await signup(t.ledger, launch, { email: 'plain@example.com' });
 			await t.ledger.referrals.withhold({ launch, referredId: friends[0]!.contactId, reason: 'flagged: test' });
@@ -122,7 +122,7 @@ for (const driver of DRIVERS) {
 
 		it('forgetting someone moves everyone behind up: each of them gets one update, the forgotten person none', async () => {
 			const launch = 'forget';
-			const people = [];
+			const people: Array<Accepted['result']> = [];
 			for (let i = 0; i < 6; i++) people.push(await signup(t.ledger, launch, { email: `f${i}@example.com` }));
 			await drainOnce(t.ledger, launch);
 			await t.ledger.contacts.forget({ launch, contactId: people[2]!.contactId, source: 'contract-test' });
@@ -139,7 +139,7 @@ for (const driver of DRIVERS) {
 			const ledger = new Ledger(await openStore(db.config));
 			let changed: string[];
 			try {
-				const people = [];
+				const people: Array<Accepted['result']> = [];
 				for (let i = 0; i < 120; i++) people.push(await signup(ledger, launch, { email: `r${i}@example.com` }));
 				// Everything the signups queued is sent first; then a wave of 60 credits to 20 referrers.
 				while ((await ledger.outbox.claim({ launch, limit: 1000, leaseMs: 60_000, workerId: 'setup' }).then(async (e) => (e.length ? (await ledger.outbox.ack(launch, e.map((x) => ({ id: x.id, claimToken: x.claimToken }))), e.length) : 0))) > 0);

@@ -7,7 +7,8 @@
  *
  * Test settings in the imported copies only: the fake's credential, the piece's schedule every 4 s
  * and its batch at 1,000, the landing page for referral links, and the capture's velocity signals
- * off (every signup comes from 127.0.0.1; abuse signals have their own e2e).
+ * off (every signup comes from 127.0.0.1; abuse signals have their own e2e). Five places per
+ * referral, so that credits move referrers past people MailerLite already holds.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -25,7 +26,6 @@ const REFERRERS = 30;
 const PER_REFERRER = 10;
 const SIGNUPS = 1000;
 const LANDING = 'https://example.com/waitlist';
-const PIECE_ID = 'wlVendMailerLite';
 const CREDENTIAL = { id: 'wlFakeMailerLite', name: 'MailerLite (vendor fake)', type: 'mailerLiteApi', data: { apiKey: 'ml-test-key', classicApi: false } };
 
 function template(file: string): TemplateJson {
@@ -73,26 +73,28 @@ describe('real n8n: referral custom fields to MailerLite, 1,000 signups with 300
 
 	it('MailerLite ends with every person\'s final link, place and count; at most one update per person per drain run', async () => {
 		const url = n8n.webhookUrl('waitlist-signup');
+		// Five places per counted referral, and the referrers behind 300 others: each credit moves a
+		// referrer past people MailerLite already holds, whose places change too.
+		await ledger.referrals.setSpotsPerReferral('default', 5);
+		const started = Date.now();
+		const early = Array.from({ length: 300 }, (_, i) => `early${i}@example.com`);
 		const referrers = Array.from({ length: REFERRERS }, (_, i) => `referrer${i}@example.com`);
-		const first = await runSignupLoad(url, referrers, 6);
-		assert.deepEqual([...new Set(first.statuses)], [201]);
+		for (const batch of [early, referrers]) assert.deepEqual([...new Set((await runSignupLoad(url, batch, 10)).statuses)], [201]);
 		const codes: string[] = [];
 		for (const email of referrers) {
 			const contact = (await ledger.contacts.find({ launch: 'default', kind: 'email', value: email }))!;
 			codes.push((await ledger.referrals.standing({ launch: 'default', contactId: contact.id })).code);
 		}
-		// The other 970: every third one comes through a link (10 per referrer), in among the rest,
-		// while the piece is already sending — so credits land on people MailerLite already has.
-		const rest = Array.from({ length: SIGNUPS - REFERRERS }, (_, i) => i);
+		// The other 670: 300 through a link (10 per referrer) in among the rest, while the piece is
+		// already sending — so credits land on people MailerLite already has.
+		const rest = Array.from({ length: SIGNUPS - early.length - REFERRERS }, (_, i) => i);
 		const referred = new Map<string, string>();
 		const bodies = rest.map((i) => {
 			const email = `person${i}@example.com`;
-			const viaLink = i % 3 === 0 && referred.size < REFERRERS * PER_REFERRER;
-			if (viaLink) referred.set(email, codes[referred.size % REFERRERS]!);
+			if (i % 2 === 0 && referred.size < REFERRERS * PER_REFERRER) referred.set(email, codes[referred.size % REFERRERS]!);
 			return { email, ref: referred.get(email) };
 		});
 		assert.equal(referred.size, REFERRERS * PER_REFERRER);
-		const started = Date.now();
 		const results = await Promise.all(
 			Array.from({ length: 10 }, async (_, lane) => {
 				const statuses: number[] = [];
@@ -136,7 +138,8 @@ describe('real n8n: referral custom fields to MailerLite, 1,000 signups with 300
 		for (const e of entries) (byContact.get(e.contact_id) ?? byContact.set(e.contact_id, []).get(e.contact_id)!).push(e);
 		let counted = 0;
 		let updates = 0;
-		for (const email of [...referrers, ...bodies.map((b) => b.email)]) {
+		let moved = 0;
+		for (const email of [...early, ...referrers, ...bodies.map((b) => b.email)]) {
 			const contact = (await ledger.contacts.find({ launch: 'default', kind: 'email', value: email }))!;
 			const s = await ledger.referrals.standing({ launch: 'default', contactId: contact.id });
 			const last = calls.get(email)!.at(-1)!;
@@ -146,6 +149,7 @@ describe('real n8n: referral custom fields to MailerLite, 1,000 signups with 300
 				email,
 			);
 			counted += s.referrals.counted;
+			if (calls.get(email)![0]!.place_in_line !== last.place_in_line) moved++;
 			const own = byContact.get(contact.id)!;
 			assert.ok(own.every((e) => e.status === 'done'));
 			assert.equal(calls.get(email)!.length, own.length, `${email}: one MailerLite call per ESP sync`);
@@ -154,6 +158,7 @@ describe('real n8n: referral custom fields to MailerLite, 1,000 signups with 300
 			updates += own.filter((e) => (JSON.parse(e.payload) as { reason?: string }).reason === 'referral_fields').length;
 		}
 		assert.equal(counted, REFERRERS * PER_REFERRER, 'every referral counted once');
+		assert.ok(moved > REFERRERS, `people other than the referrers changed place too (${moved} in all)`);
 		for (const [i, email] of referrers.entries()) {
 			const last = calls.get(email)!.at(-1)!;
 			assert.equal(last.referral_count, String(PER_REFERRER), `referrer ${i}`);
@@ -161,7 +166,7 @@ describe('real n8n: referral custom fields to MailerLite, 1,000 signups with 300
 		const runIds = new Set(entries.map((e) => e.claimed_by));
 		console.log(
 			`referral fields e2e: ${SIGNUPS} signups in ${signupSeconds.toFixed(1)} s, drained after ${drainedSeconds.toFixed(1)} s; ` +
-				`${[...calls.values()].reduce((n, c) => n + c.length, 0)} MailerLite calls (${SIGNUPS} signups + ${updates} field updates for ${REFERRERS * PER_REFERRER} credits) in ${runIds.size} drain runs`,
+				`${[...calls.values()].reduce((n, c) => n + c.length, 0)} MailerLite calls (${SIGNUPS} signups + ${updates} field updates for ${REFERRERS * PER_REFERRER} credits) in ${runIds.size} drain runs; ${moved} people's place changed after their first sync`,
 		);
 	});
 });
