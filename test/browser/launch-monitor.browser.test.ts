@@ -104,7 +104,7 @@ describe('browser: launch monitor dashboard (headless Chromium, real n8n)', () =
 		assert.equal(await page.locator('svg.spark path.spark-line').count(), 5, 'each tile with kept values draws its 24-hour line (no signup was flagged)');
 		const referrals = page.getByRole('region', { name: 'Referral signups' });
 		assert.match((await referrals.textContent()) ?? '', /1 through a referral link in the last 5 min/);
-		assert.match((await referrals.textContent()) ?? '', /Credit now: credited 1/);
+		assert.match((await referrals.textContent()) ?? '', /Their referral now: counted 1/);
 		assert.match((await referrals.textContent()) ?? '', /credits are withheld/);
 		for (const heading of ['Signups', 'UTM fidelity', 'Purchases matched', 'Flagged signups', 'Referral signups', 'Delivery health', 'Review queue', 'Kill switch', 'Latest signups']) {
 			assert.equal(await page.getByRole('heading', { name: heading, exact: heading !== 'Kill switch' }).count(), 1, heading);

@@ -7,6 +7,12 @@ import { counts, firingRule, num, plural } from './common';
 
 /** The signal tiles — signups, UTM fidelity, purchases matched, flagged signups, referrals — each with its sparkline. */
 
+/** A credit's status in the words the referral tile uses (a refused referral is a self-referral). */
+function referralWords(byStatus: Record<string, number>): Record<string, number> {
+	const words: Record<string, string> = { credited: 'counted', withheld: 'withheld', refused: 'refused as self-referral' };
+	return Object.fromEntries(Object.entries(byStatus).map(([status, n]) => [words[status] ?? status, n]));
+}
+
 interface Tile {
 	heading: string;
 	big: string;
@@ -86,7 +92,7 @@ export function tilesSection(data: DashboardData): string {
 		big: num(ref.referredSignups),
 		bigLabel: `through a referral link in the last ${windowText(data.windowMs)}`,
 		lines: [
-			ref.referredSignups ? `Credit now: ${counts(ref.byStatus)}` : 'No signup came through a referral link',
+			ref.referredSignups ? `Their referral now: ${counts(referralWords(ref.byStatus))}` : 'No signup came through a referral link',
 			`${plural(ref.withheldNow, 'credit is', 'credits are')} withheld (unconfirmed or flagged signups); their referrers see them as pending`,
 		],
 		firing: false,
