@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
 import { requiredText } from '../checks';
-import { queueReferralFieldUpdates, referralFieldsForClaim, REFERRAL_FIELDS_KIND } from '../referrals/fields';
+import { markReferralFields } from '../referrals/field-marks';
+import { queueReferralFieldUpdates, referralFieldsForClaim, REFERRAL_FIELDS_KIND, type ReferralFields } from '../referrals/fields';
 import { inList, type SqlExecutor, type SqlValue } from '../store';
 import { COLUMNS, recordEventsChunked, toEntry, type ClaimedOutboxEntry, type OutboxRow } from './entry';
 import { kindList, wholeNumber } from './input';
@@ -77,7 +78,10 @@ export async function claimDueOutboxEntries(tx: SqlExecutor, input: ClaimOutboxI
 					params,
 				);
 	const espContacts = rows.filter((r) => r.kind === REFERRAL_FIELDS_KIND && r.contact_id).map((r) => r.contact_id!);
-	const fields = espContacts.length ? await referralFieldsForClaim(tx, launch, espContacts, now) : new Map();
+	// A signup run taking its own entries (ids) sends the signup as its template has it, without the
+	// referral fields: its contacts are marked, so the next ESP drain sends their fields.
+	if (input.ids && espContacts.length) await markReferralFields(tx, launch, espContacts, now);
+	const fields = espContacts.length && !input.ids ? await referralFieldsForClaim(tx, launch, espContacts, now) : new Map<string, ReferralFields>();
 	return rows
 		.map((r) => {
 			const entry: ClaimedOutboxEntry = { ...toEntry(r), claimToken: token, leaseUntil };

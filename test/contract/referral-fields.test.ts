@@ -120,6 +120,25 @@ for (const driver of DRIVERS) {
 			assert.ok(self.referral.referredBy);
 		});
 
+		it('a signup run that sends its own sync (the signup template) leaves the fields to the next drain, which sends them once', async () => {
+			const launch = 'signup-run';
+			const body = { email: 'run@example.com' };
+			const result = await t.ledger.capture.submit({
+				launch,
+				options: { abuse: { networkLimit: 0, patternLimit: 0 } },
+				claimFor: { workerId: 'signup-run', leaseMs: 60_000 },
+				request: { body: json(body), remoteAddress: '203.0.113.9', userAgent: 'contract-test' },
+			});
+			assert.equal(result.accepted, true);
+			const accepted = (result as Accepted).result;
+			const own = accepted.claimedSync.filter((c) => c.kind === 'esp_sync');
+			assert.equal(own.length, 1, 'the run took its ESP sync');
+			await t.ledger.outbox.ack(launch, own.map((c) => ({ id: c.id, claimToken: c.claimToken })));
+			const drained = fieldUpdates(await drainOnce(t.ledger, launch));
+			assert.deepEqual(drained.map((e) => [e.contactId, e.referralFields]), [[accepted.contactId, await standingFields(t.ledger, launch, accepted.contactId)]]);
+			assert.equal((await drainOnce(t.ledger, launch)).length, 0, 'once');
+		});
+
 		it('forgetting someone moves everyone behind up: each of them gets one update, the forgotten person none', async () => {
 			const launch = 'forget';
 			const people: Array<Accepted['result']> = [];
