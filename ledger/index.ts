@@ -150,4 +150,6 @@ export { CONFIRMATION_EMAIL_KIND, type ConfirmationSender } from './optin/rules'
 export type { ReferralStanding, ReferralsApi } from './referrals/api';
 export type { SignupReferral } from './referrals/capture';
 export type { ReferralCredit, ReferralCreditStatus, ReferralListing, ReferralOutcome } from './referrals/credits';
+export type { ReferralFields } from './referrals/fields';
+export type { LeaderboardRow } from './referrals/leaderboard';
 export { normalizeReferralCode, REFERRAL_PARAMETER, referralLinkFor } from './referrals/codes';

@@ -100,3 +100,5 @@ export { mailboxKey, newReferralCode } from './referrals/codes';
 export { recordReferral } from './referrals/credits';
 export { joinLine, leaveLine, placeInLine, rebuildLineCounts, setSpotsPerReferral, updateLineEntry } from './referrals/line';
 export { LINE_LEVELS, lineCountChanges, lineKey, lineRangesBelow, lineScore, placeByScan } from './referrals/line-key';
+export { leaderboardName, readLeaderboard } from './referrals/leaderboard';
+export { queueReferralFieldUpdates, referralFieldsForClaim } from './referrals/fields';

@@ -61,6 +61,9 @@ export function monitorMetrics(signals: MonitorSignals, alerts: readonly AlertSt
 	add('signups_flagged', 'Signups flagged at capture in the window (disposable domain, velocity, CAPTCHA).', abuse.flaggedSignups);
 	add('signups_flagged_open', 'Flagged signups waiting for a person on the review desk.', abuse.openNow);
 	add('outbox_held_for_review', 'Sync entries of flagged signups held until a person decides.', abuse.heldForReview);
+	const referrals = signals.referrals ?? { referredSignups: 0, withheldNow: 0 };
+	add('signups_referred', 'Signups in the window that came through someone\'s referral link.', referrals.referredSignups);
+	add('referral_credits_withheld', 'Referral credits withheld now (unconfirmed or flagged signups), pending for their referrers.', referrals.withheldNow);
 	for (const a of alerts) add('alert_firing', 'Whether an alert fires (1) or not (0), by rule.', a.state === 'firing' ? 1 : 0, { rule: a.rule, severity: a.severity });
 	return out;
 }

@@ -103,6 +103,13 @@ export interface MonitorSignals {
 	 * before it was counted.
 	 */
 	abuse?: { flaggedSignups: number; bySignal: CountByKind; openNow: number; heldForReview: number };
+	/**
+	 * Referrals: signups in the window that came through someone's link (a referral recorded), by
+	 * what their credit is now (credited, withheld, refused as self-referral); credits withheld now
+	 * (unconfirmed or flagged signups: pending for their referrers). Absent from snapshots kept before
+	 * it was counted.
+	 */
+	referrals?: { referredSignups: number; byStatus: CountByKind; withheldNow: number };
 	/** Wrong passwords on the pack's pages (kill switch, dashboard) in the window, by page; addresses made to wait now. */
 	signIn: { failures: number; byPage: CountByKind; blockedNow: number };
 }
@@ -208,6 +215,12 @@ function abuseOf(rows: SignalRows, flaggedByKind: CountByKind): NonNullable<Moni
 	const bySignal: CountByKind = {};
 	for (const r of rows('flagged_signups')) add(bySignal, String(r.signal), num(r.n));
 	return { flaggedSignups: num(rows('flagged_contacts')[0]?.n), bySignal, openNow: num(rows('flagged_open')[0]?.n), heldForReview: sum(flaggedByKind) };
+}
+
+function referralsOf(rows: SignalRows): NonNullable<MonitorSignals['referrals']> {
+	const byStatus: CountByKind = {};
+	for (const r of rows('referral_signups')) add(byStatus, String(r.status), num(r.n));
+	return { referredSignups: sum(byStatus), byStatus, withheldNow: num(rows('referral_withheld')[0]?.n) };
 }
 
 function reviewOf(rows: SignalRows): MonitorSignals['review'] {
@@ -330,6 +343,7 @@ export async function computeSignals(db: SqlExecutor | Store, input: SignalsInpu
 		vendorSync: vendorSyncOf(rows, outbox.failures, outbox.waitingByKind),
 		review: reviewOf(rows),
 		abuse: abuseOf(rows, outbox.flaggedByKind),
+		referrals: referralsOf(rows),
 		signIn: signInOf(rows),
 	};
 }

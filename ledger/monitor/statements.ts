@@ -210,6 +210,16 @@ export function signalStatements(c: StatementContext): SignalStatement[] {
 			params: [c.launch, c.now],
 		},
 		{
+			name: 'referral_signups',
+			sql: 'SELECT status, COUNT(*) AS n FROM referral_credits WHERE launch = $1 AND created_at >= $2 AND created_at < $3 GROUP BY status',
+			params: window,
+		},
+		{
+			name: 'referral_withheld',
+			sql: `SELECT COUNT(*) AS n FROM referral_credits WHERE launch = $1 AND status = 'withheld' AND created_at <= $2`,
+			params: [c.launch, c.now],
+		},
+		{
 			name: 'unprocessed_deliveries',
 			sql: `SELECT COUNT(*) AS n, MIN(received_at) AS oldest FROM purchase_inbox WHERE launch = $1 AND status = 'received' AND received_at < $2`,
 			params: [c.launch, c.now - UNPROCESSED_AFTER_MS],

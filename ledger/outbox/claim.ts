@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import { servedLaunches } from '../checklist/routing';
 import { requiredText } from '../checks';
+import { markReferralFields } from '../referrals/field-marks';
+import { queueReferralFieldUpdates, referralFieldsForClaim, REFERRAL_FIELDS_KIND, type ReferralFields } from '../referrals/fields';
 import { inList, type SqlExecutor, type SqlValue } from '../store';
 import { COLUMNS, recordEventsChunked, toEntry, type ClaimedOutboxEntry, type OutboxRow } from './entry';
 import { kindList, wholeNumber } from './input';
@@ -53,6 +55,9 @@ export async function claimDueOutboxEntries(tx: SqlExecutor, input: ClaimOutboxI
 	else if (scope === 'grants') filter += ` AND (pause_exempt = 1 OR kind NOT IN (${inList(GRANT_KINDS, params)}))`;
 
 	await deadLetterExhaustedLeases(tx, launch, filter, params, now);
+	// An ESP drain also sends referral fields that changed since its last run (referrals/fields.ts);
+	// a signup run claiming its own entries (ids) does not.
+	if (!input.ids && (!kinds || kinds.includes(REFERRAL_FIELDS_KIND))) await queueReferralFieldUpdates(tx, launch, now);
 
 	const token = randomUUID();
 	const leaseUntil = now + leaseMs;
@@ -76,8 +81,17 @@ export async function claimDueOutboxEntries(tx: SqlExecutor, input: ClaimOutboxI
 					 RETURNING ${COLUMNS}`,
 					params,
 				);
+	const espContacts = rows.filter((r) => r.kind === REFERRAL_FIELDS_KIND && r.contact_id).map((r) => r.contact_id!);
+	// A signup run taking its own entries (ids) sends the signup as its template has it, without the
+	// referral fields: its contacts are marked, so the next ESP drain sends their fields.
+	if (input.ids && espContacts.length) await markReferralFields(tx, launch, espContacts, now);
+	const fields = espContacts.length && !input.ids ? await referralFieldsForClaim(tx, launch, espContacts, now) : new Map<string, ReferralFields>();
 	return rows
-		.map((r) => ({ ...toEntry(r), claimToken: token, leaseUntil }))
+		.map((r) => {
+			const entry: ClaimedOutboxEntry = { ...toEntry(r), claimToken: token, leaseUntil };
+			const referral = r.kind === REFERRAL_FIELDS_KIND && r.contact_id ? fields.get(r.contact_id) : undefined;
+			return referral ? { ...entry, referralFields: referral } : entry;
+		})
 		.sort((a, b) => a.seq - b.seq);
 }
 

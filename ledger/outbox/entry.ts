@@ -1,4 +1,5 @@
 import { LedgerInputError } from '../errors';
+import type { ReferralFields } from '../referrals/fields';
 import { recordEvents, type NewLedgerEvent } from '../events';
 import { inList, type SqlExecutor, type SqlValue } from '../store';
 
@@ -42,6 +43,8 @@ export interface OutboxEntry {
 export interface ClaimedOutboxEntry extends OutboxEntry {
 	claimToken: string;
 	leaseUntil: number;
+	/** On a claimed ESP sync of a contact in the line: the referral custom fields as they are now. */
+	referralFields?: ReferralFields;
 }
 
 export type OutboxRow = {

@@ -4,6 +4,7 @@ import { LedgerInputError } from '../errors';
 import type { SqlExecutor, Store } from '../store';
 import { assignReferralCode, referralCodesOf } from './codes';
 import { getReferralCredit, listReferralsBy, referralTally, setReferralCreditStatus, type ReferralCredit, type ReferralListing } from './credits';
+import { readLeaderboard, type LeaderboardRow } from './leaderboard';
 import { joinLine, placeInLine, readLineSettings, setSpotsPerReferral } from './line';
 import { readStatusToken, signStatusToken } from './status-token';
 
@@ -106,6 +107,11 @@ export class ReferralsApi {
 	/** A credit stops counting until released, with the reason shown to reviewers. */
 	withhold(input: { launch: string; referredId: string; reason: string; now?: number; source?: string }): Promise<ReferralCredit | null> {
 		return this.store.transaction((tx) => setReferralCreditStatus(tx, { ...input, to: 'withheld', now: input.now ?? Date.now() }));
+	}
+
+	/** The top referrers for a status page's optional leaderboard: first name and initial, and a count; nothing else. */
+	leaderboard(launch: string, size?: number): Promise<LeaderboardRow[]> {
+		return this.store.transaction((tx) => readLeaderboard(tx, launch, size));
 	}
 
 	spotsPerReferral(launch: string): Promise<number> {

@@ -1,5 +1,6 @@
 import { LedgerInputError } from '../errors';
 import type { Dialect, SqlExecutor, SqlValue } from '../store';
+import { markBehind, markMove, markReferralFields, markWholeLine } from './field-marks';
 import { lineCountChanges, lineKey, LINE_FANOUT, LINE_KEY_MAX, LINE_KEY_OFFSET, LINE_LEVELS, lineScore } from './line-key';
 
 /** How many places one credited referral moves a person up when the launch sets nothing. */
@@ -75,6 +76,8 @@ export async function joinLine(tx: SqlExecutor, input: { launch: string; contact
 	const score = lineScore(number, credits, settings.spotsPerReferral);
 	await tx.execute('INSERT INTO line_entries (launch, contact_id, number, credits, score, joined_at) VALUES ($1, $2, $3, $4, $5, $6)', [input.launch, input.contactId, number, credits, score, input.now]);
 	await applyCountChanges(tx, input.launch, null, lineKey(score));
+	// Put back at its old number (unmerge): everyone from there on moved back one place.
+	if (input.number !== undefined) await markBehind(tx, input.launch, { score, number }, input.now);
 	return { contactId: input.contactId, number, credits, score };
 }
 
@@ -85,6 +88,7 @@ export async function leaveLine(tx: SqlExecutor, input: { launch: string; contac
 	if (!entry) return null;
 	await tx.execute('DELETE FROM line_entries WHERE launch = $1 AND contact_id = $2', [input.launch, input.contactId]);
 	await applyCountChanges(tx, input.launch, lineKey(entry.score), null);
+	await markBehind(tx, input.launch, entry, input.now);
 	return entry;
 }
 
@@ -102,6 +106,8 @@ export async function updateLineEntry(tx: SqlExecutor, input: { launch: string; 
 	if (number === entry.number && credits === entry.credits && score === entry.score) return entry;
 	await tx.execute('UPDATE line_entries SET number = $1, credits = $2, score = $3 WHERE launch = $4 AND contact_id = $5', [number, credits, score, input.launch, input.contactId]);
 	await applyCountChanges(tx, input.launch, lineKey(entry.score), lineKey(score));
+	if (score !== entry.score || number !== entry.number) await markMove(tx, input.launch, input.contactId, entry, { score, number }, input.now);
+	else await markReferralFields(tx, input.launch, [input.contactId], input.now);
 	return { contactId: input.contactId, number, credits, score };
 }
 
@@ -147,6 +153,7 @@ export async function setSpotsPerReferral(tx: SqlExecutor, input: { launch: stri
 	await tx.execute('UPDATE line_settings SET spots_per_referral = $1 WHERE launch = $2', [input.spots, input.launch]);
 	await tx.execute('UPDATE line_entries SET score = number - $1 * credits WHERE launch = $2', [input.spots, input.launch]);
 	await rebuildLineCounts(tx, input.launch);
+	await markWholeLine(tx, input.launch, input.now);
 }
 
 /** Recounts the tree from the entries (after a re-scoring). */

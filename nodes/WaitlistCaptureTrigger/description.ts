@@ -235,6 +235,14 @@ export const captureProperties: INodeProperties[] = [
 				description: 'Whether a signup with a paid utm_medium but no utm_source is refused with a clear message',
 			},
 			{
+				displayName: 'Show Leaderboard on Status Page',
+				name: 'showLeaderboard',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether each person\'s status page also lists the top 10 referrers, by first name and last-name initial and how many friends joined through them (e.g. "Ada L. — 12"). Nothing else about other people is shown; people without a first name show as "Someone".',
+			},
+			{
 				displayName: 'Show Place in Line',
 				name: 'showPlaceInLine',
 				type: 'boolean',

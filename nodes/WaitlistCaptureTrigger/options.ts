@@ -18,7 +18,7 @@ export interface CaptureTriggerOptions {
 	/** Answer 201 new / 200 already on the list with the contact id, instead of the same answer for both. */
 	answerWithContactDetails: boolean;
 	/** Referral links and the thank-you page's place in line. */
-	referrals: { linkBase: string; showPlaceInLine: boolean };
+	referrals: { linkBase: string; showPlaceInLine: boolean; showLeaderboard: boolean };
 	/** Double opt-in: who sends the confirmation email ('off': no confirmation), and how long its link works. */
 	doubleOptIn: { sentBy: 'off' | ConfirmationSender; linkValidDays: number };
 	/** The CAPTCHA to check (its secret key comes from the CAPTCHA Secret Key credential), or null. */
@@ -60,6 +60,7 @@ interface OptionSettings {
 	requireSourceForPaid?: boolean;
 	referralLinkBase?: string;
 	showPlaceInLine?: boolean;
+	showLeaderboard?: boolean;
 	syncKinds?: string[];
 }
 
@@ -119,7 +120,7 @@ export function captureTriggerOptions(ctx: IWebhookFunctions): CaptureTriggerOpt
 		thankYouUrl: (ctx.getNodeParameter('thankYouUrl', '') as string).trim(),
 		spikeMode: ctx.getNodeParameter('spikeMode', false) as boolean,
 		answerWithContactDetails: settings.answerWithContactDetails ?? false,
-		referrals: { linkBase: (settings.referralLinkBase ?? '').trim(), showPlaceInLine: settings.showPlaceInLine ?? true },
+		referrals: { linkBase: (settings.referralLinkBase ?? '').trim(), showPlaceInLine: settings.showPlaceInLine ?? true, showLeaderboard: settings.showLeaderboard ?? false },
 		doubleOptIn: { sentBy: settings.doubleOptIn ?? 'off', linkValidDays: Math.max(1, settings.confirmLinkDays ?? 7) },
 		captcha: captchaOption(ctx),
 	};

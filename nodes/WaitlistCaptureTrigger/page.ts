@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import type { ConfirmByTokenResult, SignupFormField } from '../../ledger';
+import type { ConfirmByTokenResult, LeaderboardRow, SignupFormField } from '../../ledger';
 import { escapeHtml } from '../shared/page/escape';
 
 /**
@@ -54,6 +54,7 @@ button{margin-top:1.5rem;padding:.7rem 1.4rem;font:inherit;font-weight:600;color
 button:focus,input:focus,a:focus{outline:3px solid #f2b134;outline-offset:2px}
 .place{font-size:1.2rem}
 .link{word-break:break-all;background:#f0f4f1;padding:.5rem;border-radius:6px}
+.leaderboard{padding-left:1.5rem}.leaderboard .count{color:#555}
 .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
 `;
 
@@ -170,12 +171,22 @@ export function renderThankYou(title: string, message: string, standing?: PlaceI
 	return page(title, `<h1>${escapeHtml(title)}</h1>\n<p role="status">${escapeHtml(message)}</p>${standing ? `\n${placeHtml(standing)}` : ''}`);
 }
 
-/** The page a signed status link opens: the person's place and referral counts, nothing about anyone else. */
-export function renderStatus(title: string, standing: PlaceInLine | null): RenderedPage {
+/** The optional top-10: rank, first name and initial, count — nothing else about anyone. */
+function leaderboardHtml(rows: readonly LeaderboardRow[]): string {
+	if (rows.length === 0) return '<h2>Top referrers</h2>\n<p>No one has brought a friend yet: be the first.</p>';
+	const items = rows.map((r) => `<li><span class="who">${escapeHtml(r.name)}</span> <span class="count">${r.referrals.toLocaleString('en')} ${r.referrals === 1 ? 'friend' : 'friends'}</span></li>`);
+	return `<h2>Top referrers</h2>\n<ol class="leaderboard">\n${items.join('\n')}\n</ol>`;
+}
+
+/**
+ * The page a signed status link opens: the person's place and referral counts; about anyone else only
+ * the optional leaderboard (first names and initials with their counts).
+ */
+export function renderStatus(title: string, standing: PlaceInLine | null, leaderboard?: readonly LeaderboardRow[]): RenderedPage {
 	if (!standing) {
 		return page(title, `<h1>${escapeHtml(title)}</h1>\n<p role="alert">This status link is not valid. Open the link exactly as you received it, or sign up again to get a new one.</p>`);
 	}
-	return page(`Your place in line · ${title}`, `<h1>Your place in line</h1>\n${placeHtml(standing)}`);
+	return page(`Your place in line · ${title}`, `<h1>Your place in line</h1>\n${placeHtml(standing)}${leaderboard ? `\n${leaderboardHtml(leaderboard)}` : ''}`);
 }
 
 /** What the confirmation page says for each outcome of a confirmation link. */

@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { Ledger, OutboxEntry } from '../../ledger';
+import type { Ledger, OutboxEntry, ReferralFields } from '../../ledger';
 
 /**
  * What a vendor step needs to know about an outbox entry's contact: the email to upsert, the name
@@ -44,7 +44,7 @@ export async function withContacts<T extends IDataObject & { contactId?: unknown
 }
 
 /** An entry as an output item: everything a vendor step needs, plus the claim proof when claimed. */
-export function entryJson(entry: OutboxEntry & { claimToken?: string }): IDataObject {
+export function entryJson(entry: OutboxEntry & { claimToken?: string; referralFields?: ReferralFields }): IDataObject {
 	return {
 		id: entry.id,
 		// The drain of a launch also hands out its open checklist runs' test work: the entry's own launch.
@@ -62,5 +62,7 @@ export function entryJson(entry: OutboxEntry & { claimToken?: string }): IDataOb
 		lastError: entry.lastError,
 		responseId: entry.responseId,
 		createdAt: entry.createdAt,
+		// An ESP sync's referral custom fields as the ledger has them now (place_in_line, referral_count).
+		...(entry.referralFields ? { referral: { ...entry.referralFields } } : {}),
 	};
 }

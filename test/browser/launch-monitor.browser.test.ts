@@ -40,10 +40,17 @@ describe('browser: launch monitor dashboard (headless Chromium, real n8n)', () =
 			// The signups of the last minutes are too few to compare with the seeded hours: no drop is judged here.
 			await ledger.settings.update('default', { alerts: { ingestionDrop: { enabled: false } } });
 		});
-		// Signups right now, through the capture: one of them named like a script.
+		// Signups right now, through the capture: one of them named like a script; Lin through Maya's link.
+		let mayaCode = '';
 		for (const [i, name] of ['Maya', SCRIPT_NAME, 'Lin'].entries()) {
-			const res = await n8n.post('waitlist-signup', { email: `now${i}@example.com`, first_name: name, utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring-launch' });
+			const res = await n8n.post('waitlist-signup', { email: `now${i}@example.com`, first_name: name, utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring-launch', ...(name === 'Lin' ? { ref: mayaCode } : {}) });
 			assert.equal(res.status, 201);
+			if (name === 'Maya') {
+				mayaCode = await n8n.withLedger(async (ledger) => {
+					const maya = (await ledger.contacts.find({ launch: 'default', kind: 'email', value: 'now0@example.com' }))!;
+					return (await ledger.referrals.standing({ launch: 'default', contactId: maya.id })).code;
+				});
+			}
 		}
 		browser = await launchChromium();
 	});
@@ -89,13 +96,17 @@ describe('browser: launch monitor dashboard (headless Chromium, real n8n)', () =
 		await context.close();
 	});
 
-	it('healthy: all clear, four tiles with sparklines, the review queue, the kill switch off — and a contact named <script> shows as text', async () => {
+	it('healthy: all clear, five tiles with sparklines (referral signups the fifth), the review queue, the kill switch off — and a contact named <script> shows as text', async () => {
 		const { context, page } = await open({ signedIn: true });
 		const response = await page.goto(dashboardUrl());
 		assert.equal(response?.status(), 200);
 		assert.equal(await page.getByRole('status').first().textContent(), 'All clear: no alert is firing');
-		assert.equal(await page.locator('svg.spark path.spark-line').count(), 4, 'each tile draws its 24-hour line');
-		for (const heading of ['Signups', 'UTM fidelity', 'Purchases matched', 'Flagged signups', 'Delivery health', 'Review queue', 'Kill switch', 'Latest signups']) {
+		assert.equal(await page.locator('svg.spark path.spark-line').count(), 5, 'each tile with kept values draws its 24-hour line (no signup was flagged)');
+		const referrals = page.getByRole('region', { name: 'Referral signups' });
+		assert.match((await referrals.textContent()) ?? '', /1 through a referral link in the last 5 min/);
+		assert.match((await referrals.textContent()) ?? '', /Their referral now: counted 1/);
+		assert.match((await referrals.textContent()) ?? '', /credits are withheld/);
+		for (const heading of ['Signups', 'UTM fidelity', 'Purchases matched', 'Flagged signups', 'Referral signups', 'Delivery health', 'Review queue', 'Kill switch', 'Latest signups']) {
 			assert.equal(await page.getByRole('heading', { name: heading, exact: heading !== 'Kill switch' }).count(), 1, heading);
 		}
 		assert.match((await page.locator('#kill-h').textContent()) ?? '', /Kill switch\s*off/);

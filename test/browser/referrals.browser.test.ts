@@ -4,7 +4,10 @@ import { after, before, describe, it } from 'node:test';
 
 import type { Browser, Page } from 'playwright-core';
 
+import { readFileSync } from 'node:fs';
+
 import { Ledger, openStore } from '../../ledger';
+import { PACKAGE_ROOT } from '../../scripts/lib/n8n-instance';
 import { ARTIFACTS_DIR, launchChromium, serveLandingSite, type LandingSite } from '../support/browser';
 import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
 import { signupTemplateAllowing } from '../support/signup-template';
@@ -13,7 +16,9 @@ import { signupTemplateAllowing } from '../support/signup-template';
  * Referral links in a real browser against a real n8n running the signup template: a signup's
  * thank-you page shows their place and link; a friend who lands on the link (on the hosted form, or
  * on the creator's own page with the snippet, then signs up on another page of that site) moves the
- * referrer's count up by one; the status page shows it; a tampered status link is refused.
+ * referrer's count up by one; the status page shows it; a tampered status link is refused. A second
+ * capture of the same launch at another path has *Show Leaderboard on Status Page* on: its status
+ * page adds the top referrers by first name and initial, and nothing else about them.
  */
 
 /** A second copy of the signup template on the same n8n, with Double Opt-In on (n8n sends the email) in a launch of its own. */
@@ -25,6 +30,18 @@ function optInTemplate(): ReturnType<typeof signupTemplateAllowing> {
 	trigger.webhookId = '5b0c3a5e-0000-4000-8000-00000000f019';
 	Object.assign(trigger.parameters, { path: 'waitlist-optin', launch: 'optin' });
 	trigger.parameters.settings = { ...(trigger.parameters.settings as object), doubleOptIn: 'n8n' };
+	return wf;
+}
+
+/** The launch-day capture at …/waitlist-board, same launch, with the leaderboard on (off by default). */
+function leaderboardCapture() {
+	const wf = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'workflows', 'launch-day-capture.json'), 'utf8')) as { id: string; name: string; nodes: Array<{ type: string; webhookId?: string; parameters: Record<string, unknown> }>; connections: unknown };
+	wf.id = 'wlLeaderboard001';
+	wf.name = 'Capture with leaderboard';
+	const trigger = wf.nodes.find((n) => n.type.endsWith('.waitlistCaptureTrigger'))!;
+	trigger.webhookId = '5b0a7d1e-2c3f-4e5a-8b6c-7d8e9f0a1b2c';
+	trigger.parameters.path = 'waitlist-board';
+	trigger.parameters.settings = { ...((trigger.parameters.settings as object | undefined) ?? {}), showLeaderboard: true };
 	return wf;
 }
 
@@ -50,7 +67,7 @@ describe('browser: referral links, place in line and the status page (headless C
 	before(async () => {
 		const pages: Record<string, string> = {};
 		site = await serveLandingSite(pages);
-		n8n = await startE2eN8n({ workflows: [signupTemplateAllowing(site.origin), optInTemplate()] });
+		n8n = await startE2eN8n({ workflows: [signupTemplateAllowing(site.origin), optInTemplate(), leaderboardCapture()] });
 		Object.assign(pages, { '/landing': landingPage(n8n, 'Spring course'), '/pricing': landingPage(n8n, 'Pricing') });
 		browser = await launchChromium();
 		ledger = new Ledger(await openStore({ driver: 'sqlite', path: n8n.ledgerPath }));
@@ -181,6 +198,36 @@ describe('browser: referral links, place in line and the status page (headless C
 		await page.screenshot({ path: join(ARTIFACTS_DIR, 'optin-already-phone.png'), fullPage: true });
 		await page.goto(url.toString());
 		await page.screenshot({ path: join(ARTIFACTS_DIR, 'optin-refused-phone.png'), fullPage: true });
+		await context.close();
+	});
+
+	it('leaderboard (an option, off by default): the top referrers by first name and initial with their counts, nothing else about them', async () => {
+		const ada = await n8n.post('waitlist-signup', { email: 'ada.lovelace@example.com', first_name: 'Ada', last_name: 'Lovelace' }, { accept: 'application/json' });
+		assert.equal(ada.status, 201);
+		const adaId = (await ledger.contacts.find({ launch: 'default', kind: 'email', value: 'ada.lovelace@example.com' }))!.id;
+		const code = (await ledger.referrals.standing({ launch: 'default', contactId: adaId })).code;
+		for (let i = 0; i < 3; i++) assert.equal((await n8n.post('waitlist-signup', { email: `ada-friend${i}@example.com`, ref: code }, { accept: 'application/json' })).status, 201);
+		const board = new URL(statusLink);
+		board.pathname = board.pathname.replace('/waitlist-signup/', '/waitlist-board/');
+
+		const context = await browser.newContext({ javaScriptEnabled: false });
+		const page = await context.newPage();
+		assert.equal((await page.goto(board.toString()))?.status(), 200);
+		const rows = await page.locator('ol.leaderboard li').allTextContents();
+		assert.deepEqual(rows.map((r) => r.replace(/\s+/g, ' ').trim()), ['Ada L. 3 friends', 'Someone 2 friends'], 'the host has no first name: "Someone"');
+		const text = (await page.textContent('body')) ?? '';
+		assert.match(text, /You are number \d of 7 in line/);
+		assert.doesNotMatch(text, /@example\.com|Lovelace/, 'no address, no full last name');
+		assert.equal(await page.locator('a').count(), 1, 'one link on the page: the person\'s own');
+		await page.screenshot({ path: join(ARTIFACTS_DIR, 'referral-status-leaderboard.png'), fullPage: true });
+		await page.setViewportSize({ width: 390, height: 844 });
+		await page.reload();
+		assert.ok(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), 'fits a phone');
+		await page.screenshot({ path: join(ARTIFACTS_DIR, 'referral-status-leaderboard-phone.png'), fullPage: true });
+		// The signup template's own status page: the option is off there, no leaderboard.
+		await page.goto(statusLink);
+		assert.equal(await page.locator('ol.leaderboard').count(), 0);
+		assert.doesNotMatch((await page.textContent('body')) ?? '', /Top referrers|Ada/);
 		await context.close();
 	});
 });

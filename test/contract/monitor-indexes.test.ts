@@ -14,8 +14,8 @@ import { DRIVERS, freshLedger, type TestLedger } from '../support/stores';
  */
 
 /** The ledger tables that grow with the list, and the aliases the signal statements give them. */
-const BIG = new Set(['contacts', 'c', 'r', 'outbox', 'o', 'd', 'access', 'a', 'purchases', 'events', 'e', 'purchase_inbox', 'capture_rejections', 'review_items', 'identifiers', 'refusal_counts', 'page_sign_in_failures', 'page_sign_in_throttle', 'abuse_flags']);
-const BIG_RELATIONS = new Set(['contacts', 'outbox', 'access', 'purchases', 'events', 'purchase_inbox', 'capture_rejections', 'review_items', 'identifiers', 'refusal_counts', 'page_sign_in_failures', 'page_sign_in_throttle', 'abuse_flags']);
+const BIG = new Set(['contacts', 'c', 'r', 'outbox', 'o', 'd', 'access', 'a', 'purchases', 'events', 'e', 'purchase_inbox', 'capture_rejections', 'review_items', 'identifiers', 'refusal_counts', 'page_sign_in_failures', 'page_sign_in_throttle', 'abuse_flags', 'referral_credits']);
+const BIG_RELATIONS = new Set(['contacts', 'outbox', 'access', 'purchases', 'events', 'purchase_inbox', 'capture_rejections', 'review_items', 'identifiers', 'refusal_counts', 'page_sign_in_failures', 'page_sign_in_throttle', 'abuse_flags', 'referral_credits']);
 
 interface PgPlanNode {
 	'Node Type': string;

@@ -96,7 +96,7 @@ for (const driver of DRIVERS) {
 			assert.doesNotMatch(String(csv.response.body), /ada@example\.com/);
 		});
 
-		it('shows the dashboard: status, four tiles with sparklines, delivery health, review queue, kill switch, latest signups — every value escaped, no script', async () => {
+		it('shows the dashboard: status, five tiles with sparklines (referral signups the fifth), delivery health, review queue, kill switch, latest signups — every value escaped, no script', async () => {
 			// A kept window so the sparklines have a point.
 			await ledger.monitor.takeSnapshot({ launch: 'default' });
 			const { response, workflow } = await get('/webhook/launch-monitor', signedIn);
@@ -110,8 +110,8 @@ for (const driver of DRIVERS) {
 			assert.ok(html.includes(`<style nonce="${nonce}">`));
 			assert.doesNotMatch(html, /<script|\son[a-z]+=|javascript:|https?:\/\//i, 'no script, no handler, nothing loaded from elsewhere');
 			assert.match(html, /All clear: no alert is firing/);
-			for (const heading of ['Signups', 'UTM fidelity', 'Purchases matched', 'Flagged signups', 'Delivery health', 'Review queue', 'Kill switch', 'Latest signups']) assert.ok(html.includes(`>${heading}`), heading);
-			assert.equal((html.match(/<svg class="spark"/g) ?? []).length, 4);
+			for (const heading of ['Signups', 'UTM fidelity', 'Purchases matched', 'Flagged signups', 'Referral signups', 'Delivery health', 'Review queue', 'Kill switch', 'Latest signups']) assert.ok(html.includes(`>${heading}`), heading);
+			assert.equal((html.match(/<svg class="spark"/g) ?? []).length, 5);
 			assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/, 'the name shows as text');
 			assert.match(html, /&quot;&gt;&lt;img src=x&gt; \/ email/, 'the source too');
 			assert.match(html, /<meta http-equiv="refresh" content="60">/);

@@ -30,6 +30,9 @@ const CREDENTIALS = {
 
 const UTM = { utm_source: 'podcast', utm_medium: 'audio', utm_campaign: 'launch-week', utm_content: 'ep-12', utm_term: 'course' };
 const NO_UTM = { utm_source: '', utm_medium: '', utm_campaign: '', utm_content: '', utm_term: '' };
+/** A contact outside the line (added by Waitlist Contact, not a signup) has no referral fields to send. */
+const NO_REFERRAL = { referral_link: '', place_in_line: '', referral_count: '' };
+const LANDING = 'https://example.com/waitlist';
 
 type Reply = [number, unknown, Record<string, string>?];
 type Scripted = (body: Record<string, unknown>) => Reply | null;
@@ -170,7 +173,7 @@ function fakeActiveCampaign(script: Scripted = () => null) {
 function activeCampaignPiece(): WorkflowJson {
 	const wf = piece('esp-activecampaign.json');
 	const ids = wf.nodes.find((n) => n.name === 'Your ActiveCampaign field IDs')!;
-	ids.parameters.jsonOutput = JSON.stringify({ fields: { utm_source: '11', utm_medium: '12', utm_campaign: '13', utm_content: '14', utm_term: '15' } });
+	ids.parameters.jsonOutput = JSON.stringify({ fields: { utm_source: '11', utm_medium: '12', utm_campaign: '13', utm_content: '14', utm_term: '15', referral_link: '16', place_in_line: '17', referral_count: '18' } });
 	return wf;
 }
 
@@ -246,8 +249,8 @@ describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () =
 			const fake = fakeMailerLite();
 			await run('esp-mailerlite.json');
 			assert.deepEqual(fake.calls, [
-				{ email: 'ada@Example.com', status: 'active', fields: { name: 'Ada', ...UTM } },
-				{ email: 'bob@example.com', status: 'active', fields: { name: '', ...NO_UTM, utm_source: 'twitter' } },
+				{ email: 'ada@Example.com', status: 'active', fields: { name: 'Ada', ...UTM, ...NO_REFERRAL } },
+				{ email: 'bob@example.com', status: 'active', fields: { name: '', ...NO_UTM, utm_source: 'twitter', ...NO_REFERRAL } },
 			]);
 			const entries = await ledger.outbox.list({ launch, kinds: 'esp_sync' });
 			assert.deepEqual(entries.map((e) => [e.id, e.status, e.responseId]), [[ada.entryId, 'done', 'ml_1'], [bob.entryId, 'done', 'ml_2']]);
@@ -505,7 +508,7 @@ describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () =
 			});
 			await run(activeCampaignPiece());
 			assert.deepEqual(fake.calls, [
-				{ email: 'ada@example.com', firstName: 'Ada', lastName: '', fieldValues: ['11', '12', '13', '14', '15'].map((field, i) => ({ field, value: Object.values(UTM)[i] })) },
+				{ email: 'ada@example.com', firstName: 'Ada', lastName: '', fieldValues: [...['11', '12', '13', '14', '15'].map((field, i) => ({ field, value: Object.values(UTM)[i] })), ...['16', '17', '18'].map((field) => ({ field, value: '' }))] },
 			]);
 			assert.deepEqual([(await ledger.outbox.get(ada.entryId))?.status, (await ledger.outbox.get(ada.entryId))?.responseId], ['done', '1']);
 
@@ -608,5 +611,77 @@ describe('[sqlite] vendor pieces in-process (vendor APIs faked with nock)', () =
 			const fixes = await ledger.outbox.list({ launch, kinds: 'esp_sync, tag_sync' });
 			assert.deepEqual(fixes.map((f) => [f.contactId, f.kind, f.idempotencyKey]), [[dan, 'esp_sync', `reconcile:esp_sync:${dan}`]]);
 		});
+	});
+	describe('referral fields (issue 19): referral_link, place_in_line and referral_count on every ESP piece', () => {
+		/** A signup through the capture, as the hosted form sends it (velocity signals off: one test address). */
+		const signup = async (email: string, ref?: string) => {
+			const body = { email, ...(ref ? { ref } : {}) };
+			const result = await ledger.capture.submit({ launch, options: { abuse: { networkLimit: 0, patternLimit: 0 } }, request: { body: { ok: true, contentType: 'application/json', fields: body, raw: JSON.stringify(body) }, remoteAddress: '203.0.113.9', userAgent: 'node-test' } });
+			assert.equal(result.accepted, true);
+			return (result as Extract<typeof result, { accepted: true }>).result;
+		};
+		const withLanding = (wf: WorkflowJson) => {
+			for (const n of wf.nodes) if (n.type === 'n8n-nodes-waitlist-ledger.accessOutbox' && n.parameters.operation === 'claim') n.parameters.referralLinkBase = LANDING;
+			return wf;
+		};
+		const expected = async (contactId: string) => {
+			const s = await ledger.referrals.standing({ launch, contactId });
+			return { link: `${LANDING}?ref=${s.code}`, place: String(s.place), count: String(s.referrals.counted) };
+		};
+		const pieces = [
+			{
+				name: 'MailerLite',
+				file: () => withLanding(piece('esp-mailerlite.json')),
+				fake: () => fakeMailerLite(),
+				read: (call: Record<string, unknown>) => {
+					const f = call.fields as Record<string, string>;
+					return { email: String(call.email), link: f.referral_link, place: f.place_in_line, count: f.referral_count };
+				},
+			},
+			{
+				name: 'Mailchimp',
+				file: () => withLanding(mailchimpPiece()),
+				fake: () => fakeMailchimp(),
+				read: (call: { body: Record<string, unknown> }) => {
+					const m = call.body.merge_fields as Record<string, string>;
+					return { email: String(call.body.email_address), link: m.REF_LINK, place: m.REF_PLACE, count: m.REF_COUNT };
+				},
+			},
+			{
+				name: 'ActiveCampaign',
+				file: () => withLanding(activeCampaignPiece()),
+				fake: () => fakeActiveCampaign(),
+				read: (call: Record<string, unknown>) => {
+					const v = new Map((call.fieldValues as Array<{ field: string; value: string }>).map((x) => [x.field, x.value]));
+					return { email: String(call.email), link: v.get('16'), place: v.get('17'), count: v.get('18') };
+				},
+			},
+		] as const;
+		for (const p of pieces) {
+			it(`${p.name}: each signup's sync carries the fields; after a wave of referrals one update per changed person, with the values now`, async () => {
+				const ada = await signup('ada@example.com');
+				const bob = await signup('bob@example.com');
+				await signup('friend1@example.com', bob.referral.code);
+				const fake = p.fake();
+				await run(p.file());
+				const first = (fake.calls as unknown[]).map((c) => p.read(c as never));
+				assert.deepEqual(first.map((c) => c.email), ['ada@example.com', 'bob@example.com', 'friend1@example.com']);
+				assert.deepEqual(first[1], { email: 'bob@example.com', ...(await expected(bob.contactId)) });
+				assert.equal(first[1]!.count, '1');
+
+				// Four more friends of Bob: he passes Ada. One run sends the four new people, Bob once and Ada once.
+				for (let i = 2; i <= 5; i++) await signup(`friend${i}@example.com`, bob.referral.code);
+				const before = fake.calls.length;
+				await run(p.file());
+				const wave = (fake.calls as unknown[]).slice(before).map((c) => p.read(c as never));
+				assert.deepEqual(wave.map((c) => c.email).sort(), ['ada@example.com', 'bob@example.com', 'friend2@example.com', 'friend3@example.com', 'friend4@example.com', 'friend5@example.com']);
+				assert.deepEqual(wave.find((c) => c.email === 'bob@example.com'), { email: 'bob@example.com', ...(await expected(bob.contactId)) });
+				assert.deepEqual(wave.find((c) => c.email === 'ada@example.com'), { email: 'ada@example.com', ...(await expected(ada.contactId)) });
+				assert.deepEqual([wave.find((c) => c.email === 'bob@example.com')!.place, wave.find((c) => c.email === 'bob@example.com')!.count], ['1', '5']);
+				const after = fake.calls.length;
+				await run(p.file());
+				assert.equal(fake.calls.length, after, 'nothing changed: no call');
+			});
+		}
 	});
 });

@@ -3,7 +3,9 @@
  * signups (most with UTMs) and now and then a purchase matched to one of them, each window kept as
  * a snapshot when it ended — what the template's schedule would have left. Contacts are created
  * through the ledger and then moved into their window (no API sets a creation time); purchases carry
- * their capture time; their grants are delivered, so the history is a healthy one.
+ * their capture time; their grants are delivered, so the history is a healthy one. A few of each
+ * window's signups came through the first one's referral link (a credit recorded in the window; one
+ * in five withheld), for the referral tile.
  */
 import { inList, type SqlValue } from '../../ledger/internal';
 import type { Ledger, PurchaseEvent } from '../../ledger';
@@ -40,6 +42,13 @@ export async function seedHealthyHistory(ledger: Ledger, options: { launch?: str
 		const params: SqlValue[] = [start + 1_000];
 		await ledger.store.execute(`UPDATE contacts SET created_at = $1 WHERE id IN (${inList(ids, params)})`, params);
 		signups += n;
+		const referred = ids.slice(1, 2 + (k % 4));
+		for (const [i, referredId] of referred.entries()) {
+			await ledger.store.execute(
+				'INSERT INTO referral_credits (launch, referred_id, referrer_id, code, status, reason, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)',
+				[launch, referredId, ids[0]!, 'HISTORY0', (k + i) % 5 === 0 ? 'withheld' : 'credited', (k + i) % 5 === 0 ? 'flagged: many signups from one network' : null, start + 1_500],
+			);
+		}
 		if (k % 3 === 0) {
 			const event: PurchaseEvent = {
 				provider: 'stripe',

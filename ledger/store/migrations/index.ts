@@ -27,6 +27,8 @@ import { touchesWithoutNul } from './078-touches-without-nul';
 import { abuseSignals } from './085-abuse-signals';
 import { referralTables } from './090-referrals';
 import { doubleOptIn } from './091-double-opt-in';
+import { referralFields } from './093-referral-fields';
+import { referralSignals } from './094-referral-signals';
 import { lineCountsClustered } from './095-line-counts-clustered';
 
 /**
@@ -36,4 +38,4 @@ import { lineCountsClustered } from './095-line-counts-clustered';
  * 50–59 pages, 60–64 the pre-launch checklist, 65–69 reconciliation and scale-out, 70–79 vendors and
  * hostile input, 80–84 forget and consent, 85–89 abuse signals, 90–99 referrals and opt-in.
  */
-export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn, checklistTables, checklistRoutes, reconcileSeenLean, sweepAnnouncements, touchesWithoutNul, abuseSignals, referralTables, doubleOptIn, lineCountsClustered].sort((a, b) => a.version - b.version);
+export const migrations: Migration[] = [coreTables, identityReview, tagTables, forgetTombstones, emailKeys, reviewSubjects, outboxClaims, reconcilePaging, purchaseTables, purchaseRevokeAt, purchaseInboxConfirmed, purchaseInboxReplay, purchaseInboxConfirmation, refusedBodies, checkoutTokens, captureRejections, captureRejectionBodies, captureFormStamps, monitorTables, pageSignIn, checklistTables, checklistRoutes, reconcileSeenLean, sweepAnnouncements, touchesWithoutNul, abuseSignals, referralTables, doubleOptIn, referralFields, referralSignals, lineCountsClustered].sort((a, b) => a.version - b.version);

@@ -5,7 +5,13 @@ import type { DashboardData } from '../dashboardData';
 import { sparklineSvg, type SparkPoint } from '../sparkline';
 import { counts, firingRule, num, plural } from './common';
 
-/** The signal tiles — signups, UTM fidelity, purchases matched, flagged signups — each with its sparkline. */
+/** The signal tiles — signups, UTM fidelity, purchases matched, flagged signups, referrals — each with its sparkline. */
+
+/** A credit's status in the words the referral tile uses (a refused referral is a self-referral). */
+function referralWords(byStatus: Record<string, number>): Record<string, number> {
+	const words: Record<string, string> = { credited: 'counted', withheld: 'withheld', refused: 'refused as self-referral' };
+	return Object.fromEntries(Object.entries(byStatus).map(([status, n]) => [words[status] ?? status, n]));
+}
 
 interface Tile {
 	heading: string;
@@ -79,10 +85,24 @@ export function tilesSection(data: DashboardData): string {
 		firing: false,
 		spark: sparklineSvg(series((s) => s.signals.abuse?.flaggedSignups ?? null), { ...line, label: label('Flagged signups'), emptyText: emptyText('flagged signups') }),
 	});
+	// Snapshots kept before referral signals were counted have none.
+	const ref = live.referrals ?? { referredSignups: 0, byStatus: {}, withheldNow: 0 };
+	const referrals = tile({
+		heading: 'Referral signups',
+		big: num(ref.referredSignups),
+		bigLabel: `through a referral link in the last ${windowText(data.windowMs)}`,
+		lines: [
+			ref.referredSignups ? `Their referral now: ${counts(referralWords(ref.byStatus))}` : 'No signup came through a referral link',
+			`${plural(ref.withheldNow, 'credit is', 'credits are')} withheld (unconfirmed or flagged signups); their referrers see them as pending`,
+		],
+		firing: false,
+		spark: sparklineSvg(series((s) => s.signals.referrals?.referredSignups ?? null), { ...line, label: label('Referral signups'), emptyText: emptyText('referral signups') }),
+	});
 	return `<div class="grid">
 ${signups}
 ${utm}
 ${purchases}
 ${flagged}
+${referrals}
 </div>`;
 }

@@ -48,6 +48,8 @@ export async function serveStatusPage(ctx: IWebhookFunctions, ledger: Ledger, re
 	const title = options.page.title;
 	// The link base is the creator's landing page (or the hosted form), never where this request came from.
 	const base = options.referrals.linkBase || hostedFormUrl(ctx);
-	sendPage(res, standing ? 200 : 404, renderStatus(title, standing ? placeInLineOf(standing, base) : null));
+	// The leaderboard (off by default) is read only for a valid link: a tampered one learns nothing.
+	const leaderboard = standing && options.referrals.showLeaderboard ? await ledger.referrals.leaderboard(options.launch) : undefined;
+	sendPage(res, standing ? 200 : 404, renderStatus(title, standing ? placeInLineOf(standing, base) : null, leaderboard));
 	return { noWebhookResponse: true };
 }
