@@ -122,11 +122,13 @@ for (const driver of DRIVERS) {
 			async function* list(records: Array<{ email: string; id: number }>) {
 				yield* records;
 			}
-			// The lists were fetched a minute after both signups: every contact is judged by them.
-			const listedAt = Date.now() + 60_000;
+			// The lists are fetched after both signups. An entry written in the same millisecond as the
+			// listing counts as changed since (not judged until the next sweep), so let the clock turn.
+			await new Promise((resolve) => setTimeout(resolve, 5));
+			const listedAt = Date.now();
 			const report = await t.ledger.reconcile.sweep({ launch, esp: list([{ email: 'listed@example.com', id: 1 }]), crm: list([]), listedAt: { esp: listedAt, crm: listedAt } });
 			assert.equal(report.systems.esp?.missingInVendor, 0);
-			assert.equal(report.systems.crm?.missingInVendor, 2, 'the CRM takes phone-only people');
+			assert.equal(report.systems.crm?.missingInVendor, 2, `the CRM takes phone-only people: ${JSON.stringify(report.systems.crm)}`);
 			assert.deepEqual((await espEntries(t, launch, phoneOnly.contactId)).map((e) => e.status), ['waiting'], 'still one waiting ESP sync');
 		});
 
