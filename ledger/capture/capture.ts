@@ -9,6 +9,7 @@ import { upsertContact, type UpsertContactResult } from '../contacts/upsert';
 import { recordEvent } from '../events';
 import { claimDueOutboxEntries } from '../outbox/claim';
 import { enqueueOutboxEntry } from '../outbox/enqueue';
+import { QUEUED_RUN_LEASE_MS } from '../outbox/keep-alive';
 import type { OutboxStatus } from '../outbox/entry';
 import { adoptWokenSync } from '../outbox/waiting';
 import { normalizeEmail } from '../normalize';
@@ -86,9 +87,10 @@ export async function captureSignup(
 		/**
 		 * Claim the new sync entries for the workflow run this signup starts, so that run can call the
 		 * vendors and ack them. If the run dies, the lease expires and the drain/sweep picks them up.
-		 * Left out in spike mode: the entries stay pending for the batch drain.
+		 * leaseMs defaults to the queued-run lease (outbox/keep-alive.ts), which the run takes over as
+		 * it starts. Left out in spike mode: the entries stay pending for the batch drain.
 		 */
-		claimFor?: { workerId: string; leaseMs: number };
+		claimFor?: { workerId: string; leaseMs?: number };
 		/** Check the signup for abuse signals (left out: no checks, nothing flagged). */
 		abuse?: CaptureAbuseInput;
 	},
@@ -134,7 +136,7 @@ export async function captureSignup(
 	if (input.claimFor && fresh.length > 0) {
 		// The clock now, not `now`: the entries were enqueued due at their own (later) insert time, and a
 		// claim at the earlier `now` would find them not yet due whenever the millisecond had turned.
-		const claimed = await claimDueOutboxEntries(tx, { launch: input.launch, ids: fresh, limit: fresh.length, leaseMs: input.claimFor.leaseMs, workerId: input.claimFor.workerId, now: Math.max(now, Date.now()) });
+		const claimed = await claimDueOutboxEntries(tx, { launch: input.launch, ids: fresh, limit: fresh.length, leaseMs: input.claimFor.leaseMs ?? QUEUED_RUN_LEASE_MS, workerId: input.claimFor.workerId, now: Math.max(now, Date.now()) });
 		for (const entry of claimed) claimedSync.push({ id: entry.id, kind: entry.kind, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey });
 	}
 	const abuse = { signals: verdict.signals.map((f) => f.signal), flagged: verdict.flagged, heldSync };

@@ -9,9 +9,6 @@ import { applyCors, ownOrigins } from './origin';
 import { publicSignupAnswer, sendHostedForm, sendPage, signupAnswer } from './respond';
 import { placeInLineOf, referralLinkBase, statusLinkFor } from './status';
 
-/** How long this signup's own run holds its sync entries before the drain may take them over. */
-export const SYNC_LEASE_MS = 10 * 60_000;
-
 type Accepted = Extract<SubmitResult, { accepted: true }>;
 type Refused = Extract<SubmitResult, { accepted: false }>;
 
@@ -121,8 +118,9 @@ export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, opti
 			launch: options.launch,
 			options: options.capture,
 			request: { body, origin: header(req, 'origin'), ownOrigins: ownOrigins(ctx, req), remoteAddress: address, userAgent: header(req, 'user-agent') ?? null },
-			// The run this signup starts syncs its own entries; in spike mode the batch drain does.
-			claimFor: options.spikeMode ? undefined : { workerId: `n8n:${ctx.getNode().name}`, leaseMs: SYNC_LEASE_MS },
+			// The run this signup starts syncs its own entries (claimed with the ledger's queued-run lease,
+			// taken over as the run starts: takeOver.ts); in spike mode the batch drain does.
+			claimFor: options.spikeMode ? undefined : { workerId: `n8n:${ctx.getNode().name}` },
 			captcha,
 		});
 	} catch (error) {
