@@ -26,8 +26,10 @@ import {
  * (test/support/queue-burst.ts). After the drain and one reconciliation sweep: one contact per
  * person, every answered signup in the ledger, Kit and HubSpot holding every contact once, one grant
  * per paid purchase, revokes for refunds and chargebacks, nothing pending or dead, and the Kit and
- * HubSpot work of the runs the kill ended sent within 2 minutes of it (ledger/outbox/keep-alive.ts).
- * What n8n itself left behind (the killed runs) is printed, not judged: n8n does not retry them.
+ * HubSpot work of the runs the kill ended sent within 2 minutes of it — those it had started (their
+ * short run lease) and those it had taken from n8n's queue but not started (the webhook's 45-second
+ * queued-run lease; ledger/outbox/keep-alive.ts). What n8n itself left behind (the killed runs) is
+ * printed, not judged: n8n does not retry them.
  */
 const SIGNUPS = Number(process.env.WAITLIST_LEDGER_QUEUE_E2E_SIGNUPS ?? 2000);
 
