@@ -54,7 +54,7 @@ for (const driver of DRIVERS) {
 			nodeLedger.outbox.claimKeeper.clear();
 		});
 
-		it('a run that starts after the drain took its entries leaves them out of its item, so the template's "sync due?" steps skip them', async () => {
+		it('a run that starts after the drain took its entries leaves them out of its item, so the "sync due?" steps of the template skip them', async () => {
 			const credentials = ledgerCredentialFor(db.config);
 			const ledger = await getLedger(db.config);
 			const queued = await runWebhook(triggerOnly, { node: TRIGGER, request: { body: { email: 'slow-queue@example.com' } }, credentials });
