@@ -86,9 +86,8 @@ export async function captureSignup(
 		now?: number;
 		/**
 		 * Claim the new sync entries for the workflow run this signup starts, so that run can call the
-		 * vendors and ack them. If the run dies, the lease expires and the drain/sweep picks them up.
-		 * leaseMs defaults to the queued-run lease (outbox/keep-alive.ts), which the run takes over as
-		 * it starts. Left out in spike mode: the entries stay pending for the batch drain.
+		 * vendors and ack them, with the queued-run lease (outbox/keep-alive.ts) unless leaseMs is given.
+		 * If the run dies, the lease expires and the drain picks them up. Left out in spike mode.
 		 */
 		claimFor?: { workerId: string; leaseMs?: number };
 		/** Check the signup for abuse signals (left out: no checks, nothing flagged). */
