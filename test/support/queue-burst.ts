@@ -399,9 +399,15 @@ export function killedSyncs(outcome: BurstOutcome): KilledSync[] {
 	const emailOf = new Map(outcome.plan.emails.map((email, i) => [outcome.signups.bodies[i]?.contactId, email]));
 	const entryById = new Map(outcome.entries.map((e) => [e.id, e]));
 	const stoppedAt = new Map(outcome.runs.map((r) => [r.id, r.stoppedAt]));
-	return outcome.failedRuns
-		.filter((run) => (stoppedAt.get(run.executionId) ?? Infinity) >= outcome.killedAt)
-		.flatMap((run) => run.entryIds.map((id) => ({ entry: entryById.get(id)!, executionId: run.executionId })))
+	const ended = outcome.failedRuns.filter((run) => (stoppedAt.get(run.executionId) ?? Infinity) >= outcome.killedAt);
+	// Two sources, as n8n may keep a stalled run's data or not: the ids its items carried, and the
+	// entries its run held (claimed in its own name) at the kill.
+	const endedIds = new Set(ended.map((run) => run.executionId));
+	const found = new Map<string, string>();
+	for (const run of ended) for (const id of run.entryIds) found.set(id, run.executionId);
+	for (const held of outcome.heldAtKill) if (endedIds.has(held.executionId)) found.set(held.entry.id, held.executionId);
+	return [...found]
+		.flatMap(([id, executionId]) => (entryById.has(id) ? [{ entry: entryById.get(id)!, executionId }] : []))
 		.map(({ entry, executionId }) => {
 			const email = emailOf.get(entry.contactId ?? '');
 			const fake = entry.kind === 'esp_sync' ? 'kit' : 'hubspot';
@@ -478,7 +484,7 @@ export function endChecks(o: BurstOutcome): EndCheck[] {
 	add(
 		'every vendor sync of a run killed with its worker sent within 2 minutes of the kill',
 		killed.length > 0 && late.length === 0,
-		`${killed.length} sync entries of ${new Set(killed.map((k) => k.executionId)).size} runs the kill ended (${o.heldAtKill.length} entries were held by started runs at the kill; ${sentBefore.length} already sent by the drain before it); slowest first call ${fmtSeconds(worst)}, slowest first accepted ${fmtSeconds(worstOk)} after the kill; late: ${late.slice(0, 3).map((k) => `${k.entry.kind} ${k.email} (run ${k.executionId}, ${k.calledAfterMs === null ? 'never' : fmtSeconds(k.calledAfterMs)})`).join(', ') || 'none'}`,
+		`${killed.length} sync entries of ${new Set(killed.map((k) => k.executionId)).size} runs the kill ended (n8n ended ${o.failedRuns.filter((r) => (o.runs.find((x) => x.id === r.executionId)?.stoppedAt ?? Infinity) >= o.killedAt).length} signup runs in error after it; ${o.heldAtKill.length} entries were held by started runs at the kill; ${sentBefore.length} already sent by the drain before it); slowest first call ${fmtSeconds(worst)}, slowest first accepted ${fmtSeconds(worstOk)} after the kill; late: ${late.slice(0, 3).map((k) => `${k.entry.kind} ${k.email} (run ${k.executionId}, ${k.calledAfterMs === null ? 'never' : fmtSeconds(k.calledAfterMs)})`).join(', ') || 'none'}`,
 	);
 	if (o.sweep) add('the reconciliation sweep', true, `${o.sweep.fixes} fixes, ${o.sweep.findings} findings${o.sweepFixesSettledInMs !== null ? `, fixes sent within ${fmtSeconds(o.sweepFixesSettledInMs)}` : ''}`);
 	return checks;
