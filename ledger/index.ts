@@ -64,7 +64,7 @@ export type { ClaimOutboxInput } from './outbox/claim';
 export type { EnqueueOutboxInput, EnqueueOutboxResult } from './outbox/enqueue';
 export type { ClaimedOutboxEntry, OutboxEntry, OutboxKind, OutboxStatus } from './outbox/entry';
 export type { OutboxHealth } from './outbox/health';
-export { MAX_HOLD_MS, RENEW_EVERY_MS, RUN_LEASE_MS, type KeepAliveOptions, type RenewOptions, type RenewResult } from './outbox/keep-alive';
+export { MAX_HOLD_MS, QUEUED_RUN_LEASE_MS, RENEW_EVERY_MS, RUN_LEASE_MS, type KeepAliveOptions, type RenewOptions, type RenewResult } from './outbox/keep-alive';
 export type { PauseInput, PauseScope, PauseState } from './outbox/kill-switch';
 export type { ListOutboxInput } from './outbox/list';
 export { parseRetryAfter, type RetryPolicy } from './outbox/retry';

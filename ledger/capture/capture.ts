@@ -9,6 +9,7 @@ import { upsertContact, type UpsertContactResult } from '../contacts/upsert';
 import { recordEvent } from '../events';
 import { claimDueOutboxEntries } from '../outbox/claim';
 import { enqueueOutboxEntry } from '../outbox/enqueue';
+import { QUEUED_RUN_LEASE_MS } from '../outbox/keep-alive';
 import type { OutboxStatus } from '../outbox/entry';
 import { adoptWokenSync } from '../outbox/waiting';
 import { normalizeEmail } from '../normalize';
@@ -89,10 +90,10 @@ export async function captureSignup(
 		now?: number;
 		/**
 		 * Claim the new sync entries for the workflow run this signup starts, so that run can call the
-		 * vendors and ack them. If the run dies, the lease expires and the drain/sweep picks them up.
-		 * Left out in spike mode: the entries stay pending for the batch drain.
+		 * vendors and ack them, with the queued-run lease (outbox/keep-alive.ts) unless leaseMs is given.
+		 * If the run dies, the lease expires and the drain picks them up. Left out in spike mode.
 		 */
-		claimFor?: { workerId: string; leaseMs: number };
+		claimFor?: { workerId: string; leaseMs?: number };
 		/** Check the signup for abuse signals (left out: no checks, nothing flagged). */
 		abuse?: CaptureAbuseInput;
 		/** Double opt-in (left out: off): a new person confirms their address before syncs go out and their referral counts. */
@@ -151,11 +152,11 @@ export async function captureSignup(
 }
 
 /** The new sync entries, claimed for the run this signup starts. */
-async function claimForRun(tx: SqlExecutor, launch: string, ids: string[], claimFor: { workerId: string; leaseMs: number }, now: number): Promise<CaptureResult['claimedSync']> {
+async function claimForRun(tx: SqlExecutor, launch: string, ids: string[], claimFor: { workerId: string; leaseMs?: number }, now: number): Promise<CaptureResult['claimedSync']> {
 	if (ids.length === 0) return [];
 	// The clock now, not `now`: the entries were enqueued due at their own (later) insert time, and a
 	// claim at the earlier `now` would find them not yet due whenever the millisecond had turned.
-	const claimed = await claimDueOutboxEntries(tx, { launch, ids, limit: ids.length, leaseMs: claimFor.leaseMs, workerId: claimFor.workerId, now: Math.max(now, Date.now()) });
+	const claimed = await claimDueOutboxEntries(tx, { launch, ids, limit: ids.length, leaseMs: claimFor.leaseMs ?? QUEUED_RUN_LEASE_MS, workerId: claimFor.workerId, now: Math.max(now, Date.now()) });
 	return claimed.map((entry) => ({ id: entry.id, kind: entry.kind, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey }));
 }
 

@@ -39,9 +39,9 @@ export interface SignupSubmission {
 	};
 	/**
 	 * Claim the new sync entries for the run this signup starts (see captureSignup); left out in spike
-	 * mode, where the batch drain sends them.
+	 * mode, where the batch drain sends them. leaseMs: the queued-run lease unless given.
 	 */
-	claimFor?: { workerId: string; leaseMs: number };
+	claimFor?: { workerId: string; leaseMs?: number };
 	/** What the trigger's CAPTCHA check found, when a CAPTCHA is configured. */
 	captcha?: CaptchaOutcome;
 	now?: number;

@@ -6,19 +6,30 @@ import { settleByServedLaunch } from './served';
 import type { ClaimProof, SettleOutcome } from './settle';
 
 /*
- * Fast hand-over. A signup's own run holds its sync entries with a long claim (10 minutes) from the
- * moment the webhook answers, because the run may wait that long in n8n's queue and nothing can
- * speak for it there. Once the run starts on a worker it takes the claim over with a short lease
- * (RUN_LEASE_MS) that a timer in that worker renews while the process lives. A worker that dies
- * (SIGKILL, out of memory, a lost machine) stops renewing, so the entries are due for the drain
- * within RUN_LEASE_MS instead of the rest of the 10 minutes. Renewal is proven by the claim token,
- * like ack: an entry someone else claimed since is never taken back, so exactly-once holds.
+ * Fast hand-over. A signup's webhook claims its sync entries for the run it starts with a short
+ * queued-run lease (QUEUED_RUN_LEASE_MS): nothing can speak for a run while it waits in n8n's queue,
+ * and a queue-mode worker can take the run and die before starting it (n8n then marks it failed and
+ * never retries it), so the claim must run out by itself soon. Once the run starts it takes the claim
+ * over with a short run lease (RUN_LEASE_MS) that a timer in its process renews while the process
+ * lives. A worker that dies (SIGKILL, out of memory, a lost machine) stops renewing. Either way the
+ * entries of a dead run are due for the drain within one of these leases.
+ *
+ * A run that starts after its queued-run lease ran out still takes the entries over if nobody
+ * claimed them since; if the drain did (their claim token changed) the run is told `lease_lost` and
+ * must leave them to the drain: only the holder of the current claim token calls the vendor, so a
+ * slow queue never sends a signup twice. Renewal is proven by the claim token, like ack.
  */
 
+/**
+ * The webhook's claim for the run it starts, until the run takes it over. With the drain on its
+ * shipped schedule (every minute) a run that never starts has its work sent within this plus one
+ * minute: under 2 minutes. A run still queued after it leaves its work to the drain.
+ */
+export const QUEUED_RUN_LEASE_MS = 45_000;
 /** The lease a running run holds its entries with; renewed every RENEW_EVERY_MS while its process lives. */
 export const RUN_LEASE_MS = 30_000;
 export const RENEW_EVERY_MS = 10_000;
-/** A live run never holds entries longer than this in all (what the webhook's claim allowed before). */
+/** A live run never holds entries longer than this in all; then they are the drain's like a dead run's. */
 export const MAX_HOLD_MS = 10 * 60_000;
 
 export interface RenewResult {

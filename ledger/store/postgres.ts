@@ -36,6 +36,61 @@ class StatementNames {
 	}
 }
 
+/**
+ * How long a statement waits for one of this process's connections while all are busy (the server
+ * answers; the process has more work at once than connections, as a webhook processor taking 50
+ * signups at a time on a loaded machine). pg's own connectionTimeoutMillis counts that wait too, and
+ * its 5 s there turned a busy pool into needless 503s; here the wait for a free slot is this long and
+ * the 5 s bound only the connecting itself (a server that accepts nothing).
+ */
+export const POOL_SLOT_WAIT_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** At most `size` connections checked out at once; the rest wait in order, up to `waitMs` each. */
+class PoolSlots {
+	private free: number;
+	private readonly waiting: Array<{ grant: () => void; timer: NodeJS.Timeout }> = [];
+
+	constructor(
+		private readonly size: number,
+		private readonly waitMs: number,
+	) {
+		this.free = size;
+	}
+
+	acquire(): Promise<() => void> {
+		if (this.free > 0) {
+			this.free--;
+			return Promise.resolve(this.releaser());
+		}
+		return new Promise((resolve, reject) => {
+			const waiter = {
+				grant: () => {
+					clearTimeout(waiter.timer);
+					resolve(this.releaser());
+				},
+				timer: setTimeout(() => {
+					this.waiting.splice(this.waiting.indexOf(waiter), 1);
+					// Worded as pg words its own pool timeout, so it counts as "no connection, nothing sent" (pg-faults.ts).
+					reject(new Error(`timeout exceeded when trying to connect: all ${this.size} ledger connections of this process stayed busy for ${this.waitMs / 1000} s`));
+				}, this.waitMs),
+			};
+			this.waiting.push(waiter);
+		});
+	}
+
+	private releaser(): () => void {
+		let released = false;
+		return () => {
+			if (released) return;
+			released = true;
+			const next = this.waiting.shift();
+			if (next) next.grant();
+			else this.free++;
+		};
+	}
+}
+
 class PostgresExecutor implements SqlExecutor {
 	readonly dialect = 'postgres' as const;
 
@@ -63,6 +118,7 @@ export class PostgresStore implements Store {
 	readonly location: string;
 	readonly schema: string;
 	private readonly pool: Pool;
+	private readonly slots: PoolSlots;
 	private readonly names = new StatementNames();
 
 	constructor(config: PostgresConfig) {
@@ -82,11 +138,13 @@ export class PostgresStore implements Store {
 			ssl: config.ssl,
 			max: config.maxConnections ?? 10,
 			// A server that accepts nothing (down, firewalled) fails the call instead of holding it forever.
-			connectionTimeoutMillis: 5_000,
+			// PoolSlots keeps checkouts within `max`, so pg never queues and this bounds connecting only.
+			connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
 			// Every connection works inside the ledger's schema, so domain SQL never names it.
 			options: `-c search_path=${this.schema},public`,
 		};
 		this.pool = new Pool(poolConfig);
+		this.slots = new PoolSlots(poolConfig.max!, POOL_SLOT_WAIT_MS);
 		// An idle client that loses its server must not crash the n8n process; neither must a checked-out
 		// one between two statements (pg emits 'error' on the client then; the next statement fails).
 		this.pool.on('error', () => undefined);
@@ -124,8 +182,27 @@ export class PostgresStore implements Store {
 		}
 	}
 
+	/** A connection of this process's pool, waiting for a free one up to POOL_SLOT_WAIT_MS. */
+	private async checkOut(): Promise<{ client: PoolClient; done: (broken: boolean) => void }> {
+		const releaseSlot = await this.slots.acquire();
+		try {
+			const client = await this.pool.connect();
+			return {
+				client,
+				done: (broken) => {
+					// A broken connection is destroyed, never handed to the next caller.
+					client.release(broken);
+					releaseSlot();
+				},
+			};
+		} catch (error) {
+			releaseSlot();
+			throw error;
+		}
+	}
+
 	private async once(sql: string, params: readonly SqlValue[], progress: { sent: boolean }) {
-		const client = await this.pool.connect();
+		const { client, done } = await this.checkOut();
 		let broken = false;
 		try {
 			progress.sent = true;
@@ -134,8 +211,7 @@ export class PostgresStore implements Store {
 			broken = isConnectionError(error);
 			throw error;
 		} finally {
-			// A broken connection is destroyed, never handed to the next caller.
-			client.release(broken);
+			done(broken);
 		}
 	}
 
@@ -159,7 +235,7 @@ export class PostgresStore implements Store {
 	}
 
 	private async attempt<T>(work: (tx: SqlExecutor) => Promise<T>, progress: { commitSent: boolean }): Promise<T> {
-		const client = await this.pool.connect();
+		const { client, done } = await this.checkOut();
 		let broken = false;
 		try {
 			await client.query('BEGIN');
@@ -172,8 +248,7 @@ export class PostgresStore implements Store {
 			if (!broken) await client.query('ROLLBACK').catch(() => undefined);
 			throw error;
 		} finally {
-			// A broken connection is destroyed, never handed to the next caller.
-			client.release(broken);
+			done(broken);
 		}
 	}
 

@@ -1,7 +1,9 @@
 /**
  * A separate OS process that drains an outbox with several claim loops at once, for the
- * cross-process claim test. argv[2]: JSON { config, launch, loops, batch, worker }.
- * Prints one JSON line: every entry id this process claimed, in claim order (duplicates included).
+ * cross-process claim test. argv[2]: JSON { config, launch, loops, batch, worker, pollForMs?, pollEveryMs? }.
+ * Without pollForMs a loop stops at its first empty claim; with it, it keeps polling every pollEveryMs
+ * for that long from the start signal, as a scheduled drain does. Prints one JSON line: every entry id this process
+ * claimed, in claim order (duplicates included), and when each was claimed.
  */
 import { Ledger, openStore, type StoreConfig } from '../../ledger';
 
@@ -11,6 +13,8 @@ interface ClaimJob {
 	loops: number;
 	batch: number;
 	worker: string;
+	pollForMs?: number;
+	pollEveryMs?: number;
 }
 
 async function main(): Promise<void> {
@@ -20,7 +24,9 @@ async function main(): Promise<void> {
 	// outbox while the other is still booting (which would leave the race untested).
 	process.stdout.write('ready\n');
 	await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+	const pollUntil = job.pollForMs === undefined ? undefined : Date.now() + job.pollForMs;
 	const claimed: string[] = [];
+	const claimedAt: number[] = [];
 	let claimCalls = 0;
 	try {
 		await Promise.all(
@@ -28,8 +34,15 @@ async function main(): Promise<void> {
 				for (;;) {
 					const entries = await ledger.outbox.claim({ launch: job.launch, limit: job.batch, leaseMs: 10 * 60_000, workerId: `${job.worker}/${loop}` });
 					claimCalls++;
-					if (entries.length === 0) return;
-					for (const e of entries) claimed.push(e.id);
+					if (entries.length === 0) {
+						if (pollUntil === undefined || Date.now() >= pollUntil) return;
+						await new Promise((resolve) => setTimeout(resolve, job.pollEveryMs ?? 100));
+						continue;
+					}
+					for (const e of entries) {
+						claimed.push(e.id);
+						claimedAt.push(Date.now());
+					}
 					// A real worker calls a vendor here; yielding also lets the other process in.
 					await new Promise((resolve) => setTimeout(resolve, 2));
 					const acks = await ledger.outbox.ack(job.launch, entries.map((e) => ({ id: e.id, claimToken: e.claimToken, responseId: job.worker })));
@@ -38,7 +51,7 @@ async function main(): Promise<void> {
 				}
 			}),
 		);
-		process.stdout.write(`${JSON.stringify({ claimed, claimCalls })}\n`);
+		process.stdout.write(`${JSON.stringify({ claimed, claimedAt, claimCalls })}\n`);
 	} finally {
 		await ledger.close();
 	}

@@ -13,9 +13,6 @@ import { placeInLineOf, referralLinkBase, statusLinkFor } from './status';
 /** Said on the thank-you page while the person has not confirmed their address. */
 const CONFIRM_REMINDER = 'Please check your inbox: click the link in the email we just sent to confirm your address.';
 
-/** How long this signup's own run holds its sync entries before the drain may take them over. */
-export const SYNC_LEASE_MS = 10 * 60_000;
-
 type Accepted = Extract<SubmitResult, { accepted: true }>;
 type Refused = Extract<SubmitResult, { accepted: false }>;
 
@@ -140,8 +137,9 @@ export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, opti
 			launch: options.launch,
 			options: { ...options.capture, doubleOptIn: doubleOptInOf(ctx, options) },
 			request: { body, origin: header(req, 'origin'), ownOrigins: ownOrigins(ctx, req), remoteAddress: address, userAgent: header(req, 'user-agent') ?? null, checklistRoute: header(req, 'x-waitlist-checklist') ?? null },
-			// The run this signup starts syncs its own entries; in spike mode the batch drain does.
-			claimFor: options.spikeMode ? undefined : { workerId: `n8n:${ctx.getNode().name}`, leaseMs: SYNC_LEASE_MS },
+			// The run this signup starts syncs its own entries (claimed with the ledger's queued-run lease,
+			// taken over as the run starts: takeOver.ts); in spike mode the batch drain does.
+			claimFor: options.spikeMode ? undefined : { workerId: `n8n:${ctx.getNode().name}` },
 			captcha,
 		});
 	} catch (error) {
