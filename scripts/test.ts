@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 
 import { ensureN8nRuntime, installedN8nRuntime, OLDEST_SUPPORTED_N8N } from './lib/n8n-runtime';
 import { PACKAGE_ROOT } from './lib/n8n-instance';
-import { BUILT_PACK_ENV, installBuiltPackOnce } from '../test/support/built-pack';
+import { BUILT_PACK_ENV, installBuiltPackOnce, MIGRATED_N8N_ENV, prepareMigratedN8nOnce } from '../test/support/built-pack';
 import { assertPostgresReachable } from '../test/support/stores';
 
 interface Suite {
@@ -135,6 +135,7 @@ async function main(): Promise<void> {
 	const runsOldestN8n = selected.some((s) => (fileArgs.length ? fileArgs : testFiles(s.dir)).includes(OLDEST_N8N_TEST));
 	const oldestInstall = runsOldestN8n && !installedN8nRuntime(OLDEST_SUPPORTED_N8N) ? installOldestN8nInBackground() : null;
 	if (selected.some((s) => s.needsN8n)) await ensureN8nRuntime();
+	if (selected.some((s) => s.needsBuild)) testEnv[MIGRATED_N8N_ENV] = await prepareMigratedN8nOnce();
 
 	let failed = false;
 	const pooled: PooledFile[] = [];

@@ -31,7 +31,7 @@ import {
 	waitUntilReady,
 	type StartedN8n,
 } from '../../scripts/lib/n8n-instance';
-import { installBuiltPack } from './built-pack';
+import { copyMigratedN8n, installBuiltPack } from './built-pack';
 
 export interface E2eOptions {
 	/** Workflow JSON files (paths relative to the package root, or absolute) or workflow objects. */
@@ -184,6 +184,7 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 	const runtime = await ensureN8nRuntime(undefined, options.release);
 	const stages = stageClock();
 	const userFolder = mkdtempSync(join(tmpdir(), 'wl-e2e-n8n-'));
+	if (copyMigratedN8n(userFolder, runtime)) stages.lap('migrated database copied');
 	const port = await findFreePort();
 	const ledgerPath = join(userFolder, '.n8n', 'waitlist-ledger.sqlite');
 	const fakesLog = join(userFolder, 'vendor-requests.jsonl');
