@@ -242,7 +242,8 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 
 	const n8n = startN8n(runtime, env, { logFile: join(userFolder, 'n8n.log') });
 	try {
-		await waitUntilReady(n8n, workflows.flatMap((wf) => wf.webhookPaths), 180_000);
+		// Generous: at load 45 on two cores a start took 130 s and one missed 180 s. A dead n8n fails at once.
+		await waitUntilReady(n8n, workflows.flatMap((wf) => wf.webhookPaths), 600_000);
 	} catch (error) {
 		await n8n.stop();
 		throw error;
