@@ -111,7 +111,7 @@ for (const release of [PINNED_N8N, OLDEST_SUPPORTED_N8N] satisfies N8nRelease[])
 	describe(`the packed tarball in a fresh n8n ${release.n8n} (Node ${release.node})`, { timeout: 30 * 60_000 }, () => {
 		let n8n: E2eN8n;
 		before(async () => {
-			n8n = await startE2eN8n({ release, workflows: [CAPTURE], drafts: OTHER_TEMPLATES });
+			n8n = await startE2eN8n({ release, workflows: [CAPTURE], drafts: OTHER_TEMPLATES, freshPackInstall: true });
 		});
 		after(async () => n8n?.stop());
 
@@ -146,6 +146,7 @@ describe('the packed tarball on an n8n whose Node has no node:sqlite', { timeout
 		refusals = join(scratch, 'refused-requires.log');
 		n8n = await startE2eN8n({
 			workflows: [CAPTURE],
+			freshPackInstall: true,
 			env: {
 				NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${join(PACKAGE_ROOT, 'test', 'support', 'without-node-sqlite.cjs')}`].filter(Boolean).join(' '),
 				WL_NO_SQLITE_LOG: refusals,
