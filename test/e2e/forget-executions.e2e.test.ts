@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { findFreePort, n8nEnv } from '../../scripts/lib/n8n-instance';
 import { runN8nCli } from '../../scripts/lib/n8n-workflows';
+import { CHECKOUT_CREDENTIALS, checkoutTemplate } from '../support/checkout-template';
 import { startE2eN8n, type E2eN8n } from '../support/n8n-e2e';
 import { stripe } from '../support/purchase-fixtures';
 import { stripeSign } from '../support/purchase-signing';
@@ -118,12 +119,13 @@ describe("real n8n: Forget deletes the person's executions and leaves no trace i
 	};
 	before(async () => {
 		n8n = await startE2eN8n({
-			workflows: [signupWorkflow, paymentWorkflow, forgetWorkflow, TEMPLATE],
+			// The checkout template too: its link is n8n's own Webhook node, the one door that still starts a run.
+			workflows: [signupWorkflow, paymentWorkflow, forgetWorkflow, TEMPLATE, checkoutTemplate({ scheduleSeconds: 3600 })],
 			// Each workflow's own run-data settings: the template's, and n8n's default (save all) for the others.
 			saveSuccessfulRuns: false,
 			vendorFakes: {},
 			credentials: [
-				...FAKE_VENDOR_CREDENTIALS,
+				...new Map([...FAKE_VENDOR_CREDENTIALS, ...CHECKOUT_CREDENTIALS].map((c) => [c.id, c])).values(),
 				{ id: 'forgetE2eWhSec01', name: 'stripe forget e2e', type: 'stripeWebhookSecretApi', data: { signingSecret: WHSEC } },
 				// Replaced below by a real key for this n8n (its port is known once it runs).
 				{ ...API_CREDENTIAL, data: { apiKey: 'not-yet', baseUrl: 'http://localhost:1/api/v1' } },
@@ -216,6 +218,10 @@ describe("real n8n: Forget deletes the person's executions and leaves no trace i
 		const statusPage = (await status.text()).toLowerCase();
 		answers['status link'] = status.status;
 		assert.ok(!statusPage.includes('ottilie'), 'the status page names no one');
+		// The checkout link with her address: the ledger refuses the token; the template answers without saying why.
+		const checkout = await n8n.post('checkout', { email: EMAIL });
+		answers['checkout link'] = checkout.status;
+		assert.ok(!(await checkout.text()).toLowerCase().includes('forgotten'), 'the checkout answer does not say the address was forgotten');
 		// Every Stripe event kind the pack reads, signed, through the payment webhook.
 		const charge = { email: EMAIL, customer: 'cus_ottilie', order: 'pi_forget_e2e' };
 		const withEvidence = <T extends { data: { object: object } }>(event: T): T => ({
@@ -243,9 +249,9 @@ describe("real n8n: Forget deletes the person's executions and leaves no trace i
 		).status;
 		console.log(`after the forget: ${JSON.stringify(answers)}`);
 		assert.deepEqual(
-			Object.entries(answers).filter(([name, code]) => code !== (name.startsWith('signup') || name.startsWith('template') ? 201 : name === 'form post' ? 201 : name === 'status link' ? 404 : name.startsWith('refused') ? 422 : name.startsWith('unsigned') ? 401 : 200)),
+			Object.entries(answers).filter(([name, code]) => code !== (name.startsWith('signup') || name.startsWith('template') ? 201 : name === 'form post' ? 201 : name === 'status link' ? 404 : name === 'checkout link' ? 503 : name.startsWith('refused') ? 422 : name.startsWith('unsigned') ? 401 : 200)),
 			[],
-			'signups 201 as any signup, the refused one 422, the status link 404, signed events 200, the unsigned one 401',
+			'signups 201 as any signup, the refused one 422, the status link 404, the checkout link 503, signed events 200, the unsigned one 401',
 		);
 
 		// Every run these started has finished, and n8n's hard-delete pass has run after them.

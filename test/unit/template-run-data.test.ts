@@ -25,7 +25,8 @@ const PERSONAL_DATA_NODES = new Set([
 	'n8n-nodes-waitlist-ledger.reconcileSweep', // vendors' lists of people
 	'n8n-nodes-waitlist-ledger.reviewDeskPageTrigger', // a desk action's run (ids, and what the person typed as a reason)
 	'n8n-nodes-waitlist-ledger.launchChecklist', // test buyers' addresses
-	'n8n-nodes-base.webhook', // the checkout link's body: the buyer's email
+	'n8n-nodes-waitlist-ledger.checkoutLinkTrigger', // the checkout link's body: the buyer's email
+	'n8n-nodes-base.webhook', // a workflow's own webhook: whatever is posted
 	'n8n-nodes-base.formTrigger', // a form's answers
 ]);
 
