@@ -52,13 +52,29 @@ export class CheckoutLinkTrigger implements INodeType {
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const req = this.getRequestObject() as unknown as IncomingRequest & { query?: IDataObject };
 		const body = await readSignupBody(req, MAX_CHECKOUT_BODY_BYTES);
-		if (body.ok) return { workflowData: [[{ json: { headers: req.headers as IDataObject, query: req.query ?? {}, body: body.fields as IDataObject } }]] };
+		if (body.ok) return { workflowData: [[{ json: { headers: req.headers as IDataObject, query: req.query ?? {}, body: withRepeatedFields(body) } }]] };
 		await recordRefused(this, req, body);
 		const res = this.getResponseObject() as unknown as ExpressLikeResponse;
 		const error = body.reason === 'too_large' ? `${body.message}: the checkout link takes the buyer's email, at most ${MAX_CHECKOUT_BODY_BYTES} bytes.` : body.message;
 		res.status(body.status).json({ error, field: 'body', ...(body.reason === 'too_large' ? { limit: MAX_CHECKOUT_BODY_BYTES } : {}) });
 		return { noWebhookResponse: true };
 	}
+}
+
+/**
+ * The fields as n8n's Webhook node handed them on: a form field sent more than once is the list of
+ * its values (the capture's reader keeps the last), so `email=a&email=b` is refused naming the email
+ * instead of quietly taking one of the two addresses.
+ */
+function withRepeatedFields(body: Extract<ParsedBody, { ok: true }>): IDataObject {
+	const fields = { ...body.fields } as IDataObject;
+	if (body.contentType !== 'application/x-www-form-urlencoded') return fields;
+	const params = new URLSearchParams(body.raw);
+	for (const key of new Set(params.keys())) {
+		const values = params.getAll(key);
+		if (values.length > 1 && key !== '__proto__') fields[key] = values;
+	}
+	return fields;
 }
 
 /** Kept where refused signups are (a prefix, size and hash; capped per address). A ledger that is down does not change the answer. */
