@@ -46,10 +46,17 @@ export const FORGOTTEN_PERSON = 'forgotten_person';
 
 /**
  * The one check of the purchase path: the kind of the first identifier this event names (checkout
- * token, provider customer id, email) that belongs to a forgotten person, or null.
+ * token, provider customer id, email) that belongs to a forgotten person; else "purchase" when it
+ * names the payment of a forgotten contact (a dispute names only the payment, and its body may still
+ * carry the buyer's name and email as evidence); or null. Checked on arrival, so such a delivery
+ * starts no n8n run: n8n never holds its body.
  */
-export async function eventNamesForgotten(tx: SqlExecutor, launch: string, event: Pick<PurchaseEvent, 'checkoutToken' | 'customerId' | 'email'>): Promise<string | null> {
-	return forgottenKindAmong(
+export async function eventNamesForgotten(
+	tx: SqlExecutor,
+	launch: string,
+	event: Pick<PurchaseEvent, 'checkoutToken' | 'customerId' | 'email'> & Partial<Pick<PurchaseEvent, 'provider' | 'orderId'>>,
+): Promise<string | null> {
+	const kind = await forgottenKindAmong(
 		tx,
 		launch,
 		[
@@ -59,6 +66,12 @@ export async function eventNamesForgotten(tx: SqlExecutor, launch: string, event
 		],
 		async () => identifierOptions(await getLaunchSettings(tx, launch)),
 	);
+	if (kind || !event.provider || !event.orderId) return kind;
+	const [paid] = await tx.query<{ status: string }>(
+		'SELECT c.status FROM purchases p JOIN contacts c ON c.id = p.contact_id WHERE p.launch = $1 AND p.provider = $2 AND p.order_id = $3',
+		[launch, event.provider, event.orderId],
+	);
+	return paid?.status === 'forgotten' ? 'purchase' : null;
 }
 
 export async function isForgottenContact(tx: SqlExecutor, contactId: string): Promise<boolean> {

@@ -54,11 +54,14 @@ export function n8nEnv(
 		// database pool; its health ping waits behind them past its 5 s timeout and n8n answers
 		// every request 503 "Database is not ready!" — signups refused. A limit keeps the backlog in
 		// n8n's own queue instead (the signups are already committed to the ledger).
-		// A signup's run holds the person's email and phone (the capture templates keep successful runs
-		// so the editor's Executions list shows each signup; the checkout templates keep only failed
-		// ones). n8n deletes runs older than this many hours; 168 (7 days) unless you choose otherwise.
+		// A run holds the person's email and phone. The templates keep only failed runs; n8n deletes runs
+		// older than this many hours: 168 (7 days) unless you choose otherwise (README "What n8n keeps").
 		EXECUTIONS_DATA_PRUNE: process.env.EXECUTIONS_DATA_PRUNE ?? 'true',
 		EXECUTIONS_DATA_MAX_AGE: process.env.EXECUTIONS_DATA_MAX_AGE ?? '168',
+		// With pruning on, n8n does not delete a run it was told not to keep at once: it marks it deleted,
+		// and its data (the signup, the payment body) stays in the database until the next hard-delete
+		// pass, every 15 minutes by default (executions-pruning.service.js). Every minute instead.
+		EXECUTIONS_DATA_PRUNE_HARD_DELETE_INTERVAL: process.env.EXECUTIONS_DATA_PRUNE_HARD_DELETE_INTERVAL ?? '1',
 		N8N_CONCURRENCY_PRODUCTION_LIMIT: process.env.N8N_CONCURRENCY_PRODUCTION_LIMIT ?? '10',
 		// n8n pings its own database every 2 s and, when one ping waits more than 5 s, answers EVERY
 		// request 503 "Database is not ready!" until a ping succeeds. On SQLite a burst of 50

@@ -185,7 +185,7 @@ describe('real n8n: every public surface under hostile input', () => {
 	});
 
 
-	it('oversized bodies: 1 MB at the capture → 413 too_large, recorded; at the Stripe webhook unsigned → 401 with 2 KB kept; 17 MB → n8n\'s 413; at the pages → 400 naming the field', async () => {
+	it('oversized bodies: 1 MB at the capture → 413 too_large, recorded; at the Stripe webhook unsigned → 401 with 2 KB kept; 17 MB → 413 there and at the checkout link (recorded); at the pages → 400 naming the field', async () => {
 		const before = await ledgerCounts();
 		const mb = JSON.stringify({ email: 'big@example.com', note: 'x'.repeat(1024 * 1024) });
 		const capture = await raw('POST', '/webhook/waitlist-signup', JSON_HEADERS, mb);
@@ -206,9 +206,12 @@ describe('real n8n: every public surface under hostile input', () => {
 		assert.match((JSON.parse(stripeHuge.text) as { message: string }).message, /n8n reads at most \d+ \(N8N_PAYLOAD_SIZE_MAX\)/);
 		const checkoutHuge = await raw('POST', '/webhook/checkout', JSON_HEADERS, huge).catch((e: Error) => ({ status: -1, headers: {}, text: e.message }));
 		console.log(`17 MB at the checkout link: ${checkoutHuge.status} ${checkoutHuge.text.slice(0, 200)}`);
-		// The checkout link is n8n's own Webhook node: n8n answers this itself, before any step of the template runs.
-		assert.equal(checkoutHuge.status, 500, `${checkoutHuge.status} ${checkoutHuge.text.slice(0, 200)}`);
-		assert.match(checkoutHuge.text, /There was a problem executing the workflow/);
+		// The checkout link reads the body itself (Checkout Link Trigger): 413 naming the limit, recorded with refused signups.
+		assert.equal(checkoutHuge.status, 413, `before: n8n's 500 "There was a problem executing the workflow"; got ${checkoutHuge.status} ${checkoutHuge.text.slice(0, 200)}`);
+		assert.deepEqual(JSON.parse(checkoutHuge.text), { error: `The body is ${huge.length} bytes; at most 16384 are accepted: the checkout link takes the buyer's email, at most 16384 bytes.`, field: 'body', limit: 16384 });
+		const recorded = await n8n.withLedger(async (ledger) => (await ledger.capture.rejections('default', 5)).find((r) => JSON.stringify(r).includes('checkout link')));
+		assert.ok(recorded, 'the refused checkout request is recorded with refused signups');
+		assert.equal(recorded.reason, 'too_large');
 		assert.equal(await contactOf('huge@example.com'), null);
 		for (const [path, field] of [['/webhook/waitlist-kill-switch', 'reason'], ['/webhook/waitlist-review', 'reason']] as const) {
 			const res = await raw('POST', path, { ...FORM, authorization: PAGE_AUTH }, form({ action: path.endsWith('kill-switch') ? 'pauseAll' : 'dismiss', reviewId: 'r1', reason: 'z'.repeat(1024 * 1024) }));

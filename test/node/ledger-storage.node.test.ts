@@ -29,7 +29,7 @@ const PACK_NODES = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package
 	return base[0]!.toLowerCase() + base.slice(1);
 });
 /** Nodes that came after Storage did: their version 1 already starts at "Default". */
-const BORN_AT_DEFAULT = ['killSwitchPageTrigger', 'waitlistReview', 'reviewDeskPageTrigger', 'launchChecklist'];
+const BORN_AT_DEFAULT = ['killSwitchPageTrigger', 'waitlistReview', 'reviewDeskPageTrigger', 'launchChecklist', 'checkoutLinkTrigger'];
 
 function contactWorkflow(typeVersion: number, parameters: IDataObject, credentials?: Record<string, { id: string; name: string }>): WorkflowJson {
 	const wf = actionWorkflow({ name: NODE, type: 'waitlistContact', parameters: { operation: 'upsert', email: '={{ $json.email }}', ...parameters } });

@@ -61,6 +61,11 @@ export interface E2eOptions {
 	 * workflow JSON can reference them by id: `"credentials": { "convertKitApi": { "id": "…", "name": "…" } }`.
 	 */
 	credentials?: Array<{ id: string; name: string; type: string; data: Record<string, unknown> }>;
+	/**
+	 * false: each workflow keeps its own run-data settings (the templates keep no successful run). By
+	 * default every imported workflow saves its successful runs, so tests can read them.
+	 */
+	saveSuccessfulRuns?: boolean;
 }
 
 /** One request a vendor fake received (a line of WL_FAKES_LOG). */
@@ -227,13 +232,13 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 		stages.lap('credentials');
 	}
 	if (runtime.n8nVersion === N8N_VERSION) {
-		await importAndPublish(runtime, env, [...workflows.map((wf) => ({ ...wf, draft: 'published below' })), ...drafts], { freshUserFolder: true });
+		await importAndPublish(runtime, env, [...workflows.map((wf) => ({ ...wf, draft: 'published below' })), ...drafts], { freshUserFolder: true, saveSuccessfulRuns: options.saveSuccessfulRuns });
 		publishImported(join(userFolder, '.n8n', 'database.sqlite'), workflows.map((wf) => wf.id));
 	} else {
 		// An older n8n (the oldest the README claims): n8n 2.0's `import:workflow` writes no
 		// workflow-history row, and its `publish:workflow` publishes only a version that has one. The
 		// editor writes that row when a user saves a workflow; the harness writes it the same way.
-		await importAndPublish(runtime, env, [...workflows.map((wf) => ({ ...wf, draft: 'published below' })), ...drafts], { freshUserFolder: true });
+		await importAndPublish(runtime, env, [...workflows.map((wf) => ({ ...wf, draft: 'published below' })), ...drafts], { freshUserFolder: true, saveSuccessfulRuns: options.saveSuccessfulRuns });
 		recordWorkflowVersions(join(userFolder, '.n8n', 'database.sqlite'), workflows.map((wf) => wf.id));
 		for (const wf of workflows) await runN8nCli(runtime, env, ['publish:workflow', `--id=${wf.id}`]);
 	}
