@@ -7,8 +7,34 @@ import { header, readSignupBody, remoteAddress, type ExpressLikeResponse, type I
 
 /** A Buy button posts an email (and perhaps a product): 16 KB is far more than any sends. */
 export const MAX_CHECKOUT_BODY_BYTES = 16 * 1024;
+/** A Buy button's fields are flat; n8n cannot start a run with a value nested thousands of levels deep. */
+export const MAX_CHECKOUT_FIELD_DEPTH = 8;
 
-type RefusedBody = Extract<ParsedBody, { ok: false }>;
+type RefusedBody = Extract<ParsedBody, { ok: false }> & { field?: string };
+
+/** How deep a value nests (walked without recursion: a hostile body can nest thousands of levels), up to `limit + 1`. */
+function depthOf(value: unknown, limit: number): number {
+	let deepest = 0;
+	const stack: Array<[unknown, number]> = [[value, 0]];
+	while (stack.length > 0) {
+		const [current, depth] = stack.pop()!;
+		if (depth > deepest) deepest = depth;
+		if (deepest > limit) return deepest;
+		if (current !== null && typeof current === 'object') for (const child of Object.values(current as object)) stack.push([child, depth + 1]);
+	}
+	return deepest;
+}
+
+/** A field nested deeper than a Buy button ever sends: refused (400) naming the field, before any run starts. */
+function tooDeep(body: Extract<ParsedBody, { ok: true }>): RefusedBody | null {
+	for (const [field, value] of Object.entries(body.fields)) {
+		if (depthOf(value, MAX_CHECKOUT_FIELD_DEPTH) > MAX_CHECKOUT_FIELD_DEPTH) {
+			const message = `The field "${field}" is nested more than ${MAX_CHECKOUT_FIELD_DEPTH} levels deep; the checkout link takes flat fields such as {"email": "ada@example.com"}`;
+			return { ok: false, status: 400, reason: 'malformed', message, contentType: body.contentType, raw: body.raw, field };
+		}
+	}
+	return null;
+}
 
 /**
  * The checkout link: where a Buy button posts the buyer's email. It stands in for n8n's Webhook node,
@@ -51,12 +77,13 @@ export class CheckoutLinkTrigger implements INodeType {
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const req = this.getRequestObject() as unknown as IncomingRequest & { query?: IDataObject };
-		const body = await readSignupBody(req, MAX_CHECKOUT_BODY_BYTES);
+		const read = await readSignupBody(req, MAX_CHECKOUT_BODY_BYTES);
+		const body: Extract<ParsedBody, { ok: true }> | RefusedBody = read.ok ? (tooDeep(read) ?? read) : read;
 		if (body.ok) return { workflowData: [[{ json: { headers: req.headers as IDataObject, query: req.query ?? {}, body: withRepeatedFields(body) } }]] };
 		await recordRefused(this, req, body);
 		const res = this.getResponseObject() as unknown as ExpressLikeResponse;
 		const error = body.reason === 'too_large' ? `${body.message}: the checkout link takes the buyer's email, at most ${MAX_CHECKOUT_BODY_BYTES} bytes.` : body.message;
-		res.status(body.status).json({ error, field: 'body', ...(body.reason === 'too_large' ? { limit: MAX_CHECKOUT_BODY_BYTES } : {}) });
+		res.status(body.status).json({ error, field: body.field ?? 'body', ...(body.reason === 'too_large' ? { limit: MAX_CHECKOUT_BODY_BYTES } : {}) });
 		return { noWebhookResponse: true };
 	}
 }
@@ -85,7 +112,7 @@ async function recordRefused(ctx: IWebhookFunctions, req: IncomingRequest, body:
 			launch: String(ctx.getNodeParameter('launch', 'default')),
 			status: body.status,
 			reason: body.reason,
-			errors: [{ field: 'body', reason: `checkout link: ${body.message}` }],
+			errors: [{ field: body.field ?? 'body', reason: `checkout link: ${body.message}` }],
 			contentType: body.contentType,
 			payload: body.raw,
 			remoteAddress: remoteAddress(req),
