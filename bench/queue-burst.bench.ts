@@ -44,6 +44,8 @@ async function queueSide(): Promise<void> {
 		const burst = await runQueueBurst(n8n, {
 			signups: SIGNUPS,
 			settleMs: 60 * 60_000,
+			// At launch scale the purchases' runs queue behind thousands of signup runs on the workers.
+			accessWaitMs: 60 * 60_000,
 			onAnswered: () => (cpuAnswered = cpuSeconds(webhookPid) - cpuBefore),
 			log: (line) => console.log(`  ${new Date().toISOString().slice(11, 19)} ${line} (load ${load()})`),
 		});
