@@ -21,7 +21,7 @@
  * It runs once per engine setting (`--engines=vm+lazy,vm,legacy`; default `vm+lazy`: n8n 2.41's default
  * engine with npm start's lazy acquisition and pool of 4; `vm` is n8n's own pool settings; "legacy"
  * evaluates in-process without a sandbox). `npm run bench -- capture-throughput` also runs
- * capture-throughput-scale-out.bench.ts (regular vs queue mode).
+ * capture-throughput.scale-out.bench.ts (regular vs queue mode).
  *
  *   npm run bench -- capture-throughput [--n=600] [--concurrency=20] [--slices=3] [--engines=vm+lazy,vm,legacy]
  */
@@ -50,6 +50,14 @@ interface Side {
 	completedMs: number;
 	/** CPU time the n8n process spent on this side (user + system), its runs included. */
 	cpuMs: number;
+}
+
+/** Answers other than the side's success status, e.g. "503×12", or "none". */
+function notExpected(side: Side): string {
+	const expected = side.load === 'get-snippet' ? 200 : 201;
+	const counts = new Map<number, number>();
+	for (const status of side.results.flatMap((r) => r.statuses)) if (status !== expected) counts.set(status, (counts.get(status) ?? 0) + 1);
+	return [...counts].map(([status, count]) => `${status}×${count}`).join(', ') || 'none';
 }
 
 async function main(): Promise<void> {
@@ -92,11 +100,15 @@ async function benchEngine(engine: string): Promise<void> {
 			{ name: "n8n's floor: GET …/snippet.js of the 1.1 trigger", load: 'get-snippet', path: 'bench-launch-11', workflowId: 'wlBenchLaunch011', waitForExecutions: false, results: [], completedMs: 0, cpuMs: 0 },
 		];
 		// Warm-up: first requests load node code and prepare statements.
+		let warmRuns = 0;
 		for (const side of sides) {
 			if (side.load === 'get-snippet') await runGetLoad(`${n8n.webhookUrl(side.path)}/snippet.js`, 40, 5);
-			else await runSignupLoad(n8n.webhookUrl(side.path), signupPlan(40, 0, `warm-${side.name.length}-${side.path}`).emails, 5, {}, side.contentType);
+			else {
+				const warm = await runSignupLoad(n8n.webhookUrl(side.path), signupPlan(40, 0, `warm-${side.name.length}-${side.path}`).emails, 5, {}, side.contentType);
+				if (side.waitForExecutions) warmRuns = warm.statuses.filter((s) => s === 201).length;
+			}
 		}
-		await n8n.waitForExecutions('wlSignupCapture1', 40, 600_000);
+		await n8n.waitForExecutions('wlSignupCapture1', warmRuns, 600_000);
 		const per = Math.ceil(N / SLICES);
 		const loads = [loadAverage()];
 		const startedAt = new Date();
@@ -111,9 +123,9 @@ async function benchEngine(engine: string): Promise<void> {
 						? await runGetLoad(`${n8n.webhookUrl(side.path)}/snippet.js`, per, CONCURRENCY)
 						: await runSignupLoad(n8n.webhookUrl(side.path), signupPlan(per, 0, `b${slice}-${side.name.length}-${side.path}`).emails, CONCURRENCY, {}, side.contentType);
 				const expected = side.load === 'get-snippet' ? 200 : 201;
-				if (result.statuses.some((s) => s !== expected)) throw new Error(`${side.name}: unexpected statuses ${[...new Set(result.statuses)].join(', ')}`);
+				// Other answers (a 503 "try again in a moment" under load) are counted and printed, not thrown; they start no run.
 				side.results.push(result);
-				if (side.waitForExecutions) await n8n.waitForExecutions(side.workflowId, done + per, 1_800_000);
+				if (side.waitForExecutions) await n8n.waitForExecutions(side.workflowId, done + result.statuses.filter((s) => s === expected).length, 1_800_000);
 				side.completedMs += performance.now() - started;
 				side.cpuMs += cpuMsOf(n8n.process.process.pid!) - cpuBefore;
 			}
@@ -130,16 +142,17 @@ async function benchEngine(engine: string): Promise<void> {
 				p50: percentile(latencies, 50),
 				p99: percentile(latencies, 99),
 				cpuPerRequest: side.cpuMs / latencies.length,
+				refused: notExpected(side),
 			};
 		});
 		const bare = rows[0]!;
 		console.log(`\nn8n 2.41.1 on SQLite, expression engine "${engine}" (${JSON.stringify(engineEnv(engine))}), ${N} signups per workflow in ${SLICES} slices (each side's backlog finished before the next), concurrency ${CONCURRENCY}`);
 		console.log(`${startedAt.toISOString().slice(11, 16)}–${new Date().toISOString().slice(11, 16)} UTC; machine load average (1/5/15 min) at the start and after each slice: ${loads.join(' → ')}\n`);
-		console.log('| workflow | requests | answered/s | completed/s | p50 ms | p99 ms | ratio vs bare (completed) | n8n CPU ms / request | ratio vs bare (CPU) |');
-		console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+		console.log('| workflow | requests | not answered 2xx | answered/s | completed/s | p50 ms | p99 ms | ratio vs bare (completed) | n8n CPU ms / request | ratio vs bare (CPU) |');
+		console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 		for (const r of rows) {
 			console.log(
-				`| ${r.name} | ${r.n} | ${r.answered.toFixed(1)} | ${r.completed.toFixed(1)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${(r.completed / bare.completed).toFixed(2)} | ${r.cpuPerRequest.toFixed(1)} | ${(bare.cpuPerRequest / r.cpuPerRequest).toFixed(2)} |`,
+				`| ${r.name} | ${r.n} | ${r.refused} | ${r.answered.toFixed(1)} | ${r.completed.toFixed(1)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${(r.completed / bare.completed).toFixed(2)} | ${r.cpuPerRequest.toFixed(1)} | ${(bare.cpuPerRequest / r.cpuPerRequest).toFixed(2)} |`,
 			);
 		}
 		const ratio = (i: number) => rows[i]!.completed / bare.completed;
