@@ -89,6 +89,8 @@ async function benchEngine(engine: string): Promise<void> {
 		],
 		credentials: FAKE_VENDOR_CREDENTIALS,
 		vendorFakes: {},
+		// On a machine loaded by other work n8n can take minutes to register its webhooks.
+		readyTimeoutMs: 900_000,
 	});
 	try {
 		const sides: Side[] = [

@@ -118,6 +118,7 @@ async function regularSide(database: 'sqlite' | 'postgres'): Promise<void> {
 	const workflow = signupTemplate({ launch });
 	const plan = signupPlan(REGULAR, 0.2, launch);
 	let answered = 0;
+	let answers: Record<string, number> = {};
 	let recorded = 0;
 	let statuses: Record<string, number> = {};
 	const loadAtStart = load();
@@ -135,10 +136,11 @@ async function regularSide(database: 'sqlite' | 'postgres'): Promise<void> {
 		return last;
 	};
 	if (database === 'sqlite') {
-		const n8n = await startE2eN8n({ workflows: [workflow], credentials: FAKE_VENDOR_CREDENTIALS, vendorFakes: FAKES });
+		const n8n = await startE2eN8n({ workflows: [workflow], credentials: FAKE_VENDOR_CREDENTIALS, vendorFakes: FAKES, readyTimeoutMs: 900_000 });
 		try {
 			const load = await runSignupLoad(n8n.webhookUrl('waitlist-signup'), plan.emails, 50);
 			answered = load.statuses.filter((s) => s === 200 || s === 201).length;
+			answers = tally(load.statuses, (s) => s);
 			recorded = await settle(async () => n8n.executions(SIGNUP_WORKFLOW_ID).length);
 			statuses = tally(n8n.executions(SIGNUP_WORKFLOW_ID), (e) => e.status);
 		} finally {
@@ -149,13 +151,14 @@ async function regularSide(database: 'sqlite' | 'postgres'): Promise<void> {
 		try {
 			const load = await runSignupLoad(n8n.webhookUrl('waitlist-signup'), plan.emails, 50);
 			answered = load.statuses.filter((s) => s === 200 || s === 201).length;
+			answers = tally(load.statuses, (s) => s);
 			recorded = await settle(async () => (await n8n.executions(SIGNUP_WORKFLOW_ID)).length);
 			statuses = tally(await n8n.executions(SIGNUP_WORKFLOW_ID), (e) => e.status);
 		} finally {
 			await n8n.stop();
 		}
 	}
-	console.log(`\nregular mode, n8n's database on ${database}: ${REGULAR} signups at 50 at a time → ${answered} answered, ${recorded} runs recorded: runs n8n lost ${answered - recorded}; by status ${JSON.stringify(statuses)} (${startedAt.toISOString().slice(11, 16)}–${new Date().toISOString().slice(11, 16)} UTC, load average ${loadAtStart} at the start, ${load()} at the end)`);
+	console.log(`\nregular mode, n8n's database on ${database}: ${REGULAR} signups at 50 at a time → ${answered} answered 2xx (answers by status ${JSON.stringify(answers)}; 0 = no answer), ${recorded} runs recorded: runs n8n lost ${answered - recorded}; by status ${JSON.stringify(statuses)} (${startedAt.toISOString().slice(11, 16)}–${new Date().toISOString().slice(11, 16)} UTC, load average ${loadAtStart} at the start, ${load()} at the end)`);
 }
 
 async function main(): Promise<void> {

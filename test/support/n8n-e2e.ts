@@ -56,6 +56,8 @@ export interface E2eOptions {
 	 * workflow JSON can reference them by id: `"credentials": { "convertKitApi": { "id": "…", "name": "…" } }`.
 	 */
 	credentials?: Array<{ id: string; name: string; type: string; data: Record<string, unknown> }>;
+	/** How long n8n may take to register the workflows' webhooks (180 s unless given; a bench on a loaded machine waits longer). */
+	readyTimeoutMs?: number;
 }
 
 /** One request a vendor fake received (a line of WL_FAKES_LOG). */
@@ -182,7 +184,7 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 
 	const n8n = startN8n(runtime, env, { logFile: join(userFolder, 'n8n.log') });
 	try {
-		await waitUntilReady(n8n, workflows.flatMap((wf) => wf.webhookPaths), 180_000);
+		await waitUntilReady(n8n, workflows.flatMap((wf) => wf.webhookPaths), options.readyTimeoutMs ?? 180_000);
 	} catch (error) {
 		await n8n.stop();
 		throw error;
