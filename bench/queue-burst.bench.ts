@@ -2,6 +2,7 @@
  * The queue-mode burst at launch scale, and what regular mode loses under the same kind of burst.
  *
  *   npm run bench -- queue-burst [--signups=10000] [--regular=2000] [--sides=queue,regular-sqlite,regular-postgres]
+ *                                [--budget-minutes=0] [--progress-seconds=180]
  *
  * queue: n8n 2.41.1 queue mode (main, 2 workers, 1 webhook processor; PostgreSQL, Redis), the e2e's
  *   scenario at launch scale (test/support/queue-burst.ts): the signup template, the checkout
@@ -15,8 +16,8 @@
 import { readFileSync } from 'node:fs';
 
 import { startE2eN8n } from '../test/support/n8n-e2e';
-import { startQueueE2e } from '../test/support/n8n-queue-e2e';
-import { QUEUE_BURST_CREDENTIALS, QUEUE_BURST_N8N_ENV, SIGNUP_WORKFLOW_ID, VENDOR_FAKES, defineProduct, endChecks, n8nLeftovers, queueBurstWorkflows, runQueueBurst, tally } from '../test/support/queue-burst';
+import { startQueueE2e, type QueueE2e } from '../test/support/n8n-queue-e2e';
+import { LAUNCH, QUEUE_BURST_CREDENTIALS, QUEUE_BURST_N8N_ENV, SIGNUP_WORKFLOW_ID, allEntries, VENDOR_FAKES, defineProduct, endChecks, n8nLeftovers, queueBurstWorkflows, runQueueBurst, tally } from '../test/support/queue-burst';
 import { percentile, runSignupLoad, signupPlan } from '../test/support/signup-load';
 import { FAKE_VENDOR_CREDENTIALS, signupTemplate } from '../test/support/signup-template';
 
@@ -24,6 +25,9 @@ const arg = (name: string, fallback: string) => process.argv.find((a) => a.start
 const SIGNUPS = Number(arg('signups', '10000'));
 const REGULAR = Number(arg('regular', '2000'));
 const SIDES = arg('sides', 'queue,regular-sqlite,regular-postgres').split(',');
+/** The queue side stops and prints where it stood after this many minutes (0: no limit). */
+const BUDGET_MINUTES = Number(arg('budget-minutes', '0'));
+const PROGRESS_MS = Number(arg('progress-seconds', '180')) * 1000;
 const FAKES = { failRate: 0.3, failFakes: ['kit', 'hubspot'], failMethods: ['POST'] };
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
@@ -33,8 +37,46 @@ function cpuSeconds(pid: number): number {
 	return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Where the burst stands: contacts, outbox entries and n8n's signup runs by status, the load. */
+async function snapshot(n8n: QueueE2e): Promise<string> {
+	const [contacts, entries] = await n8n.withLedger(async (ledger) => [await ledger.contacts.count(LAUNCH), await allEntries(ledger, LAUNCH)] as const);
+	const runs = await n8n.executions(SIGNUP_WORKFLOW_ID);
+	return `${contacts} contacts; outbox ${JSON.stringify(tally(entries, (e) => `${e.kind}:${e.status}`))}; n8n's signup runs ${JSON.stringify(tally(runs, (r) => r.status))}; load ${load()}`;
+}
+
+/**
+ * Stops the cluster and says where the burst stood when the budget ran out (`--budget-minutes`) or the
+ * bench was interrupted: a loaded machine may not finish 10,000 signups in the time at hand, and an
+ * interrupted bench must not leave its n8n processes running.
+ */
+function giveUpAfter(n8n: QueueE2e, minutes: number, startedAt: number): () => void {
+	let stopping = false;
+	const stop = async (why: string) => {
+		if (stopping) return;
+		stopping = true;
+		console.log(`
+queue mode: ${why} after ${((Date.now() - startedAt) / 60_000).toFixed(0)} min; where it stood: ${await snapshot(n8n).catch((e: unknown) => String(e))}`);
+		console.log('The end checks were not reached: the figures above are all this run measured.');
+		await n8n.stop();
+		process.exit(1);
+	};
+	const timer = minutes > 0 ? setTimeout(() => void stop(`not finished within the budget of ${minutes} min`), minutes * 60_000) : undefined;
+	const onSignal = (signal: string) => void stop(`interrupted (${signal})`);
+	process.once('SIGINT', onSignal);
+	process.once('SIGTERM', onSignal);
+	return () => {
+		clearTimeout(timer);
+		process.off('SIGINT', onSignal);
+		process.off('SIGTERM', onSignal);
+	};
+}
+
 async function queueSide(): Promise<void> {
 	const n8n = await startQueueE2e({ workflows: queueBurstWorkflows(), credentials: QUEUE_BURST_CREDENTIALS, vendorFakes: VENDOR_FAKES, env: QUEUE_BURST_N8N_ENV });
+	const startedAt = Date.now();
+	const settled = giveUpAfter(n8n, BUDGET_MINUTES, startedAt);
+	// Every few minutes, where the burst stands (the burst's own log speaks only at its milestones).
+	const progress = setInterval(() => void snapshot(n8n).then((line) => console.log(`  ${new Date().toISOString().slice(11, 19)} ${line}`), () => undefined), PROGRESS_MS);
 	try {
 		await n8n.withLedger(defineProduct);
 		const webhookPid = n8n.cluster.webhook.process.pid!;
@@ -44,6 +86,8 @@ async function queueSide(): Promise<void> {
 		const burst = await runQueueBurst(n8n, {
 			signups: SIGNUPS,
 			settleMs: 60 * 60_000,
+			// At launch scale the purchases' runs queue behind thousands of signup runs on the workers.
+			accessWaitMs: 60 * 60_000,
 			onAnswered: () => (cpuAnswered = cpuSeconds(webhookPid) - cpuBefore),
 			log: (line) => console.log(`  ${new Date().toISOString().slice(11, 19)} ${line} (load ${load()})`),
 		});
@@ -63,6 +107,8 @@ async function queueSide(): Promise<void> {
 		console.log(`| webhook processor CPU per request | ${((cpuAnswered / (SIGNUPS + burst.payments.statuses.length)) * 1000).toFixed(1)} ms (${cpuAnswered.toFixed(1)} s for ${SIGNUPS} signups and ${burst.payments.statuses.length} payment deliveries) |`);
 		console.log(`| machine load at the end | ${load()} |`);
 	} finally {
+		clearInterval(progress);
+		settled();
 		await n8n.stop();
 	}
 }
@@ -72,8 +118,11 @@ async function regularSide(database: 'sqlite' | 'postgres'): Promise<void> {
 	const workflow = signupTemplate({ launch });
 	const plan = signupPlan(REGULAR, 0.2, launch);
 	let answered = 0;
+	let answers: Record<string, number> = {};
 	let recorded = 0;
 	let statuses: Record<string, number> = {};
+	const loadAtStart = load();
+	const startedAt = new Date();
 	const settle = async (count: () => Promise<number>) => {
 		// Runs finish behind the answers; wait until n8n's count stops moving for 30 s.
 		let last = -1;
@@ -87,10 +136,11 @@ async function regularSide(database: 'sqlite' | 'postgres'): Promise<void> {
 		return last;
 	};
 	if (database === 'sqlite') {
-		const n8n = await startE2eN8n({ workflows: [workflow], credentials: FAKE_VENDOR_CREDENTIALS, vendorFakes: FAKES });
+		const n8n = await startE2eN8n({ workflows: [workflow], credentials: FAKE_VENDOR_CREDENTIALS, vendorFakes: FAKES, readyTimeoutMs: 900_000 });
 		try {
 			const load = await runSignupLoad(n8n.webhookUrl('waitlist-signup'), plan.emails, 50);
 			answered = load.statuses.filter((s) => s === 200 || s === 201).length;
+			answers = tally(load.statuses, (s) => s);
 			recorded = await settle(async () => n8n.executions(SIGNUP_WORKFLOW_ID).length);
 			statuses = tally(n8n.executions(SIGNUP_WORKFLOW_ID), (e) => e.status);
 		} finally {
@@ -101,13 +151,14 @@ async function regularSide(database: 'sqlite' | 'postgres'): Promise<void> {
 		try {
 			const load = await runSignupLoad(n8n.webhookUrl('waitlist-signup'), plan.emails, 50);
 			answered = load.statuses.filter((s) => s === 200 || s === 201).length;
+			answers = tally(load.statuses, (s) => s);
 			recorded = await settle(async () => (await n8n.executions(SIGNUP_WORKFLOW_ID)).length);
 			statuses = tally(await n8n.executions(SIGNUP_WORKFLOW_ID), (e) => e.status);
 		} finally {
 			await n8n.stop();
 		}
 	}
-	console.log(`\nregular mode, n8n's database on ${database}: ${REGULAR} signups at 50 at a time → ${answered} answered, ${recorded} runs recorded: runs n8n lost ${answered - recorded}; by status ${JSON.stringify(statuses)}`);
+	console.log(`\nregular mode, n8n's database on ${database}: ${REGULAR} signups at 50 at a time → ${answered} answered 2xx (answers by status ${JSON.stringify(answers)}; 0 = no answer), ${recorded} runs recorded: runs n8n lost ${answered - recorded}; by status ${JSON.stringify(statuses)} (${startedAt.toISOString().slice(11, 16)}–${new Date().toISOString().slice(11, 16)} UTC, load average ${loadAtStart} at the start, ${load()} at the end)`);
 }
 
 async function main(): Promise<void> {

@@ -25,7 +25,7 @@ if (files.length === 0) {
 }
 
 // The benchmarks that start a real n8n with the pack installed from dist/.
-const NEEDS_BUILD = ['capture-throughput.bench.ts', 'outbox-drain.bench.ts', 'queue-burst.bench.ts'];
+const NEEDS_BUILD = ['capture-throughput.bench.ts', 'capture-throughput.scale-out.bench.ts', 'outbox-drain.bench.ts', 'queue-burst.bench.ts'];
 if (files.some((f) => NEEDS_BUILD.includes(f))) {
 	console.log('▶ build (n8n-node build)');
 	execFileSync('n8n-node', ['build'], { cwd: join(BENCH_DIR, '..'), stdio: ['ignore', 'ignore', 'inherit'] });

@@ -159,7 +159,10 @@ export function queueEnv(userFolder: string, settings: QueueSettings, port: numb
 
 export interface QueueCluster {
 	main: StartedN8n;
+	/** The first webhook processor (on settings.webhookPort). */
 	webhook: StartedN8n;
+	/** Every webhook processor: the first, then any more asked for (each on a port of its own). */
+	webhooks: StartedN8n[];
 	workers: StartedN8n[];
 	/** Starts one more worker (e.g. to replace one that died); its log is worker-<n>.log. */
 	addWorker(): Promise<StartedN8n>;
@@ -168,12 +171,15 @@ export interface QueueCluster {
 	stop(): Promise<void>;
 }
 
-/** Starts main, the webhook processor and `workers` workers; logs in <userFolder>/logs/<role>.log. */
+/**
+ * Starts main, the webhook processor(s) (`webhooks`, 1 unless given; the first on settings.webhookPort)
+ * and `workers` workers; logs in <userFolder>/logs/<role>.log.
+ */
 export async function startQueueCluster(
 	runtime: N8nRuntime,
 	userFolder: string,
 	settings: QueueSettings,
-	options: { workers: number; concurrency?: number; regular?: boolean },
+	options: { workers: number; concurrency?: number; regular?: boolean; webhooks?: number },
 ): Promise<QueueCluster> {
 	const logs = join(userFolder, 'logs');
 	mkdirSync(logs, { recursive: true });
@@ -192,9 +198,11 @@ export async function startQueueCluster(
 		throw error;
 	}
 	if (options.regular) {
-		return { main, webhook: main, workers: [], addWorker: () => Promise.reject(new Error('regular mode has no workers')), all: () => [main], stop: () => main.stop() };
+		return { main, webhook: main, webhooks: [main], workers: [], addWorker: () => Promise.reject(new Error('regular mode has no workers')), all: () => [main], stop: () => main.stop() };
 	}
 	const webhook = await start('webhook', ['webhook'], settings.webhookPort);
+	const webhooks = [webhook];
+	for (let i = 2; i <= (options.webhooks ?? 1); i++) webhooks.push(await start(`webhook-${i}`, ['webhook'], await findFreePort()));
 	const workers: StartedN8n[] = [];
 	let made = 0;
 	const addWorker = async () => {
@@ -205,10 +213,11 @@ export async function startQueueCluster(
 		return worker;
 	};
 	for (let i = 0; i < options.workers; i++) await addWorker();
-	const all = () => [main, webhook, ...workers];
+	const all = () => [main, ...webhooks, ...workers];
 	return {
 		main,
 		webhook,
+		webhooks,
 		workers,
 		addWorker,
 		all,

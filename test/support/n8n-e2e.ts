@@ -66,6 +66,8 @@ export interface E2eOptions {
 	 * default every imported workflow saves its successful runs, so tests can read them.
 	 */
 	saveSuccessfulRuns?: boolean;
+	/** How long n8n may take to register the workflows' webhooks (600 s unless given: a loaded machine's start can take minutes). */
+	readyTimeoutMs?: number;
 }
 
 /** One request a vendor fake received (a line of WL_FAKES_LOG). */
@@ -248,7 +250,7 @@ export async function startE2eN8n(options: E2eOptions): Promise<E2eN8n> {
 	const n8n = startN8n(runtime, env, { logFile: join(userFolder, 'n8n.log') });
 	try {
 		// Generous: at load 45 on two cores a start took 130 s and one missed 180 s. A dead n8n fails at once.
-		await waitUntilReady(n8n, workflows.flatMap((wf) => wf.webhookPaths), 600_000);
+		await waitUntilReady(n8n, workflows.flatMap((wf) => wf.webhookPaths), options.readyTimeoutMs ?? 600_000);
 	} catch (error) {
 		await n8n.stop();
 		throw error;

@@ -31,6 +31,8 @@ export interface QueueE2eOptions {
 	 * Redis) — the bench's comparison of runs n8n loses with its database on PostgreSQL.
 	 */
 	mode?: 'queue' | 'regular';
+	/** Webhook processors in queue mode (1 unless given); requests are spread over them by the caller (`webhookUrls`). */
+	webhookProcessors?: number;
 }
 
 export interface QueueExecution {
@@ -48,6 +50,8 @@ export interface QueueE2e {
 	cluster: QueueCluster;
 	userFolder: string;
 	webhookUrl(path: string): string;
+	/** The path's URL on every webhook processor (main's in regular mode), as a load balancer would spread requests. */
+	webhookUrls(path: string): string[];
 	executions(workflowId?: string): Promise<QueueExecution[]>;
 	/** An execution's stored data as n8n keeps it (flatted JSON text), e.g. to find the ids its items carried. */
 	executionData(id: string): Promise<string>;
@@ -114,10 +118,12 @@ export async function startQueueE2e(options: QueueE2eOptions): Promise<QueueE2e>
 			await runN8nCli(runtime, cliEnv, ['import:credentials', `--input=${file}`]);
 		}
 		await importAndPublish(runtime, cliEnv, workflows, { freshUserFolder: true });
-		cluster = await startQueueCluster(runtime, userFolder, settings, { workers: options.workers ?? 2, regular: options.mode === 'regular' });
+		cluster = await startQueueCluster(runtime, userFolder, settings, { workers: options.workers ?? 2, regular: options.mode === 'regular', webhooks: options.webhookProcessors });
 		const webhooks = workflows.flatMap((wf) => wf.webhookPaths);
-		await waitUntilReady(cluster.webhook, webhooks, 480_000);
-		await waitUntilServing(cluster.webhook.baseUrl, webhooks, 240_000);
+		for (const processor of cluster.webhooks) {
+			await waitUntilReady(processor, webhooks, 480_000);
+			await waitUntilServing(processor.baseUrl, webhooks, 240_000);
+		}
 	} catch (error) {
 		await cleanUp();
 		throw error;
@@ -127,6 +133,7 @@ export async function startQueueE2e(options: QueueE2eOptions): Promise<QueueE2e>
 		cluster: cluster!,
 		userFolder,
 		webhookUrl: (path) => `${webhookBase}/webhook/${path}`,
+		webhookUrls: (path) => (options.mode === 'regular' ? [`${webhookBase}/webhook/${path}`] : cluster!.webhooks.map((p) => `http://localhost:${p.port}/webhook/${path}`)),
 		async executions(workflowId) {
 			const client = new Client({ ...PG_BASE, database: n8nDatabase });
 			await client.connect();

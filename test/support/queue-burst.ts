@@ -178,6 +178,8 @@ export interface BurstOptions {
 	concurrency?: number;
 	/** How long the drain may take to settle the outbox after the last answer. */
 	settleMs: number;
+	/** How long a purchase may wait for its run (10 minutes unless given; a launch-scale bench waits longer behind the signup runs). */
+	accessWaitMs?: number;
 	onAnswered?: () => void;
 	log?: (line: string) => void;
 }
@@ -203,7 +205,7 @@ export async function runQueueBurst(n8n: QueueE2e, options: BurstOptions): Promi
 
 	const first = await signup(plan.emails.slice(0, sixth));
 	log(`first sixth answered (${sixth}) after ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
-	const payments = sendPayments(n8n, purchases, log);
+	const payments = sendPayments(n8n, purchases, log, options.accessWaitMs ?? 10 * 60_000);
 	const second = await signup(plan.emails.slice(sixth, third));
 	// The runs running right now hold their entries under their own execution id (takeOver.ts).
 	const heldAtKill = await n8n.withLedger(async (ledger) =>
@@ -302,7 +304,7 @@ export function expectedAccessWork(p: PurchasePlan): { grants: number; revokes: 
  * the opened disputes once those purchases are granted; then the disputes closed once their
  * chargebacks are revoked.
  */
-async function sendPayments(n8n: QueueE2e, p: PurchasePlan, log: (line: string) => void): Promise<VisitorLoadResult> {
+async function sendPayments(n8n: QueueE2e, p: PurchasePlan, log: (line: string) => void, accessWaitMs: number): Promise<VisitorLoadResult> {
 	const url = n8n.webhookUrl('stripe-purchases');
 	// Signed at each try, as Stripe signs each delivery attempt.
 	const send = (payloads: object[]) => runVisitorLoad(url, payloads.length, 5, (i) => stripeDelivery(payloads[i]!));
@@ -310,14 +312,14 @@ async function sendPayments(n8n: QueueE2e, p: PurchasePlan, log: (line: string) 
 	const results: VisitorLoadResult[] = [await send(paid.flatMap((d) => [d, d]))];
 	log(`${paid.length} paid purchases delivered twice`);
 	const disputed = [...p.disputesLost, ...p.disputesWon];
-	await waitForAccess(n8n, [...p.refunded, ...disputed], 'granted');
+	await waitForAccess(n8n, [...p.refunded, ...disputed], 'granted', accessWaitMs);
 	results.push(
 		await send([
 			...p.refunded.map((email, i) => stripe.chargeRefunded(`evt_qb_refund_${i}`, { email, customer: `cus_qb_${p.buyers.indexOf(email)}`, order: orderOf(email) })),
 			...disputed.map((email, i) => stripe.dispute(`evt_qb_dispute_open_${i}`, 'charge.dispute.created', 'needs_response', { order: orderOf(email) })),
 		]),
 	);
-	await waitForAccess(n8n, disputed, 'revoked');
+	await waitForAccess(n8n, disputed, 'revoked', accessWaitMs);
 	results.push(
 		await send([
 			...p.disputesLost.map((email, i) => stripe.dispute(`evt_qb_dispute_lost_${i}`, 'charge.dispute.closed', 'lost', { order: orderOf(email) })),
@@ -334,9 +336,9 @@ async function sendPayments(n8n: QueueE2e, p: PurchasePlan, log: (line: string) 
 	};
 }
 
-/** Waits (up to 10 minutes: a payment whose run died is replayed after a minute) until each buyer's access is in `state`. */
-async function waitForAccess(n8n: QueueE2e, emails: string[], state: string): Promise<void> {
-	const deadline = Date.now() + 10 * 60_000;
+/** Waits (up to `waitMs`: a payment whose run died is replayed after a minute) until each buyer's access is in `state`. */
+async function waitForAccess(n8n: QueueE2e, emails: string[], state: string, waitMs: number): Promise<void> {
+	const deadline = Date.now() + waitMs;
 	for (;;) {
 		const missing = await n8n.withLedger(async (ledger) => {
 			const left: string[] = [];
@@ -348,7 +350,7 @@ async function waitForAccess(n8n: QueueE2e, emails: string[], state: string): Pr
 			return left;
 		});
 		if (missing.length === 0) return;
-		if (Date.now() > deadline) throw new Error(`access not ${state} within 10 minutes for ${missing.length} buyers, e.g. ${missing.slice(0, 3).join(', ')}`);
+		if (Date.now() > deadline) throw new Error(`access not ${state} within ${Math.round(waitMs / 60_000)} minutes for ${missing.length} buyers, e.g. ${missing.slice(0, 3).join(', ')}`);
 		await sleep(2_000);
 	}
 }
