@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { RUN_LEASE_MS } from '../../ledger';
+import { MAX_HOLD_MS } from '../../ledger';
 import { listTemplateFiles } from '../../scripts/lib/n8n-instance';
 
 interface Node {
@@ -66,8 +66,9 @@ function claims(wf: Template): Array<{ node: Node; leaseS: number; entries: numb
 		if (n.type === `${PACK}reconcileSweep` && p.operation === 'findDueWork') return [{ node: n, leaseS: num(p.leaseSeconds, 300), entries: num(p.maxEntries, 500) }];
 		if (n.type === `${PACK}reconcileSweep` && (p.operation ?? 'compare') === 'compare') return [{ node: n, leaseS: num(p.leaseSeconds, 300), entries: MAX_CLAIM }];
 		// The capture trigger claims the signup's own sync entries (one per vendor) for its run, which
-		// sends them under the run lease it takes over as it starts (renewed while it lives; counted once).
-		if (n.type === `${PACK}waitlistCaptureTrigger` && p.spikeMode !== true) return [{ node: n, leaseS: RUN_LEASE_MS / 1000, entries: 1 }];
+		// takes them over as it starts and renews the lease every RENEW_EVERY_MS while it lives, up to
+		// MAX_HOLD_MS in all (ledger/outbox/keep-alive.ts): the run must end within that.
+		if (n.type === `${PACK}waitlistCaptureTrigger` && p.spikeMode !== true) return [{ node: n, leaseS: MAX_HOLD_MS / 1000, entries: 1 }];
 		return [];
 	});
 }
