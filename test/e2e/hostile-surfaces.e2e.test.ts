@@ -226,7 +226,7 @@ describe('real n8n: every public surface under hostile input', () => {
 
 	const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
-	it('deep JSON (10,000 levels): in a signup field → 422 naming it; in a field the capture ignores → 201; unsigned at the Stripe webhook → 401; signed → 200 and processed; at the checkout link → 400 naming the field', async () => {
+	it('deep JSON (10,000 levels): in a signup field → 422 naming it; in a field the capture ignores → 201; unsigned at the Stripe webhook → 401; signed → 200 and processed; 5,000 deep at the checkout link → 400 naming the field', async () => {
 		const before = await ledgerCounts();
 		const inField = await raw('POST', '/webhook/waitlist-signup', JSON_HEADERS, `{"email":"deep1@example.com","company":${deep(10_000)}}`);
 		assert.equal(inField.status, 422, inField.text.slice(0, 200));
@@ -245,8 +245,9 @@ describe('real n8n: every public surface under hostile input', () => {
 		const delivered = await raw('POST', '/webhook/stripe-purchases', { 'content-type': 'application/json', ...signed.headers }, signed.rawBody);
 		assert.equal(delivered.status, 200, delivered.text.slice(0, 200));
 
-		const checkout = await raw('POST', '/webhook/checkout', JSON_HEADERS, `{"email":${deep(10_000)}}`);
-		// The Checkout Link Trigger refuses a field nested deeper than a Buy button sends, naming it, before any run starts.
+		// 10,000 levels are 20 KB, past the checkout link's 16 KB (413, above); 5,000 fit under it. The
+		// Checkout Link Trigger refuses a field nested deeper than a Buy button sends, naming it, before any run starts.
+		const checkout = await raw('POST', '/webhook/checkout', JSON_HEADERS, `{"email":${deep(5_000)}}`);
 		assert.equal(checkout.status, 400, checkout.text.slice(0, 200));
 		assert.deepEqual(JSON.parse(checkout.text), { error: 'The field "email" is nested more than 8 levels deep; the checkout link takes flat fields such as {"email": "ada@example.com"}', field: 'email' });
 		const { inboxId } = JSON.parse(delivered.text) as { inboxId: string };
