@@ -133,14 +133,16 @@ export async function captureSignup(
 	// Before the syncs: a person who must confirm their address first has them wait (status unconfirmed).
 	const optin = await enterSignupOptIn(tx, { launch: input.launch, contactId: result.contactId, created: result.created, email: input.signup.email ?? null, options: input.doubleOptIn, secret: input.policy.secret, now, source: input.source });
 	const pendingSync = await enqueueSignupSync(tx, input.launch, input.policy.syncKinds, result);
-	// The confirmation email is claimed for this signup's run like a sync (and held with them when the signup is flagged).
+	// The confirmation email goes with the syncs (held with them when the signup is flagged), but it is
+	// not claimed for this signup's run: the Double opt-in emails template sends it (its own SMTP step,
+	// so the signup template needs no mail credential while double opt-in is off).
 	if (optin.email) pendingSync.unshift({ id: optin.email.id, kind: CONFIRMATION_EMAIL_KIND, created: optin.email.created, status: optin.email.status });
 	// A flagged contact's syncs wait for a person (Clear / Confirm as spam on the review desk), when the creator chose so.
 	const heldSync = verdict.flagged && input.abuse?.settings.holdFlaggedSync
 		? await holdSyncForReview(tx, { launch: input.launch, contactId: result.contactId, entryIds: pendingSync.map((p) => p.id), source: input.source, now })
 		: [];
 	for (const p of pendingSync) if (heldSync.includes(p.id)) p.status = 'flagged';
-	const fresh = pendingSync.filter((p) => p.created && !heldSync.includes(p.id)).map((p) => p.id);
+	const fresh = pendingSync.filter((p) => p.created && !heldSync.includes(p.id) && p.kind !== CONFIRMATION_EMAIL_KIND).map((p) => p.id);
 	const claimedSync = input.claimFor ? await claimForRun(tx, input.launch, fresh, input.claimFor, now) : [];
 	const abuse = { signals: verdict.signals.map((f) => f.signal), flagged: verdict.flagged, heldSync };
 	// Last: it takes the launch's line lock, held only until the commit. A flagged signup's referral

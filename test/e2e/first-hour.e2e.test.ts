@@ -30,6 +30,7 @@ const NEEDED: Record<string, string[]> = {
 	'Checkout to access (Lemon Squeezy → Thinkific)': ['ConvertKit API', 'Custom Auth', 'Header Auth', 'HubSpot Service Key', 'Lemon Squeezy Webhook Signing Secret API'],
 	'Pre-launch checklist (dry run / live run)': ['Basic Auth'],
 	'Review desk (match buyers, merge, release, retry)': ['Basic Auth'],
+	'Double opt-in emails': ['SMTP'],
 };
 
 /** Lines of `text` after the line matching `start`, up to (not including) the first matching `end`. */
@@ -116,12 +117,12 @@ describe('npm start from a fresh clone, then npm run status', { timeout: 30 * 60
 	it('npm run status reports the signup and names each missing credential by workflow', async () => {
 		const { stdout, code } = await runStatus(app);
 		assert.equal(code, 0, stdout);
-		assert.match(stdout, /n8n +http:\/\/localhost:\d+ — up · 13 nodes of n8n-nodes-waitlist-ledger loaded/);
+		assert.match(stdout, /n8n +http:\/\/localhost:\d+ — up · 14 nodes of n8n-nodes-waitlist-ledger loaded/);
 		assert.match(stdout, /Signups +1 new today · 1 contacts in total/);
 		assert.match(stdout, /Top sources +newsletter 1 \(100 % with medium \+ campaign\)/);
 		assert.match(stdout, /Kit \(esp_sync\) +1 · 0 · 0/);
 		assert.match(stdout, /Kill switch +off/);
-		const workflows = section(stdout, /^Workflows \(10, /, /^\s*$/);
+		const workflows = section(stdout, /^Workflows \(11, /, /^\s*$/);
 		assert.ok(workflows.some((l) => /^ {2}published +Launch-day capture/.test(l)), stdout);
 		const waiting = waitingFor(workflows, 2, /^ {2}draft +(.+?) {3}— waits for:$/);
 		assert.deepEqual(waiting, Object.fromEntries(Object.entries(NEEDED).map(([name, list]) => [name, [...list].sort()])));

@@ -5,17 +5,19 @@ import { after, before, describe, it } from 'node:test';
 
 import { closeAllLedgers, getLedger } from '../../ledger';
 import { ledgerCredentialFor } from '../support/ledger-credential';
-import { runWebhook, type WorkflowJson } from '../support/n8n-in-process';
+import { runWebhook, runWorkflow, type WorkflowJson } from '../support/n8n-in-process';
 import { startFakeSmtp, type FakeSmtp } from '../support/smtp-fake';
 import { DRIVERS, freshDatabase, type TestDatabase } from '../support/stores';
 
 /**
- * The signup template with the trigger's Double Opt-In on (n8n sends the email): the run mails the
- * signed link through the Send Email node (a local fake mail server) and acks the email's outbox
- * entry, Kit and HubSpot are skipped; opening the link on the trigger's …/confirm confirms once and
- * releases their syncs.
+ * The signup template with the trigger's Double Opt-In on (n8n sends the email): Kit and HubSpot are
+ * skipped and the confirmation email waits in the outbox; the Double opt-in emails template mails the
+ * signed link through its Send Email node (a local fake mail server) and acks the entry; opening the
+ * link on the trigger's …/confirm shows a button, which confirms once and releases the syncs.
  */
 const TRIGGER = 'Waitlist Capture Trigger';
+
+const template_ = (file: string): WorkflowJson => JSON.parse(readFileSync(join(__dirname, '..', '..', 'workflows', file), 'utf8')) as WorkflowJson;
 
 function optInTemplate(): WorkflowJson {
 	const wf = JSON.parse(readFileSync(join(__dirname, '..', '..', 'workflows', 'waitlist-signup.json'), 'utf8')) as WorkflowJson;
@@ -40,15 +42,20 @@ for (const driver of DRIVERS) {
 
 		it('mails the confirmation link and acks it; Kit and HubSpot wait; the link confirms once and releases them', async () => {
 			const template = optInTemplate();
+			const emailTemplate = template_('double-opt-in-email.json');
 			const credentials = { ...ledgerCredentialFor(db.config), smtp: { host: '127.0.0.1', port: smtp.port, secure: false, disableStartTls: true, user: '', password: '' } };
 			const result = await runWebhook(template, { node: TRIGGER, request: { body: { email: 'ada@example.com', first_name: 'Ada' } }, credentials });
 			assert.equal(result.response.status, 201);
 			assert.equal(result.workflow?.ran('Kit: add subscriber'), false, 'Kit waits for the confirmation');
 			assert.equal(result.workflow?.ran('HubSpot: upsert contact'), false, 'HubSpot waits for the confirmation');
-			assert.equal(result.workflow?.error('Email: confirm address'), undefined, result.workflow?.error('Email: confirm address')?.message);
-			assert.equal(result.workflow?.output('Ledger: email sent')[0]?.outcome, 'done');
+			assert.equal(smtp.messages.length, 0, 'the signup template sends no email itself');
+			const sender = await runWorkflow(emailTemplate, { trigger: { node: 'Every 30 seconds', items: [{ json: {} }] }, credentials });
+			assert.equal(sender.error('Email: confirm address'), undefined, sender.error('Email: confirm address')?.message);
+			assert.equal(sender.output('Ledger: email sent')[0]?.outcome, 'done');
 			assert.equal(smtp.messages.length, 1);
 			assert.deepEqual(smtp.messages[0]!.to, ['ada@example.com']);
+			const resend = await runWorkflow(emailTemplate, { trigger: { node: 'Every 30 seconds', items: [{ json: {} }] }, credentials });
+			assert.equal(resend.ran('Email: confirm address'), false, 'sent once');
 			const body = smtp.messages[0]!.data.replace(/=\r\n/g, '').replace(/=3D/g, '=');
 			const link = /https?:\/\/\S+\/confirm\?token=\S+/.exec(body)?.[0];
 			assert.ok(link, `the email carries the link: ${body}`);
