@@ -2,7 +2,7 @@ import { captureSecret } from '../capture/capture';
 import { requiredText } from '../checks';
 import { currentContact } from '../contacts/records';
 import { LedgerInputError } from '../errors';
-import type { Store } from '../store';
+import type { SqlExecutor, Store } from '../store';
 import { confirmationState, confirmContact, listUnconfirmed, type ConfirmOutcome, type UnconfirmedContact } from './confirm';
 import { readConfirmToken } from './token';
 
@@ -18,6 +18,18 @@ export type ConfirmByTokenResult =
 /** What a confirmation link would do, read without doing it: `ready` means the person can confirm now. */
 export type ConfirmLinkCheck = { outcome: 'ready'; contactId: string } | Exclude<ConfirmByTokenResult, { outcome: 'confirmed' }>;
 
+/**
+ * The active contact a confirmation link names (a merged-away contact's link names the merged person),
+ * or why it names no one: tampered, expired, or the person is gone from this launch.
+ */
+async function contactNamedByLink(tx: SqlExecutor, launch: string, token: unknown, now: number): Promise<{ contactId: string } | { outcome: 'invalid' | 'expired' | 'unknown' }> {
+	const reading = readConfirmToken(await captureSecret(tx, launch), launch, token, now);
+	if (!reading.ok) return { outcome: reading.why };
+	const contact = await currentContact(tx, reading.contactId);
+	if (!contact || contact.launch !== launch || contact.status !== 'active') return { outcome: 'unknown' };
+	return { contactId: contact.id };
+}
+
 /** Double opt-in: confirming an address (from the signed link, or told by the ESP / a person) and the report of those who have not. */
 export class OptInApi {
 	constructor(private readonly store: Store) {}
@@ -30,14 +42,12 @@ export class OptInApi {
 	checkConfirmLink(input: { launch: string; token: unknown; now?: number }): Promise<ConfirmLinkCheck> {
 		const now = input.now ?? Date.now();
 		return this.store.transaction(async (tx) => {
-			const reading = readConfirmToken(await captureSecret(tx, input.launch), input.launch, input.token, now);
-			if (!reading.ok) return { outcome: reading.why };
-			const contact = await currentContact(tx, reading.contactId);
-			if (!contact || contact.launch !== input.launch || contact.status !== 'active') return { outcome: 'unknown' };
-			const current = await confirmationState(tx, input.launch, contact.id);
-			if (current.state === 'already_confirmed') return { outcome: 'already_confirmed', contactId: contact.id, confirmedAt: current.confirmedAt };
-			if (current.state === 'not_required') return { outcome: 'not_required', contactId: contact.id };
-			return { outcome: 'ready', contactId: contact.id };
+			const named = await contactNamedByLink(tx, input.launch, input.token, now);
+			if ('outcome' in named) return named;
+			const current = await confirmationState(tx, input.launch, named.contactId);
+			if (current.state === 'already_confirmed') return { outcome: 'already_confirmed', contactId: named.contactId, confirmedAt: current.confirmedAt };
+			if (current.state === 'not_required') return { outcome: 'not_required', contactId: named.contactId };
+			return { outcome: 'ready', contactId: named.contactId };
 		});
 	}
 
@@ -45,11 +55,9 @@ export class OptInApi {
 	confirmByToken(input: { launch: string; token: unknown; now?: number }): Promise<ConfirmByTokenResult> {
 		const now = input.now ?? Date.now();
 		return this.store.transaction(async (tx) => {
-			const reading = readConfirmToken(await captureSecret(tx, input.launch), input.launch, input.token, now);
-			if (!reading.ok) return { outcome: reading.why };
-			const contact = await currentContact(tx, reading.contactId);
-			if (!contact || contact.launch !== input.launch || contact.status !== 'active') return { outcome: 'unknown' };
-			return confirmContact(tx, { launch: input.launch, contactId: contact.id, by: 'link', now, source: 'optin:link' });
+			const named = await contactNamedByLink(tx, input.launch, input.token, now);
+			if ('outcome' in named) return named;
+			return confirmContact(tx, { launch: input.launch, contactId: named.contactId, by: 'link', now, source: 'optin:link' });
 		});
 	}
 
