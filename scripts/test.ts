@@ -52,6 +52,7 @@ const POOL_CONCURRENCY = Math.max(1, Number(process.env.WAITLIST_LEDGER_TEST_CON
  * files not listed follow in alphabetical order. The summary of each run lists every file's time.
  */
 const LONGEST_FIRST: string[] = [
+	'test/e2e/queue-mode.e2e.test.ts',
 	'test/e2e/capture-load.e2e.test.ts',
 	'test/e2e/vendor-swap.e2e.test.ts',
 	'test/e2e/hostile-surfaces.e2e.test.ts',

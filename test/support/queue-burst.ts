@@ -446,8 +446,16 @@ export function endChecks(o: BurstOutcome): EndCheck[] {
 	const byStatus = tally(o.entries, (e) => e.status);
 	const open = o.entries.filter((e) => e.status !== 'done');
 	add('no outbox entry pending, claimed, failed or dead', open.length === 0, JSON.stringify(byStatus));
-	const byKind = tally(o.entries, (e) => e.kind);
-	add('one Kit and one HubSpot sync per person', byKind.esp_sync === plan.unique && byKind.crm_sync === plan.unique, `esp_sync ${byKind.esp_sync ?? 0}, crm_sync ${byKind.crm_sync ?? 0}`);
+	// A referral-field update (place in line, referral link and count for the email platform) is an ESP
+	// sync of its own, queued by the drain once per changed person (ledger/referrals/fields.ts): counted
+	// apart from the signup's sync, and reported.
+	const fieldUpdates = o.entries.filter((e) => e.idempotencyKey.startsWith('referral-fields:'));
+	const byKind = tally(o.entries.filter((e) => !e.idempotencyKey.startsWith('referral-fields:')), (e) => e.kind);
+	add(
+		'one Kit and one HubSpot sync per person (referral-field updates apart)',
+		byKind.esp_sync === plan.unique && byKind.crm_sync === plan.unique,
+		`esp_sync ${byKind.esp_sync ?? 0}, crm_sync ${byKind.crm_sync ?? 0}; ${fieldUpdates.length} referral-field updates for ${new Set(fieldUpdates.map((e) => e.contactId)).size} people`,
+	);
 	const people = new Set(plan.emails);
 	for (const fake of ['kit', 'hubspot'] as const) {
 		const held = vendorHolds(o.requests, fake);
