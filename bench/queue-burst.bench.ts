@@ -113,52 +113,73 @@ async function queueSide(): Promise<void> {
 	}
 }
 
+/** Run statuses n8n has not finished with: a run in one of these has not ended (yet). */
+const UNFINISHED = new Set(['new', 'running', 'waiting', 'unknown']);
+
 async function regularSide(database: 'sqlite' | 'postgres'): Promise<void> {
 	const launch = `regular-${database}`;
 	const workflow = signupTemplate({ launch });
 	const plan = signupPlan(REGULAR, 0.2, launch);
 	let answered = 0;
 	let answers: Record<string, number> = {};
-	let recorded = 0;
 	let statuses: Record<string, number> = {};
+	let settledAt = 0;
+	let firstSignupAt = 0;
 	const loadAtStart = load();
 	const startedAt = new Date();
-	const settle = async (count: () => Promise<number>) => {
-		// Runs finish behind the answers; wait until n8n's count stops moving for 30 s.
-		let last = -1;
+	/**
+	 * Runs end behind the answers (n8n queues them as "new" while earlier ones run): wait until none
+	 * is unfinished, or until the statuses have not moved for 60 s (a run n8n will never finish).
+	 */
+	const settle = async (list: () => Promise<{ status: string }[]>) => {
+		let last = '';
 		let still = 0;
-		while (still < 6) {
-			const now = await count();
-			still = now === last ? still + 1 : 0;
-			last = now;
+		for (;;) {
+			const now = tally(await list(), (e) => e.status);
+			const key = JSON.stringify(now);
+			still = key === last ? still + 1 : 0;
+			last = key;
+			const total = Object.values(now).reduce((a, b) => a + b, 0);
+			const unfinished = Object.entries(now).reduce((a, [s, n]) => a + (UNFINISHED.has(s) ? n : 0), 0);
+			if ((total >= answered && unfinished === 0) || still >= 12) {
+				settledAt = Date.now();
+				return now;
+			}
 			await new Promise((r) => setTimeout(r, 5_000));
 		}
-		return last;
 	};
 	if (database === 'sqlite') {
 		const n8n = await startE2eN8n({ workflows: [workflow], credentials: FAKE_VENDOR_CREDENTIALS, vendorFakes: FAKES, readyTimeoutMs: 900_000 });
 		try {
+			firstSignupAt = Date.now();
 			const load = await runSignupLoad(n8n.webhookUrl('waitlist-signup'), plan.emails, 50);
 			answered = load.statuses.filter((s) => s === 200 || s === 201).length;
 			answers = tally(load.statuses, (s) => s);
-			recorded = await settle(async () => n8n.executions(SIGNUP_WORKFLOW_ID).length);
-			statuses = tally(n8n.executions(SIGNUP_WORKFLOW_ID), (e) => e.status);
+			statuses = await settle(async () => n8n.executions(SIGNUP_WORKFLOW_ID));
 		} finally {
 			await n8n.stop();
 		}
 	} else {
 		const n8n = await startQueueE2e({ workflows: [workflow], credentials: FAKE_VENDOR_CREDENTIALS, vendorFakes: FAKES, mode: 'regular' });
 		try {
+			firstSignupAt = Date.now();
 			const load = await runSignupLoad(n8n.webhookUrl('waitlist-signup'), plan.emails, 50);
 			answered = load.statuses.filter((s) => s === 200 || s === 201).length;
 			answers = tally(load.statuses, (s) => s);
-			recorded = await settle(async () => (await n8n.executions(SIGNUP_WORKFLOW_ID)).length);
-			statuses = tally(await n8n.executions(SIGNUP_WORKFLOW_ID), (e) => e.status);
+			statuses = await settle(async () => n8n.executions(SIGNUP_WORKFLOW_ID));
 		} finally {
 			await n8n.stop();
 		}
 	}
-	console.log(`\nregular mode, n8n's database on ${database}: ${REGULAR} signups at 50 at a time → ${answered} answered 2xx (answers by status ${JSON.stringify(answers)}; 0 = no answer), ${recorded} runs recorded: runs n8n lost ${answered - recorded}; by status ${JSON.stringify(statuses)} (${startedAt.toISOString().slice(11, 16)}–${new Date().toISOString().slice(11, 16)} UTC, load average ${loadAtStart} at the start, ${load()} at the end)`);
+	const recorded = Object.values(statuses).reduce((a, b) => a + b, 0);
+	const succeeded = statuses.success ?? 0;
+	const unfinished = Object.entries(statuses).reduce((a, [s, n]) => a + (UNFINISHED.has(s) ? n : 0), 0);
+	console.log(
+		`\nregular mode, n8n's database on ${database}: ${REGULAR} signups at 50 at a time → ${answered} answered 2xx (answers by status ${JSON.stringify(answers)}; 0 = no answer); ` +
+			`runs n8n lost ${answered - succeeded} (${answered - recorded} never recorded, ${recorded - succeeded - unfinished} ended other than success, ${unfinished} never finished); ` +
+			`runs by status ${JSON.stringify(statuses)}; n8n's runs settled ${((settledAt - firstSignupAt) / 1000).toFixed(0)} s after the first signup (none new or running, or none changed for 60 s) ` +
+			`(${startedAt.toISOString().slice(11, 16)}–${new Date().toISOString().slice(11, 16)} UTC, load average ${loadAtStart} at the start, ${load()} at the end)`,
+	);
 }
 
 async function main(): Promise<void> {
