@@ -37,7 +37,7 @@ const SQL_OUTSIDE_LEDGER = [
 export default [
 	...configWithoutCloudSupport,
 	{
-		ignores: ['dist/**', 'node_modules/**', '.n8n-local/**', 'test-artifacts/**'],
+		ignores: ['dist/**', 'node_modules/**', '.n8n-local/**', 'test-artifacts/**', '.tmp/**'],
 	},
 	{
 		files: ['package.json'],

@@ -3,7 +3,7 @@ import { NodeConnectionTypes, type IDataObject, type INodeType, type INodeTypeDe
 import { storageProperties, waitlistLedgerConnectionTest, webhookLedger } from '../shared/ledgerAccess';
 import { launchProperty } from '../shared/parameters';
 import { pathFromParameter, rawBodyProperty, webhookPathProperty } from '../shared/webhookPaths';
-import { header, readSignupBody, remoteAddress, type ExpressLikeResponse, type IncomingRequest, type ParsedBody } from '../WaitlistCaptureTrigger/http';
+import { header, readSignupBody, remoteAddress, type ExpressLikeResponse, type IncomingRequest, type ParsedBody } from '../shared/http';
 
 /** A Buy button posts an email (and perhaps a product): 16 KB is far more than any sends. */
 export const MAX_CHECKOUT_BODY_BYTES = 16 * 1024;

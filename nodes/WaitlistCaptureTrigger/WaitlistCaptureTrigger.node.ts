@@ -12,7 +12,7 @@ import { receiveSignup } from './handlers/signup';
 import { isSnippetRequest, serveSnippet } from './handlers/snippet';
 import { isStatusRequest, serveStatusPage } from './handlers/status';
 import { takeOverClaims } from './handlers/takeOver';
-import { header, type ExpressLikeResponse, type IncomingRequest } from './http';
+import { header, type ExpressLikeResponse, type IncomingRequest } from '../shared/http';
 import { captureTriggerOptions } from './options';
 
 const LEDGER_UNREACHABLE = 'The ledger could not be opened. Check the Waitlist Ledger credential and that its database is reachable.';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { TextDecoder } from 'node:util';
 
-import { charsetOf, decoderFor, inflaterFor, KEPT_PREFIX_BYTES, parseUrlEncoded, readCapped } from '../shared/bodyBytes';
+import { charsetOf, decoderFor, inflaterFor, KEPT_PREFIX_BYTES, parseUrlEncoded, readCapped } from './bodyBytes';
 
 /**
  * Reading a signup request. At node version 1 the trigger asks n8n not to parse bodies (the hidden

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { brotliCompressSync, createGunzip, createInflate, deflateSync, gzipSync } from 'node:zlib';
 
-import { readSignupBody, type IncomingRequest } from '../../nodes/WaitlistCaptureTrigger/http';
+import { readSignupBody, type IncomingRequest } from '../../nodes/shared/http';
 
 const LIMIT = 64 * 1024;
 

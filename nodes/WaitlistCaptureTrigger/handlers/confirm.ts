@@ -1,9 +1,9 @@
 import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import type { ConfirmByTokenResult, ConfirmLinkCheck, Ledger } from '../../../ledger';
-import type { ExpressLikeResponse, IncomingRequest } from '../http';
+import type { ExpressLikeResponse, IncomingRequest } from '../../shared/http';
 import type { CaptureTriggerOptions } from '../options';
-import { readSignupBody } from '../http';
+import { readSignupBody } from '../../shared/http';
 import { renderConfirm, renderConfirmAsk } from '../page';
 import { sendPage } from './respond';
 

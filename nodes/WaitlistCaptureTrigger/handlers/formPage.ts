@@ -1,7 +1,7 @@
 import type { IWebhookResponseData } from 'n8n-workflow';
 
 import type { Ledger } from '../../../ledger';
-import { header, type ExpressLikeResponse, type IncomingRequest } from '../http';
+import { header, type ExpressLikeResponse, type IncomingRequest } from '../../shared/http';
 import type { CaptureTriggerOptions } from '../options';
 import { sendHostedForm } from './respond';
 

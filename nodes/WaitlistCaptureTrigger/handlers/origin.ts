@@ -1,6 +1,6 @@
 import type { IWebhookFunctions } from 'n8n-workflow';
 
-import { header, type ExpressLikeResponse, type IncomingRequest } from '../http';
+import { header, type ExpressLikeResponse, type IncomingRequest } from '../../shared/http';
 
 /**
  * The signup URL's own origins: where the hosted form is served from, so its posts are same-site.

@@ -1,5 +1,5 @@
 import type { FieldError, SignupForm, SubmitResult } from '../../../ledger';
-import type { ExpressLikeResponse } from '../http';
+import type { ExpressLikeResponse } from '../../shared/http';
 import type { CaptureTriggerOptions } from '../options';
 import { renderForm, type RenderedPage } from '../page';
 

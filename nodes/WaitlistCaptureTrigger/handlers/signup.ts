@@ -2,7 +2,7 @@ import { NodeOperationError, type IDataObject, type IWebhookFunctions, type IWeb
 
 import { CLICK_AND_CAMPAIGN_KEYS, type DoubleOptInOptions, type Ledger, type SubmitResult } from '../../../ledger';
 import { captchaToken, verifyCaptcha } from '../captcha';
-import { header, readSignupBody, remoteAddress, wantsHtml, withQuery, type ExpressLikeResponse, type IncomingRequest } from '../http';
+import { header, readSignupBody, remoteAddress, wantsHtml, withQuery, type ExpressLikeResponse, type IncomingRequest } from '../../shared/http';
 import type { CaptureTriggerOptions } from '../options';
 import { renderThankYou, type PlaceInLine } from '../page';
 import { confirmPageUrl } from './confirm';

@@ -1,7 +1,7 @@
 import type { IWebhookResponseData } from 'n8n-workflow';
 
 import { CLICK_AND_CAMPAIGN_KEYS, REFERRAL_PARAMETER } from '../../../ledger';
-import type { ExpressLikeResponse, IncomingRequest } from '../http';
+import type { ExpressLikeResponse, IncomingRequest } from '../../shared/http';
 import type { CaptureTriggerOptions } from '../options';
 import { CAPTCHA_WIDGETS } from '../page';
 import { renderSnippet } from '../snippet';

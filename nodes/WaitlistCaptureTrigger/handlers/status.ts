@@ -1,7 +1,7 @@
 import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { referralLinkFor, type Ledger, type ReferralStanding } from '../../../ledger';
-import { header, type ExpressLikeResponse, type IncomingRequest } from '../http';
+import { header, type ExpressLikeResponse, type IncomingRequest } from '../../shared/http';
 import type { CaptureTriggerOptions } from '../options';
 import { renderStatus, type PlaceInLine } from '../page';
 import { sendPage } from './respond';
