@@ -68,7 +68,7 @@ export { MAX_HOLD_MS, QUEUED_RUN_LEASE_MS, RENEW_EVERY_MS, RUN_LEASE_MS, type Ke
 export type { PauseInput, PauseScope, PauseState } from './outbox/kill-switch';
 export type { ListOutboxInput } from './outbox/list';
 export { parseRetryAfter, type RetryPolicy } from './outbox/retry';
-export type { AckResult, ClaimProof, FailOutboxInput, FailResult, SettleOutcome } from './outbox/settle';
+export type { AckResult, ClaimProof, FailOutboxInput, FailResult, OutboxAck, SettleOutcome } from './outbox/settle';
 
 export type {
 	CheckoutOrderRecord,

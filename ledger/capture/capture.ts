@@ -16,6 +16,7 @@ import { normalizeEmail } from '../normalize';
 import { enterSignupOptIn, type DoubleOptInOptions, type SignupOptIn } from '../optin/capture';
 import { CONFIRMATION_EMAIL_KIND, UNCONFIRMED_REASON } from '../optin/rules';
 import { enterSignupReferrals, type SignupReferral } from '../referrals/capture';
+import { currentFields, REFERRAL_FIELDS_KIND, type ReferralFields } from '../referrals/fields';
 import { getLaunchSettings } from '../settings/settings';
 import type { SqlExecutor } from '../store';
 import { attributionToStore, type CapturePolicy } from './policy';
@@ -30,7 +31,17 @@ export interface CaptureResult extends UpsertContactResult {
 	 */
 	pendingSync: Array<{ id: string; kind: string; created: boolean; status: OutboxStatus }>;
 	/** The new sync entries, already claimed for the run this signup starts (see `claimFor`). */
-	claimedSync: Array<{ id: string; kind: string; claimToken: string; idempotencyKey: string }>;
+	claimedSync: Array<{
+		id: string;
+		kind: string;
+		claimToken: string;
+		idempotencyKey: string;
+		/**
+		 * An ESP sync's referral fields as of this signup (the person's code, place in line, referrals),
+		 * for the run's own ESP call; acked with them, the drain sends no second write (referrals/fields.ts).
+		 */
+		referralFields?: ReferralFields;
+	}>;
 	/** Abuse signals: what this signup raised, whether the contact has an undecided flag, the syncs held for review. */
 	abuse: { signals: AbuseSignal[]; flagged: boolean; heldSync: string[] };
 	/** The person's referral code and what the code they came with did. */
@@ -150,6 +161,9 @@ export async function captureSignup(
 	// An unconfirmed signup's referral waits for the confirmation link (double opt-in).
 	const withholdReason = verdict.flagged ? `flagged: ${abuse.signals.join(', ') || 'an undecided abuse flag'}` : optin.status === 'unconfirmed' ? UNCONFIRMED_REASON : null;
 	const referral = await enterSignupReferrals(tx, { launch: input.launch, contactId: result.contactId, created: result.created, referralCode: input.signup.referralCode, now, source: input.source, withholdReason });
+	const espSync = claimedSync.find((entry) => entry.kind === REFERRAL_FIELDS_KIND);
+	const fields = espSync ? await currentFields(tx, input.launch, result.contactId) : null;
+	if (espSync && fields) espSync.referralFields = fields;
 	return { ...result, attribution, consent, pendingSync, claimedSync, abuse, referral, optin };
 }
 

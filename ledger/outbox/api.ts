@@ -7,7 +7,7 @@ import { ClaimKeeper, renewOutboxClaims, type KeepAliveOptions, type RenewOption
 import { getPauseState, pauseOutbox, resumeOutbox, settleHeldEntries, type PauseInput, type PauseState } from './kill-switch';
 import { getOutboxEntry, listOutboxEntries, requeueDeadEntries, type ListOutboxInput } from './list';
 import type { RetryPolicy } from './retry';
-import { ackOutboxEntries, failOutboxEntries, releaseOutboxEntries, type AckResult, type ClaimProof, type FailOutboxInput, type FailResult } from './settle';
+import { ackOutboxEntries, failOutboxEntries, releaseOutboxEntries, type AckResult, type ClaimProof, type FailOutboxInput, type FailResult, type OutboxAck } from './settle';
 import { settleSupersededSyncs } from './supersede';
 
 /**
@@ -41,7 +41,7 @@ export class OutboxApi {
 		return this.store.transaction((tx) => claimDueOutboxEntries(tx, input));
 	}
 
-	ack(launch: string, entries: readonly (ClaimProof & { responseId?: string | null })[], options: { now?: number } = {}): Promise<AckResult[]> {
+	ack(launch: string, entries: readonly OutboxAck[], options: { now?: number } = {}): Promise<AckResult[]> {
 		return this.store.transaction((tx) => ackOutboxEntries(tx, launch, entries, options));
 	}
 

@@ -1,5 +1,6 @@
 import { requiredText } from '../checks';
 import { LedgerInputError } from '../errors';
+import type { SentReferralFields } from '../referrals/fields';
 
 /** Input checks shared by the outbox's operations (lists of kinds and ids may come as comma-separated text from a node). */
 
@@ -25,4 +26,27 @@ export function idList(ids: unknown, field = 'ids'): string[] | undefined {
 	const list = typeof ids === 'string' ? ids.split(',').map((s) => s.trim()).filter(Boolean) : ids;
 	if (!Array.isArray(list)) throw new LedgerInputError(field, 'must be a list of entry ids');
 	return list.map((id, i) => requiredText(id, `${field}[${i}]`, 100));
+}
+
+/**
+ * The referral fields an ack says its step sent (an object, or its JSON text from a node); none when
+ * empty. A place in line starts at 1.
+ */
+export function sentReferralFields(value: unknown, field: string): SentReferralFields | null {
+	if (value === undefined || value === null || value === '') return null;
+	let fields = value;
+	if (typeof value === 'string') {
+		try {
+			fields = JSON.parse(value);
+		} catch {
+			throw new LedgerInputError(field, `must be the referral fields the step sent, e.g. {"code":"DJ4N872G","placeInLine":12,"referralCount":3}; got text that is not JSON: ${JSON.stringify(value.slice(0, 80))}`);
+		}
+	}
+	if (!fields || typeof fields !== 'object' || Array.isArray(fields)) throw new LedgerInputError(field, 'must be an object with code, placeInLine and referralCount (the trigger\'s sync.esp_sync.referralFields)');
+	const f = fields as Record<string, unknown>;
+	return {
+		code: requiredText(f.code, `${field}.code`, 100),
+		placeInLine: wholeNumber(f.placeInLine, `${field}.placeInLine`, 1, Number.MAX_SAFE_INTEGER),
+		referralCount: wholeNumber(f.referralCount, `${field}.referralCount`, 0, Number.MAX_SAFE_INTEGER),
+	};
 }

@@ -4,7 +4,8 @@ import type { NewLedgerEvent } from '../events';
 import { inList, type SqlExecutor, type SqlValue } from '../store';
 import { recordEventsChunked } from './entry';
 import { settleByServedLaunch } from './served';
-import { wholeNumber } from './input';
+import { REFERRAL_FIELDS_KIND, recordFieldsSentWithSync, type SentReferralFields } from '../referrals/fields';
+import { sentReferralFields, wholeNumber } from './input';
 import { outboxRetryDelay, parseRetryAfter, type RetryPolicy } from './retry';
 
 /** Ack, fail and release: what a claim's holder reports back, proven by the claim token. */
@@ -19,6 +20,9 @@ export interface ClaimProof {
  * no longer counts. not_found: no such entry in this launch.
  */
 export type SettleOutcome = 'done' | 'already_done' | 'lease_lost' | 'not_found';
+
+/** An ack: the claim proof, the vendor's record id, and the referral fields the step sent with an ESP sync (if it sent any). */
+export type OutboxAck = ClaimProof & { responseId?: string | null; referralFieldsSent?: SentReferralFields | string | null };
 
 export interface AckResult {
 	id: string;
@@ -45,7 +49,7 @@ async function settleFailure(tx: SqlExecutor, launch: string, id: string): Promi
 async function ackOutboxEntriesInLaunch(
 	tx: SqlExecutor,
 	launch: string,
-	acks: readonly (ClaimProof & { responseId?: string | null })[],
+	acks: readonly OutboxAck[],
 	options: { now?: number } = {},
 ): Promise<AckResult[]> {
 	const now = options.now ?? Date.now();
@@ -53,6 +57,7 @@ async function ackOutboxEntriesInLaunch(
 	const proofs = acks.map((ack, i) => ({
 		...proofOf(ack, `entries[${i}]`),
 		responseId: ack.responseId === undefined || ack.responseId === null || ack.responseId === '' ? null : String(ack.responseId),
+		referralFieldsSent: sentReferralFields(ack.referralFieldsSent, `entries[${i}].referralFieldsSent`),
 	}));
 	// One UPDATE per chunk for the first ack of each entry (3 parameters per ack).
 	const seen = new Set<string>();
@@ -86,7 +91,25 @@ async function ackOutboxEntriesInLaunch(
 		);
 		results.push({ id: proof.id, outcome: n === 1 ? 'done' : await settleFailure(tx, launch, proof.id) });
 	}
+	await recordReferralFieldsOfAcks(tx, launch, proofs, results, now);
 	return results;
+}
+
+/** The referral fields that went out with the ESP syncs this ack completed (referrals/fields.ts). */
+async function recordReferralFieldsOfAcks(tx: SqlExecutor, launch: string, proofs: readonly { id: string; referralFieldsSent: SentReferralFields | null }[], results: readonly AckResult[], now: number): Promise<void> {
+	const completed = new Set(results.filter((r) => r.outcome === 'done').map((r) => r.id));
+	const withFields = proofs.filter((p) => p.referralFieldsSent && completed.has(p.id));
+	if (withFields.length === 0) return;
+	const params: SqlValue[] = [launch, REFERRAL_FIELDS_KIND];
+	const rows = await tx.query<{ id: string; contact_id: string | null }>(
+		`SELECT id, contact_id FROM outbox WHERE launch = $1 AND kind = $2 AND id IN (${inList(withFields.map((p) => p.id), params)})`,
+		params,
+	);
+	const contactOf = new Map(rows.map((r) => [r.id, r.contact_id]));
+	for (const proof of withFields) {
+		const contactId = contactOf.get(proof.id);
+		if (contactId) await recordFieldsSentWithSync(tx, launch, contactId, proof.referralFieldsSent!, now);
+	}
 }
 
 /** Acks per UPDATE statement. */
@@ -192,7 +215,7 @@ async function releaseOutboxEntriesInLaunch(
 }
 
 /** Acks under the drain's launch; entries of its open checklist runs' test launches in theirs (served.ts). */
-export function ackOutboxEntries(tx: SqlExecutor, launch: string, acks: readonly (ClaimProof & { responseId?: string | null })[], options: { now?: number } = {}): Promise<AckResult[]> {
+export function ackOutboxEntries(tx: SqlExecutor, launch: string, acks: readonly OutboxAck[], options: { now?: number } = {}): Promise<AckResult[]> {
 	return settleByServedLaunch(tx, launch, acks, (target, group) => ackOutboxEntriesInLaunch(tx, target, group, options));
 }
 

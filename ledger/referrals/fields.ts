@@ -27,7 +27,7 @@ export const MARKS_PER_DRAIN = 1000;
 const WAITING_STATUSES = ['pending', 'failed', 'waiting', 'held', 'flagged'];
 
 /** A contact's fields now, or null when it has no code or is not in the line. */
-async function currentFields(tx: SqlExecutor, launch: string, contactId: string): Promise<ReferralFields | null> {
+export async function currentFields(tx: SqlExecutor, launch: string, contactId: string): Promise<ReferralFields | null> {
 	const [code] = await referralCodesOf(tx, contactId);
 	const place = code ? await placeInLine(tx, launch, contactId) : null;
 	return code && place ? { code, placeInLine: place.place, of: place.of, referralCount: place.entry.credits } : null;
@@ -116,11 +116,32 @@ export async function referralFieldsForClaim(tx: SqlExecutor, launch: string, co
 		const fields = await currentFields(tx, launch, contact.id);
 		if (!fields) continue;
 		found.set(contactId, fields);
-		await tx.execute(
-			`INSERT INTO referral_fields_sent (launch, contact_id, code, place, referral_count, sent_at) VALUES ($1, $2, $3, $4, $5, $6)
-			 ON CONFLICT (launch, contact_id) DO UPDATE SET code = excluded.code, place = excluded.place, referral_count = excluded.referral_count, sent_at = excluded.sent_at`,
-			[launch, contact.id, fields.code, fields.placeInLine, fields.referralCount, now],
-		);
+		await recordFieldsSent(tx, launch, contact.id, fields, now);
 	}
 	return found;
+}
+
+/** What the ESP was last handed for a contact: a drain compares with it before sending again. */
+async function recordFieldsSent(tx: SqlExecutor, launch: string, contactId: string, fields: SentReferralFields, now: number): Promise<void> {
+	await tx.execute(
+		`INSERT INTO referral_fields_sent (launch, contact_id, code, place, referral_count, sent_at) VALUES ($1, $2, $3, $4, $5, $6)
+		 ON CONFLICT (launch, contact_id) DO UPDATE SET code = excluded.code, place = excluded.place, referral_count = excluded.referral_count, sent_at = excluded.sent_at`,
+		[launch, contactId, fields.code, fields.placeInLine, fields.referralCount, now],
+	);
+}
+
+/** The fields a vendor step reports it sent with an ESP sync (the signup run's own Kit call). */
+export type SentReferralFields = Pick<ReferralFields, 'code' | 'placeInLine' | 'referralCount'>;
+
+/**
+ * An ESP sync acked with the referral fields its step sent (the signup template's Kit call carries
+ * them, from the trigger's item): recorded as handed to the ESP, so the drain's comparison
+ * (queueReferralFieldUpdates) finds nothing new and the person gets one ESP write, not two. Only what
+ * the step says it sent is recorded: a step that sends no fields acks without them and the drain
+ * sends them as before.
+ */
+export async function recordFieldsSentWithSync(tx: SqlExecutor, launch: string, entryContactId: string, fields: SentReferralFields, now: number): Promise<void> {
+	const contact = await currentContact(tx, entryContactId);
+	if (!contact || contact.launch !== launch) return;
+	await recordFieldsSent(tx, launch, contact.id, fields, now);
 }

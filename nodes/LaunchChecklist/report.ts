@@ -24,8 +24,15 @@ details{margin-top:.5rem}pre{white-space:pre-wrap;word-break:break-word;font-siz
 table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #e3e7e4;vertical-align:top}
 `;
 
-/** Escaped text with its `code spans` shown as code (fix texts name fields that way). */
-const withCode = (text: string): string => escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+/**
+ * Escaped text with its `code spans` shown as code (fix texts name fields that way) and its web
+ * addresses as links (a live run's checkout link is to be opened, not copied). A sentence's closing
+ * punctuation stays outside the link. The address is already escaped, so it is safe as an attribute.
+ */
+const withCode = (text: string): string =>
+	escapeHtml(text)
+		.replace(/`([^`]+)`/g, '<code>$1</code>')
+		.replace(/(^|[\s(])(https?:\/\/[^\s<]*[^\s<.,;:!?)])/g, '$1<a href="$2" target="_blank" rel="noopener noreferrer">$2</a>');
 
 function stepCard(step: StepResult): string {
 	const label = step.status === 'not_run' && !step.built ? 'Check by hand' : WORDS[step.status];

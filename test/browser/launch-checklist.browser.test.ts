@@ -164,6 +164,8 @@ describe('browser: the pre-launch checklist report page (headless Chromium, real
 		assert.equal(await waiting.getAttribute('data-status'), 'waiting');
 		assert.equal(await waiting.locator('.badge').textContent(), 'Waiting');
 		assert.match((await waiting.locator('p').first().textContent()) ?? '', new RegExp(`^Waiting for your payment: open ${link.replaceAll('.', '\\.').replaceAll('/', '\\/')} and pay 1\\.00 USD`));
+		assert.equal(await waiting.locator('p a').getAttribute('href'), link, 'the checkout link is a link to open, not text to copy');
+		assert.equal(await waiting.locator('p a').textContent(), link);
 		assert.equal(await page.evaluate("getComputedStyle(document.querySelector('section.step.waiting')).borderLeftColor"), 'rgb(214, 158, 46)');
 		await page.screenshot({ path: join(ARTIFACTS_DIR, 'checklist-report-live-waiting.png'), fullPage: true });
 		await context.close();

@@ -139,6 +139,81 @@ for (const driver of DRIVERS) {
 			assert.equal((await drainOnce(t.ledger, launch)).length, 0, 'once');
 		});
 
+		it('a signup run whose ESP call carried the fields acks with them: the drain sends nothing more, until the person moves', async () => {
+			const launch = 'signup-run-fields';
+			const runSignup = async (fields: Record<string, unknown>) => {
+				const result = await t.ledger.capture.submit({
+					launch,
+					options: { abuse: { networkLimit: 0, patternLimit: 0 } },
+					claimFor: { workerId: 'signup-run', leaseMs: 60_000 },
+					request: { body: json(fields), remoteAddress: '203.0.113.9', userAgent: 'contract-test' },
+				});
+				assert.equal(result.accepted, true);
+				return (result as Accepted).result;
+			};
+			const ada = await runSignup({ email: 'ada@example.com' });
+			const esp = ada.claimedSync.find((c) => c.kind === 'esp_sync')!;
+			assert.deepEqual(esp.referralFields, { code: ada.referral.code, placeInLine: 1, of: 1, referralCount: 0 }, 'the run is handed the fields to send');
+			assert.equal(ada.claimedSync.find((c) => c.kind === 'crm_sync')?.referralFields, undefined, 'only the ESP sync carries them');
+			const [acked] = await t.ledger.outbox.ack(launch, [{ id: esp.id, claimToken: esp.claimToken, referralFieldsSent: esp.referralFields }]);
+			assert.equal(acked!.outcome, 'done');
+			assert.deepEqual(fieldUpdates(await drainOnce(t.ledger, launch)), [], 'one ESP write for the signup: the drain has nothing to add');
+
+			// Bob signs up through Ada's link: Ada's count changes, so the drain sends her once; Bob's own run sent his.
+			const bob = await runSignup({ email: 'bob@example.com', ref: ada.referral.code });
+			const bobEsp = bob.claimedSync.find((c) => c.kind === 'esp_sync')!;
+			// The fields may come as the JSON text a node parameter holds.
+			await t.ledger.outbox.ack(launch, [{ id: bobEsp.id, claimToken: bobEsp.claimToken, referralFieldsSent: JSON.stringify(bobEsp.referralFields) }]);
+			const updates = fieldUpdates(await drainOnce(t.ledger, launch));
+			assert.deepEqual(updates.map((e) => [e.contactId, e.referralFields]), [[ada.contactId, await standingFields(t.ledger, launch, ada.contactId)]]);
+			assert.equal((await drainOnce(t.ledger, launch)).length, 0, 'once');
+		});
+
+		it('fields that were stale when acked, or an ack that lost its lease, leave the drain to send the values of now', async () => {
+			const launch = 'signup-run-stale';
+			const submit = (fields: Record<string, unknown>, claim: boolean) =>
+				t.ledger.capture.submit({
+					launch,
+					options: { abuse: { networkLimit: 0, patternLimit: 0 } },
+					...(claim ? { claimFor: { workerId: 'signup-run', leaseMs: 60_000 } } : {}),
+					request: { body: json(fields), remoteAddress: '203.0.113.9', userAgent: 'contract-test' },
+				}) as Promise<Accepted>;
+			const cy = (await submit({ email: 'cy@example.com' }, true)).result;
+			const esp = cy.claimedSync.find((c) => c.kind === 'esp_sync')!;
+			// Before Cy's run acks, a friend signs up with Cy's code (the launch-day capture: no run).
+			await submit({ email: 'dee@example.com', ref: cy.referral.code }, false);
+			await t.ledger.outbox.ack(launch, [{ id: esp.id, claimToken: esp.claimToken, referralFieldsSent: esp.referralFields }]);
+			const updates = fieldUpdates(await drainOnce(t.ledger, launch));
+			assert.deepEqual(
+				updates.filter((e) => e.contactId === cy.contactId).map((e) => e.referralFields?.referralCount),
+				[1],
+				'the count the ESP was sent (0) is not the count of now (1): one update',
+			);
+
+			const eve = (await submit({ email: 'eve@example.com' }, true)).result;
+			const eveEsp = eve.claimedSync.find((c) => c.kind === 'esp_sync')!;
+			const [lost] = await t.ledger.outbox.ack(launch, [{ id: eveEsp.id, claimToken: 'not-the-claim', referralFieldsSent: eveEsp.referralFields }]);
+			assert.equal(lost!.outcome, 'lease_lost');
+			// Her run's lease ends; the drain takes her sync over and sends it with her fields.
+			const later = await t.ledger.outbox.claim({ launch, kinds: 'esp_sync', limit: 1000, leaseMs: 60_000, workerId: 'contract-drain', now: Date.now() + 61_000 });
+			assert.deepEqual(later.filter((e) => e.contactId === eve.contactId).map((e) => e.referralFields), [await standingFields(t.ledger, launch, eve.contactId)]);
+		});
+
+		it('bad referral fields in an ack are refused, naming the field, and complete nothing', async () => {
+			const launch = 'signup-run-bad';
+			const result = (await t.ledger.capture.submit({
+				launch,
+				options: { abuse: { networkLimit: 0, patternLimit: 0 } },
+				claimFor: { workerId: 'signup-run', leaseMs: 60_000 },
+				request: { body: json({ email: 'fay@example.com' }), remoteAddress: '203.0.113.9', userAgent: 'contract-test' },
+			})) as Accepted;
+			const esp = result.result.claimedSync.find((c) => c.kind === 'esp_sync')!;
+			await assert.rejects(t.ledger.outbox.ack(launch, [{ id: esp.id, claimToken: esp.claimToken, referralFieldsSent: { code: 'X', placeInLine: 0, referralCount: 0 } }]), /entries\[0\]\.referralFieldsSent\.placeInLine: must be a whole number from 1/);
+			await assert.rejects(t.ledger.outbox.ack(launch, [{ id: esp.id, claimToken: esp.claimToken, referralFieldsSent: '{place' }]), /entries\[0\]\.referralFieldsSent: must be the referral fields the step sent/);
+			const [ok] = await t.ledger.outbox.ack(launch, [{ id: esp.id, claimToken: esp.claimToken }]);
+			assert.equal(ok!.outcome, 'done', 'the refused acks left the entry claimed for a good one');
+		});
+
 		it('forgetting someone moves everyone behind up: each of them gets one update, the forgotten person none', async () => {
 			const launch = 'forget';
 			const people: Array<Accepted['result']> = [];

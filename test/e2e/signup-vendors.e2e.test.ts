@@ -64,13 +64,28 @@ describe('real n8n: the signup template syncs Kit and HubSpot (vendor fakes in t
 		assert.equal(kit.length, 2, 'one Kit call per new signup');
 		const kitAda = kit.find((r) => (r.body as { email: string }).email === 'ada@example.com')!;
 		assert.match(kitAda.path, /^\/v3\/forms\/1234567\/subscribe\?api_secret=kit-test-secret$/);
+		// The referral fields travel in the same Kit call (one write per person, not a second from the drain).
+		const adaStanding = await n8n.withLedger(async (ledger) => ledger.referrals.standing({ launch: 'default', contactId: (await ledger.contacts.find({ launch: 'default', kind: 'email', value: 'ada@example.com' }))!.id }));
+		const adaLink = (kitAda.body as { fields: { referral_link: string } }).fields.referral_link;
+		assert.match(adaLink, /^http:\/\/[^/]+\/webhook\/waitlist-signup\?ref=/, 'the link is the hosted signup page with ?ref= (no landing page set)');
 		assert.deepEqual(kitAda.body, {
 			email: 'ada@example.com',
 			first_name: 'Ada',
-			fields: { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring-launch', utm_content: 'hero-button', utm_term: 'course' },
+			fields: {
+				utm_source: 'newsletter',
+				utm_medium: 'email',
+				utm_campaign: 'spring-launch',
+				utm_content: 'hero-button',
+				utm_term: 'course',
+				referral_link: `${adaLink.split('?')[0]}?ref=${adaStanding.code}`,
+				place_in_line: String(adaStanding.place),
+				referral_count: '0',
+			},
 		});
 		const kitGrace = kit.find((r) => (r.body as { email: string }).email === 'grace@example.com')!;
-		assert.deepEqual((kitGrace.body as { fields: unknown }).fields, { utm_source: 'instagram', utm_medium: 'social', utm_campaign: 'reel-3', utm_content: '', utm_term: '' });
+		const { referral_link: graceLink, ...graceFields } = (kitGrace.body as { fields: Record<string, string> }).fields;
+		assert.match(graceLink ?? '', /\/webhook\/waitlist-signup\?ref=[A-Z0-9]+$/);
+		assert.deepEqual(graceFields, { utm_source: 'instagram', utm_medium: 'social', utm_campaign: 'reel-3', utm_content: '', utm_term: '', place_in_line: '2', referral_count: '0' });
 
 		const hubspot = hubspotUpserts(requests);
 		assert.equal(hubspot.length, 2, 'one HubSpot call per new signup');
@@ -89,6 +104,9 @@ describe('real n8n: the signup template syncs Kit and HubSpot (vendor fakes in t
 				assert.deepEqual(entries.map((e) => `${e.kind}:${e.status}`).sort(), ['crm_sync:done', 'esp_sync:done']);
 				assert.ok(entries.every((e) => e.responseId), 'the vendor record id is kept on the entry');
 			}
+			// The Kit steps acked with the fields they sent: an ESP drain now has nothing to send for them.
+			const drain = await ledger.outbox.claim({ launch: 'default', kinds: 'esp_sync', limit: 100, leaseMs: 60_000, workerId: 'e2e-drain' });
+			assert.deepEqual(drain.map((e) => e.contactId), [], 'no second Kit write for the referral fields');
 			assert.ok((await ledger.contacts.get(ids[0]!))?.tags.includes('source-newsletter'));
 			assert.ok((await ledger.contacts.get(ids[1]!))?.tags.includes('source-instagram'));
 		});

@@ -107,6 +107,35 @@ for (const driver of DRIVERS) {
 			assert.deepEqual(items.map((i) => i.pairedItem), [{ item: 0 }, { item: 1 }]);
 		});
 
+		it('ack with Referral Fields Sent (the signup template\'s Kit step): recorded, so the drain sends no second write; bad fields name the option', async () => {
+			const launch = 'fields-sent';
+			const signup = async (email: string) => {
+				const result = await ledger.capture.submit({
+					launch,
+					options: { abuse: { networkLimit: 0, patternLimit: 0 } },
+					claimFor: { workerId: 'node-test', leaseMs: 60_000 },
+					request: { body: { ok: true, contentType: 'application/json', fields: { email }, raw: JSON.stringify({ email }) }, remoteAddress: '203.0.113.7', userAgent: 'node-test' },
+				});
+				assert.equal(result.accepted, true);
+				const esp = (result as Extract<typeof result, { accepted: true }>).result.claimedSync.find((c) => c.kind === 'esp_sync')!;
+				return { id: esp.id, claimToken: esp.claimToken, referralFields: esp.referralFields as unknown as IDataObject };
+			};
+			const ada = await signup('ada@example.com');
+			const bad = await run({ operation: 'ack', launch, ackOptions: { referralFieldsSent: '={{ { code: $json.referralFields.code, placeInLine: 0, referralCount: 0 } }}' } }, [ada], { continueOnFail: true });
+			assert.match(String(bad.output(OUTBOX)[0]?.error), /referralFieldsSent\.placeInLine: must be a whole number from 1/);
+			// The expression hands the node an object; typed by hand it is JSON text: both are read.
+			const acked = await run({ operation: 'ack', launch, ackOptions: { referralFieldsSent: '={{ $json.referralFields }}' } }, [ada]);
+			assert.equal(acked.output(OUTBOX)[0]?.outcome, 'done');
+			const bob = await signup('bob@example.com');
+			const ackedText = await run({ operation: 'ack', launch, ackOptions: { referralFieldsSent: JSON.stringify(bob.referralFields) } }, [bob]);
+			assert.equal(ackedText.output(OUTBOX)[0]?.outcome, 'done');
+			const cy = await signup('cy@example.com');
+			await run({ operation: 'ack', launch }, [cy]);
+			// The drain: only Cy, whose step did not say it sent the fields, gets a field update.
+			const drained = await ledger.outbox.claim({ launch, kinds: 'esp_sync', limit: 100, leaseMs: 60_000, workerId: 'drain' });
+			assert.deepEqual(drained.map((e) => e.contactId), [(await ledger.contacts.find({ launch, kind: 'email', value: 'cy@example.com' }))?.id]);
+		});
+
 		it('pause holds grants and tags the contact; list held, release one, discard one, resume', async () => {
 			const launch = 'kill';
 			const { contactId } = await ledger.contacts.upsert({ launch, email: 'buyer@example.com' });

@@ -83,8 +83,16 @@ for (const driver of DRIVERS) {
 			const first = await runWebhook(template, { node: TRIGGER, request: { body: signup }, credentials });
 			assert.equal(first.response.status, 201);
 			assert.ok(kit.isDone() && hubspot.isDone(), 'Kit and HubSpot were each called once');
+			// The referral fields ride in the same Kit call: the trigger hands them to the run (sync.esp_sync.referralFields).
+			const referralFields = first.workflow?.output(TRIGGER)[0]?.sync as { esp_sync: { referralFields: { code: string; link: string } } };
+			const { code, link } = referralFields.esp_sync.referralFields;
+			assert.equal(link, `http://localhost:5678/webhook/waitlist-signup?ref=${code}`, 'without a landing page set, the hosted signup page with ?ref=');
 			assert.deepEqual(kitBodies, [
-				{ email: 'grace@example.com', first_name: 'Grace', fields: { utm_source: 'Newsletter', utm_medium: 'email', utm_campaign: 'spring', utm_content: '', utm_term: '' } },
+				{
+					email: 'grace@example.com',
+					first_name: 'Grace',
+					fields: { utm_source: 'Newsletter', utm_medium: 'email', utm_campaign: 'spring', utm_content: '', utm_term: '', referral_link: link, place_in_line: '1', referral_count: '0' },
+				},
 			]);
 			const properties = (hubspotBodies[0] as { properties: Array<{ property: string; value: string }> }).properties;
 			assert.deepEqual(
@@ -102,6 +110,8 @@ for (const driver of DRIVERS) {
 				['esp_sync', 'done', '501'],
 			]);
 			assert.ok((await ledger.contacts.get(contactId))?.tags.includes('source-newsletter'));
+			// Ledger: Kit done said which fields went out: an ESP drain has no second write to make.
+			assert.deepEqual(await ledger.outbox.claim({ launch: 'default', kinds: 'esp_sync', limit: 10, leaseMs: 60_000, workerId: 'drain' }), []);
 
 			// Same person, nothing new: no sync entries, so neither vendor is called (nock would refuse).
 			const again = await runWebhook(template, { node: TRIGGER, request: { body: signup }, credentials });

@@ -255,6 +255,14 @@ export async function runQueueBurst(n8n: QueueE2e, options: BurstOptions): Promi
 		const sweptAt = Date.now();
 		entries = await settle(Date.now() + options.settleMs);
 		sweepFixesSettledInMs = Date.now() - sweptAt;
+		// The next reconciliation run's first step (the template runs it hourly): a sync that went to the
+		// dead letter after its attempts (the fakes fail 30 % of calls; 8 attempts) and whose person the
+		// sweep's fix has now delivered is closed as done, naming the fix.
+		const closed = await n8n.withLedger((ledger) => ledger.outbox.settleSuperseded({ launch: LAUNCH, source: 'queue-burst test' }));
+		if (closed.length) {
+			log(`after the sweep's fixes: ${closed.length} dead sync${closed.length > 1 ? 's' : ''} closed as delivered by a later sync`);
+			entries = await n8n.withLedger((ledger) => allEntries(ledger, LAUNCH));
+		}
 	}
 	const accessStates = await n8n.withLedger(async (ledger) => {
 		const states = new Map<string, string | undefined>();
@@ -491,10 +499,19 @@ export function endChecks(o: BurstOutcome): EndCheck[] {
 	const late = afterKill.filter((k) => k.calledAfterMs === null || k.calledAfterMs > HAND_OVER_MS);
 	const worst = Math.max(0, ...afterKill.map((k) => k.calledAfterMs ?? Infinity));
 	const worstOk = Math.max(0, ...afterKill.map((k) => k.okAfterMs ?? Infinity));
+	// The hand-over's floor: the drain is a scheduled run, queued by n8n behind the signup runs already
+	// waiting for a worker (same priority, first in first out) — its wait in the queue adds to the lease.
+	const drainWaits = o.drains
+		.filter((d) => d.createdAt !== null && d.startedAt !== null && d.createdAt >= o.killedAt && d.createdAt <= o.killedAt + HAND_OVER_MS)
+		.map((d) => d.startedAt! - d.createdAt!)
+		.sort((a, b) => a - b);
+	const drainWait = drainWaits.length
+		? `; the drain's runs queued in the 2 minutes after the kill waited ${fmtSeconds(drainWaits[Math.floor(drainWaits.length / 2)]!)} (median) to ${fmtSeconds(drainWaits.at(-1)!)} in n8n's queue for a worker`
+		: '';
 	add(
 		'every vendor sync of a run killed with its worker sent within 2 minutes of the kill',
 		killed.length > 0 && late.length === 0,
-		`${killed.length} sync entries of ${new Set(killed.map((k) => k.executionId)).size} runs the kill ended (n8n ended ${o.failedRuns.filter((r) => (o.runs.find((x) => x.id === r.executionId)?.stoppedAt ?? Infinity) >= o.killedAt).length} signup runs in error after it; ${o.heldAtKill.length} entries were held by started runs at the kill; ${sentBefore.length} already sent by the drain before it); slowest first call ${fmtSeconds(worst)}, slowest first accepted ${fmtSeconds(worstOk)} after the kill; late: ${late.slice(0, 3).map((k) => `${k.entry.kind} ${k.email} (run ${k.executionId}, ${k.calledAfterMs === null ? 'never' : fmtSeconds(k.calledAfterMs)})`).join(', ') || 'none'}`,
+		`${killed.length} sync entries of ${new Set(killed.map((k) => k.executionId)).size} runs the kill ended (n8n ended ${o.failedRuns.filter((r) => (o.runs.find((x) => x.id === r.executionId)?.stoppedAt ?? Infinity) >= o.killedAt).length} signup runs in error after it; ${o.heldAtKill.length} entries were held by started runs at the kill; ${sentBefore.length} already sent by the drain before it); slowest first call ${fmtSeconds(worst)}, slowest first accepted ${fmtSeconds(worstOk)} after the kill; late: ${late.slice(0, 3).map((k) => `${k.entry.kind} ${k.email} (run ${k.executionId}, ${k.calledAfterMs === null ? 'never' : fmtSeconds(k.calledAfterMs)})`).join(', ') || 'none'}${drainWait}`,
 	);
 	if (o.sweep) add('the reconciliation sweep', true, `${o.sweep.fixes} fixes, ${o.sweep.findings} findings${o.sweepFixesSettledInMs !== null ? `, fixes sent within ${fmtSeconds(o.sweepFixesSettledInMs)}` : ''}`);
 	return checks;

@@ -1,6 +1,6 @@
 import { NodeOperationError, type IDataObject, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
-import { CLICK_AND_CAMPAIGN_KEYS, type DoubleOptInOptions, type Ledger, type SubmitResult } from '../../../ledger';
+import { CLICK_AND_CAMPAIGN_KEYS, referralLinkFor, type DoubleOptInOptions, type Ledger, type SubmitResult } from '../../../ledger';
 import { captchaToken, verifyCaptcha } from '../captcha';
 import { header, readSignupBody, remoteAddress, wantsHtml, withQuery, type ExpressLikeResponse, type IncomingRequest } from '../../shared/http';
 import type { CaptureTriggerOptions } from '../options';
@@ -8,7 +8,7 @@ import { renderThankYou, type PlaceInLine } from '../page';
 import { confirmPageUrl } from './confirm';
 import { applyCors, ownOrigins } from './origin';
 import { publicSignupAnswer, sendHostedForm, sendPage, signupAnswer } from './respond';
-import { placeInLineOf, referralLinkBase, statusLinkFor } from './status';
+import { hostedFormUrl, placeInLineOf, referralLinkBase, statusLinkFor } from './status';
 
 /** Said on the thank-you page while the person has not confirmed their address. */
 const CONFIRM_REMINDER = 'Please check your inbox: click the link in the email we just sent to confirm your address.';
@@ -75,8 +75,19 @@ async function answerAccepted(ctx: IWebhookFunctions, ledger: Ledger, req: Incom
 	return answer.full;
 }
 
+/**
+ * A claimed sync as the run's expressions see it. An ESP sync carries the person's referral fields
+ * (`referralFields`: code, link, placeInLine, of, referralCount) for the run's own ESP call; its ack
+ * passes them back (Referral Fields Sent) so the outbox drain does not send them a second time.
+ */
+function claimedSyncItem(entry: Accepted['result']['claimedSync'][number], linkBase: string): IDataObject {
+	const { id, claimToken, idempotencyKey, referralFields: fields } = entry;
+	const referralFields = fields ? { code: fields.code, link: linkBase ? referralLinkFor(linkBase, fields.code) : '', placeInLine: fields.placeInLine, of: fields.of, referralCount: fields.referralCount } : undefined;
+	return { id, claimToken, idempotencyKey, ...(referralFields ? { referralFields } : {}) };
+}
+
 /** The run's item: the answer, the signup as stored, and the sync entries this run holds. */
-function signupItem(launch: string, answer: IDataObject, { result, signup, abuseSettingsError }: Accepted): IDataObject {
+function signupItem(launch: string, answer: IDataObject, { result, signup, abuseSettingsError }: Accepted, referralLinkBase: string): IDataObject {
 	return {
 		// A mistake in the Abuse Signals options shows in every run until it is fixed (the signup was kept).
 		...(abuseSettingsError ? { abuseSettingsError } : {}),
@@ -97,7 +108,7 @@ function signupItem(launch: string, answer: IDataObject, { result, signup, abuse
 		// Abuse signals this signup raised; flagged: the contact waits on the review desk (Flagged signups).
 		abuse: result.abuse as unknown as IDataObject,
 		// By kind, for expressions like {{ $json.sync.esp_sync.id }}; absent when nothing needs sending.
-		sync: Object.fromEntries(result.claimedSync.map((entry) => [entry.kind, { id: entry.id, claimToken: entry.claimToken, idempotencyKey: entry.idempotencyKey }])),
+		sync: Object.fromEntries(result.claimedSync.map((entry) => [entry.kind, claimedSyncItem(entry, referralLinkBase)])),
 	};
 }
 
@@ -160,5 +171,7 @@ export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, opti
 	}
 	const answer = await answerAccepted(ctx, ledger, req, res, options, verdict, html);
 	if (options.spikeMode) return { noWebhookResponse: true };
-	return { noWebhookResponse: true, workflowData: [[{ json: signupItem(verdict.launch, answer, verdict) }]] };
+	// The person's link in the ESP: the creator's landing page, else the hosted form (as on the status page).
+	const linkBase = options.referrals.linkBase || hostedFormUrl(ctx);
+	return { noWebhookResponse: true, workflowData: [[{ json: signupItem(verdict.launch, answer, verdict, linkBase) }]] };
 }

@@ -11,7 +11,7 @@ export function isStatusRequest(req: IncomingRequest): boolean {
 }
 
 /** The hosted form's own address (the form's GET webhook), without a query string. */
-function hostedFormUrl(ctx: IWebhookFunctions): string {
+export function hostedFormUrl(ctx: IWebhookFunctions): string {
 	return ctx.getNodeWebhookUrl('setup') ?? '';
 }
 
