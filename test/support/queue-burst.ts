@@ -458,11 +458,13 @@ export function endChecks(o: BurstOutcome): EndCheck[] {
 	// sync of its own, queued by the drain once per changed person (ledger/referrals/fields.ts): counted
 	// apart from the signup's sync, and reported.
 	const fieldUpdates = o.entries.filter((e) => e.idempotencyKey.startsWith('referral-fields:'));
-	const byKind = tally(o.entries.filter((e) => !e.idempotencyKey.startsWith('referral-fields:')), (e) => e.kind);
+	// The sweep's fix for a person a vendor lacks (a sync that went to the dead letter) is counted apart too.
+	const sweepFixes = o.entries.filter((e) => (e.kind === 'esp_sync' || e.kind === 'crm_sync') && e.idempotencyKey.startsWith('reconcile:'));
+	const byKind = tally(o.entries.filter((e) => !e.idempotencyKey.startsWith('referral-fields:') && !e.idempotencyKey.startsWith('reconcile:')), (e) => e.kind);
 	add(
-		'one Kit and one HubSpot sync per person (referral-field updates apart)',
+		'one Kit and one HubSpot sync per person (referral-field updates and sweep fixes apart)',
 		byKind.esp_sync === plan.unique && byKind.crm_sync === plan.unique,
-		`esp_sync ${byKind.esp_sync ?? 0}, crm_sync ${byKind.crm_sync ?? 0}; ${fieldUpdates.length} referral-field updates for ${new Set(fieldUpdates.map((e) => e.contactId)).size} people`,
+		`esp_sync ${byKind.esp_sync ?? 0}, crm_sync ${byKind.crm_sync ?? 0}; ${fieldUpdates.length} referral-field updates for ${new Set(fieldUpdates.map((e) => e.contactId)).size} people; ${sweepFixes.length} sweep fixes (${JSON.stringify(tally(sweepFixes, (e) => e.kind))})`,
 	);
 	const people = new Set(plan.emails);
 	for (const fake of ['kit', 'hubspot'] as const) {
