@@ -22,6 +22,18 @@ async function signup(ledger: Ledger, launch: string, fields: Record<string, unk
 	return (result as Accepted).result;
 }
 
+/** A signup that starts a run (the signup template, not spike mode): its new syncs come claimed for that run. */
+async function signupRun(ledger: Ledger, launch: string, fields: Record<string, unknown>): Promise<Accepted['result']> {
+	const result = await ledger.capture.submit({
+		launch,
+		options: { abuse: { networkLimit: 0, patternLimit: 0 } },
+		claimFor: { workerId: 'signup-run', leaseMs: 60_000 },
+		request: { body: json(fields), remoteAddress: '203.0.113.9', userAgent: 'contract-test' },
+	});
+	assert.equal(result.accepted, true, `expected an accepted signup, got ${JSON.stringify(result)}`);
+	return (result as Accepted).result;
+}
+
 /** One ESP drain run: claim every due ESP sync, then ack them all (the vendor took them). */
 async function drainOnce(ledger: Ledger, launch: string): Promise<ClaimedOutboxEntry[]> {
 	const entries = await ledger.outbox.claim({ launch, kinds: 'esp_sync', limit: 1000, leaseMs: 60_000, workerId: 'contract-drain' });
@@ -122,15 +134,7 @@ for (const driver of DRIVERS) {
 
 		it('a signup run that sends its own sync (the signup template) leaves the fields to the next drain, which sends them once', async () => {
 			const launch = 'signup-run';
-			const body = { email: 'run@example.com' };
-			const result = await t.ledger.capture.submit({
-				launch,
-				options: { abuse: { networkLimit: 0, patternLimit: 0 } },
-				claimFor: { workerId: 'signup-run', leaseMs: 60_000 },
-				request: { body: json(body), remoteAddress: '203.0.113.9', userAgent: 'contract-test' },
-			});
-			assert.equal(result.accepted, true);
-			const accepted = (result as Accepted).result;
+			const accepted = await signupRun(t.ledger, launch, { email: 'run@example.com' });
 			const own = accepted.claimedSync.filter((c) => c.kind === 'esp_sync');
 			assert.equal(own.length, 1, 'the run took its ESP sync');
 			await t.ledger.outbox.ack(launch, own.map((c) => ({ id: c.id, claimToken: c.claimToken })));
@@ -141,16 +145,7 @@ for (const driver of DRIVERS) {
 
 		it('a signup run whose ESP call carried the fields acks with them: the drain sends nothing more, until the person moves', async () => {
 			const launch = 'signup-run-fields';
-			const runSignup = async (fields: Record<string, unknown>) => {
-				const result = await t.ledger.capture.submit({
-					launch,
-					options: { abuse: { networkLimit: 0, patternLimit: 0 } },
-					claimFor: { workerId: 'signup-run', leaseMs: 60_000 },
-					request: { body: json(fields), remoteAddress: '203.0.113.9', userAgent: 'contract-test' },
-				});
-				assert.equal(result.accepted, true);
-				return (result as Accepted).result;
-			};
+			const runSignup = (fields: Record<string, unknown>) => signupRun(t.ledger, launch, fields);
 			const ada = await runSignup({ email: 'ada@example.com' });
 			const esp = ada.claimedSync.find((c) => c.kind === 'esp_sync')!;
 			assert.deepEqual(esp.referralFields, { code: ada.referral.code, placeInLine: 1, of: 1, referralCount: 0 }, 'the run is handed the fields to send');
@@ -171,17 +166,10 @@ for (const driver of DRIVERS) {
 
 		it('fields that were stale when acked, or an ack that lost its lease, leave the drain to send the values of now', async () => {
 			const launch = 'signup-run-stale';
-			const submit = (fields: Record<string, unknown>, claim: boolean) =>
-				t.ledger.capture.submit({
-					launch,
-					options: { abuse: { networkLimit: 0, patternLimit: 0 } },
-					...(claim ? { claimFor: { workerId: 'signup-run', leaseMs: 60_000 } } : {}),
-					request: { body: json(fields), remoteAddress: '203.0.113.9', userAgent: 'contract-test' },
-				}) as Promise<Accepted>;
-			const cy = (await submit({ email: 'cy@example.com' }, true)).result;
+			const cy = await signupRun(t.ledger, launch, { email: 'cy@example.com' });
 			const esp = cy.claimedSync.find((c) => c.kind === 'esp_sync')!;
 			// Before Cy's run acks, a friend signs up with Cy's code (the launch-day capture: no run).
-			await submit({ email: 'dee@example.com', ref: cy.referral.code }, false);
+			await signup(t.ledger, launch, { email: 'dee@example.com', ref: cy.referral.code });
 			await t.ledger.outbox.ack(launch, [{ id: esp.id, claimToken: esp.claimToken, referralFieldsSent: esp.referralFields }]);
 			const updates = fieldUpdates(await drainOnce(t.ledger, launch));
 			assert.deepEqual(
@@ -190,7 +178,7 @@ for (const driver of DRIVERS) {
 				'the count the ESP was sent (0) is not the count of now (1): one update',
 			);
 
-			const eve = (await submit({ email: 'eve@example.com' }, true)).result;
+			const eve = await signupRun(t.ledger, launch, { email: 'eve@example.com' });
 			const eveEsp = eve.claimedSync.find((c) => c.kind === 'esp_sync')!;
 			const [lost] = await t.ledger.outbox.ack(launch, [{ id: eveEsp.id, claimToken: 'not-the-claim', referralFieldsSent: eveEsp.referralFields }]);
 			assert.equal(lost!.outcome, 'lease_lost');
@@ -201,13 +189,8 @@ for (const driver of DRIVERS) {
 
 		it('bad referral fields in an ack are refused, naming the field, and complete nothing', async () => {
 			const launch = 'signup-run-bad';
-			const result = (await t.ledger.capture.submit({
-				launch,
-				options: { abuse: { networkLimit: 0, patternLimit: 0 } },
-				claimFor: { workerId: 'signup-run', leaseMs: 60_000 },
-				request: { body: json({ email: 'fay@example.com' }), remoteAddress: '203.0.113.9', userAgent: 'contract-test' },
-			})) as Accepted;
-			const esp = result.result.claimedSync.find((c) => c.kind === 'esp_sync')!;
+			const fay = await signupRun(t.ledger, launch, { email: 'fay@example.com' });
+			const esp = fay.claimedSync.find((c) => c.kind === 'esp_sync')!;
 			await assert.rejects(t.ledger.outbox.ack(launch, [{ id: esp.id, claimToken: esp.claimToken, referralFieldsSent: { code: 'X', placeInLine: 0, referralCount: 0 } }]), /entries\[0\]\.referralFieldsSent\.placeInLine: must be a whole number from 1/);
 			await assert.rejects(t.ledger.outbox.ack(launch, [{ id: esp.id, claimToken: esp.claimToken, referralFieldsSent: '{place' }]), /entries\[0\]\.referralFieldsSent: must be the referral fields the step sent/);
 			const [ok] = await t.ledger.outbox.ack(launch, [{ id: esp.id, claimToken: esp.claimToken }]);
