@@ -148,28 +148,19 @@ async function regularSide(database: 'sqlite' | 'postgres'): Promise<void> {
 			await new Promise((r) => setTimeout(r, 5_000));
 		}
 	};
-	if (database === 'sqlite') {
-		const n8n = await startE2eN8n({ workflows: [workflow], credentials: FAKE_VENDOR_CREDENTIALS, vendorFakes: FAKES, readyTimeoutMs: 900_000 });
-		try {
-			firstSignupAt = Date.now();
-			const load = await runSignupLoad(n8n.webhookUrl('waitlist-signup'), plan.emails, 50);
-			answered = load.statuses.filter((s) => s === 200 || s === 201).length;
-			answers = tally(load.statuses, (s) => s);
-			statuses = await settle(async () => n8n.executions(SIGNUP_WORKFLOW_ID));
-		} finally {
-			await n8n.stop();
-		}
-	} else {
-		const n8n = await startQueueE2e({ workflows: [workflow], credentials: FAKE_VENDOR_CREDENTIALS, vendorFakes: FAKES, mode: 'regular' });
-		try {
-			firstSignupAt = Date.now();
-			const load = await runSignupLoad(n8n.webhookUrl('waitlist-signup'), plan.emails, 50);
-			answered = load.statuses.filter((s) => s === 200 || s === 201).length;
-			answers = tally(load.statuses, (s) => s);
-			statuses = await settle(async () => n8n.executions(SIGNUP_WORKFLOW_ID));
-		} finally {
-			await n8n.stop();
-		}
+	// One n8n in regular mode: the e2e harness's (n8n's own SQLite) or the queue harness's in regular mode (PostgreSQL).
+	const n8n =
+		database === 'sqlite'
+			? await startE2eN8n({ workflows: [workflow], credentials: FAKE_VENDOR_CREDENTIALS, vendorFakes: FAKES, readyTimeoutMs: 900_000 })
+			: await startQueueE2e({ workflows: [workflow], credentials: FAKE_VENDOR_CREDENTIALS, vendorFakes: FAKES, mode: 'regular' });
+	try {
+		firstSignupAt = Date.now();
+		const load = await runSignupLoad(n8n.webhookUrl('waitlist-signup'), plan.emails, 50);
+		answered = load.statuses.filter((s) => s === 200 || s === 201).length;
+		answers = tally(load.statuses, (s) => s);
+		statuses = await settle(async () => n8n.executions(SIGNUP_WORKFLOW_ID));
+	} finally {
+		await n8n.stop();
 	}
 	const recorded = Object.values(statuses).reduce((a, b) => a + b, 0);
 	const succeeded = statuses.success ?? 0;

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 
 import { Ledger, openStore, type ClaimedOutboxEntry } from '../../ledger';
 import { startBarrierWorker } from '../support/barrier-worker';
+import { startRunWorker } from '../support/json-worker';
 import { DRIVERS, freshDatabase, freshLedger, type TestDatabase, type TestLedger } from '../support/stores';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -12,24 +13,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function webhookClaims(ledger: Ledger, launch: string, count: number): Promise<ClaimedOutboxEntry[]> {
 	const made = await ledger.outbox.enqueueMany(Array.from({ length: count }, (_, i) => ({ launch, kind: 'esp_sync', idempotencyKey: `esp:${i}` })));
 	return ledger.outbox.claim({ launch, ids: made.map((m) => m.id), limit: count, leaseMs: 10 * 60_000, workerId: 'n8n:Waitlist Capture Trigger' });
-}
-
-/** A run worker process (test/support/outbox-run-worker.ts) that takes the claims over and renews them. */
-function startRunWorker(args: object): { child: ChildProcess; tookOver: Promise<string[]> } {
-	const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/outbox-run-worker.ts', JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'] });
-	let out = '';
-	let err = '';
-	child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-	const tookOver = new Promise<string[]>((resolve, reject) => {
-		child.stdout!.on('data', (d: Buffer) => {
-			out += d.toString();
-			if (out === 'ready\n') child.stdin!.end('go\n');
-			const line = out.split('\n')[1];
-			if (line) resolve((JSON.parse(line) as { outcomes: string[] }).outcomes);
-		});
-		child.on('exit', (code) => reject(new Error(`run worker exited (${code}) before taking over: ${err}`)));
-	});
-	return { child, tookOver };
 }
 
 for (const driver of DRIVERS) {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 
 import { Ledger, openStore, QUEUED_RUN_LEASE_MS, RUN_LEASE_MS, type ClaimedOutboxEntry, type ClaimProof, type SignupBody } from '../../ledger';
 import { startBarrierWorker } from '../support/barrier-worker';
+import { startRunWorker } from '../support/json-worker';
 import { DRIVERS, freshDatabase, freshLedger, type TestDatabase, type TestLedger } from '../support/stores';
 
 /**
@@ -31,24 +32,6 @@ async function signupClaimedForRun(ledger: Ledger, launch: string, email: string
 async function webhookClaims(ledger: Ledger, launch: string, count: number, leaseMs: number): Promise<ClaimedOutboxEntry[]> {
 	const made = await ledger.outbox.enqueueMany(Array.from({ length: count }, (_, i) => ({ launch, kind: i % 2 ? 'crm_sync' : 'esp_sync', idempotencyKey: `sync:${i}` })));
 	return ledger.outbox.claim({ launch, ids: made.map((m) => m.id), limit: count, leaseMs, workerId: 'n8n:Waitlist Capture Trigger' });
-}
-
-/** A run worker process (test/support/outbox-run-worker.ts): takes the claims over as its runs start, renews them until killed. */
-function startRunWorker(args: object): { child: ChildProcess; tookOver: Promise<string[]> } {
-	const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/outbox-run-worker.ts', JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'] });
-	let out = '';
-	let err = '';
-	child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-	const tookOver = new Promise<string[]>((resolve, reject) => {
-		child.stdout!.on('data', (d: Buffer) => {
-			out += d.toString();
-			if (out === 'ready\n') child.stdin!.end('go\n');
-			const line = out.split('\n')[1];
-			if (line) resolve((JSON.parse(line) as { outcomes: string[] }).outcomes);
-		});
-		child.on('exit', (code) => reject(new Error(`run worker exited (${code}) before taking over: ${err}`)));
-	});
-	return { child, tookOver };
 }
 
 for (const driver of DRIVERS) {

@@ -8,7 +8,7 @@ import { renderThankYou, type PlaceInLine } from '../page';
 import { confirmPageUrl } from './confirm';
 import { applyCors, ownOrigins } from './origin';
 import { publicSignupAnswer, sendHostedForm, sendPage, signupAnswer } from './respond';
-import { hostedFormUrl, placeInLineOf, referralLinkBase, statusLinkFor } from './status';
+import { landingPageBase, placeInLineOf, referralLinkBase, statusLinkFor } from './status';
 
 /** Said on the thank-you page while the person has not confirmed their address. */
 const CONFIRM_REMINDER = 'Please check your inbox: click the link in the email we just sent to confirm your address.';
@@ -171,7 +171,5 @@ export async function receiveSignup(ctx: IWebhookFunctions, ledger: Ledger, opti
 	}
 	const answer = await answerAccepted(ctx, ledger, req, res, options, verdict, html);
 	if (options.spikeMode) return { noWebhookResponse: true };
-	// The person's link in the ESP: the creator's landing page, else the hosted form (as on the status page).
-	const linkBase = options.referrals.linkBase || hostedFormUrl(ctx);
-	return { noWebhookResponse: true, workflowData: [[{ json: signupItem(verdict.launch, answer, verdict, linkBase) }]] };
+	return { noWebhookResponse: true, workflowData: [[{ json: signupItem(verdict.launch, answer, verdict, landingPageBase(ctx, options)) }]] };
 }

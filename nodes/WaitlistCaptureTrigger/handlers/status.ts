@@ -11,7 +11,7 @@ export function isStatusRequest(req: IncomingRequest): boolean {
 }
 
 /** The hosted form's own address (the form's GET webhook), without a query string. */
-export function hostedFormUrl(ctx: IWebhookFunctions): string {
+function hostedFormUrl(ctx: IWebhookFunctions): string {
 	return ctx.getNodeWebhookUrl('setup') ?? '';
 }
 
@@ -33,6 +33,14 @@ export function referralLinkBase(ctx: IWebhookFunctions, req: IncomingRequest, o
 	return hostedFormUrl(ctx);
 }
 
+/**
+ * Where the links the trigger hands out itself point (status page, the run's ESP referral fields): the
+ * creator's landing page, else the hosted form — never where a request came from.
+ */
+export function landingPageBase(ctx: IWebhookFunctions, options: CaptureTriggerOptions): string {
+	return options.referrals.linkBase || hostedFormUrl(ctx);
+}
+
 export function statusLinkFor(ctx: IWebhookFunctions, token: string): string {
 	return `${hostedFormUrl(ctx)}/status?token=${encodeURIComponent(token)}`;
 }
@@ -46,8 +54,7 @@ export async function serveStatusPage(ctx: IWebhookFunctions, ledger: Ledger, re
 	const token = (req.query ?? {}).token;
 	const standing = await ledger.referrals.standingByToken(options.launch, Array.isArray(token) ? token[0] : token);
 	const title = options.page.title;
-	// The link base is the creator's landing page (or the hosted form), never where this request came from.
-	const base = options.referrals.linkBase || hostedFormUrl(ctx);
+	const base = landingPageBase(ctx, options);
 	// The leaderboard (off by default) is read only for a valid link: a tampered one learns nothing.
 	const leaderboard = standing && options.referrals.showLeaderboard ? await ledger.referrals.leaderboard(options.launch) : undefined;
 	sendPage(res, standing ? 200 : 404, renderStatus(title, standing ? placeInLineOf(standing, base) : null, leaderboard));
